@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs everything inzage needs to build, test and demo on Debian 12 (bookworm).
+# Idempotent: installs only what is missing, runs `apt-get update` at most once per call,
+# uses sudo only when not root. Every package here is named in README.md with the reason.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config git
+  clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
+  # runtime libraries (see README "Dependencies")
+  librdkafka-dev libsimdjson-dev librocksdb-dev prometheus-cpp-dev
+  libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libssl-dev libsystemd-dev
+  libcpp-httplib-dev libhowardhinnant-date-dev tzdata
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev libvalijson-dev nlohmann-json3-dev
+  kcat python3 default-jre-headless maven curl
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "bootstrap: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+echo "bootstrap: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "bootstrap: done"

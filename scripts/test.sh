@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# ./scripts/test.sh — install what is missing, build, run every test.
+#
+#   1. Release build (GCC): unit, integration, e2e and the fuzz seed-replay tests.
+#   2. clang + AddressSanitizer + UndefinedBehaviorSanitizer build: the unit tests again, and a
+#      bounded libFuzzer run of the event parser (INZAGE_FUZZ_SECONDS, default 60).
+# Exits non-zero on any failure and ends with one summary line "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/bootstrap.sh
+
+jobs=$(nproc 2>/dev/null || echo 2)
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/inzage-ccache}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-2G}
+fuzz_seconds=${INZAGE_FUZZ_SECONDS:-60}
+
+passed=0
+failed=0
+status=0
+
+run_ctest() {  # run_ctest PRESET [ctest args...]: runs CTest and adds its counts
+  local preset=$1
+  shift
+  local log
+  log=$(mktemp)
+  set +e
+  ctest --preset "$preset" -j "$jobs" "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  set -e
+  local line
+  line=$(grep -E "tests passed, [0-9]+ tests? failed out of [0-9]+" "$log" | tail -1 || true)
+  if [[ -n $line ]]; then
+    local total fails
+    fails=$(sed -E 's/.*passed, ([0-9]+) tests? failed.*/\1/' <<<"$line")
+    total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
+    passed=$((passed + total - fails))
+    failed=$((failed + fails))
+  elif [[ $rc -ne 0 ]]; then
+    failed=$((failed + 1))
+  fi
+  rm -f "$log"
+  if [[ $rc -ne 0 ]]; then status=1; fi
+}
+
+echo "== release build"
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$jobs"
+run_ctest release
+
+echo "== sanitizer build (clang, ASan + UBSan, libFuzzer)"
+cmake --preset fuzz -DINZAGE_FUZZ_SECONDS="$fuzz_seconds" >/dev/null
+cmake --build --preset fuzz -j "$jobs" --target inzage_unit_tests event_parser_fuzzer
+run_ctest fuzz -L 'unit|fuzz'
+
+echo "all suites: $passed passed, $failed failed"
+exit $status

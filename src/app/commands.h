@@ -1,0 +1,42 @@
+// The `inzage` subcommands (contracts §5). Each returns a process exit code and prints errors
+// to stderr with the file, line or key at fault. Thread safety: call from main only.
+#pragma once
+
+#include <string>
+
+namespace inzage::app {
+
+struct ReplayOptions {
+  std::string policy_dir;
+  std::string reference_file;
+  std::string events = "-";  // file or "-" for stdin
+  std::string out = "-";     // file or "-" for stdout
+  std::string key_file;      // optional: pseudonym key (an ephemeral key otherwise)
+  bool summary = false;      // print verdict counts to stderr at the end
+};
+// Decides every event of an NDJSON stream and prints one decision per line, in input order.
+// Exit 0 even when events are invalid; 1 when the policy or reference data is invalid.
+int Replay(const ReplayOptions& options);
+
+struct CheckPolicyOptions {
+  std::string policy_dir;
+  std::string tests_dir;  // optional
+  bool verbose = false;
+};
+int CheckPolicy(const CheckPolicyOptions& options);
+
+struct GenerateOptions {
+  std::string reference_out;
+  std::string events_out;
+  long long events = 10000;
+  unsigned seed = 1;
+  int employees = 300;
+  int citizens = 5000;
+  std::string start = "2026-11-23T07:00:00Z";  // a Monday morning
+};
+// Writes a realistic reference world and event stream for the default policy (demo, benchmarks).
+int Generate(const GenerateOptions& options);
+
+int Keygen(const std::string& out);
+
+}  // namespace inzage::app

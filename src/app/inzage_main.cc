@@ -1,0 +1,4 @@
+// `inzage`: the operator's tool (replay, check-policy, keygen, ...). All logic is in src/app.
+#include "app/tool.h"
+
+int main(int argc, char** argv) { return inzage::app::ToolMain(argc, argv); }

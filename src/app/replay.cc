@@ -1,0 +1,111 @@
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "app/commands.h"
+#include "common/pseudonym.h"
+#include "event/event_parser.h"
+#include "policy/decider.h"
+#include "policy/policy_loader.h"
+#include "policy/reference_data.h"
+
+namespace inzage::app {
+namespace {
+
+// A random key for runs that store nothing: pseudonyms then only link records within this run.
+Pseudonymizer EphemeralPseudonymizer() {
+  std::string key(32, '\0');
+  std::ifstream urandom("/dev/urandom", std::ios::binary);
+  urandom.read(key.data(), static_cast<std::streamsize>(key.size()));
+  return Pseudonymizer(key);
+}
+
+}  // namespace
+
+int Replay(const ReplayOptions& o) {
+  auto policy = LoadPolicy(o.policy_dir);
+  if (!policy.ok()) {
+    std::fprintf(stderr, "inzage replay: %s\n", policy.status().message().c_str());
+    return 1;
+  }
+  std::unique_ptr<Pseudonymizer> pseudonymizer;
+  if (!o.key_file.empty()) {
+    auto loaded = Pseudonymizer::FromKeyFile(o.key_file);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "inzage replay: %s\n", loaded.status().message().c_str());
+      return 1;
+    }
+    pseudonymizer = std::make_unique<Pseudonymizer>(std::move(loaded).value());
+  } else {
+    pseudonymizer = std::make_unique<Pseudonymizer>(EphemeralPseudonymizer());
+  }
+  ReferenceData reference(pseudonymizer.get());
+  if (Status st = reference.LoadFile(o.reference_file); !st.ok()) {
+    std::fprintf(stderr, "inzage replay: %s\n", st.message().c_str());
+    return 1;
+  }
+  reference.Resolve(**policy);
+  for (const auto& unknown : reference.UnknownRoles(**policy)) {
+    std::fprintf(stderr, "inzage replay: warning: reference role not in the policy (ignored): %s\n",
+                 unknown.c_str());
+  }
+
+  std::ifstream file_in;
+  std::istream* in = &std::cin;
+  if (o.events != "-") {
+    file_in.open(o.events, std::ios::binary);
+    if (!file_in) {
+      std::fprintf(stderr, "inzage replay: cannot open events file %s\n", o.events.c_str());
+      return 1;
+    }
+    in = &file_in;
+  }
+  FILE* out = stdout;
+  if (o.out != "-") {
+    out = std::fopen(o.out.c_str(), "wb");
+    if (out == nullptr) {
+      std::fprintf(stderr, "inzage replay: cannot write %s\n", o.out.c_str());
+      return 1;
+    }
+  }
+  std::vector<char> out_buffer(1 << 20);
+  std::setvbuf(out, out_buffer.data(), _IOFBF, out_buffer.size());
+
+  EventParser parser(pseudonymizer.get());
+  const Decider decider(policy->get(), &reference);
+  AccessEvent event;
+  Decision decision;
+  std::string line;
+  std::array<long long, 4> verdicts{};
+  while (std::getline(*in, line)) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    Status st = parser.Parse(line, &event);
+    std::string json;
+    if (st.ok()) {
+      decider.Decide(event, &decision);
+      json = DecisionToJson(decision, &event, **policy, reference);
+    } else {
+      Decider::DecideInvalid(parser.last_event_id(), st.message(), &decision);
+      json = DecisionToJson(decision, nullptr, **policy, reference);
+    }
+    ++verdicts[static_cast<size_t>(decision.verdict)];
+    json.push_back('\n');
+    std::fwrite(json.data(), 1, json.size(), out);
+  }
+  const bool write_ok = std::fflush(out) == 0 && !std::ferror(out);
+  if (out != stdout) std::fclose(out);
+  if (!write_ok) {
+    std::fprintf(stderr, "inzage replay: writing decisions failed\n");
+    return 1;
+  }
+  if (o.summary) {
+    std::fprintf(stderr,
+                 "inzage replay: %lld allow, %lld review, %lld violation, %lld invalid "
+                 "(policy revision %s)\n",
+                 verdicts[0], verdicts[1], verdicts[2], verdicts[3], (*policy)->revision().c_str());
+  }
+  return 0;
+}
+
+}  // namespace inzage::app

@@ -1,0 +1,76 @@
+#include "common/pseudonym.h"
+
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <sys/stat.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+namespace inzage {
+namespace {
+
+TEST(PseudonymTest, EqualsTruncatedHmacSha256) {
+  const std::string key = "0123456789abcdef0123456789abcdef-test-key";
+  Pseudonymizer p(key);
+  for (const char* bsn : {"999993653", "999990482", "012345672"}) {
+    const std::string message = std::string("bsn:") + bsn;
+    unsigned char expected[32];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+         reinterpret_cast<const unsigned char*>(message.data()), message.size(), expected, &len);
+    ASSERT_EQ(len, 32u);
+    const Pseudonym got = p.Pseudonymise(bsn);
+    EXPECT_EQ(std::memcmp(got.bytes.data(), expected, 16), 0) << bsn;
+  }
+}
+
+TEST(PseudonymTest, DifferentKeysGiveDifferentPseudonymsAndIds) {
+  Pseudonymizer a("key-a-key-a-key-a-key-a-key-a-key-a");
+  Pseudonymizer b("key-b-key-b-key-b-key-b-key-b-key-b");
+  EXPECT_NE(a.Pseudonymise("999993653"), b.Pseudonymise("999993653"));
+  EXPECT_NE(a.key_id(), b.key_id());
+  EXPECT_EQ(a.key_id().size(), 16u);
+}
+
+TEST(PseudonymTest, KeygenWritesA0600FileThatLoads) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("inzage-keytest-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "key").string();
+  ASSERT_TRUE(Pseudonymizer::GenerateKeyFile(path).ok());
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto loaded = Pseudonymizer::FromKeyFile(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_FALSE(Pseudonymizer::GenerateKeyFile(path).ok()) << "must not overwrite a key";
+  ::chmod(path.c_str(), 0644);
+  auto refused = Pseudonymizer::FromKeyFile(path);
+  EXPECT_FALSE(refused.ok());
+  std::filesystem::remove_all(dir);
+}
+
+TEST(PseudonymTest, RejectsShortOrNonHexKeys) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("inzage-keytest2-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "key").string();
+  {
+    std::ofstream out(path);
+    out << "abcd\n";
+  }
+  ::chmod(path.c_str(), 0600);
+  EXPECT_FALSE(Pseudonymizer::FromKeyFile(path).ok());
+  {
+    std::ofstream out(path);
+    out << std::string(64, 'z') << "\n";
+  }
+  EXPECT_FALSE(Pseudonymizer::FromKeyFile(path).ok());
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace inzage
