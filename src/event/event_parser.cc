@@ -7,7 +7,7 @@
 namespace inzage {
 namespace {
 
-namespace od = simdjson::ondemand;
+namespace dom = simdjson::dom;
 
 // Bits for required-field tracking and duplicate detection.
 constexpr std::uint32_t kFSchema = 1u << 0;
@@ -75,29 +75,29 @@ Status FieldError(std::string_view field, std::string_view reason) {
   return Status::InvalidArgument(std::move(msg));
 }
 
-const char* JsonTypeName(od::json_type t) {
+const char* JsonTypeName(dom::element_type t) {
   switch (t) {
-    case od::json_type::array:
+    case dom::element_type::ARRAY:
       return "an array";
-    case od::json_type::object:
+    case dom::element_type::OBJECT:
       return "an object";
-    case od::json_type::number:
+    case dom::element_type::INT64:
+    case dom::element_type::UINT64:
+    case dom::element_type::DOUBLE:
       return "a number";
-    case od::json_type::string:
+    case dom::element_type::STRING:
       return "a string";
-    case od::json_type::boolean:
+    case dom::element_type::BOOL:
       return "a boolean";
-    case od::json_type::null:
+    case dom::element_type::NULL_VALUE:
       return "null";
   }
   return "a value";
 }
 
-// "must be a string, not a number" — or the underlying JSON error.
-Status TypeError(std::string_view field, od::value& v, const char* expected) {
-  od::json_type t;
-  if (v.type().get(t) != simdjson::SUCCESS) return FieldError(field, "malformed JSON value");
-  return FieldError(field, std::string("must be ") + expected + ", not " + JsonTypeName(t));
+// "must be a string, not a number".
+Status TypeError(std::string_view field, dom::element v, const char* expected) {
+  return FieldError(field, std::string("must be ") + expected + ", not " + JsonTypeName(v.type()));
 }
 
 bool IsPrintableAscii(std::string_view s) {
@@ -157,33 +157,6 @@ Status EnumError(std::string_view field, std::string_view got,
   return FieldError(field, SafeQuote(got) + " is not one of " + EnumList(names));
 }
 
-// JSON forbids raw control characters inside strings; simdjson's On-Demand API does not check
-// for them, so look before parsing. Outside strings only \t \n \r may appear (whitespace). The
-// common compact message has no byte below 0x20 at all and takes the vectorisable fast path.
-bool HasRawControlCharInString(std::string_view m) {
-  unsigned char any = 0;
-  for (char c : m) any |= static_cast<unsigned char>(static_cast<unsigned char>(c) < 0x20);
-  if (any == 0) return false;
-  bool in_string = false;
-  for (size_t i = 0; i < m.size(); ++i) {
-    const auto c = static_cast<unsigned char>(m[i]);
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      } else if (c < 0x20) {
-        return true;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-      return true;
-    }
-  }
-  return false;
-}
-
 }  // namespace
 
 std::string SafeQuote(std::string_view value) {
@@ -217,14 +190,11 @@ class EventParser::Impl {
        std::vector<std::string_view>& roles, std::vector<std::string_view>& fields)
       : pseudonymizer_(p), subjects_(subjects), roles_(roles), fields_(fields) {}
 
-  Status Top(od::object& obj, AccessEvent* e, std::string_view* event_id_seen) {
+  Status Top(dom::object obj, AccessEvent* e, std::string_view* event_id_seen) {
     std::uint32_t seen = 0;
-    for (auto field_result : obj) {
-      od::field field;
-      if (std::move(field_result).get(field) != simdjson::SUCCESS) return Malformed();
-      std::string_view key;
-      if (field.unescaped_key().get(key) != simdjson::SUCCESS) return Malformed();
-      od::value v = field.value();
+    for (dom::key_value_pair field : obj) {
+      const std::string_view key = field.key;
+      dom::element v = field.value;
       std::uint32_t bit = 0;
       Status st;
       switch (TopKey(key)) {
@@ -311,8 +281,8 @@ class EventParser::Impl {
           break;
         }
         default:
-          // Forward compatibility: unknown top-level fields are ignored, but must be valid JSON.
-          st = SkipValue(v, 0);
+          // Forward compatibility: unknown top-level fields are ignored (the DOM parse has
+          // already checked that they are valid JSON).
           break;
       }
       if (!st.ok()) return st;
@@ -333,8 +303,6 @@ class EventParser::Impl {
   }
 
  private:
-  static Status Malformed() { return Status::InvalidArgument("malformed JSON"); }
-
   // The error text is built only on failure, so callers pass cheap names.
   static const char* PrintableProblem(std::string_view s, size_t max) {
     if (s.empty() || s.size() > max)
@@ -343,7 +311,7 @@ class EventParser::Impl {
     return nullptr;
   }
 
-  Status PrintableString(std::string_view name, od::value& v, size_t max, std::string_view* out) {
+  Status PrintableString(std::string_view name, dom::element v, size_t max, std::string_view* out) {
     std::string_view s;
     if (v.get_string().get(s) != simdjson::SUCCESS) return TypeError(name, v, "a string");
     if (const char* problem = PrintableProblem(s, max)) return FieldError(name, problem);
@@ -351,18 +319,17 @@ class EventParser::Impl {
     return Status::Ok();
   }
 
-  Status NullablePrintable(std::string_view name, od::value& v, size_t max, std::string_view* out) {
-    bool is_null = false;
-    if (v.is_null().get(is_null) == simdjson::SUCCESS && is_null) {
+  Status NullablePrintable(std::string_view name, dom::element v, size_t max,
+                           std::string_view* out) {
+    if (v.is_null()) {
       *out = {};
       return Status::Ok();
     }
     return PrintableString(name, v, max, out);
   }
 
-  Status NullableHex(std::string_view name, od::value& v, size_t n, std::string_view* out) {
-    bool is_null = false;
-    if (v.is_null().get(is_null) == simdjson::SUCCESS && is_null) {
+  Status NullableHex(std::string_view name, dom::element v, size_t n, std::string_view* out) {
+    if (v.is_null()) {
       *out = {};
       return Status::Ok();
     }
@@ -375,7 +342,7 @@ class EventParser::Impl {
     return Status::Ok();
   }
 
-  Status IdToken(std::string_view name, od::value& v, std::string_view* out) {
+  Status IdToken(std::string_view name, dom::element v, std::string_view* out) {
     std::string_view s;
     if (v.get_string().get(s) != simdjson::SUCCESS) return TypeError(name, v, "a string");
     if (!IsIdToken(s)) {
@@ -386,7 +353,7 @@ class EventParser::Impl {
   }
 
   template <typename Enum, size_t N>
-  Status EnumValue(std::string_view name, od::value& v,
+  Status EnumValue(std::string_view name, dom::element v,
                    const std::array<std::string_view, N>& names, Enum* out) {
     std::string_view s;
     if (v.get_string().get(s) != simdjson::SUCCESS) return TypeError(name, v, "a string");
@@ -396,17 +363,14 @@ class EventParser::Impl {
     return Status::Ok();
   }
 
-  Status Actor(od::value& v, AccessEvent* e) {
-    od::object obj;
+  Status Actor(dom::element v, AccessEvent* e) {
+    dom::object obj;
     if (v.get_object().get(obj) != simdjson::SUCCESS) return TypeError("actor", v, "an object");
     bool has_id = false, has_kind = false, has_roles = false;
     roles_.clear();
-    for (auto field_result : obj) {
-      od::field field;
-      if (std::move(field_result).get(field) != simdjson::SUCCESS) return Malformed();
-      std::string_view key;
-      if (field.unescaped_key().get(key) != simdjson::SUCCESS) return Malformed();
-      od::value fv = field.value();
+    for (dom::key_value_pair field : obj) {
+      const std::string_view key = field.key;
+      dom::element fv = field.value;
       if (key == "id") {
         if (has_id) return FieldError("actor.id", "appears more than once");
         has_id = true;
@@ -419,13 +383,11 @@ class EventParser::Impl {
       } else if (key == "roles") {
         if (has_roles) return FieldError("actor.roles", "appears more than once");
         has_roles = true;
-        od::array arr;
+        dom::array arr;
         if (fv.get_array().get(arr) != simdjson::SUCCESS) {
           return TypeError("actor.roles", fv, "an array");
         }
-        for (auto item_result : arr) {
-          od::value item;
-          if (std::move(item_result).get(item) != simdjson::SUCCESS) return Malformed();
+        for (dom::element item : arr) {
           if (roles_.size() >= EventParser::kMaxRoles) {
             return FieldError("actor.roles", "must have at most 32 items");
           }
@@ -457,29 +419,24 @@ class EventParser::Impl {
     return s;
   }
 
-  Status Subjects(od::value& v, AccessEvent* e) {
-    od::array arr;
+  Status Subjects(dom::element v, AccessEvent* e) {
+    dom::array arr;
     if (v.get_array().get(arr) != simdjson::SUCCESS) return TypeError("subjects", v, "an array");
     subjects_.clear();
-    for (auto item_result : arr) {
-      od::value item;
-      if (std::move(item_result).get(item) != simdjson::SUCCESS) return Malformed();
+    for (dom::element item : arr) {
       const size_t index = subjects_.size();
       if (index >= EventParser::kMaxSubjects) {
         return FieldError("subjects", "must have at most 10000 items");
       }
-      od::object obj;
+      dom::object obj;
       if (item.get_object().get(obj) != simdjson::SUCCESS) {
         return TypeError(IndexedName("subjects", index, ""), item, "an object");
       }
       bool has_bsn = false;
       NormalisedBsn bsn{};
-      for (auto field_result : obj) {
-        od::field field;
-        if (std::move(field_result).get(field) != simdjson::SUCCESS) return Malformed();
-        std::string_view key;
-        if (field.unescaped_key().get(key) != simdjson::SUCCESS) return Malformed();
-        od::value fv = field.value();
+      for (dom::key_value_pair field : obj) {
+        const std::string_view key = field.key;
+        dom::element fv = field.value;
         if (key != "bsn") {
           return FieldError(IndexedName("subjects", index, ".") + SafeQuote(key), "unknown field");
         }
@@ -505,20 +462,17 @@ class EventParser::Impl {
     return Status::Ok();
   }
 
-  Status Resource(od::value& v, AccessEvent* e) {
-    od::object obj;
+  Status Resource(dom::element v, AccessEvent* e) {
+    dom::object obj;
     if (v.get_object().get(obj) != simdjson::SUCCESS) return TypeError("resource", v, "an object");
     std::uint32_t seen = 0;
     fields_.clear();
     e->categories = 0;
     e->method = BrpMethod::kNone;
     record_count_given_ = false;
-    for (auto field_result : obj) {
-      od::field field;
-      if (std::move(field_result).get(field) != simdjson::SUCCESS) return Malformed();
-      std::string_view key;
-      if (field.unescaped_key().get(key) != simdjson::SUCCESS) return Malformed();
-      od::value fv = field.value();
+    for (dom::key_value_pair field : obj) {
+      const std::string_view key = field.key;
+      dom::element fv = field.value;
       std::uint32_t bit = 0;
       Status st;
       if (key == "system") {
@@ -538,8 +492,7 @@ class EventParser::Impl {
         st = Fields(fv);
       } else if (key == "method") {
         bit = 32;
-        bool is_null = false;
-        if (fv.is_null().get(is_null) == simdjson::SUCCESS && is_null) {
+        if (fv.is_null()) {
           e->method = BrpMethod::kNone;
         } else {
           st = EnumValue("resource.method", fv, kBrpMethodNames, &e->method);
@@ -570,18 +523,21 @@ class EventParser::Impl {
     return Status::Ok();
   }
 
-  Status Categories(od::value& v, AccessEvent* e) {
-    od::array arr;
+  Status Categories(dom::element v, AccessEvent* e) {
+    dom::array arr;
     if (v.get_array().get(arr) != simdjson::SUCCESS) {
       return TypeError("resource.categories", v, "an array");
     }
     size_t index = 0;
-    for (auto item_result : arr) {
-      od::value item;
-      if (std::move(item_result).get(item) != simdjson::SUCCESS) return Malformed();
-      Category c{};
-      auto st = EnumValue(IndexedName("resource.categories", index, ""), item, kCategoryNames, &c);
-      if (!st.ok()) return st;
+    for (dom::element item : arr) {
+      std::string_view name;
+      if (item.get_string().get(name) != simdjson::SUCCESS) {
+        return TypeError(IndexedName("resource.categories", index, ""), item, "a string");
+      }
+      const auto parsed = EnumFromName<Category>(kCategoryNames, name);
+      if (!parsed)
+        return EnumError(IndexedName("resource.categories", index, ""), name, kCategoryNames);
+      const Category c = *parsed;
       if ((e->categories & CategoryBit(c)) != 0) {
         return FieldError(IndexedName("resource.categories", index, ""), "duplicate category");
       }
@@ -591,14 +547,12 @@ class EventParser::Impl {
     return Status::Ok();
   }
 
-  Status Fields(od::value& v) {
-    od::array arr;
+  Status Fields(dom::element v) {
+    dom::array arr;
     if (v.get_array().get(arr) != simdjson::SUCCESS) {
       return TypeError("resource.fields", v, "an array");
     }
-    for (auto item_result : arr) {
-      od::value item;
-      if (std::move(item_result).get(item) != simdjson::SUCCESS) return Malformed();
+    for (dom::element item : arr) {
       const size_t index = fields_.size();
       if (index >= EventParser::kMaxFields) {
         return FieldError("resource.fields", "must have at most 64 items");
@@ -616,24 +570,20 @@ class EventParser::Impl {
     return Status::Ok();
   }
 
-  Status RecipientValue(od::value& v, AccessEvent* e) {
-    bool is_null = false;
-    if (v.is_null().get(is_null) == simdjson::SUCCESS && is_null) {
+  Status RecipientValue(dom::element v, AccessEvent* e) {
+    if (v.is_null()) {
       e->recipient.reset();
       return Status::Ok();
     }
-    od::object obj;
+    dom::object obj;
     if (v.get_object().get(obj) != simdjson::SUCCESS) {
       return TypeError("recipient", v, "an object or null");
     }
     Recipient r;
     bool has_id = false, has_kind = false, has_country = false;
-    for (auto field_result : obj) {
-      od::field field;
-      if (std::move(field_result).get(field) != simdjson::SUCCESS) return Malformed();
-      std::string_view key;
-      if (field.unescaped_key().get(key) != simdjson::SUCCESS) return Malformed();
-      od::value fv = field.value();
+    for (dom::key_value_pair field : obj) {
+      const std::string_view key = field.key;
+      dom::element fv = field.value;
       Status st;
       if (key == "id") {
         if (has_id) return FieldError("recipient.id", "appears more than once");
@@ -665,23 +615,19 @@ class EventParser::Impl {
     return Status::Ok();
   }
 
-  Status Emergency(od::value& v, AccessEvent* e) {
-    bool is_null = false;
-    if (v.is_null().get(is_null) == simdjson::SUCCESS && is_null) {
+  Status Emergency(dom::element v, AccessEvent* e) {
+    if (v.is_null()) {
       e->emergency_reason.reset();
       return Status::Ok();
     }
-    od::object obj;
+    dom::object obj;
     if (v.get_object().get(obj) != simdjson::SUCCESS) {
       return TypeError("emergency", v, "an object or null");
     }
     bool has_reason = false;
-    for (auto field_result : obj) {
-      od::field field;
-      if (std::move(field_result).get(field) != simdjson::SUCCESS) return Malformed();
-      std::string_view key;
-      if (field.unescaped_key().get(key) != simdjson::SUCCESS) return Malformed();
-      od::value fv = field.value();
+    for (dom::key_value_pair field : obj) {
+      const std::string_view key = field.key;
+      dom::element fv = field.value;
       if (key != "reason") return FieldError("emergency." + SafeQuote(key), "unknown field");
       if (has_reason) return FieldError("emergency.reason", "appears more than once");
       has_reason = true;
@@ -696,55 +642,6 @@ class EventParser::Impl {
     }
     if (!has_reason) return FieldError("emergency.reason", "required field is missing");
     return Status::Ok();
-  }
-
-  // Walks a value we do not interpret so that invalid JSON inside it is still rejected.
-  Status SkipValue(od::value& v, int depth) {
-    if (depth > 64) return Status::InvalidArgument("unknown field nested too deeply");
-    od::json_type t;
-    if (v.type().get(t) != simdjson::SUCCESS) return Malformed();
-    switch (t) {
-      case od::json_type::object: {
-        od::object obj;
-        if (v.get_object().get(obj) != simdjson::SUCCESS) return Malformed();
-        for (auto field_result : obj) {
-          od::field field;
-          if (std::move(field_result).get(field) != simdjson::SUCCESS) return Malformed();
-          std::string_view key;
-          if (field.unescaped_key().get(key) != simdjson::SUCCESS) return Malformed();
-          od::value fv = field.value();
-          if (auto st = SkipValue(fv, depth + 1); !st.ok()) return st;
-        }
-        return Status::Ok();
-      }
-      case od::json_type::array: {
-        od::array arr;
-        if (v.get_array().get(arr) != simdjson::SUCCESS) return Malformed();
-        for (auto item_result : arr) {
-          od::value item;
-          if (std::move(item_result).get(item) != simdjson::SUCCESS) return Malformed();
-          if (auto st = SkipValue(item, depth + 1); !st.ok()) return st;
-        }
-        return Status::Ok();
-      }
-      case od::json_type::string: {
-        std::string_view s;
-        return v.get_string().get(s) == simdjson::SUCCESS ? Status::Ok() : Malformed();
-      }
-      case od::json_type::number: {
-        double d = 0;
-        return v.get_double().get(d) == simdjson::SUCCESS ? Status::Ok() : Malformed();
-      }
-      case od::json_type::boolean: {
-        bool b = false;
-        return v.get_bool().get(b) == simdjson::SUCCESS ? Status::Ok() : Malformed();
-      }
-      case od::json_type::null: {
-        bool n = false;
-        return v.is_null().get(n) == simdjson::SUCCESS && n ? Status::Ok() : Malformed();
-      }
-    }
-    return Malformed();
   }
 
   const Pseudonymizer* pseudonymizer_;
@@ -766,38 +663,26 @@ Status EventParser::Parse(std::string_view message, AccessEvent* event) {
   if (message.size() > kMaxMessageBytes) {
     return Status::InvalidArgument("message exceeds 1 MiB");
   }
-  if (HasRawControlCharInString(message)) {
-    return Status::InvalidArgument("malformed JSON: control character in a string");
-  }
   const size_t needed = message.size() + simdjson::SIMDJSON_PADDING;
   if (padded_.size() < needed) padded_.resize(needed);
   std::memcpy(padded_.data(), message.data(), message.size());
   std::memset(padded_.data() + message.size(), 0, simdjson::SIMDJSON_PADDING);
-  od::document doc;
-  auto err = parser_.iterate(padded_.data(), message.size(), padded_.size()).get(doc);
+  dom::element root;
+  auto err = parser_.parse(padded_.data(), message.size(), false).get(root);
   if (err != simdjson::SUCCESS) {
     return Status::InvalidArgument(std::string("malformed JSON: ") + simdjson::error_message(err));
   }
-  od::object obj;
-  if (doc.get_object().get(obj) != simdjson::SUCCESS) {
-    od::json_type t;
-    if (doc.type().get(t) == simdjson::SUCCESS && t != od::json_type::object) {
-      return Status::InvalidArgument(std::string("message must be a JSON object, not ") +
-                                     JsonTypeName(t));
-    }
-    return Status::InvalidArgument("malformed JSON");
+  dom::object obj;
+  if (root.get_object().get(obj) != simdjson::SUCCESS) {
+    return Status::InvalidArgument(std::string("message must be a JSON object, not ") +
+                                   JsonTypeName(root.type()));
   }
   *event = AccessEvent{};
   Impl impl(pseudonymizer_, subjects_, roles_, fields_);
   std::string_view event_id_seen;
   Status st = impl.Top(obj, event, &event_id_seen);
   last_event_id_ = event_id_seen;
-  if (!st.ok()) return st;
-  const char* rest = nullptr;
-  if (doc.current_location().get(rest) != simdjson::OUT_OF_BOUNDS) {
-    return Status::InvalidArgument("malformed JSON: trailing content");
-  }
-  return Status::Ok();
+  return st;
 }
 
 }  // namespace inzage
