@@ -39,4 +39,33 @@ int Generate(const GenerateOptions& options);
 
 int Keygen(const std::string& out);
 
+struct IngestOptions {
+  std::string policy_dir;
+  std::string reference_file;
+  std::string store_dir;
+  std::string key_file;
+  std::string events = "-";
+  size_t batch_size = 1000;
+  bool sync = false;
+};
+// Backfill: the same parse, decide and commit path as the daemon; the file's position is
+// recorded under a source id derived from its first line, so a second run adds nothing.
+int Ingest(const IngestOptions& options);
+
+struct QueryOptions {
+  std::string store_dir;
+  std::string key_file;
+  std::string subject_bsn;  // read from the command line; pseudonymised at once
+  std::string actor;
+  std::string from;
+  std::string to;
+  bool json = false;
+};
+int Query(const QueryOptions& options);
+
+int Verify(const std::string& store_dir);
+int Backup(const std::string& store_dir, const std::string& to, const std::string& max_age);
+int Restore(const std::string& from, const std::string& store_dir);
+int Compact(const std::string& store_dir);
+
 }  // namespace inzage::app

@@ -59,6 +59,52 @@ int ToolMain(int argc, char** argv) {
       ->check(CLI::Range(100, 10000000));
   gen_cmd->add_option("--start", gen.start, "event time of the first event (RFC 3339)");
 
+  IngestOptions ingest;
+  auto* ingest_cmd = cli.add_subcommand(
+      "ingest", "backfill historical events through the decide-and-commit path into a store");
+  ingest_cmd->add_option("--policy", ingest.policy_dir, "policy directory")->required();
+  ingest_cmd->add_option("--reference", ingest.reference_file, "reference data (NDJSON)")
+      ->required();
+  ingest_cmd->add_option("--store", ingest.store_dir, "store directory")->required();
+  ingest_cmd->add_option("--key-file", ingest.key_file, "pseudonym key file")->required();
+  ingest_cmd->add_option("--events", ingest.events, "access events (NDJSON), - for stdin")
+      ->required();
+  ingest_cmd->add_option("--batch-size", ingest.batch_size, "events per store commit")
+      ->check(CLI::Range(1, 100000));
+  ingest_cmd->add_flag("--sync", ingest.sync, "fsync every commit");
+
+  QueryOptions query;
+  auto* query_cmd = cli.add_subcommand("query", "accesses of a subject or by an actor");
+  query_cmd->add_option("--store", query.store_dir, "store directory")->required();
+  query_cmd->add_option("--key-file", query.key_file, "pseudonym key file")->required();
+  auto* subject_opt = query_cmd->add_option("--subject", query.subject_bsn, "the subject's BSN");
+  auto* actor_opt = query_cmd->add_option("--actor", query.actor, "an actor id");
+  subject_opt->excludes(actor_opt);
+  query_cmd->add_option("--from", query.from, "period start (RFC 3339)")->required();
+  query_cmd->add_option("--to", query.to, "period end (RFC 3339)")->required();
+  query_cmd->add_flag("--json", query.json, "one JSON object per entry");
+
+  std::string verify_store;
+  auto* verify_cmd = cli.add_subcommand("verify", "check the store's integrity chain");
+  verify_cmd->add_option("--store", verify_store, "store directory")->required();
+
+  std::string backup_store, backup_to, backup_max_age = "P30D";
+  auto* backup_cmd = cli.add_subcommand("backup", "back up a store; prune old backups");
+  backup_cmd->add_option("--store", backup_store, "store directory")->required();
+  backup_cmd->add_option("--to", backup_to, "backup directory")->required();
+  backup_cmd->add_option("--max-age", backup_max_age,
+                         "delete backups older than this (retention reaches backups)");
+
+  std::string restore_from, restore_store;
+  auto* restore_cmd = cli.add_subcommand("restore", "restore the latest backup into a store");
+  restore_cmd->add_option("--from", restore_from, "backup directory")->required();
+  restore_cmd->add_option("--store", restore_store, "store directory to create")->required();
+
+  std::string compact_store;
+  auto* compact_cmd =
+      cli.add_subcommand("compact", "compact the history now (runs the retention filter)");
+  compact_cmd->add_option("--store", compact_store, "store directory")->required();
+
   std::string key_out;
   auto* keygen = cli.add_subcommand("keygen", "create a new pseudonym key file (mode 0600)");
   keygen->add_option("--out", key_out, "file to create (must not exist)")->required();
@@ -69,6 +115,12 @@ int ToolMain(int argc, char** argv) {
   if (check_cmd->parsed()) return CheckPolicy(check);
   if (gen_cmd->parsed()) return Generate(gen);
   if (keygen->parsed()) return Keygen(key_out);
+  if (ingest_cmd->parsed()) return Ingest(ingest);
+  if (query_cmd->parsed()) return Query(query);
+  if (verify_cmd->parsed()) return Verify(verify_store);
+  if (backup_cmd->parsed()) return Backup(backup_store, backup_to, backup_max_age);
+  if (restore_cmd->parsed()) return Restore(restore_from, restore_store);
+  if (compact_cmd->parsed()) return Compact(compact_store);
   return 2;
 }
 

@@ -1,0 +1,244 @@
+// inzage ingest | query | verify | backup | restore | compact (contracts §5).
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "app/commands.h"
+#include "event/bsn.h"
+#include "event/event_parser.h"
+#include "ingest/stored_event.h"
+#include "policy/decider.h"
+#include "policy/policy_loader.h"
+#include "store/store.h"
+
+namespace inzage::app {
+namespace {
+
+std::string SourceIdOf(std::string_view first_line) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(first_line.data()), first_line.size(), digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id = "file:";
+  for (int i = 0; i < 8; ++i) {
+    id.push_back(kHex[digest[i] >> 4]);
+    id.push_back(kHex[digest[i] & 15]);
+  }
+  return id;
+}
+
+int Fail(const char* command, const std::string& message) {
+  std::fprintf(stderr, "inzage %s: %s\n", command, message.c_str());
+  return 1;
+}
+
+std::string Names(const HistoryRecord& r) {
+  std::string rules;
+  for (RuleId id : r.rules) {
+    if (!rules.empty()) rules += ",";
+    rules += InfoOf(id).id;
+  }
+  return rules.empty() ? "-" : rules;
+}
+
+}  // namespace
+
+int Ingest(const IngestOptions& o) {
+  auto policy = LoadPolicy(o.policy_dir);
+  if (!policy.ok()) return Fail("ingest", policy.status().message());
+  auto key = Pseudonymizer::FromKeyFile(o.key_file);
+  if (!key.ok()) return Fail("ingest", key.status().message());
+  ReferenceData reference(&*key);
+  if (Status st = reference.LoadFile(o.reference_file); !st.ok()) {
+    return Fail("ingest", st.message());
+  }
+  reference.Resolve(**policy);
+  StoreOptions so;
+  so.sync = o.sync;
+  so.key_id = key->key_id();
+  so.retention = RetentionTable::FromPolicy(**policy);
+  auto store = Store::Open(o.store_dir, so);
+  if (!store.ok()) return Fail("ingest", store.status().message());
+
+  std::ifstream file_in;
+  std::istream* in = &std::cin;
+  if (o.events != "-") {
+    file_in.open(o.events, std::ios::binary);
+    if (!file_in) return Fail("ingest", "cannot open events file " + o.events);
+    in = &file_in;
+  }
+  EventParser parser(&*key);
+  const Decider decider(policy->get(), &reference);
+  std::string line;
+  std::string source;
+  std::int64_t position = 0;   // lines read
+  std::int64_t resume_at = 0;  // lines already in the store
+  CommitBatch batch;
+  std::int64_t stored = 0, duplicates = 0, invalid = 0, skipped = 0;
+  Decision decision;
+  AccessEvent event;
+  auto commit = [&]() -> bool {
+    batch.positions = {{source, 0, position}};
+    auto r = (*store)->Commit(batch);
+    if (!r.ok()) {
+      Fail("ingest", r.status().message());
+      return false;
+    }
+    stored += static_cast<std::int64_t>(r->stored_events);
+    duplicates += static_cast<std::int64_t>(r->duplicate_events);
+    batch = CommitBatch{};
+    return true;
+  };
+  while (std::getline(*in, line)) {
+    if (source.empty()) {
+      source = SourceIdOf(line);
+      const auto offsets = (*store)->Offsets();
+      auto it = offsets.find({source, 0});
+      if (it != offsets.end()) resume_at = it->second;
+    }
+    ++position;
+    if (position <= resume_at) {
+      ++skipped;
+      continue;
+    }
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    Status st = parser.Parse(line, &event);
+    if (!st.ok()) {
+      // Invalid lines are reported, not stored: the history holds accesses, and an invalid line
+      // is not a known access. The count tells the operator to look.
+      ++invalid;
+      std::fprintf(stderr, "inzage ingest: line %lld: %s\n", static_cast<long long>(position),
+                   st.message().c_str());
+      continue;
+    }
+    decider.Decide(event, &decision);
+    batch.events.push_back(MakeStoredEvent(event, decision, **policy, reference));
+    if (batch.events.size() >= o.batch_size && !commit()) return 1;
+  }
+  if (!source.empty() && !commit()) return 1;
+  std::printf(
+      "ingest %s: %lld events stored, %lld duplicates, %lld invalid, %lld lines skipped "
+      "(already ingested), source %s at line %lld\n",
+      o.events.c_str(), static_cast<long long>(stored), static_cast<long long>(duplicates),
+      static_cast<long long>(invalid), static_cast<long long>(skipped), source.c_str(),
+      static_cast<long long>(position));
+  return 0;
+}
+
+int Query(const QueryOptions& o) {
+  auto from = ParseRfc3339(o.from);
+  auto to = ParseRfc3339(o.to);
+  if (!from || !to) return Fail("query", "--from and --to must be RFC 3339 times with a zone");
+  if (*from > *to) return Fail("query", "--from is after --to");
+  if (o.subject_bsn.empty() == o.actor.empty()) {
+    return Fail("query", "give exactly one of --subject and --actor");
+  }
+  auto key = Pseudonymizer::FromKeyFile(o.key_file);
+  if (!key.ok()) return Fail("query", key.status().message());
+  StoreOptions so;
+  so.key_id = key->key_id();
+  so.read_only = true;
+  auto store = Store::Open(o.store_dir, so);
+  if (!store.ok()) return Fail("query", store.status().message());
+  Pseudonym subject;
+  if (!o.subject_bsn.empty()) {
+    NormalisedBsn bsn;
+    if (const char* why = CheckBsn(o.subject_bsn, &bsn)) {
+      return Fail("query", std::string("--subject: ") + why);
+    }
+    subject = key->Pseudonymise(std::string_view(bsn.data(), bsn.size()));
+  }
+  std::string cursor;
+  long long count = 0;
+  do {
+    auto page = o.actor.empty() ? (*store)->QuerySubject(subject, *from, *to, 1000, cursor)
+                                : (*store)->QueryActor(o.actor, *from, *to, 1000, cursor);
+    if (!page.ok()) return Fail("query", page.status().message());
+    for (const auto& e : page->entries) {
+      const HistoryRecord& r = e.record;
+      if (o.json) {
+        std::string line = "{\"time\":\"" + FormatRfc3339(r.time) + "\",\"event_id\":";
+        AppendJsonString(line, r.event_id);
+        line += ",\"actor\":";
+        AppendJsonString(line, r.actor);
+        line += ",\"role\":";
+        AppendJsonString(line, r.role);
+        line += ",\"municipality\":";
+        AppendJsonString(line, r.municipality);
+        line += ",\"action\":\"" + std::string(NameOf(kActionNames, r.action)) + "\",\"domain\":";
+        AppendJsonString(line, r.domain);
+        line += ",\"info\":\"" + std::string(NameOf(kInfoLevelNames, r.info)) + "\",\"activity\":";
+        AppendJsonString(line, r.activity);
+        line += ",\"case_id\":";
+        AppendJsonString(line, r.case_id);
+        line += ",\"verdict\":\"" + std::string(NameOf(kVerdictNames, r.verdict)) +
+                "\",\"rules\":\"" + Names(r) +
+                "\",\"subjects\":" + std::to_string(r.subject_count) + "}";
+        std::printf("%s\n", line.c_str());
+      } else {
+        std::printf("%s  %-10s %-22s %-8s %-12s %-4s %-26s %-9s %s\n",
+                    FormatRfc3339(r.time).c_str(), r.municipality.c_str(), r.actor.c_str(),
+                    std::string(NameOf(kActionNames, r.action)).c_str(), r.domain.c_str(),
+                    std::string(NameOf(kInfoLevelNames, r.info)).c_str(), r.activity.c_str(),
+                    std::string(NameOf(kVerdictNames, r.verdict)).c_str(), Names(r).c_str());
+      }
+      ++count;
+    }
+    cursor = page->next_cursor;
+  } while (!cursor.empty());
+  std::fprintf(o.json ? stderr : stdout, "%lld entries\n", count);
+  return 0;
+}
+
+int Verify(const std::string& store_dir) {
+  StoreOptions so;
+  so.read_only = true;
+  auto store = Store::Open(store_dir, so);
+  if (!store.ok()) return Fail("verify", store.status().message());
+  auto report = (*store)->Verify();
+  if (!report.ok()) return Fail("verify", report.status().message());
+  if (!report->ok) {
+    std::printf("verify %s: FAILED: %s\n", store_dir.c_str(), report->first_problem.c_str());
+    return 3;
+  }
+  std::printf("verify %s: ok: %llu batches, %llu entries, %llu expired segments skipped\n",
+              store_dir.c_str(), static_cast<unsigned long long>(report->batches),
+              static_cast<unsigned long long>(report->entries),
+              static_cast<unsigned long long>(report->expired_segments_skipped));
+  return 0;
+}
+
+int Backup(const std::string& store_dir, const std::string& to, const std::string& max_age) {
+  auto age = ParseIsoDuration(max_age);
+  if (!age || age->years != 0 || age->months != 0) {
+    return Fail("backup", "--max-age must be a fixed ISO 8601 duration such as P30D");
+  }
+  StoreOptions so;
+  auto store = Store::Open(store_dir, so);
+  if (!store.ok()) return Fail("backup", store.status().message());
+  if (Status st = (*store)->Backup(to, age->fixed_micros); !st.ok()) {
+    return Fail("backup", st.message());
+  }
+  std::printf("backup of %s written to %s (backups older than %s pruned)\n", store_dir.c_str(),
+              to.c_str(), max_age.c_str());
+  return 0;
+}
+
+int Restore(const std::string& from, const std::string& store_dir) {
+  if (Status st = Store::Restore(from, store_dir); !st.ok()) return Fail("restore", st.message());
+  std::printf("restored the latest backup of %s into %s\n", from.c_str(), store_dir.c_str());
+  return 0;
+}
+
+int Compact(const std::string& store_dir) {
+  StoreOptions so;
+  auto store = Store::Open(store_dir, so);
+  if (!store.ok()) return Fail("compact", store.status().message());
+  if (Status st = (*store)->CompactAll(); !st.ok()) return Fail("compact", st.message());
+  std::printf("compacted %s (expired history removed)\n", store_dir.c_str());
+  return 0;
+}
+
+}  // namespace inzage::app

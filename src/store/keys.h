@@ -1,0 +1,75 @@
+// Key encodings of the store's column families. Times are big-endian with the sign bit flipped
+// so that byte order equals time order (scans run by time; "newest first" is a reverse scan).
+//
+//   history_subject: pseudonym (16) | time (8) | event_id
+//   history_actor:   u8 len | actor id | time (8) | event_id
+//   meta:            text keys ("schema_version", "key_id", "chain/head", "chain/<seq 8>",
+//                    "offset/<source>\0<partition 4>")
+// Thread safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/pseudonym.h"
+#include "common/time.h"
+
+namespace inzage::keys {
+
+inline void PutTime(std::string* out, TimeMicros t) {
+  const std::uint64_t u = static_cast<std::uint64_t>(t) ^ (std::uint64_t{1} << 63);
+  for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>(u >> shift));
+}
+
+inline TimeMicros GetTime(std::string_view in) {
+  std::uint64_t u = 0;
+  for (int i = 0; i < 8; ++i) u = (u << 8) | static_cast<unsigned char>(in[static_cast<size_t>(i)]);
+  return static_cast<TimeMicros>(u ^ (std::uint64_t{1} << 63));
+}
+
+inline void PutBigEndian64(std::string* out, std::uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>(v >> shift));
+}
+
+inline std::string SubjectPrefix(const Pseudonym& p) {
+  return std::string(reinterpret_cast<const char*>(p.bytes.data()), p.bytes.size());
+}
+
+inline std::string SubjectKey(const Pseudonym& p, TimeMicros t, std::string_view event_id) {
+  std::string k = SubjectPrefix(p);
+  PutTime(&k, t);
+  k.append(event_id);
+  return k;
+}
+
+inline std::string ActorPrefix(std::string_view actor) {
+  std::string k;
+  k.push_back(static_cast<char>(actor.size()));
+  k.append(actor);
+  return k;
+}
+
+inline std::string ActorKey(std::string_view actor, TimeMicros t, std::string_view event_id) {
+  std::string k = ActorPrefix(actor);
+  PutTime(&k, t);
+  k.append(event_id);
+  return k;
+}
+
+inline std::string ChainKey(std::uint64_t seq) {
+  std::string k = "chain/";
+  PutBigEndian64(&k, seq);
+  return k;
+}
+
+inline std::string OffsetKey(std::string_view source, std::int32_t partition) {
+  std::string k = "offset/";
+  k.append(source);
+  k.push_back('\0');
+  const auto p = static_cast<std::uint32_t>(partition);
+  for (int shift = 24; shift >= 0; shift -= 8) k.push_back(static_cast<char>(p >> shift));
+  return k;
+}
+
+}  // namespace inzage::keys

@@ -1,0 +1,774 @@
+#define OPENSSL_SUPPRESS_DEPRECATED  // SHA256_* one-shot helpers
+#include "store/store.h"
+
+#include <openssl/sha.h>
+#include <rocksdb/compaction_filter.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/slice_transform.h>
+#include <rocksdb/table.h>
+#include <rocksdb/utilities/backup_engine.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <unordered_set>
+
+#include "store/keys.h"
+
+namespace inzage {
+namespace {
+
+constexpr const char* kColumnFamilies[] = {"default", "history_subject", "history_actor", "state",
+                                           "alerts",  "outbox",          "reference",     "meta"};
+constexpr std::string_view kSchemaVersion = "1";
+
+TimeMicros WallClock() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return Status::Ok();
+  if (s.IsCorruption()) return Status::Corruption(what + ": " + s.ToString());
+  if (s.IsIOError() || s.IsNoSpace()) return Status::IoError(what + ": " + s.ToString());
+  return Status::Internal(what + ": " + s.ToString());
+}
+
+// A 256-bit sum (little-endian 64-bit limbs): an order-independent multiset hash of entries.
+struct Sum256 {
+  std::array<std::uint64_t, 4> limb{};
+  void Add(const unsigned char digest[32]) {
+    std::uint64_t carry = 0;
+    for (size_t i = 0; i < 4; ++i) {
+      std::uint64_t d;
+      std::memcpy(&d, digest + 8 * i, 8);
+      const std::uint64_t partial = limb[i] + d;
+      const std::uint64_t carry1 = partial < d ? 1 : 0;
+      limb[i] = partial + carry;
+      carry = carry1 + (limb[i] < partial ? 1 : 0);
+    }
+  }
+  friend bool operator==(const Sum256&, const Sum256&) = default;
+};
+
+void EntryDigest(std::string_view key, std::string_view value, unsigned char out[32]) {
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  const auto n = static_cast<std::uint32_t>(key.size());
+  SHA256_Update(&ctx, &n, sizeof n);
+  SHA256_Update(&ctx, key.data(), key.size());
+  SHA256_Update(&ctx, value.data(), value.size());
+  SHA256_Final(out, &ctx);
+}
+
+// A segment of a batch: the entries of one activity on one UTC day.
+struct SegmentKey {
+  std::string activity;
+  std::int64_t day = 0;
+  friend auto operator<=>(const SegmentKey&, const SegmentKey&) = default;
+};
+struct SegmentSum {
+  std::uint64_t count = 0;
+  Sum256 sum;
+};
+using Segments = std::map<SegmentKey, SegmentSum>;
+
+// Chain entry value: prev head (32) | count of segments | per segment: activity len + bytes,
+// day (8), count (8), sum (32). head = SHA-256(prev head | seq | segments bytes).
+std::string EncodeSegments(const Segments& segments) {
+  std::string out;
+  const auto n = static_cast<std::uint32_t>(segments.size());
+  out.append(reinterpret_cast<const char*>(&n), sizeof n);
+  for (const auto& [key, seg] : segments) {
+    out.push_back(static_cast<char>(key.activity.size()));
+    out.append(key.activity);
+    out.append(reinterpret_cast<const char*>(&key.day), 8);
+    out.append(reinterpret_cast<const char*>(&seg.count), 8);
+    out.append(reinterpret_cast<const char*>(seg.sum.limb.data()), 32);
+  }
+  return out;
+}
+
+bool DecodeSegments(std::string_view in, Segments* out) {
+  if (in.size() < 4) return false;
+  std::uint32_t n;
+  std::memcpy(&n, in.data(), 4);
+  in.remove_prefix(4);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    if (in.empty()) return false;
+    const auto len = static_cast<unsigned char>(in[0]);
+    if (in.size() < 1u + len + 48u) return false;
+    SegmentKey key{std::string(in.substr(1, len)), 0};
+    in.remove_prefix(1 + len);
+    SegmentSum seg;
+    std::memcpy(&key.day, in.data(), 8);
+    std::memcpy(&seg.count, in.data() + 8, 8);
+    std::memcpy(seg.sum.limb.data(), in.data() + 16, 32);
+    in.remove_prefix(48);
+    (*out)[key] = seg;
+  }
+  return in.empty();
+}
+
+std::string ChainHead(std::string_view prev, std::uint64_t seq, std::string_view segments) {
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, prev.data(), prev.size());
+  SHA256_Update(&ctx, &seq, sizeof seq);
+  SHA256_Update(&ctx, segments.data(), segments.size());
+  std::string out(32, '\0');
+  SHA256_Final(reinterpret_cast<unsigned char*>(out.data()), &ctx);
+  return out;
+}
+
+std::string DayText(std::int64_t day) { return FormatRfc3339(day * kMicrosPerDay).substr(0, 10); }
+
+std::string HexOf(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (char c : bytes) {
+    out.push_back(kHex[(static_cast<unsigned char>(c) >> 4) & 15]);
+    out.push_back(kHex[static_cast<unsigned char>(c) & 15]);
+  }
+  return out;
+}
+
+bool UnHex(std::string_view hex, std::string* out) {
+  if (hex.size() % 2 != 0) return false;
+  out->clear();
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    auto v = [](char c) {
+      return c >= '0' && c <= '9' ? c - '0' : (c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1);
+    };
+    const int hi = v(hex[i]), lo = v(hex[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out->push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return true;
+}
+
+// Every tuning choice in one place (brief: store layout; known traps: dynamic level bytes).
+rocksdb::ColumnFamilyOptions CfOptions(const std::string& name,
+                                       const std::shared_ptr<rocksdb::Cache>& cache,
+                                       const rocksdb::CompactionFilterFactory* unused) {
+  (void)unused;
+  rocksdb::ColumnFamilyOptions o;
+  // RocksDB 7.8 defaults this to false: with it, level sizes follow the data and space
+  // amplification stays near 1.1 instead of growing with an unfilled last level.
+  o.level_compaction_dynamic_level_bytes = true;
+  // LZ4 on the upper (hot, often rewritten) levels, ZSTD on the bottommost level where most
+  // history lives for years: small on disk, cheap to write.
+  o.compression = rocksdb::kLZ4Compression;
+  o.bottommost_compression = rocksdb::kZSTD;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.whole_key_filtering = true;  // duplicate detection looks up whole history_actor keys
+  table.cache_index_and_filter_blocks = true;
+  if (name == "history_subject") {
+    // A citizen's query reads one pseudonym prefix: prefix bloom filters skip files without it.
+    o.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(16));
+    table.block_size = 16 * 1024;
+  }
+  if (name == "history_subject" || name == "history_actor") {
+    // Make the retention filter visit cold files at least once a day.
+    o.periodic_compaction_seconds = 24 * 3600;
+  }
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return o;
+}
+
+// RocksDB's own LOG file lives on the store's disk; when that disk is full, RocksDB 7.8 (as built
+// by Debian, with assertions) aborts while logging the very error it should report. Its
+// messages go to stderr (journald) instead, warnings and worse only.
+class StderrLogger : public rocksdb::Logger {
+ public:
+  StderrLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    char buf[1024];
+    std::vsnprintf(buf, sizeof buf, format, ap);
+    std::fprintf(stderr, "level=warn component=rocksdb msg=\"%s\"\n", buf);
+  }
+};
+
+}  // namespace
+
+RetentionTable RetentionTable::FromPolicy(const Policy& policy) {
+  RetentionTable t;
+  for (const auto& [id, activity] : policy.activities()) {
+    t.by_activity.emplace(id, activity.retention);
+    if (activity.retention.ApproxMicros() > t.fallback.ApproxMicros()) {
+      t.fallback = activity.retention;
+    }
+  }
+  return t;
+}
+
+std::string RetentionTable::Encode() const {
+  std::string out;
+  auto line = [&out](std::string_view id, const IsoDuration& d) {
+    out.append(id);
+    out += '\t' + std::to_string(d.years) + '\t' + std::to_string(d.months) + '\t' +
+           std::to_string(d.fixed_micros) + '\n';
+  };
+  line("*", fallback);
+  std::vector<std::string_view> ids;
+  for (const auto& [id, d] : by_activity) ids.push_back(id);
+  std::sort(ids.begin(), ids.end());
+  for (auto id : ids) line(id, by_activity.find(id)->second);
+  return out;
+}
+
+bool RetentionTable::Decode(std::string_view text, RetentionTable* out) {
+  *out = RetentionTable{};
+  while (!text.empty()) {
+    const size_t nl = text.find('\n');
+    if (nl == std::string_view::npos) return false;
+    std::string line(text.substr(0, nl));
+    text.remove_prefix(nl + 1);
+    char id[256];
+    int years = 0, months = 0;
+    long long fixed = 0;
+    if (std::sscanf(line.c_str(), "%255[^\t]\t%d\t%d\t%lld", id, &years, &months, &fixed) != 4) {
+      return false;
+    }
+    const IsoDuration d{years, months, fixed};
+    if (std::string_view(id) == "*") {
+      out->fallback = d;
+    } else {
+      out->by_activity.emplace(id, d);
+    }
+  }
+  return true;
+}
+
+TimeMicros RetentionTable::ExpiryOf(std::string_view activity, TimeMicros event_time) const {
+  auto it = by_activity.find(activity);
+  const IsoDuration& d = it == by_activity.end() ? fallback : it->second;
+  if (d.years == 0 && d.months == 0 && d.fixed_micros == 0) return INT64_MAX;  // none configured
+  const TimeMicros day_end = (UtcDay(event_time) + 1) * kMicrosPerDay;
+  return d.AddTo(day_end);
+}
+
+class Store::RetentionFilterFactory : public rocksdb::CompactionFilterFactory {
+ public:
+  RetentionFilterFactory(RetentionTable table, std::function<TimeMicros()> now)
+      : table_(std::make_shared<const RetentionTable>(std::move(table))), now_(std::move(now)) {}
+
+  void Set(RetentionTable table) {
+    std::lock_guard lock(mu_);
+    table_ = std::make_shared<const RetentionTable>(std::move(table));
+  }
+  std::shared_ptr<const RetentionTable> Get() const {
+    std::lock_guard lock(mu_);
+    return table_;
+  }
+  TimeMicros Now() const { return now_(); }
+
+  std::unique_ptr<rocksdb::CompactionFilter> CreateCompactionFilter(
+      const rocksdb::CompactionFilter::Context& /*context*/) override {
+    return std::make_unique<RetentionFilter>(Get(), now_());
+  }
+  const char* Name() const override { return "inzage.RetentionFilterFactory"; }
+
+ private:
+  class RetentionFilter : public rocksdb::CompactionFilter {
+   public:
+    RetentionFilter(std::shared_ptr<const RetentionTable> table, TimeMicros now)
+        : table_(std::move(table)), now_(now) {}
+    bool Filter(int /*level*/, const rocksdb::Slice& /*key*/, const rocksdb::Slice& value,
+                std::string* /*new_value*/, bool* /*value_changed*/) const override {
+      TimeMicros time = 0;
+      std::string_view activity;
+      if (!HistoryRecord::PeekRetention(std::string_view(value.data(), value.size()), &time,
+                                        &activity)) {
+        return false;  // never drop what we cannot read: verify will report it
+      }
+      return now_ >= table_->ExpiryOf(activity, time);
+    }
+    const char* Name() const override { return "inzage.RetentionFilter"; }
+
+   private:
+    std::shared_ptr<const RetentionTable> table_;
+    TimeMicros now_;
+  };
+
+  mutable std::mutex mu_;
+  std::shared_ptr<const RetentionTable> table_;
+  std::function<TimeMicros()> now_;
+};
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& path, StoreOptions options) {
+  if (!options.now) options.now = WallClock;
+  std::unique_ptr<Store> store(new Store());
+  store->filter_factory_ = std::make_shared<RetentionFilterFactory>(options.retention, options.now);
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = !options.read_only;
+  db_options.create_missing_column_families = !options.read_only;
+  db_options.max_background_jobs = 2;
+  db_options.bytes_per_sync = 1 << 20;
+  db_options.max_total_wal_size = 256 << 20;
+  db_options.info_log = std::make_shared<StderrLogger>();
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const char* name : kColumnFamilies) {
+    rocksdb::ColumnFamilyOptions o = CfOptions(name, cache, nullptr);
+    if (std::string_view(name).rfind("history_", 0) == 0) {
+      o.compaction_filter_factory = store->filter_factory_;
+    }
+    descriptors.emplace_back(name, o);
+  }
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      options.read_only
+          ? rocksdb::DB::OpenForReadOnly(db_options, path, descriptors, &store->handles_, &raw)
+          : rocksdb::DB::Open(db_options, path, descriptors, &store->handles_, &raw);
+  if (!s.ok()) return FromRocks(s, "cannot open store " + path);
+  store->db_.reset(raw);
+  for (size_t i = 0; i < store->handles_.size(); ++i) {
+    store->cfs_[kColumnFamilies[i]] = store->handles_[i];
+  }
+  store->options_ = std::move(options);
+
+  rocksdb::ColumnFamilyHandle* meta = store->cfs_["meta"];
+  std::string value;
+  s = store->db_->Get(rocksdb::ReadOptions(), meta, "schema_version", &value);
+  if (s.IsNotFound()) {
+    if (store->options_.read_only) return Status::FailedPrecondition(path + " is not a store");
+    rocksdb::WriteBatch init;
+    init.Put(meta, "schema_version", std::string(kSchemaVersion));
+    init.Put(meta, "key_id", store->options_.key_id);
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    if (Status st = FromRocks(store->db_->Write(wo, &init), "initialise store"); !st.ok()) {
+      return st;
+    }
+  } else if (!s.ok()) {
+    return FromRocks(s, "read store meta");
+  } else {
+    if (value != kSchemaVersion) {
+      return Status::FailedPrecondition("store " + path + " has schema version " + value +
+                                        "; this inzage reads version " +
+                                        std::string(kSchemaVersion));
+    }
+    std::string key_id;
+    s = store->db_->Get(rocksdb::ReadOptions(), meta, "key_id", &key_id);
+    if (!s.ok()) return FromRocks(s, "read store key id");
+    if (!store->options_.key_id.empty() && key_id != store->options_.key_id) {
+      return Status::FailedPrecondition("store " + path + " was created with pseudonym key id " +
+                                        key_id + " but the key file has id " +
+                                        store->options_.key_id +
+                                        ": queries would find nothing; use the store's own key");
+    }
+  }
+  if (store->options_.retention.empty()) {
+    std::string text;
+    s = store->db_->Get(rocksdb::ReadOptions(), meta, "retention", &text);
+    if (s.ok() && !RetentionTable::Decode(text, &store->options_.retention)) {
+      return Status::Corruption("store " + path + ": the stored retention table is malformed");
+    }
+  } else if (!store->options_.read_only) {
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    s = store->db_->Put(wo, meta, "retention", store->options_.retention.Encode());
+    if (!s.ok()) return FromRocks(s, "store retention table");
+  }
+  store->filter_factory_->Set(store->options_.retention);
+  std::string head;
+  s = store->db_->Get(rocksdb::ReadOptions(), meta, "chain/head", &head);
+  if (s.ok() && head.size() == 40) {
+    std::memcpy(&store->last_seq_, head.data(), 8);
+    store->head_ = head.substr(8);
+  } else if (s.IsNotFound()) {
+    store->head_.assign(32, '\0');
+  } else {
+    return FromRocks(s, "read integrity chain head");
+  }
+  return store;
+}
+
+Store::~Store() {
+  if (db_ && !failure_.empty()) {
+    // See the header: after a failed write, leave the files as they are; recovery happens at
+    // the next open. The handles are deliberately not released.
+    (void)db_.release();
+    return;
+  }
+  if (db_) {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    db_->Close();
+  }
+}
+
+rocksdb::ColumnFamilyHandle* Store::column_family(const std::string& name) const {
+  auto it = cfs_.find(name);
+  return it == cfs_.end() ? nullptr : it->second;
+}
+
+std::uint64_t Store::last_batch_seq() const {
+  std::lock_guard lock(commit_mu_);
+  return last_seq_;
+}
+
+void Store::SetRetention(RetentionTable retention) { filter_factory_->Set(std::move(retention)); }
+
+Result<CommitResult> Store::Commit(CommitBatch& batch) {
+  std::lock_guard lock(commit_mu_);
+  if (!failure_.empty()) {
+    return Status::FailedPrecondition("the store refuses writes after an earlier failure: " +
+                                      failure_);
+  }
+  auto* subject_cf = cfs_.at("history_subject");
+  auto* actor_cf = cfs_.at("history_actor");
+  auto* meta = cfs_.at("meta");
+  CommitResult result;
+
+  // Idempotency: skip events already stored (earlier batch) or repeated in this batch.
+  std::vector<std::string> actor_keys;
+  actor_keys.reserve(batch.events.size());
+  for (const auto& e : batch.events) {
+    actor_keys.push_back(keys::ActorKey(e.record.actor, e.record.time, e.record.event_id));
+  }
+  std::vector<rocksdb::Slice> slices(actor_keys.begin(), actor_keys.end());
+  std::vector<std::string> existing(actor_keys.size());
+  std::vector<rocksdb::ColumnFamilyHandle*> cf_list(actor_keys.size(), actor_cf);
+  std::vector<rocksdb::Status> found =
+      db_->MultiGet(rocksdb::ReadOptions(), cf_list, slices, &existing);
+  std::unordered_set<std::string_view> in_batch;
+
+  const std::uint64_t seq = last_seq_ + 1;
+  rocksdb::WriteBatch wb;
+  Segments segments;
+  std::string value;
+  std::string actor_value;
+  unsigned char digest[32];
+  for (size_t i = 0; i < batch.events.size(); ++i) {
+    if (found[i].ok() || !in_batch.insert(actor_keys[i]).second) {
+      ++result.duplicate_events;
+      continue;
+    }
+    if (!found[i].IsNotFound()) return FromRocks(found[i], "duplicate check");
+    StoredEvent& e = batch.events[i];
+    e.record.batch_seq = seq;
+    e.record.subject_count = static_cast<std::uint32_t>(e.subjects.size());
+    SegmentSum& seg = segments[SegmentKey{e.record.activity, UtcDay(e.record.time)}];
+
+    e.record.subjects.assign(
+        e.subjects.begin(),
+        e.subjects.begin() + static_cast<std::ptrdiff_t>(
+                                 std::min(e.subjects.size(), HistoryRecord::kMaxActorSubjects)));
+    actor_value.clear();
+    e.record.EncodeTo(&actor_value);
+    wb.Put(actor_cf, actor_keys[i], actor_value);
+    EntryDigest(actor_keys[i], actor_value, digest);
+    seg.sum.Add(digest);
+    ++seg.count;
+
+    e.record.subjects.clear();
+    value.clear();
+    e.record.EncodeTo(&value);
+    std::unordered_set<Pseudonym, PseudonymHash> seen_subjects;
+    for (const Pseudonym& subject : e.subjects) {
+      if (!seen_subjects.insert(subject).second) continue;  // a subject listed twice
+      const std::string key = keys::SubjectKey(subject, e.record.time, e.record.event_id);
+      wb.Put(subject_cf, key, value);
+      EntryDigest(key, value, digest);
+      seg.sum.Add(digest);
+      ++seg.count;
+    }
+    ++result.stored_events;
+  }
+
+  std::string new_head = head_;
+  if (result.stored_events > 0) {
+    const std::string encoded = EncodeSegments(segments);
+    new_head = ChainHead(head_, seq, encoded);
+    wb.Put(meta, keys::ChainKey(seq), head_ + encoded);
+    std::string head_value(8, '\0');
+    std::memcpy(head_value.data(), &seq, 8);
+    head_value += new_head;
+    wb.Put(meta, "chain/head", head_value);
+    result.batch_seq = seq;
+  }
+  for (const auto& p : batch.positions) {
+    std::string v(8, '\0');
+    std::memcpy(v.data(), &p.next_offset, 8);
+    wb.Put(meta, keys::OffsetKey(p.source, p.partition), v);
+  }
+  for (const auto& [k, v] : batch.state) wb.Put(cfs_.at("state"), k, v);
+  for (const auto& [k, v] : batch.outbox) wb.Put(cfs_.at("outbox"), k, v);
+  for (const auto& k : batch.outbox_deletes) wb.Delete(cfs_.at("outbox"), k);
+  for (const auto& [k, v] : batch.alerts) wb.Put(cfs_.at("alerts"), k, v);
+
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync;
+  if (Status st = FromRocks(db_->Write(wo, &wb), "commit batch"); !st.ok()) {
+    failure_ = st.message();
+    return st;
+  }
+  if (result.stored_events > 0) {
+    last_seq_ = seq;
+    head_ = new_head;
+  }
+  return result;
+}
+
+std::map<std::pair<std::string, std::int32_t>, std::int64_t> Store::Offsets() const {
+  std::map<std::pair<std::string, std::int32_t>, std::int64_t> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cfs_.at("meta")));
+  for (it->Seek("offset/"); it->Valid() && it->key().starts_with("offset/"); it->Next()) {
+    const std::string_view key(it->key().data(), it->key().size());
+    const size_t nul = key.find('\0', 7);
+    if (nul == std::string_view::npos || key.size() != nul + 5 || it->value().size() != 8) continue;
+    std::uint32_t partition = 0;
+    for (size_t i = nul + 1; i < key.size(); ++i) {
+      partition = (partition << 8) | static_cast<unsigned char>(key[i]);
+    }
+    std::int64_t offset;
+    std::memcpy(&offset, it->value().data(), 8);
+    out[{std::string(key.substr(7, nul - 7)), static_cast<std::int32_t>(partition)}] = offset;
+  }
+  return out;
+}
+
+Result<QueryPage> Store::Query(rocksdb::ColumnFamilyHandle* cf, const std::string& prefix,
+                               TimeMicros from, TimeMicros to, size_t limit,
+                               const std::string& cursor, bool subject_keys) const {
+  if (limit == 0) return QueryPage{};
+  std::string upper = prefix;
+  if (!cursor.empty()) {
+    std::string raw;
+    if (!UnHex(cursor, &raw) || raw.size() < 8) {
+      return Status::InvalidArgument("cursor is not one this store handed out");
+    }
+    upper += raw;  // continue strictly below the last returned key
+  } else {
+    keys::PutTime(&upper, to);
+    upper.append(256, '\xff');
+  }
+  rocksdb::ReadOptions ro;
+  ro.prefix_same_as_start = subject_keys;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf));
+  it->SeekForPrev(upper);
+  if (!cursor.empty() && it->Valid() && it->key() == rocksdb::Slice(upper)) it->Prev();
+  const auto table = filter_factory_->Get();
+  const TimeMicros now = filter_factory_->Now();
+  QueryPage page;
+  for (; it->Valid(); it->Prev()) {
+    const std::string_view key(it->key().data(), it->key().size());
+    if (key.size() < prefix.size() + 8 || key.compare(0, prefix.size(), prefix) != 0) break;
+    const TimeMicros t = keys::GetTime(key.substr(prefix.size(), 8));
+    if (t < from) break;
+    if (t > to) continue;
+    QueryEntry entry;
+    Status st = HistoryRecord::Decode(std::string_view(it->value().data(), it->value().size()),
+                                      &entry.record);
+    if (!st.ok()) return st;
+    if (now >= table->ExpiryOf(entry.record.activity, entry.record.time)) continue;
+    if (subject_keys) std::memcpy(entry.subject.bytes.data(), key.data(), 16);
+    if (page.entries.size() == limit) {
+      const std::string last_key =
+          subject_keys
+              ? keys::SubjectKey(page.entries.back().subject, page.entries.back().record.time,
+                                 page.entries.back().record.event_id)
+              : keys::ActorKey(page.entries.back().record.actor, page.entries.back().record.time,
+                               page.entries.back().record.event_id);
+      page.next_cursor = HexOf(std::string_view(last_key).substr(prefix.size()));
+      break;
+    }
+    page.entries.push_back(std::move(entry));
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "query");
+  return page;
+}
+
+Result<QueryPage> Store::QuerySubject(const Pseudonym& subject, TimeMicros from, TimeMicros to,
+                                      size_t limit, const std::string& cursor) const {
+  return Query(cfs_.at("history_subject"), keys::SubjectPrefix(subject), from, to, limit, cursor,
+               true);
+}
+
+Result<QueryPage> Store::QueryActor(const std::string& actor, TimeMicros from, TimeMicros to,
+                                    size_t limit, const std::string& cursor) const {
+  if (actor.empty() || actor.size() > 255) return Status::InvalidArgument("bad actor id");
+  return Query(cfs_.at("history_actor"), keys::ActorPrefix(actor), from, to, limit, cursor, false);
+}
+
+Result<VerifyReport> Store::Verify() const {
+  VerifyReport report;
+  auto* meta = cfs_.at("meta");
+  const auto table = filter_factory_->Get();
+  const TimeMicros now = filter_factory_->Now();
+
+  // 1. The chain of heads.
+  std::map<std::uint64_t, Segments> chain;
+  std::string prev(32, '\0');
+  std::uint64_t expected_seq = 1;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta));
+    const std::string start = keys::ChainKey(0);
+    for (it->Seek(start); it->Valid() && it->key().size() == 14 && it->key().starts_with("chain/");
+         it->Next()) {
+      std::uint64_t seq = 0;
+      for (size_t i = 6; i < 14; ++i) {
+        seq = (seq << 8) | static_cast<unsigned char>(it->key()[i]);
+      }
+      const std::string_view v(it->value().data(), it->value().size());
+      Segments segments;
+      if (seq != expected_seq || v.size() < 32 || v.substr(0, 32) != prev ||
+          !DecodeSegments(v.substr(32), &segments)) {
+        report.ok = false;
+        report.first_problem = "batch " + std::to_string(seq) +
+                               ": the integrity chain is broken (entry missing, reordered or "
+                               "altered)";
+        return report;
+      }
+      prev = ChainHead(prev, seq, v.substr(32));
+      chain[seq] = std::move(segments);
+      ++expected_seq;
+    }
+  }
+  std::string head;
+  if (db_->Get(rocksdb::ReadOptions(), meta, "chain/head", &head).ok()) {
+    std::uint64_t seq = 0;
+    if (head.size() == 40) std::memcpy(&seq, head.data(), 8);
+    if (head.size() != 40 || seq != expected_seq - 1 || head.substr(8) != prev) {
+      report.ok = false;
+      report.first_problem =
+          "the chain head does not match the last batch " + std::to_string(expected_seq - 1);
+      return report;
+    }
+  }
+  report.batches = chain.size();
+
+  // 2. The entries, summed per batch and segment.
+  std::map<std::uint64_t, Segments> actual;
+  for (const char* name : {"history_actor", "history_subject"}) {
+    rocksdb::ReadOptions ro;
+    ro.total_order_seek = true;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cfs_.at(name)));
+    HistoryRecord r;
+    unsigned char digest[32];
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const std::string_view key(it->key().data(), it->key().size());
+      const std::string_view value(it->value().data(), it->value().size());
+      ++report.entries;
+      if (!HistoryRecord::Decode(value, &r).ok()) {
+        report.ok = false;
+        report.first_problem = std::string(name) + ": an entry cannot be decoded (key " +
+                               HexOf(key.substr(0, 24)) + "...)";
+        return report;
+      }
+      EntryDigest(key, value, digest);
+      SegmentSum& seg = actual[r.batch_seq][SegmentKey{r.activity, UtcDay(r.time)}];
+      seg.sum.Add(digest);
+      ++seg.count;
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "verify scan");
+  }
+  // 3. Compare; expired segments may be partly or wholly gone.
+  for (const auto& [seq, segments] : chain) {
+    const auto found = actual.find(seq);
+    for (const auto& [key, expected] : segments) {
+      const TimeMicros expiry = table->ExpiryOf(key.activity, key.day * kMicrosPerDay);
+      if (now >= expiry) {
+        ++report.expired_segments_skipped;
+        continue;
+      }
+      const SegmentSum* got = nullptr;
+      if (found != actual.end()) {
+        auto s = found->second.find(key);
+        if (s != found->second.end()) got = &s->second;
+      }
+      if (got == nullptr || got->count != expected.count || !(got->sum == expected.sum)) {
+        report.ok = false;
+        report.first_problem =
+            "batch " + std::to_string(seq) + ": segment " + key.activity + "/" + DayText(key.day) +
+            " holds " + std::to_string(got ? got->count : 0) + " entries, " +
+            std::to_string(expected.count) + " were committed; " +
+            (got && got->count == expected.count ? "an entry was altered"
+                                                 : "entries were added or removed");
+        return report;
+      }
+    }
+    if (found != actual.end()) {
+      for (const auto& [key, seg] : found->second) {
+        if (segments.count(key) == 0) {
+          report.ok = false;
+          report.first_problem = "batch " + std::to_string(seq) + ": entries of " + key.activity +
+                                 "/" + DayText(key.day) + " were never committed";
+          return report;
+        }
+      }
+    }
+  }
+  for (const auto& [seq, segments] : actual) {
+    if (chain.count(seq) == 0) {
+      report.ok = false;
+      report.first_problem =
+          "entries claim batch " + std::to_string(seq) + ", which is not in the integrity chain";
+      return report;
+    }
+  }
+  return report;
+}
+
+Status Store::Flush() {
+  rocksdb::FlushOptions fo;
+  for (auto* h : handles_) {
+    if (Status st = FromRocks(db_->Flush(fo, h), "flush"); !st.ok()) return st;
+  }
+  return Status::Ok();
+}
+
+Status Store::CompactAll() {
+  if (Status st = Flush(); !st.ok()) return st;
+  rocksdb::CompactRangeOptions co;
+  co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (const char* name : {"history_subject", "history_actor"}) {
+    Status st = FromRocks(db_->CompactRange(co, cfs_.at(name), nullptr, nullptr), "compact");
+    if (!st.ok()) return st;
+  }
+  return Status::Ok();
+}
+
+Status Store::Backup(const std::string& backup_dir, TimeMicros max_age_micros) {
+  rocksdb::BackupEngine* raw = nullptr;
+  rocksdb::BackupEngineOptions bo(backup_dir);
+  rocksdb::IOStatus s = rocksdb::BackupEngine::Open(rocksdb::Env::Default(), bo, &raw);
+  if (!s.ok()) return FromRocks(s, "open backup directory " + backup_dir);
+  std::unique_ptr<rocksdb::BackupEngine> engine(raw);
+  s = engine->CreateNewBackup(db_.get(), /*flush_before_backup=*/true);
+  if (!s.ok()) return FromRocks(s, "create backup");
+  // Retention reaches backups by age: a backup older than max_age is deleted, so expired history
+  // outlives its retention in backups by at most max_age.
+  std::vector<rocksdb::BackupInfo> infos;
+  engine->GetBackupInfo(&infos);
+  const auto now_seconds = filter_factory_->Now() / kMicrosPerSecond;
+  for (const auto& info : infos) {
+    if ((now_seconds - info.timestamp) * kMicrosPerSecond > max_age_micros) {
+      s = engine->DeleteBackup(info.backup_id);
+      if (!s.ok()) return FromRocks(s, "delete expired backup");
+    }
+  }
+  return FromRocks(engine->GarbageCollect(), "backup garbage collection");
+}
+
+Status Store::Restore(const std::string& backup_dir, const std::string& store_path) {
+  rocksdb::BackupEngineReadOnly* raw = nullptr;
+  rocksdb::BackupEngineOptions bo(backup_dir);
+  rocksdb::IOStatus s = rocksdb::BackupEngineReadOnly::Open(rocksdb::Env::Default(), bo, &raw);
+  if (!s.ok()) return FromRocks(s, "open backup directory " + backup_dir);
+  std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
+  return FromRocks(engine->RestoreDBFromLatestBackup(store_path, store_path), "restore");
+}
+
+}  // namespace inzage

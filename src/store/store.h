@@ -1,0 +1,178 @@
+// Store: the system of record for "who looked at whose data" (RocksDB).
+//
+// Column families (keys in store/keys.h, values in store/history_record.h):
+//   history_subject  per-citizen history, one entry per (subject, event); pseudonym-prefixed
+//   history_actor    per-actor history (investigations), one entry per event
+//   state            detector state blobs (per actor), written with the events that changed it
+//   alerts, outbox   alert rows and the outbox the relay drains to Kafka
+//   reference        reference tables (the compacted topic's image)
+//   meta             schema version, pseudonym key id, consumed offsets, the integrity chain
+//
+// Exactly-once: Commit() writes one atomic WriteBatch holding the history of a batch of events,
+// state, outbox rows and the consumed offsets up to which the batch is complete. After a crash
+// the store holds a consistent prefix (RocksDB recovers the WAL atomically), and Offsets() says
+// where to resume. An event already stored (same actor, time and event id) is skipped, so a
+// re-delivered message is stored once.
+//
+// Integrity (BIO 8.15): every commit adds a chain entry in meta: per (activity, UTC day) segment
+// the count and an additive 256-bit sum of SHA-256(key, value) of the batch's history entries,
+// and head = SHA-256(previous head, sequence, segments). Verify() recomputes the sums from the
+// stored entries and the heads from the chain, and names the first batch that does not match.
+// Retention deletes whole segments (activity and day), and Verify skips expired segments, so
+// deletion never breaks verification while the chain of heads stays complete.
+//
+// Retention (§2.2.5): a compaction filter drops history entries whose segment has expired
+// (retention of the activity from the register, counted from the end of the event's UTC day);
+// queries never return expired entries even before compaction removes them; periodic compaction
+// makes the filter visit cold files.
+//
+// Failure: after a failed write (disk full, I/O error) the store refuses further commits with
+// the first error, and closing it does not flush (RocksDB would hit the same disk again and,
+// in Debian's build, abort on an assertion). The process should exit and be restarted; on
+// reopen RocksDB recovers the last complete commit.
+//
+// Thread safety: Commit is called from one writer thread; queries, Offsets and Verify may run
+// concurrently from other threads (RocksDB is thread-safe; the commit sequence is guarded).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/pseudonym.h"
+#include "common/status.h"
+#include "common/time.h"
+#include "policy/policy.h"
+#include "store/history_record.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
+namespace inzage {
+
+// Activity id -> retention of its access history; unknown activities get `fallback`.
+struct RetentionTable {
+  StringMap<IsoDuration> by_activity;
+  IsoDuration fallback;  // the longest retention in the register: never drop too early
+
+  static RetentionTable FromPolicy(const Policy& policy);
+  // Text form kept in the store's meta, so tools without the policy (verify) apply the same
+  // retention the writer did.
+  [[nodiscard]] std::string Encode() const;
+  static bool Decode(std::string_view text, RetentionTable* out);
+  [[nodiscard]] bool empty() const { return by_activity.empty(); }
+  [[nodiscard]] TimeMicros ExpiryOf(std::string_view activity, TimeMicros event_time) const;
+};
+
+struct StoreOptions {
+  bool sync = false;                // fsync every commit (WAL is always on)
+  std::string key_id;               // Pseudonymizer::key_id(); checked against the store
+  RetentionTable retention;         // empty: use the one the last writer stored in meta
+  std::function<TimeMicros()> now;  // wall clock for retention; tests inject one
+  size_t block_cache_bytes = 64 << 20;
+  bool read_only = false;
+};
+
+struct StoredEvent {
+  HistoryRecord record;             // batch_seq is filled by Commit
+  std::vector<Pseudonym> subjects;  // every subject of the event
+};
+
+struct SourcePosition {
+  std::string source;  // topic name, or "file:<id>" for ingested files
+  std::int32_t partition = 0;
+  std::int64_t next_offset = 0;  // the first offset not yet in the store
+};
+
+struct CommitBatch {
+  std::vector<StoredEvent> events;
+  std::vector<std::pair<std::string, std::string>> state;   // key -> blob
+  std::vector<std::pair<std::string, std::string>> outbox;  // key -> row
+  std::vector<std::string> outbox_deletes;
+  std::vector<std::pair<std::string, std::string>> alerts;  // key -> row
+  std::vector<SourcePosition> positions;
+};
+
+struct CommitResult {
+  std::uint64_t batch_seq = 0;  // 0 when the batch held no new history
+  size_t stored_events = 0;
+  size_t duplicate_events = 0;
+};
+
+struct QueryEntry {
+  Pseudonym subject;  // history_subject queries only
+  HistoryRecord record;
+};
+
+struct QueryPage {
+  std::vector<QueryEntry> entries;
+  std::string next_cursor;  // empty when there is nothing more
+};
+
+struct VerifyReport {
+  bool ok = true;
+  std::uint64_t batches = 0;
+  std::uint64_t entries = 0;
+  std::uint64_t expired_segments_skipped = 0;
+  std::string first_problem;  // e.g. "batch 17: segment wmo-maatwerkvoorziening/2026-11-24 ..."
+};
+
+class Store {
+ public:
+  static Result<std::unique_ptr<Store>> Open(const std::string& path, StoreOptions options);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  [[nodiscard]] Result<CommitResult> Commit(CommitBatch& batch);
+  [[nodiscard]] std::map<std::pair<std::string, std::int32_t>, std::int64_t> Offsets() const;
+
+  // Newest first, from <= time <= to, at most limit entries; cursor from a previous page.
+  [[nodiscard]] Result<QueryPage> QuerySubject(const Pseudonym& subject, TimeMicros from,
+                                               TimeMicros to, size_t limit,
+                                               const std::string& cursor) const;
+  [[nodiscard]] Result<QueryPage> QueryActor(const std::string& actor, TimeMicros from,
+                                             TimeMicros to, size_t limit,
+                                             const std::string& cursor) const;
+
+  [[nodiscard]] Result<VerifyReport> Verify() const;
+  [[nodiscard]] Status CompactAll();
+  [[nodiscard]] Status Flush();
+  void SetRetention(RetentionTable retention);
+
+  // Backups with RocksDB's BackupEngine. Backup also deletes backups older than max_age, which
+  // is how retention reaches backups (README: "Retention and backups").
+  [[nodiscard]] Status Backup(const std::string& backup_dir, TimeMicros max_age_micros);
+  static Status Restore(const std::string& backup_dir, const std::string& store_path);
+
+  // For tests: the raw DB and a column family by name.
+  [[nodiscard]] rocksdb::DB* raw_db() const { return db_.get(); }
+  [[nodiscard]] rocksdb::ColumnFamilyHandle* column_family(const std::string& name) const;
+  [[nodiscard]] std::uint64_t last_batch_seq() const;
+
+ private:
+  class RetentionFilterFactory;
+  Store() = default;
+  Result<QueryPage> Query(rocksdb::ColumnFamilyHandle* cf, const std::string& prefix,
+                          TimeMicros from, TimeMicros to, size_t limit, const std::string& cursor,
+                          bool subject_keys) const;
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::map<std::string, rocksdb::ColumnFamilyHandle*> cfs_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::shared_ptr<RetentionFilterFactory> filter_factory_;
+  StoreOptions options_;
+  mutable std::mutex commit_mu_;
+  std::uint64_t last_seq_ = 0;  // guarded by commit_mu_
+  std::string failure_;         // guarded by commit_mu_: set after a failed write
+  std::string head_;            // guarded by commit_mu_ (32 bytes)
+};
+
+}  // namespace inzage
