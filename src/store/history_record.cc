@@ -50,42 +50,85 @@ bool GetByte(std::string_view* in, std::uint8_t* b) {
 
 }  // namespace
 
-void HistoryRecord::EncodeTo(std::string* out) const {
+void HistoryRecord::EncodeTo(Form form, std::string* out) const {
   out->push_back(static_cast<char>(kVersion));
+  out->push_back(static_cast<char>(form));
   PutVarint(out, batch_seq);
-  const auto zigzag =
-      (static_cast<std::uint64_t>(time) << 1) ^ static_cast<std::uint64_t>(time >> 63);
-  PutVarint(out, zigzag);
+  PutString(out, activity);
+  if (form == Form::kActorEntry) {
+    out->push_back(static_cast<char>(verdict));
+    PutVarint(out, subject_count);
+    const size_t n = subjects.size() < kMaxActorSubjects ? subjects.size() : kMaxActorSubjects;
+    PutVarint(out, n);
+    for (size_t i = 0; i < n; ++i) {
+      out->append(reinterpret_cast<const char*>(subjects[i].bytes.data()),
+                  subjects[i].bytes.size());
+    }
+    return;
+  }
   out->push_back(static_cast<char>(action));
   out->push_back(static_cast<char>(info));
   out->push_back(static_cast<char>(verdict));
   out->push_back(static_cast<char>(recipient_kind));
   PutVarint(out, categories);
-  for (const std::string* s : {&event_id, &actor, &role, &department, &municipality, &domain,
-                               &activity, &case_id, &recipient}) {
+  for (const std::string* s :
+       {&actor, &role, &department, &municipality, &domain, &case_id, &recipient}) {
     PutString(out, *s);
   }
   out->push_back(static_cast<char>(rules.size()));
   for (RuleId r : rules) out->push_back(static_cast<char>(r));
-  PutVarint(out, subject_count);
-  const size_t n = subjects.size() < kMaxActorSubjects ? subjects.size() : kMaxActorSubjects;
-  PutVarint(out, n);
-  for (size_t i = 0; i < n; ++i) {
-    out->append(reinterpret_cast<const char*>(subjects[i].bytes.data()), subjects[i].bytes.size());
-  }
 }
 
-Status HistoryRecord::Decode(std::string_view in, HistoryRecord* r) {
-  auto bad = [] { return Status::Corruption("history record is malformed"); };
-  std::uint8_t version = 0;
-  if (!GetByte(&in, &version)) return bad();
-  if (version != kVersion) {
-    return Status::Corruption("history record version " + std::to_string(version) +
+namespace {
+
+bool ReadHeader(std::string_view* in, std::uint8_t* version, std::uint8_t* form,
+                std::uint64_t* batch_seq, std::string_view* activity) {
+  return GetByte(in, version) && *version == HistoryRecord::kVersion && GetByte(in, form) &&
+         *form <= 1 && GetVarint(in, batch_seq) && GetString(in, activity);
+}
+
+}  // namespace
+
+bool HistoryRecord::PeekHeader(std::string_view value, std::uint64_t* batch_seq,
+                               std::string_view* activity) {
+  std::uint8_t version = 0, form = 0;
+  return ReadHeader(&value, &version, &form, batch_seq, activity);
+}
+
+Status HistoryRecord::Decode(std::string_view key_suffix, std::string_view in, HistoryRecord* r,
+                             Form* form_out) {
+  auto bad = [] { return Status::Corruption("history entry is malformed"); };
+  if (key_suffix.size() < 8) return bad();
+  std::uint64_t t = 0;
+  for (int i = 0; i < 8; ++i)
+    t = (t << 8) | static_cast<unsigned char>(key_suffix[static_cast<size_t>(i)]);
+  r->time = static_cast<TimeMicros>(t ^ (std::uint64_t{1} << 63));
+  r->event_id.assign(key_suffix.substr(8));
+  if (!in.empty() && static_cast<std::uint8_t>(in[0]) != kVersion) {
+    return Status::Corruption("history entry version " +
+                              std::to_string(static_cast<std::uint8_t>(in[0])) +
                               " is not supported by this inzage");
   }
+  std::uint8_t version = 0, form = 0;
+  std::string_view activity;
+  if (!ReadHeader(&in, &version, &form, &r->batch_seq, &activity)) return bad();
+  r->activity.assign(activity);
+  if (form_out != nullptr) *form_out = static_cast<Form>(form);
   std::uint64_t v = 0;
-  if (!GetVarint(&in, &r->batch_seq) || !GetVarint(&in, &v)) return bad();
-  r->time = static_cast<TimeMicros>((v >> 1) ^ (~(v & 1) + 1));
+  if (static_cast<Form>(form) == Form::kActorEntry) {
+    std::uint8_t verdict = 0;
+    if (!GetByte(&in, &verdict) || verdict > 3) return bad();
+    r->verdict = static_cast<Verdict>(verdict);
+    if (!GetVarint(&in, &v)) return bad();
+    r->subject_count = static_cast<std::uint32_t>(v);
+    if (!GetVarint(&in, &v) || v > kMaxActorSubjects || in.size() != v * 16) return bad();
+    r->subjects.resize(v);
+    for (auto& p : r->subjects) {
+      std::memcpy(p.bytes.data(), in.data(), 16);
+      in.remove_prefix(16);
+    }
+    return Status::Ok();
+  }
   std::uint8_t b[4];
   for (auto& x : b) {
     if (!GetByte(&in, &x)) return bad();
@@ -97,8 +140,8 @@ Status HistoryRecord::Decode(std::string_view in, HistoryRecord* r) {
   r->recipient_kind = b[3];
   if (!GetVarint(&in, &v)) return bad();
   r->categories = static_cast<CategorySet>(v);
-  for (std::string* s : {&r->event_id, &r->actor, &r->role, &r->department, &r->municipality,
-                         &r->domain, &r->activity, &r->case_id, &r->recipient}) {
+  for (std::string* s : {&r->actor, &r->role, &r->department, &r->municipality, &r->domain,
+                         &r->case_id, &r->recipient}) {
     std::string_view sv;
     if (!GetString(&in, &sv)) return bad();
     s->assign(sv);
@@ -111,32 +154,8 @@ Status HistoryRecord::Decode(std::string_view in, HistoryRecord* r) {
     if (!GetByte(&in, &id) || id >= kRuleCount) return bad();
     r->rules.push_back(static_cast<RuleId>(id));
   }
-  if (!GetVarint(&in, &v)) return bad();
-  r->subject_count = static_cast<std::uint32_t>(v);
-  if (!GetVarint(&in, &v) || v > kMaxActorSubjects || in.size() != v * 16) return bad();
-  r->subjects.resize(v);
-  for (auto& p : r->subjects) {
-    std::memcpy(p.bytes.data(), in.data(), 16);
-    in.remove_prefix(16);
-  }
+  if (!in.empty()) return bad();
   return Status::Ok();
-}
-
-bool HistoryRecord::PeekRetention(std::string_view in, TimeMicros* time,
-                                  std::string_view* activity) {
-  std::uint8_t version = 0;
-  std::uint64_t v = 0;
-  if (!GetByte(&in, &version) || version != kVersion) return false;
-  if (!GetVarint(&in, &v) || !GetVarint(&in, &v)) return false;
-  *time = static_cast<TimeMicros>((v >> 1) ^ (~(v & 1) + 1));
-  if (in.size() < 4) return false;
-  in.remove_prefix(4);
-  if (!GetVarint(&in, &v)) return false;
-  std::string_view s;
-  for (int i = 0; i < 6; ++i) {  // event_id, actor, role, department, municipality, domain
-    if (!GetString(&in, &s)) return false;
-  }
-  return GetString(&in, activity);
 }
 
 }  // namespace inzage

@@ -4,17 +4,19 @@
 // subjects are pseudonyms (in the key of history_subject, in the value of history_actor), and
 // explanations are rebuilt from rule ids when read.
 //
-// Binary format, version 1 (all integers little-endian varints unless noted):
-//   u8  version (=1)
-//   u64 batch sequence (varint)       -- ties the record to its commit for `inzage verify`
-//   i64 time (zigzag varint, UTC microseconds)
-//   u8  action | u8 info | u8 verdict | u8 recipient kind (0xff = none)
-//   u16 categories bitset (varint)
-//   str event_id, actor, role, department, municipality, domain, activity, case_id, recipient
-//       (each: varint length + bytes, at most 255)
-//   u8  rule count, then u8 rule id each
-//   u32 subject count (varint), then for history_actor records up to 100 pseudonyms (16 bytes)
-// A reader rejects unknown versions (Status::Corruption) instead of guessing.
+// Two entry forms share one header, so retention and verification read any entry alike:
+//   header:  u8 version (=1) | u8 form (0 = subject entry, 1 = actor entry)
+//            | varint batch sequence (ties the entry to its commit for `inzage verify`)
+//            | str activity (retention)
+//   subject entry (history_subject; the full record):
+//            u8 action | u8 info | u8 verdict | u8 recipient kind (0xff = none)
+//            | varint categories | str actor, role, department, municipality, domain, case_id,
+//            recipient | u8 rule count, u8 rule id each
+//   actor entry (history_actor; small: the rest is read from the first subject's entry):
+//            u8 verdict | varint subject count | varint n | n pseudonyms of 16 bytes (n <= 100)
+// Time and event id are not repeated in values: both keys end with them (store/keys.h).
+// Strings are a varint length and at most 255 bytes. A reader rejects unknown versions and
+// forms (Status::Corruption) instead of guessing.
 //
 // Thread safety: values; pure functions.
 #pragma once
@@ -56,10 +58,16 @@ struct HistoryRecord {
   std::uint32_t subject_count = 0;
   std::vector<Pseudonym> subjects;  // history_actor only; at most kMaxActorSubjects
 
-  void EncodeTo(std::string* out) const;
-  static Status Decode(std::string_view in, HistoryRecord* out);
-  // Only the fields retention needs (cheap: no string copies).
-  static bool PeekRetention(std::string_view in, TimeMicros* time, std::string_view* activity);
+  enum class Form : std::uint8_t { kSubjectEntry = 0, kActorEntry = 1 };
+
+  void EncodeTo(Form form, std::string* out) const;
+  // Decodes a value; time and event_id are taken from the entry's key suffix (time 8 | id),
+  // which the caller passes.
+  static Status Decode(std::string_view key_suffix, std::string_view value, HistoryRecord* out,
+                       Form* form = nullptr);
+  // Only what retention and verification need (no copies).
+  static bool PeekHeader(std::string_view value, std::uint64_t* batch_seq,
+                         std::string_view* activity);
 };
 
 }  // namespace inzage

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdarg>
 #include <cstdio>
@@ -165,6 +166,12 @@ rocksdb::ColumnFamilyOptions CfOptions(const std::string& name,
   // history lives for years: small on disk, cheap to write.
   o.compression = rocksdb::kLZ4Compression;
   o.bottommost_compression = rocksdb::kZSTD;
+  o.bottommost_compression_opts.enabled = true;
+  o.bottommost_compression_opts.level = 6;
+  // A trained dictionary lets each block reuse the strings (activities, roles, case prefixes)
+  // that every block repeats.
+  o.bottommost_compression_opts.max_dict_bytes = 16 * 1024;
+  o.bottommost_compression_opts.zstd_max_train_bytes = 100 * 16 * 1024;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
@@ -173,7 +180,11 @@ rocksdb::ColumnFamilyOptions CfOptions(const std::string& name,
   if (name == "history_subject") {
     // A citizen's query reads one pseudonym prefix: prefix bloom filters skip files without it.
     o.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(16));
-    table.block_size = 16 * 1024;
+  }
+  if (name == "history_subject" || name == "history_actor") {
+    // History is written once and read in runs: large blocks compress far better, and a
+    // citizen's page of entries spans few blocks anyway.
+    table.block_size = 32 * 1024;
   }
   if (name == "history_subject" || name == "history_actor") {
     // Make the retention filter visit cold files at least once a day.
@@ -196,6 +207,14 @@ class StderrLogger : public rocksdb::Logger {
     std::fprintf(stderr, "level=warn component=rocksdb msg=\"%s\"\n", buf);
   }
 };
+
+// The "time | event id" suffix of a history key, or empty when the key is malformed.
+std::string_view KeySuffix(std::string_view key, bool subject_key) {
+  const size_t prefix =
+      subject_key ? 16 : (key.empty() ? 0 : 1 + static_cast<unsigned char>(key[0]));
+  if (key.empty() || key.size() < prefix + 8) return {};
+  return key.substr(prefix);
+}
 
 }  // namespace
 
@@ -260,6 +279,7 @@ class Store::RetentionFilterFactory : public rocksdb::CompactionFilterFactory {
  public:
   RetentionFilterFactory(RetentionTable table, std::function<TimeMicros()> now)
       : table_(std::make_shared<const RetentionTable>(std::move(table))), now_(std::move(now)) {}
+  void SetSubjectColumnFamilyId(std::uint32_t id) { subject_cf_id_ = id; }
 
   void Set(RetentionTable table) {
     std::lock_guard lock(mu_);
@@ -272,36 +292,41 @@ class Store::RetentionFilterFactory : public rocksdb::CompactionFilterFactory {
   TimeMicros Now() const { return now_(); }
 
   std::unique_ptr<rocksdb::CompactionFilter> CreateCompactionFilter(
-      const rocksdb::CompactionFilter::Context& /*context*/) override {
-    return std::make_unique<RetentionFilter>(Get(), now_());
+      const rocksdb::CompactionFilter::Context& context) override {
+    return std::make_unique<RetentionFilter>(Get(), now_(),
+                                             context.column_family_id == subject_cf_id_);
   }
   const char* Name() const override { return "inzage.RetentionFilterFactory"; }
 
  private:
   class RetentionFilter : public rocksdb::CompactionFilter {
    public:
-    RetentionFilter(std::shared_ptr<const RetentionTable> table, TimeMicros now)
-        : table_(std::move(table)), now_(now) {}
-    bool Filter(int /*level*/, const rocksdb::Slice& /*key*/, const rocksdb::Slice& value,
+    RetentionFilter(std::shared_ptr<const RetentionTable> table, TimeMicros now, bool subject_keys)
+        : table_(std::move(table)), now_(now), subject_keys_(subject_keys) {}
+    bool Filter(int /*level*/, const rocksdb::Slice& key, const rocksdb::Slice& value,
                 std::string* /*new_value*/, bool* /*value_changed*/) const override {
-      TimeMicros time = 0;
+      std::uint64_t seq = 0;
       std::string_view activity;
-      if (!HistoryRecord::PeekRetention(std::string_view(value.data(), value.size()), &time,
-                                        &activity)) {
+      const std::string_view suffix =
+          KeySuffix(std::string_view(key.data(), key.size()), subject_keys_);
+      if (suffix.empty() || !HistoryRecord::PeekHeader(std::string_view(value.data(), value.size()),
+                                                       &seq, &activity)) {
         return false;  // never drop what we cannot read: verify will report it
       }
-      return now_ >= table_->ExpiryOf(activity, time);
+      return now_ >= table_->ExpiryOf(activity, keys::GetTime(suffix));
     }
     const char* Name() const override { return "inzage.RetentionFilter"; }
 
    private:
     std::shared_ptr<const RetentionTable> table_;
     TimeMicros now_;
+    bool subject_keys_;
   };
 
   mutable std::mutex mu_;
   std::shared_ptr<const RetentionTable> table_;
   std::function<TimeMicros()> now_;
+  std::atomic<std::uint32_t> subject_cf_id_{UINT32_MAX};
 };
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path, StoreOptions options) {
@@ -336,6 +361,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, StoreOptions
   for (size_t i = 0; i < store->handles_.size(); ++i) {
     store->cfs_[kColumnFamilies[i]] = store->handles_[i];
   }
+  store->filter_factory_->SetSubjectColumnFamilyId(store->cfs_["history_subject"]->GetID());
   store->options_ = std::move(options);
 
   rocksdb::ColumnFamilyHandle* meta = store->cfs_["meta"];
@@ -466,7 +492,7 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
         e.subjects.begin() + static_cast<std::ptrdiff_t>(
                                  std::min(e.subjects.size(), HistoryRecord::kMaxActorSubjects)));
     actor_value.clear();
-    e.record.EncodeTo(&actor_value);
+    e.record.EncodeTo(HistoryRecord::Form::kActorEntry, &actor_value);
     wb.Put(actor_cf, actor_keys[i], actor_value);
     EntryDigest(actor_keys[i], actor_value, digest);
     seg.sum.Add(digest);
@@ -474,7 +500,7 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
 
     e.record.subjects.clear();
     value.clear();
-    e.record.EncodeTo(&value);
+    e.record.EncodeTo(HistoryRecord::Form::kSubjectEntry, &value);
     std::unordered_set<Pseudonym, PseudonymHash> seen_subjects;
     for (const Pseudonym& subject : e.subjects) {
       if (!seen_subjects.insert(subject).second) continue;  // a subject listed twice
@@ -566,12 +592,33 @@ Result<QueryPage> Store::Query(rocksdb::ColumnFamilyHandle* cf, const std::strin
     const std::string_view key(it->key().data(), it->key().size());
     if (key.size() < prefix.size() + 8 || key.compare(0, prefix.size(), prefix) != 0) break;
     const TimeMicros t = keys::GetTime(key.substr(prefix.size(), 8));
+    // The actor id is part of the query's prefix; the record's own copy may be absent.
     if (t < from) break;
     if (t > to) continue;
     QueryEntry entry;
-    Status st = HistoryRecord::Decode(std::string_view(it->value().data(), it->value().size()),
+    Status st = HistoryRecord::Decode(key.substr(prefix.size()),
+                                      std::string_view(it->value().data(), it->value().size()),
                                       &entry.record);
     if (!st.ok()) return st;
+    if (!subject_keys) entry.record.actor.assign(prefix.substr(1));
+    if (!subject_keys && !entry.record.subjects.empty()) {
+      // The actor entry is small; the details live in the first subject's entry.
+      std::string details;
+      const std::string subject_key =
+          keys::SubjectKey(entry.record.subjects[0], t, entry.record.event_id);
+      rocksdb::Status gs =
+          db_->Get(rocksdb::ReadOptions(), cfs_.at("history_subject"), subject_key, &details);
+      if (gs.ok()) {
+        HistoryRecord full;
+        st = HistoryRecord::Decode(key.substr(prefix.size()), details, &full);
+        if (!st.ok()) return st;
+        full.subjects = std::move(entry.record.subjects);
+        full.subject_count = entry.record.subject_count;
+        entry.record = std::move(full);
+      } else if (!gs.IsNotFound()) {
+        return FromRocks(gs, "query actor details");
+      }
+    }
     if (now >= table->ExpiryOf(entry.record.activity, entry.record.time)) continue;
     if (subject_keys) std::memcpy(entry.subject.bytes.data(), key.data(), 16);
     if (page.entries.size() == limit) {
@@ -657,11 +704,13 @@ Result<VerifyReport> Store::Verify() const {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cfs_.at(name)));
     HistoryRecord r;
     unsigned char digest[32];
+    const bool subject_keys = std::string_view(name) == "history_subject";
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       const std::string_view key(it->key().data(), it->key().size());
       const std::string_view value(it->value().data(), it->value().size());
       ++report.entries;
-      if (!HistoryRecord::Decode(value, &r).ok()) {
+      const std::string_view suffix = KeySuffix(key, subject_keys);
+      if (suffix.empty() || !HistoryRecord::Decode(suffix, value, &r).ok()) {
         report.ok = false;
         report.first_problem = std::string(name) + ": an entry cannot be decoded (key " +
                                HexOf(key.substr(0, 24)) + "...)";

@@ -330,7 +330,7 @@ TEST_F(StoreTest, ReadOnlyAndBadPaths) {
   EXPECT_FALSE(missing.ok());
 }
 
-TEST(HistoryRecordTest, RoundTripAndVersionCheck) {
+TEST(HistoryRecordTest, RoundTripBothFormsAndVersionCheck) {
   HistoryRecord r;
   r.batch_seq = 77;
   r.time = -5;
@@ -339,29 +339,49 @@ TEST(HistoryRecordTest, RoundTripAndVersionCheck) {
   r.verdict = Verdict::kViolation;
   r.recipient_kind = 2;
   r.categories = 0x101;
-  r.event_id = "e";
+  r.event_id = "e-1";
   r.actor = "emp-1";
   r.activity = "wmo-toegang";
+  r.case_id = "zaak-1";
   r.rules = {RuleId::kNtkNoRelationship, RuleId::kProvideNoTriage};
   r.subject_count = 3;
   r.subjects = {SyntheticSubject(1), SyntheticSubject(2)};
-  std::string bytes;
-  r.EncodeTo(&bytes);
+  const std::string key = keys::SubjectKey(SyntheticSubject(1), r.time, r.event_id);
+  const std::string_view suffix = std::string_view(key).substr(16);
+
+  std::string subject_value;
+  r.EncodeTo(HistoryRecord::Form::kSubjectEntry, &subject_value);
   HistoryRecord back;
-  ASSERT_TRUE(HistoryRecord::Decode(bytes, &back).ok());
+  HistoryRecord::Form form;
+  ASSERT_TRUE(HistoryRecord::Decode(suffix, subject_value, &back, &form).ok());
+  EXPECT_EQ(form, HistoryRecord::Form::kSubjectEntry);
   EXPECT_EQ(back.batch_seq, 77u);
   EXPECT_EQ(back.time, -5);
+  EXPECT_EQ(back.event_id, "e-1");
   EXPECT_EQ(back.action, Action::kProvide);
   EXPECT_EQ(back.rules, r.rules);
-  EXPECT_EQ(back.subjects, r.subjects);
+  EXPECT_EQ(back.case_id, "zaak-1");
   EXPECT_EQ(back.activity, "wmo-toegang");
-  TimeMicros t = 0;
+  EXPECT_EQ(subject_value.find("e-1"), std::string::npos) << "the event id lives in the key";
+
+  std::string actor_value;
+  r.EncodeTo(HistoryRecord::Form::kActorEntry, &actor_value);
+  HistoryRecord actor_back;
+  ASSERT_TRUE(HistoryRecord::Decode(suffix, actor_value, &actor_back, &form).ok());
+  EXPECT_EQ(form, HistoryRecord::Form::kActorEntry);
+  EXPECT_EQ(actor_back.subjects, r.subjects);
+  EXPECT_EQ(actor_back.subject_count, 3u);
+  EXPECT_EQ(actor_back.verdict, Verdict::kViolation);
+
+  std::uint64_t seq = 0;
   std::string_view activity;
-  ASSERT_TRUE(HistoryRecord::PeekRetention(bytes, &t, &activity));
+  ASSERT_TRUE(HistoryRecord::PeekHeader(actor_value, &seq, &activity));
+  EXPECT_EQ(seq, 77u);
   EXPECT_EQ(activity, "wmo-toegang");
-  bytes[0] = 9;
-  EXPECT_THAT(HistoryRecord::Decode(bytes, &back).message(), HasSubstr("version 9"));
-  EXPECT_FALSE(HistoryRecord::Decode("", &back).ok());
+  subject_value[0] = 9;
+  EXPECT_THAT(HistoryRecord::Decode(suffix, subject_value, &back).message(),
+              HasSubstr("version 9"));
+  EXPECT_FALSE(HistoryRecord::Decode(suffix, "", &back).ok());
 }
 
 }  // namespace

@@ -1,0 +1,130 @@
+// Store driver (issue: history store): fills a store with N events (default 10,000,000, one
+// subject each; one chosen subject gets 10,000 of them), compacts it fully, and reports
+//   - commit throughput over the whole fill (batches of 1,000, WAL on, no fsync),
+//   - bytes per stored event on disk after full compaction,
+//   - subject query latency p50/p99: first page (1,000 newest) and all 10,000 entries.
+// Usage: store_query_driver [DIR] [EVENTS]   (DIR is removed first; default /tmp/...)
+#include <rocksdb/db.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace inzage;
+  const std::string dir = argc > 1 ? argv[1] : "/tmp/inzage-store-driver";
+  const std::uint64_t events = argc > 2 ? std::stoull(argv[2]) : 10'000'000;
+  std::filesystem::remove_all(dir);
+  StoreOptions o;
+  o.key_id = "driver";
+  auto opened = Store::Open(dir, o);
+  if (!opened.ok()) {
+    std::fprintf(stderr, "%s\n", opened.status().message().c_str());
+    return 1;
+  }
+  Store& store = **opened;
+  std::mt19937_64 rng(7);
+  Pseudonym target;
+  target.bytes.fill(0x42);
+  const std::uint64_t every = std::max<std::uint64_t>(1, events / 10'000);
+  static const char* kActivities[] = {"wmo-maatwerkvoorziening", "jeugdhulp-voorziening",
+                                      "bijstand-aanvraag", "brp-bijhouding", "belastingheffing"};
+  static const char* kDomains[] = {"wmo", "jeugd", "participatie", "brp", "belastingen"};
+  const TimeMicros t0 = *ParseRfc3339("2026-01-01T00:00:00Z");
+  const auto fill_start = Clock::now();
+  CommitBatch batch;
+  for (std::uint64_t n = 0; n < events; ++n) {
+    const size_t k = rng() % 5;
+    StoredEvent e;
+    e.record.time = t0 + static_cast<TimeMicros>(n) * 3'000'000;  // one event every 3 s
+    e.record.event_id = "01JD" + std::to_string(10'000'000'000ULL + n);
+    e.record.actor = "emp-" + std::to_string(1000 + rng() % 300);
+    e.record.role = "wmo-consulent";
+    e.record.department = "sociaal-domein";
+    e.record.municipality = rng() % 2 ? "dinkelland" : "tubbergen";
+    e.record.domain = kDomains[k];
+    e.record.activity = kActivities[k];
+    e.record.case_id = "zaak-2026-" + std::to_string(100000 + rng() % 50000);
+    Pseudonym p;
+    if (n % every == 0) {
+      p = target;
+    } else {
+      for (auto& b : p.bytes) b = static_cast<std::uint8_t>(rng());
+    }
+    e.subjects.push_back(p);
+    batch.events.push_back(std::move(e));
+    if (batch.events.size() == 1000 || n + 1 == events) {
+      batch.positions = {{"driver", 0, static_cast<std::int64_t>(n + 1)}};
+      auto r = store.Commit(batch);
+      if (!r.ok()) {
+        std::fprintf(stderr, "%s\n", r.status().message().c_str());
+        return 1;
+      }
+      batch = CommitBatch{};
+    }
+  }
+  const double fill_s = Seconds(Clock::now() - fill_start);
+  std::printf("fill: %llu events in %.1f s = %.0f events/s (batches of 1,000, WAL, no fsync)\n",
+              static_cast<unsigned long long>(events), fill_s,
+              static_cast<double>(events) / fill_s);
+
+  const auto compact_start = Clock::now();
+  if (Status st = store.CompactAll(); !st.ok()) {
+    std::fprintf(stderr, "%s\n", st.message().c_str());
+    return 1;
+  }
+  std::uintmax_t bytes = 0;
+  for (const auto& f : std::filesystem::directory_iterator(dir)) {
+    if (f.path().extension() == ".sst") bytes += f.file_size();
+  }
+  std::printf(
+      "full compaction: %.1f s; %.1f MB of SST files = %.1f bytes per stored event "
+      "(both indexes)\n",
+      Seconds(Clock::now() - compact_start), static_cast<double>(bytes) / 1e6,
+      static_cast<double>(bytes) / static_cast<double>(events));
+
+  for (const char* cf : {"history_subject", "history_actor", "meta"}) {
+    std::string size;
+    store.raw_db()->GetProperty(store.column_family(cf), "rocksdb.total-sst-files-size", &size);
+    std::printf("  %-16s %8.1f bytes per event\n", cf,
+                std::stod(size.empty() ? "0" : size) / static_cast<double>(events));
+  }
+  const TimeMicros t_end = t0 + static_cast<TimeMicros>(events) * 3'000'000;
+  for (const bool all : {false, true}) {
+    std::vector<double> micros;
+    size_t found = 0;
+    for (int q = 0; q < (all ? 200 : 1000); ++q) {
+      const auto s = Clock::now();
+      std::string cursor;
+      found = 0;
+      do {
+        auto page = store.QuerySubject(target, t0, t_end, 1000, cursor);
+        if (!page.ok()) return 1;
+        found += page->entries.size();
+        cursor = all ? page->next_cursor : "";
+      } while (!cursor.empty());
+      micros.push_back(Seconds(Clock::now() - s) * 1e6);
+    }
+    std::sort(micros.begin(), micros.end());
+    std::printf("subject query (%s, %zu entries): p50 %.0f us, p99 %.0f us\n",
+                all ? "all pages" : "first page of 1,000", found, micros[micros.size() / 2],
+                micros[micros.size() * 99 / 100]);
+  }
+  opened->reset();
+  if (argc <= 1) std::filesystem::remove_all(dir);
+  return 0;
+}
