@@ -1,27 +1,362 @@
 #include "app/daemon.h"
 
+#include <librdkafka/rdkafka.h>
+// clang-format off: rdkafka_mock.h needs rdkafka.h first
+#include <librdkafka/rdkafka_mock.h>  // NOLINT
+// clang-format on
+#include <signal.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <filesystem>
+#include <mutex>
 #include <string>
+#include <thread>
+
+#include "alert/outbox_relay.h"
+#include "app/daemon_config.h"
+#include "app/world_generator.h"
+#include "ingest/event_pipeline.h"
+#include "policy/policy_loader.h"
+#include "store/store.h"
 
 namespace inzage::app {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::atomic<EventPipeline*> g_pipeline{nullptr};
+std::atomic<bool> g_stop{false};
+
+void OnSignal(int /*signo*/) {
+  g_stop.store(true);
+  if (EventPipeline* p = g_pipeline.load()) p->RequestStop();
+}
+
+void InstallSignalHandlers() {
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+}
+
+void Log(const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }
+
+// The embedded Kafka of `inzaged --demo`: librdkafka's mock cluster in this process, the topics
+// inzaged needs, and a generator that keeps a realistic stream flowing without running ahead of
+// the consumer (the mock cluster keeps only a few MiB per partition).
+class Demo {
+ public:
+  ~Demo() { Stop(); }
+
+  // Starts the cluster and fills config->kafka.brokers; the stream starts with StartStream.
+  Status Start(DaemonConfig* config) {
+    kafka::Config c;
+    if (Status st = c.Set("client.id", "inzaged-demo-cluster"); !st.ok()) return st;
+    auto h = c.Create(RD_KAFKA_PRODUCER);
+    if (!h.ok()) return h.status();
+    cluster_owner_ = std::move(h).value();
+    cluster_ = rd_kafka_mock_cluster_new(cluster_owner_.get(), 1);
+    if (cluster_ == nullptr) return Status::Internal("cannot start the embedded Kafka cluster");
+    config->kafka.brokers = rd_kafka_mock_cluster_bootstraps(cluster_);
+    rd_kafka_mock_topic_create(cluster_, config->kafka.events_topic.c_str(), 8, 1);
+    rd_kafka_mock_topic_create(cluster_, config->kafka.reference_topic.c_str(), 1, 1);
+    rd_kafka_mock_topic_create(cluster_, config->kafka.dead_letter_topic.c_str(), 1, 1);
+    rd_kafka_mock_topic_create(cluster_, config->kafka.alerts_topic.c_str(), 1, 1);
+
+    kafka::Config pc;
+    if (Status st = pc.Set("bootstrap.servers", config->kafka.brokers); !st.ok()) return st;
+    if (Status st = pc.Set("linger.ms", "5"); !st.ok()) return st;
+    auto p = pc.Create(RD_KAFKA_PRODUCER);
+    if (!p.ok()) return p.status();
+    producer_ = std::move(p).value();
+
+    WorldGenerator::Options o;
+    o.seed = 1;
+    o.start_micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count() -
+                     7 * 24 * 3600 * kMicrosPerSecond;
+    generator_ = std::make_unique<WorldGenerator>(o);
+    for (const auto& record : generator_->ReferenceRecords()) {
+      if (Status st = Produce(config->kafka.reference_topic, "", record); !st.ok()) return st;
+    }
+    rd_kafka_flush(producer_.get(), 10000);
+    events_topic_ = config->kafka.events_topic;
+    return Status::Ok();
+  }
+
+  // consumed: the pipeline's counter; the generator stays at most 20,000 events ahead of it.
+  void StartStream(const std::atomic<std::uint64_t>* consumed) {
+    consumed_ = consumed;
+    thread_ = std::thread([this] { Generate(); });
+  }
+
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    if (producer_) rd_kafka_flush(producer_.get(), 2000);
+    producer_.reset();
+    if (cluster_ != nullptr) rd_kafka_mock_cluster_destroy(cluster_);
+    cluster_ = nullptr;
+  }
+
+  [[nodiscard]] std::uint64_t produced() const { return produced_.load(); }
+
+ private:
+  Status Produce(const std::string& topic, const std::string& key, const std::string& value) {
+    for (;;) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wold-style-cast"
+      auto err = rd_kafka_producev(
+          producer_.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key.data(), key.size()),
+          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_END);
+#pragma GCC diagnostic pop
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        return Status::IoError("demo producer: " + kafka::ErrorText(err));
+      }
+      rd_kafka_poll(producer_.get(), 50);
+    }
+  }
+
+  void Generate() {
+    constexpr std::uint64_t kMaxAhead = 20000;  // stay close behind the consumer
+    while (!stop_.load()) {
+      if (produced_.load() > consumed_->load() + kMaxAhead) {
+        rd_kafka_poll(producer_.get(), 20);
+        continue;
+      }
+      for (int i = 0; i < 500; ++i) {
+        const std::string line = generator_->NextEvent();
+        // Producers key events by actor id (contracts §1).
+        std::string key;
+        const size_t at = line.find("\"actor\":{\"id\":\"");
+        if (at != std::string::npos) {
+          const size_t start = at + 15;
+          key = line.substr(start, line.find('"', start) - start);
+        }
+        if (Status st = Produce(events_topic_, key, line); !st.ok()) {
+          Log("level=error component=demo msg=\"generator stopped: " + st.message() + "\"");
+          return;
+        }
+        ++produced_;
+      }
+      rd_kafka_poll(producer_.get(), 0);
+    }
+  }
+
+  kafka::Handle cluster_owner_;
+  rd_kafka_mock_cluster_t* cluster_ = nullptr;
+  kafka::Handle producer_;
+  std::unique_ptr<WorldGenerator> generator_;
+  std::string events_topic_;
+  const std::atomic<std::uint64_t>* consumed_ = nullptr;
+  std::atomic<std::uint64_t> produced_{0};
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+std::string FindPolicyDir(const std::string& configured) {
+  if (std::filesystem::is_directory(configured)) return configured;
+  for (const std::string& candidate :
+       {std::string("config/policy"), std::string(INZAGE_SOURCE_DIR) + "/config/policy"}) {
+    if (std::filesystem::is_directory(candidate)) return candidate;
+  }
+  return configured;
+}
+
+int Run(DaemonConfig config, bool demo, const std::string& state_dir, int demo_seconds) {
+  InstallSignalHandlers();
+  if (demo) {
+    std::filesystem::create_directories(state_dir);
+    config.store.path = state_dir + "/store";
+    config.pseudonym_key_file = state_dir + "/pseudonym.key";
+    config.policy_dir = FindPolicyDir(config.policy_dir);
+    config.summary_interval_ms = 2000;
+    if (!std::filesystem::exists(config.pseudonym_key_file)) {
+      if (Status st = Pseudonymizer::GenerateKeyFile(config.pseudonym_key_file); !st.ok()) {
+        Log("level=error msg=\"" + st.message() + "\"");
+        return 1;
+      }
+    }
+  }
+  // Start-up as ordered steps; each failure says which step and why.
+  auto policy = LoadPolicy(config.policy_dir);
+  if (!policy.ok()) {
+    Log("level=error step=policy msg=\"" + policy.status().message() + "\"");
+    return 1;
+  }
+  auto key = Pseudonymizer::FromKeyFile(config.pseudonym_key_file);
+  if (!key.ok()) {
+    Log("level=error step=pseudonym-key msg=\"" + key.status().message() + "\"");
+    return 1;
+  }
+  StoreOptions so;
+  so.sync = config.store.sync;
+  so.key_id = key->key_id();
+  so.retention = RetentionTable::FromPolicy(**policy);
+  auto store = Store::Open(config.store.path, so);
+  if (!store.ok()) {
+    Log("level=error step=store msg=\"" + store.status().message() + "\"");
+    return 1;
+  }
+  Log("level=info msg=\"store open\" path=" + config.store.path +
+      " policy_revision=" + (*policy)->revision());
+
+  Demo demo_cluster;
+  if (demo) {
+    if (Status st = demo_cluster.Start(&config); !st.ok()) {
+      Log("level=error step=demo msg=\"" + st.message() + "\"");
+      return 1;
+    }
+  } else if (config.kafka.brokers.empty()) {
+    Log("level=error step=config msg=\"kafka.brokers is empty; use --demo to run without "
+        "Kafka\"");
+    return 1;
+  }
+  auto running_owner =
+      std::make_unique<EventPipeline>(config, &*key, *policy, store->get(), nullptr);
+  EventPipeline& running = *running_owner;
+  g_pipeline.store(&running);
+  if (g_stop.load()) running.RequestStop();
+
+  OutboxRelay relay(config, store->get());
+  if (Status st = relay.Start(); !st.ok()) {
+    Log("level=error step=alert-relay msg=\"" + st.message() + "\"");
+    return 1;
+  }
+  running.set_on_commit([&relay] { relay.Wake(); });
+  if (Status st = running.Start(); !st.ok()) {
+    Log("level=error step=kafka msg=\"" + st.message() + "\"");
+    (void)relay.Stop();
+    return 1;
+  }
+  Log("level=info msg=\"ready\" brokers=" + config.kafka.brokers +
+      " reference_records=" + std::to_string(running.stats().reference_records.load()));
+  if (demo) {
+    demo_cluster.StartStream(&running.stats().consumed);
+    std::printf(
+        "\ninzaged demo: embedded Kafka at %s, store in %s.\n"
+        "A generated stream of access events is being decided; a status line follows every "
+        "2 s.\nStop with Ctrl-C (the batch in flight is committed first).\n\n",
+        config.kafka.brokers.c_str(), config.store.path.c_str());
+    std::fflush(stdout);
+  }
+
+  std::atomic<bool> done{false};
+  std::mutex mu;
+  std::condition_variable cv;
+  std::thread reporter([&] {
+    if (config.summary_interval_ms <= 0) return;
+    const auto start = Clock::now();
+    std::uint64_t last = 0;
+    auto last_time = start;
+    std::unique_lock lock(mu);
+    while (!cv.wait_for(lock, std::chrono::milliseconds(config.summary_interval_ms),
+                        [&] { return done.load(); })) {
+      const auto& s = running.stats();
+      const auto now = Clock::now();
+      const double secs = std::chrono::duration<double>(now - last_time).count();
+      const std::uint64_t consumed = s.consumed.load();
+      std::printf(
+          "status: %8.0f events/s | consumed %llu | allow %llu review %llu violation "
+          "%llu invalid %llu | stored %llu | dead letters %llu | alerts sent %llu, "
+          "waiting %llu\n",
+          static_cast<double>(consumed - last) / secs, static_cast<unsigned long long>(consumed),
+          static_cast<unsigned long long>(s.allowed.load()),
+          static_cast<unsigned long long>(s.reviews.load()),
+          static_cast<unsigned long long>(s.violations.load()),
+          static_cast<unsigned long long>(s.invalid.load()),
+          static_cast<unsigned long long>(s.stored.load()),
+          static_cast<unsigned long long>(s.dead_letters.load()),
+          static_cast<unsigned long long>(relay.delivered()),
+          static_cast<unsigned long long>((*store)->outbox_rows()));
+      std::fflush(stdout);
+      last = consumed;
+      last_time = now;
+      if (demo_seconds > 0 && now - start >= std::chrono::seconds(demo_seconds)) {
+        running.RequestStop();
+      }
+    }
+  });
+
+  Status result = running.Run();
+  {
+    std::lock_guard lock(mu);
+    done = true;
+  }
+  cv.notify_all();
+  reporter.join();
+  const PipelineStats& s = running.stats();
+  const std::string summary = "consumed=" + std::to_string(s.consumed.load()) +
+                              " stored=" + std::to_string(s.stored.load()) +
+                              " dead_letters=" + std::to_string(s.dead_letters.load());
+  g_pipeline.store(nullptr);
+  running_owner.reset();  // closes the Kafka clients
+  Status relay_status = relay.Stop();
+  if (!relay_status.ok()) Log("level=warn step=shutdown msg=\"" + relay_status.message() + "\"");
+  demo_cluster.Stop();  // last: the clients above still talk to it while they drain
+  if (!result.ok()) {
+    Log("level=error msg=\"" + result.message() + "\"");
+    return 1;
+  }
+  Log("level=info msg=\"stopped cleanly\" " + summary);
+  return 0;
+}
+
+}  // namespace
 
 int DaemonMain(int argc, char** argv) {
   CLI::App cli{"inzaged: audits every access to citizens' personal data (Kafka daemon)"};
   std::string config_path;
   bool check_config = false;
   bool demo = false;
+  std::string state_dir = "demo-out/state";
+  int demo_seconds = 0;
   cli.add_option("--config", config_path, "configuration file (config/inzaged.yaml)");
   cli.add_flag("--check-config", check_config, "validate the configuration and exit");
   cli.add_flag("--demo", demo, "embedded Kafka mock cluster, generated world and events");
+  cli.add_option("--state-dir", state_dir, "demo: where the store and demo keys live");
+  cli.add_option("--demo-seconds", demo_seconds, "demo: stop after this many seconds")
+      ->check(CLI::NonNegativeNumber);
   cli.set_version_flag("--version", INZAGE_VERSION);
   CLI11_PARSE(cli, argc, argv);
-  // The Kafka pipeline (issue "inzaged: the Kafka daemon") is not built yet. Say so plainly
-  // instead of pretending to run.
-  std::fprintf(stderr,
-               "inzaged: the Kafka pipeline is not implemented in this version; use "
-               "`inzage replay` for offline decisions (see README)\n");
-  return 2;
+
+  DaemonConfig config;
+  if (!config_path.empty()) {
+    auto loaded = LoadDaemonConfig(config_path);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "inzaged: %s\n", loaded.status().message().c_str());
+      return 2;
+    }
+    config = std::move(loaded).value();
+  } else if (!demo) {
+    std::fprintf(stderr, "inzaged: --config FILE is required (or --demo)\n");
+    return 2;
+  }
+  if (check_config) {
+    auto policy = LoadPolicy(config.policy_dir);
+    if (!policy.ok()) {
+      std::fprintf(stderr, "inzaged: policy_dir: %s\n", policy.status().message().c_str());
+      return 2;
+    }
+    auto key = Pseudonymizer::FromKeyFile(config.pseudonym_key_file);
+    if (!key.ok()) {
+      std::fprintf(stderr, "inzaged: pseudonym_key_file: %s\n", key.status().message().c_str());
+      return 2;
+    }
+    std::printf("inzaged: configuration %s is valid (policy revision %s, key id %s)\n",
+                config_path.c_str(), (*policy)->revision().c_str(), key->key_id().c_str());
+    return 0;
+  }
+  return Run(std::move(config), demo, state_dir, demo_seconds);
 }
 
 }  // namespace inzage::app

@@ -211,6 +211,7 @@ Status ReferenceData::Apply(std::string_view json_record) {
     }
     if (!r.status().ok()) return r.status();
     if (a.bsn) employee_by_bsn_[*a.bsn] = a.id;
+    if (resolve_with_ != nullptr) ResolveActor(a, *resolve_with_);
     actors_.emplace(id, std::move(a));
     return Status::Ok();
   }
@@ -441,7 +442,11 @@ void ReferenceData::UnindexCase(const Case* c) {
 }
 
 void ReferenceData::Resolve(const Policy& policy) {
-  for (auto& [id, a] : actors_) {
+  for (auto& [id, a] : actors_) ResolveActor(a, policy);
+}
+
+void ReferenceData::ResolveActor(Actor& a, const Policy& policy) {
+  {
     a.roles = 0;
     for (const auto& r : a.role_ids) {
       const int i = policy.RoleIndex(r);

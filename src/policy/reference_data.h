@@ -130,6 +130,9 @@ class ReferenceData {
   // Unknown role ids are ignored (contracts §1: the reference data is authoritative, but only
   // roles the policy knows can grant anything); they are reported by UnknownRoles().
   void Resolve(const Policy& policy);
+  // From now on, actors applied later are resolved against this policy at once (the daemon's
+  // reference topic keeps updating). nullptr turns it off.
+  void ResolveOnApply(const Policy* policy) { resolve_with_ = policy; }
   [[nodiscard]] std::vector<std::string> UnknownRoles(const Policy& policy) const;
 
   [[nodiscard]] const Actor* FindActor(std::string_view id) const;
@@ -146,12 +149,14 @@ class ReferenceData {
   [[nodiscard]] const Pseudonymizer& pseudonymizer() const { return *pseudonymizer_; }
 
  private:
-  Status ApplyEmployee(const void* record, bool system);
   void IndexCase(const Case* c);
   void UnindexCase(const Case* c);
   void RemoveActor(std::string_view id);
 
+  static void ResolveActor(Actor& a, const Policy& policy);
+
   const Pseudonymizer* pseudonymizer_;
+  const Policy* resolve_with_ = nullptr;
   StringMap<Actor> actors_;
   StringMap<Processor> processors_;
   StringMap<Case> cases_;

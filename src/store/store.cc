@@ -408,6 +408,13 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, StoreOptions
     if (!s.ok()) return FromRocks(s, "store retention table");
   }
   store->filter_factory_->Set(store->options_.retention);
+  {
+    std::unique_ptr<rocksdb::Iterator> it(
+        store->db_->NewIterator(rocksdb::ReadOptions(), store->cfs_["outbox"]));
+    std::uint64_t rows = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++rows;
+    store->outbox_rows_ = rows;
+  }
   std::string head;
   s = store->db_->Get(rocksdb::ReadOptions(), meta, "chain/head", &head);
   if (s.ok() && head.size() == 40) {
@@ -544,6 +551,8 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
     last_seq_ = seq;
     head_ = new_head;
   }
+  outbox_rows_ += batch.outbox.size();
+  outbox_rows_ -= std::min<std::uint64_t>(outbox_rows_, batch.outbox_deletes.size());
   return result;
 }
 
@@ -647,6 +656,27 @@ Result<QueryPage> Store::QueryActor(const std::string& actor, TimeMicros from, T
                                     size_t limit, const std::string& cursor) const {
   if (actor.empty() || actor.size() > 255) return Status::InvalidArgument("bad actor id");
   return Query(cfs_.at("history_actor"), keys::ActorPrefix(actor), from, to, limit, cursor, false);
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> Store::ListOutbox(size_t limit) const {
+  std::vector<std::pair<std::string, std::string>> rows;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), cfs_.at("outbox")));
+  for (it->SeekToFirst(); it->Valid() && rows.size() < limit; it->Next()) {
+    rows.emplace_back(it->key().ToString(), it->value().ToString());
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "read outbox");
+  return rows;
+}
+
+Status Store::DeleteOutbox(const std::vector<std::string>& keys) {
+  rocksdb::WriteBatch wb;
+  for (const auto& k : keys) wb.Delete(cfs_.at("outbox"), k);
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync;
+  Status st = FromRocks(db_->Write(wo, &wb), "delete outbox rows");
+  if (st.ok()) outbox_rows_ -= std::min<std::uint64_t>(outbox_rows_.load(), keys.size());
+  return st;
 }
 
 Result<VerifyReport> Store::Verify() const {

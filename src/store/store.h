@@ -35,6 +35,7 @@
 // concurrently from other threads (RocksDB is thread-safe; the commit sequence is guarded).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -142,6 +143,12 @@ class Store {
                                              TimeMicros to, size_t limit,
                                              const std::string& cursor) const;
 
+  // The alert outbox, oldest first (keys are increasing sequence numbers).
+  [[nodiscard]] Result<std::vector<std::pair<std::string, std::string>>> ListOutbox(
+      size_t limit) const;
+  [[nodiscard]] Status DeleteOutbox(const std::vector<std::string>& keys);
+  [[nodiscard]] std::uint64_t outbox_rows() const { return outbox_rows_.load(); }
+
   [[nodiscard]] Result<VerifyReport> Verify() const;
   [[nodiscard]] Status CompactAll();
   [[nodiscard]] Status Flush();
@@ -173,6 +180,7 @@ class Store {
   std::uint64_t last_seq_ = 0;  // guarded by commit_mu_
   std::string failure_;         // guarded by commit_mu_: set after a failed write
   std::string head_;            // guarded by commit_mu_ (32 bytes)
+  std::atomic<std::uint64_t> outbox_rows_{0};
 };
 
 }  // namespace inzage

@@ -1,0 +1,149 @@
+#include "alert/outbox_relay.h"
+
+#include <chrono>
+#include <cstdio>
+
+namespace inzage {
+
+OutboxRelay::OutboxRelay(const app::DaemonConfig& config, Store* store)
+    : config_(config), store_(store) {}
+
+OutboxRelay::~OutboxRelay() {
+  if (thread_.joinable()) (void)Stop();
+}
+
+Status OutboxRelay::Start() {
+  kafka::Config c;
+  for (const auto& [k, v] :
+       std::map<std::string, std::string>{{"bootstrap.servers", config_.kafka.brokers},
+                                          {"enable.idempotence", "true"},
+                                          {"linger.ms", "10"},
+                                          {"client.id", "inzaged-alerts"}}) {
+    if (Status st = c.Set(k, v); !st.ok()) return st;
+  }
+  if (Status st = c.SetAll(config_.kafka.properties); !st.ok()) return st;
+  rd_kafka_conf_set_dr_msg_cb(c.raw(), &OutboxRelay::OnDelivered);
+  rd_kafka_conf_set_opaque(c.raw(), this);
+  auto h = c.Create(RD_KAFKA_PRODUCER);
+  if (!h.ok()) return h.status();
+  producer_ = std::move(h).value();
+  thread_ = std::thread([this] { Loop(); });
+  return Status::Ok();
+}
+
+void OutboxRelay::Wake() {
+  {
+    std::lock_guard lock(mu_);
+    wake_ = true;
+  }
+  cv_.notify_one();
+}
+
+Status OutboxRelay::Stop() {
+  if (!producer_) return Status::Ok();
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+  RelayOnce();
+  rd_kafka_flush(producer_.get(), config_.shutdown_timeout_ms);
+  DeleteAcknowledged();
+  const bool pending = rd_kafka_outq_len(producer_.get()) > 0;
+  producer_.reset();
+  if (pending) {
+    return Status::IoError(
+        "alerts not acknowledged by Kafka at shutdown; they stay in the "
+        "outbox and are sent after the restart");
+  }
+  return Status::Ok();
+}
+
+void OutboxRelay::OnDelivered(rd_kafka_t* /*rk*/, const rd_kafka_message_t* m, void* opaque) {
+  auto* self = static_cast<OutboxRelay*>(opaque);
+  auto* outbox_key = static_cast<std::string*>(m->_private);
+  if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    std::lock_guard lock(self->acked_mu_);
+    self->acked_.push_back(std::move(*outbox_key));
+    self->delivered_.fetch_add(1);
+  } else {
+    self->errors_.fetch_add(1);
+    std::fprintf(stderr, "level=warn component=alert-relay msg=\"alert not delivered: %s\"\n",
+                 rd_kafka_err2str(m->err));
+    // The row stays in the outbox; it is produced again (same id) on a later pass.
+    std::lock_guard lock(self->acked_mu_);
+    self->acked_.push_back("\x01retry:" + *outbox_key);
+  }
+  delete outbox_key;
+}
+
+void OutboxRelay::DeleteAcknowledged() {
+  std::vector<std::string> acked;
+  {
+    std::lock_guard lock(acked_mu_);
+    acked.swap(acked_);
+  }
+  std::vector<std::string> done;
+  for (auto& key : acked) {
+    if (key.rfind("\x01retry:", 0) == 0) {
+      in_flight_.erase(key.substr(7));
+      continue;
+    }
+    in_flight_.erase(key);
+    done.push_back(std::move(key));
+  }
+  if (!done.empty()) {
+    Status st = store_->DeleteOutbox(done);
+    if (!st.ok()) {
+      errors_.fetch_add(1);
+      std::fprintf(stderr, "level=error component=alert-relay msg=\"%s\"\n", st.message().c_str());
+    }
+  }
+}
+
+void OutboxRelay::RelayOnce() {
+  auto rows = store_->ListOutbox(1000 + in_flight_.size());
+  if (!rows.ok()) {
+    errors_.fetch_add(1);
+    return;
+  }
+  for (auto& [key, value] : *rows) {
+    if (in_flight_.count(key) != 0) continue;
+    const size_t nl = value.find('\n');
+    if (nl == std::string::npos) continue;
+    auto* opaque = new std::string(key);
+    char* payload = value.data() + nl + 1;
+    const size_t payload_len = value.size() - nl - 1;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wold-style-cast"
+    rd_kafka_resp_err_t err = rd_kafka_producev(
+        producer_.get(), RD_KAFKA_V_TOPIC(config_.kafka.alerts_topic.c_str()),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(value.data(), nl),
+        RD_KAFKA_V_VALUE(payload, payload_len), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+#pragma GCC diagnostic pop
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      delete opaque;
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) errors_.fetch_add(1);
+      break;  // try again on the next pass
+    }
+    in_flight_.insert(key);
+  }
+  rd_kafka_poll(producer_.get(), 0);
+}
+
+void OutboxRelay::Loop() {
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return wake_ || stop_; });
+      if (stop_) return;
+      wake_ = false;
+    }
+    rd_kafka_poll(producer_.get(), 0);
+    DeleteAcknowledged();
+    if (store_->outbox_rows() > 0) RelayOnce();
+  }
+}
+
+}  // namespace inzage

@@ -1,0 +1,62 @@
+// OutboxRelay: moves alert rows from the store's outbox to the CISO topic (brief: exactly-once
+// section). Rows are written in the same store commit as the events that raised them; the relay
+// produces each with the idempotent producer (key = alert id) and deletes the row only after
+// Kafka acknowledged it. A crash between produce and delete produces the row again on restart:
+// alerts can repeat, never be lost, and carry a deterministic id for consumers to de-duplicate.
+//
+// Outbox row value: "<alert id>\n<alert JSON>".
+//
+// Thread safety: Start/Stop from the owning thread; Wake from any thread; runs its own thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/daemon_config.h"
+#include "ingest/kafka.h"
+#include "store/store.h"
+
+namespace inzage {
+
+class OutboxRelay {
+ public:
+  OutboxRelay(const app::DaemonConfig& config, Store* store);
+  ~OutboxRelay();
+  OutboxRelay(const OutboxRelay&) = delete;
+  OutboxRelay& operator=(const OutboxRelay&) = delete;
+
+  [[nodiscard]] Status Start();
+  // Produces what is left and waits for acknowledgements up to the shutdown timeout.
+  [[nodiscard]] Status Stop();
+  void Wake();
+
+  [[nodiscard]] std::uint64_t delivered() const { return delivered_.load(); }
+  [[nodiscard]] std::uint64_t errors() const { return errors_.load(); }
+
+ private:
+  static void OnDelivered(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
+  void Loop();
+  void RelayOnce();
+  void DeleteAcknowledged();
+
+  const app::DaemonConfig config_;
+  Store* store_;
+  kafka::Handle producer_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool wake_ = false;                // guarded by mu_
+  bool stop_ = false;                // guarded by mu_
+  std::set<std::string> in_flight_;  // relay thread only
+  std::mutex acked_mu_;
+  std::vector<std::string> acked_;  // guarded by acked_mu_ (delivery callback)
+  std::atomic<std::uint64_t> delivered_{0};
+  std::atomic<std::uint64_t> errors_{0};
+};
+
+}  // namespace inzage

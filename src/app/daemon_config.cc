@@ -1,0 +1,139 @@
+#include "app/daemon_config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <set>
+#include <vector>
+
+namespace inzage::app {
+namespace {
+
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+
+  void Keys(const YAML::Node& n, const std::string& path, const std::set<std::string>& allowed) {
+    if (!n.IsMap()) {
+      Error(n, path, "must be a mapping");
+      return;
+    }
+    for (const auto& kv : n) {
+      if (allowed.count(kv.first.Scalar()) == 0) {
+        Error(kv.first, path.empty() ? kv.first.Scalar() : path + "." + kv.first.Scalar(),
+              "unknown key");
+      }
+    }
+  }
+  void String(const YAML::Node& n, const std::string& path, std::string* out) {
+    if (!n) return;
+    if (!n.IsScalar()) {
+      Error(n, path, "must be a string");
+      return;
+    }
+    *out = n.Scalar();
+  }
+  void Int(const YAML::Node& n, const std::string& path, int min, int max, int* out) {
+    if (!n) return;
+    int v = 0;
+    if (!n.IsScalar() || !YAML::convert<int>::decode(n, v) || v < min || v > max) {
+      Error(n, path,
+            "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+      return;
+    }
+    *out = v;
+  }
+  void Bool(const YAML::Node& n, const std::string& path, bool* out) {
+    if (!n) return;
+    if (!n.IsScalar() || (n.Scalar() != "true" && n.Scalar() != "false")) {
+      Error(n, path, "must be true or false");
+      return;
+    }
+    *out = n.Scalar() == "true";
+  }
+  void Error(const YAML::Node& at, const std::string& path, const std::string& what) {
+    errors_.push_back(file_ + ":" + std::to_string(at.Mark().line + 1) + ": " + path + ": " + what);
+  }
+  [[nodiscard]] const std::vector<std::string>& errors() const { return errors_; }
+
+ private:
+  std::string file_;
+  std::vector<std::string> errors_;
+};
+
+}  // namespace
+
+Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    return Status::InvalidArgument(path + ": cannot read the configuration file");
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  DaemonConfig c;
+  Reader r(path);
+  if (root.IsNull()) return c;
+  r.Keys(root, "",
+         {"kafka", "pipeline", "store", "pseudonym_key_file", "policy_dir", "reference_timeout_ms",
+          "shutdown_timeout_ms", "summary_interval_ms"});
+  if (const YAML::Node k = root["kafka"]) {
+    r.Keys(k, "kafka", {"brokers", "group_id", "topics", "properties"});
+    r.String(k["brokers"], "kafka.brokers", &c.kafka.brokers);
+    r.String(k["group_id"], "kafka.group_id", &c.kafka.group_id);
+    if (const YAML::Node t = k["topics"]) {
+      r.Keys(t, "kafka.topics", {"events", "reference", "dead_letter", "alerts"});
+      r.String(t["events"], "kafka.topics.events", &c.kafka.events_topic);
+      r.String(t["reference"], "kafka.topics.reference", &c.kafka.reference_topic);
+      r.String(t["dead_letter"], "kafka.topics.dead_letter", &c.kafka.dead_letter_topic);
+      r.String(t["alerts"], "kafka.topics.alerts", &c.kafka.alerts_topic);
+    }
+    if (const YAML::Node p = k["properties"]; p && !p.IsNull()) {
+      if (!p.IsMap()) {
+        r.Error(p, "kafka.properties", "must be a mapping of librdkafka properties");
+      } else {
+        for (const auto& kv : p) {
+          if (!kv.second.IsScalar()) {
+            r.Error(kv.second, "kafka.properties." + kv.first.Scalar(), "must be a string");
+          } else {
+            c.kafka.properties[kv.first.Scalar()] = kv.second.Scalar();
+          }
+        }
+      }
+    }
+  }
+  if (const YAML::Node p = root["pipeline"]) {
+    r.Keys(p, "pipeline", {"batch_max_events", "batch_max_latency_ms", "outbox_max_rows"});
+    r.Int(p["batch_max_events"], "pipeline.batch_max_events", 1, 100000,
+          &c.pipeline.batch_max_events);
+    r.Int(p["batch_max_latency_ms"], "pipeline.batch_max_latency_ms", 1, 60000,
+          &c.pipeline.batch_max_latency_ms);
+    r.Int(p["outbox_max_rows"], "pipeline.outbox_max_rows", 100, 100000000,
+          &c.pipeline.outbox_max_rows);
+  }
+  if (const YAML::Node s = root["store"]) {
+    r.Keys(s, "store", {"path", "sync"});
+    r.String(s["path"], "store.path", &c.store.path);
+    r.Bool(s["sync"], "store.sync", &c.store.sync);
+  }
+  r.String(root["pseudonym_key_file"], "pseudonym_key_file", &c.pseudonym_key_file);
+  r.String(root["policy_dir"], "policy_dir", &c.policy_dir);
+  r.Int(root["reference_timeout_ms"], "reference_timeout_ms", 0, 3600000, &c.reference_timeout_ms);
+  r.Int(root["shutdown_timeout_ms"], "shutdown_timeout_ms", 100, 3600000, &c.shutdown_timeout_ms);
+  r.Int(root["summary_interval_ms"], "summary_interval_ms", 0, 3600000, &c.summary_interval_ms);
+  if (!r.errors().empty()) {
+    std::string msg = std::to_string(r.errors().size()) + " error(s) in the configuration:";
+    for (const auto& e : r.errors()) msg += "\n  " + e;
+    return Status::InvalidArgument(msg);
+  }
+  if (const char* v = std::getenv("INZAGE_PSEUDONYM_KEY_FILE"); v != nullptr && *v != '\0') {
+    c.pseudonym_key_file = v;
+  }
+  if (const char* v = std::getenv("INZAGE_STORE_PATH"); v != nullptr && *v != '\0') {
+    c.store.path = v;
+  }
+  return c;
+}
+
+}  // namespace inzage::app

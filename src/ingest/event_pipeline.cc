@@ -1,0 +1,379 @@
+#include "ingest/event_pipeline.h"
+
+#include <cstdio>
+#include <thread>
+
+#include "ingest/stored_event.h"
+
+namespace inzage {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+void LogLine(const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }
+
+}  // namespace
+
+EventPipeline::EventPipeline(const app::DaemonConfig& config, const Pseudonymizer* pseudonymizer,
+                             std::shared_ptr<const Policy> policy, Store* store,
+                             AlertSource* alerts)
+    : config_(config),
+      pseudonymizer_(pseudonymizer),
+      policy_(std::move(policy)),
+      store_(store),
+      alerts_(alerts),
+      reference_(pseudonymizer),
+      parser_(pseudonymizer) {
+  reference_.ResolveOnApply(policy_.get());
+  decider_ = std::make_unique<Decider>(policy_.get(), &reference_);
+}
+
+EventPipeline::~EventPipeline() = default;
+
+Status EventPipeline::Start() {
+  // Dead-letter producer: idempotent, acks from all replicas, so a dead letter is not lost.
+  {
+    kafka::Config c;
+    for (const auto& [k, v] :
+         std::map<std::string, std::string>{{"bootstrap.servers", config_.kafka.brokers},
+                                            {"enable.idempotence", "true"},
+                                            {"linger.ms", "5"},
+                                            {"client.id", "inzaged-dead-letters"}}) {
+      if (Status st = c.Set(k, v); !st.ok()) return st;
+    }
+    if (Status st = c.SetAll(config_.kafka.properties); !st.ok()) return st;
+    rd_kafka_conf_set_dr_msg_cb(c.raw(), &EventPipeline::OnDeadLetterDelivered);
+    rd_kafka_conf_set_opaque(c.raw(), this);
+    auto h = c.Create(RD_KAFKA_PRODUCER);
+    if (!h.ok()) return h.status();
+    dead_letters_ = std::move(h).value();
+  }
+  // Reference consumer: no group; every instance reads every partition from the start.
+  {
+    kafka::Config c;
+    for (const auto& [k, v] : std::map<std::string, std::string>{
+             {"bootstrap.servers", config_.kafka.brokers},
+             {"group.id", config_.kafka.group_id + ".reference-unused"},
+             {"enable.auto.commit", "false"},
+             {"enable.auto.offset.store", "false"},
+             {"client.id", "inzaged-reference"}}) {
+      if (Status st = c.Set(k, v); !st.ok()) return st;
+    }
+    if (Status st = c.SetAll(config_.kafka.properties); !st.ok()) return st;
+    auto h = c.Create(RD_KAFKA_CONSUMER);
+    if (!h.ok()) return h.status();
+    reference_consumer_ = std::move(h).value();
+  }
+  if (Status st = ReadReferenceToEnd(); !st.ok()) return st;
+  // The events consumer group.
+  {
+    kafka::Config c;
+    for (const auto& [k, v] : std::map<std::string, std::string>{
+             {"bootstrap.servers", config_.kafka.brokers},
+             {"group.id", config_.kafka.group_id},
+             {"enable.auto.commit", "false"},
+             {"enable.auto.offset.store", "false"},
+             {"auto.offset.reset", "earliest"},
+             {"queued.max.messages.kbytes", "65536"},  // bounds the prefetch queue
+             {"client.id", "inzaged"}}) {
+      if (Status st = c.Set(k, v); !st.ok()) return st;
+    }
+    if (Status st = c.SetAll(config_.kafka.properties); !st.ok()) return st;
+    rd_kafka_conf_set_rebalance_cb(c.raw(), &EventPipeline::OnRebalance);
+    rd_kafka_conf_set_opaque(c.raw(), this);
+    auto h = c.Create(RD_KAFKA_CONSUMER);
+    if (!h.ok()) return h.status();
+    consumer_ = std::move(h).value();
+  }
+  rd_kafka_poll_set_consumer(consumer_.get());
+  kafka::PartitionList topics(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(topics.get(), config_.kafka.events_topic.c_str(),
+                                    RD_KAFKA_PARTITION_UA);
+  if (auto err = rd_kafka_subscribe(consumer_.get(), topics.get()); err) {
+    return Status::IoError("subscribe to " + config_.kafka.events_topic + ": " +
+                           kafka::ErrorText(err));
+  }
+  ready_ = true;
+  return Status::Ok();
+}
+
+Status EventPipeline::ReadReferenceToEnd() {
+  auto partitions =
+      kafka::TopicPartitions(reference_consumer_.get(), config_.kafka.reference_topic, 10000);
+  if (!partitions.ok()) {
+    return Status::FailedPrecondition("reference topic: " + partitions.status().message());
+  }
+  kafka::PartitionList list(
+      rd_kafka_topic_partition_list_new(static_cast<int>(partitions->size())));
+  std::map<std::int32_t, std::int64_t> end;
+  for (std::int32_t p : *partitions) {
+    std::int64_t low = 0, high = 0;
+    auto err = rd_kafka_query_watermark_offsets(
+        reference_consumer_.get(), config_.kafka.reference_topic.c_str(), p, &low, &high, 10000);
+    if (err) {
+      return Status::IoError("reference topic end offsets: " + kafka::ErrorText(err));
+    }
+    if (high > low) end[p] = high;
+    rd_kafka_topic_partition_list_add(list.get(), config_.kafka.reference_topic.c_str(), p)
+        ->offset = RD_KAFKA_OFFSET_BEGINNING;
+  }
+  if (auto err = rd_kafka_assign(reference_consumer_.get(), list.get()); err) {
+    return Status::IoError("assign reference topic: " + kafka::ErrorText(err));
+  }
+  // Readiness: no event is decided before the reference data is complete as of start-up.
+  const auto deadline = Clock::now() + std::chrono::milliseconds(config_.reference_timeout_ms);
+  while (!end.empty()) {
+    if (stop_.load()) return Status::FailedPrecondition("stopped while reading reference data");
+    if (Clock::now() > deadline) {
+      return Status::FailedPrecondition("the reference topic " + config_.kafka.reference_topic +
+                                        " did not catch up within " +
+                                        std::to_string(config_.reference_timeout_ms) + " ms");
+    }
+    kafka::Message m(rd_kafka_consumer_poll(reference_consumer_.get(), 200));
+    if (!m) continue;
+    if (m->err) {
+      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+      LogLine("level=warn component=reference msg=\"" + kafka::ErrorText(m->err) + "\"");
+      continue;
+    }
+    if (m->len > 0) {
+      Status st = reference_.Apply(std::string_view(static_cast<const char*>(m->payload), m->len));
+      if (!st.ok()) {
+        LogLine("level=warn component=reference partition=" + std::to_string(m->partition) +
+                " offset=" + std::to_string(m->offset) + " msg=\"record ignored: " + st.message() +
+                "\"");
+      } else {
+        ++stats_.reference_records;
+      }
+    }
+    auto it = end.find(m->partition);
+    if (it != end.end() && m->offset + 1 >= it->second) end.erase(it);
+  }
+  return Status::Ok();
+}
+
+Status EventPipeline::PollReference(int timeout_ms) {
+  for (int i = 0; i < 10000; ++i) {
+    kafka::Message m(rd_kafka_consumer_poll(reference_consumer_.get(), i == 0 ? timeout_ms : 0));
+    if (!m) return Status::Ok();
+    if (m->err || m->len == 0) continue;
+    Status st = reference_.Apply(std::string_view(static_cast<const char*>(m->payload), m->len));
+    if (st.ok()) {
+      ++stats_.reference_records;
+    } else {
+      LogLine("level=warn component=reference msg=\"record ignored: " + st.message() + "\"");
+    }
+  }
+  return Status::Ok();
+}
+
+void EventPipeline::OnDeadLetterDelivered(rd_kafka_t* /*rk*/, const rd_kafka_message_t* m,
+                                          void* opaque) {
+  auto* self = static_cast<EventPipeline*>(opaque);
+  if (m->err) {
+    self->dead_letter_failures_.fetch_add(1);
+    self->dead_letter_error_ = kafka::ErrorText(m->err);
+  }
+}
+
+Status EventPipeline::Process(const rd_kafka_message_t* m) {
+  const std::string topic = rd_kafka_topic_name(m->rkt);
+  const std::string_view payload(static_cast<const char*>(m->payload), m->len);
+  ++stats_.consumed;
+  AccessEvent event;
+  Status parsed = parser_.Parse(payload, &event);
+  if (parsed.ok()) {
+    Decision decision;
+    decider_->Decide(event, &decision);
+    if (alerts_ != nullptr) alerts_->Observe(event, &decision);
+    switch (decision.verdict) {
+      case Verdict::kAllow:
+        ++stats_.allowed;
+        break;
+      case Verdict::kReview:
+        ++stats_.reviews;
+        break;
+      default:
+        ++stats_.violations;
+        break;
+    }
+    batch_.events.push_back(MakeStoredEvent(event, decision, *policy_, reference_));
+  } else {
+    ++stats_.invalid;
+    // The original bytes, with the reason and the origin in headers (never a BSN: the
+    // parser's messages redact digit runs).
+    const std::string partition = std::to_string(m->partition);
+    const std::string offset = std::to_string(m->offset);
+    for (;;) {
+// librdkafka's RD_KAFKA_V_* macros are C casts.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wold-style-cast"
+      rd_kafka_resp_err_t err = rd_kafka_producev(
+          dead_letters_.get(), RD_KAFKA_V_TOPIC(config_.kafka.dead_letter_topic.c_str()),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          RD_KAFKA_V_VALUE(const_cast<void*>(m->payload), m->len),
+          RD_KAFKA_V_KEY(m->key, m->key_len),
+          RD_KAFKA_V_HEADER("inzage.reason", parsed.message().data(),
+                            static_cast<ssize_t>(parsed.message().size())),
+          RD_KAFKA_V_HEADER("inzage.source.topic", topic.data(),
+                            static_cast<ssize_t>(topic.size())),
+          RD_KAFKA_V_HEADER("inzage.source.partition", partition.data(),
+                            static_cast<ssize_t>(partition.size())),
+          RD_KAFKA_V_HEADER("inzage.source.offset", offset.data(),
+                            static_cast<ssize_t>(offset.size())),
+          RD_KAFKA_V_END);
+#pragma GCC diagnostic pop
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+      if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        rd_kafka_poll(dead_letters_.get(), 100);
+        continue;
+      }
+      return Status::IoError("dead-letter topic: " + kafka::ErrorText(err) +
+                             "; stopping rather than lose an invalid message");
+    }
+    ++stats_.dead_letters;
+  }
+  positions_[{topic, m->partition}] = m->offset + 1;
+  return Status::Ok();
+}
+
+Status EventPipeline::CommitBatch() {
+  if (positions_.empty()) return Status::Ok();
+  // Dead letters first: the offsets of a batch are committed only once its invalid messages
+  // are safely in the dead-letter topic.
+  rd_kafka_flush(dead_letters_.get(), config_.shutdown_timeout_ms);
+  if (rd_kafka_outq_len(dead_letters_.get()) > 0 || dead_letter_failures_.load() > 0) {
+    return Status::IoError("the dead-letter topic " + config_.kafka.dead_letter_topic +
+                           " cannot be written (" +
+                           (dead_letter_error_.empty() ? "timeout" : dead_letter_error_) +
+                           "); stopping rather than lose an invalid message");
+  }
+  if (alerts_ != nullptr) alerts_->Flush(store_->last_batch_seq() + 1, &batch_);
+  for (const auto& [tp, offset] : positions_) {
+    batch_.positions.push_back({tp.first, tp.second, offset});
+  }
+  auto r = store_->Commit(batch_);
+  if (!r.ok()) return r.status();
+  stats_.stored += r->stored_events;
+  stats_.duplicates += r->duplicate_events;
+  ++stats_.batches;
+  for (const auto& [tp, offset] : positions_) kafka_pending_[tp] = offset;
+  batch_ = inzage::CommitBatch{};
+  positions_.clear();
+  CommitOffsetsToKafka(false);
+  if (on_commit_) on_commit_();
+  return Status::Ok();
+}
+
+void EventPipeline::CommitOffsetsToKafka(bool sync) {
+  if (kafka_pending_.empty()) return;
+  kafka::PartitionList list(
+      rd_kafka_topic_partition_list_new(static_cast<int>(kafka_pending_.size())));
+  for (const auto& [tp, offset] : kafka_pending_) {
+    rd_kafka_topic_partition_list_add(list.get(), tp.first.c_str(), tp.second)->offset = offset;
+  }
+  // Kafka's copy of the offsets serves the next owner of a partition; our own store already
+  // holds them, so a failed commit here loses nothing (the store position wins on restart).
+  rd_kafka_resp_err_t err = rd_kafka_commit(consumer_.get(), list.get(), sync ? 0 : 1);
+  if (err && sync) {
+    LogLine("level=warn component=pipeline msg=\"offset commit to Kafka failed: " +
+            kafka::ErrorText(err) + "\"");
+  }
+  kafka_pending_.clear();
+}
+
+void EventPipeline::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                                rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+  auto* self = static_cast<EventPipeline*>(opaque);
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    // Start each partition at the later of our store's position and Kafka's committed offset
+    // (see the header for why each one wins when it does).
+    rd_kafka_committed(rk, partitions, 10000);
+    const auto stored = self->store_->Offsets();
+    for (int i = 0; i < partitions->cnt; ++i) {
+      rd_kafka_topic_partition_t& p = partitions->elems[i];
+      const auto it = stored.find({p.topic, p.partition});
+      const std::int64_t from_store = it == stored.end() ? -1 : it->second;
+      const std::int64_t from_kafka = p.offset >= 0 ? p.offset : -1;
+      const std::int64_t start = std::max(from_store, from_kafka);
+      p.offset = start >= 0 ? start : RD_KAFKA_OFFSET_INVALID;  // invalid: auto.offset.reset
+      LogLine("level=info component=pipeline msg=\"assigned\" topic=" + std::string(p.topic) +
+              " partition=" + std::to_string(p.partition) +
+              " store_offset=" + std::to_string(from_store) +
+              " kafka_offset=" + std::to_string(from_kafka) + " start=" + std::to_string(start));
+    }
+    rd_kafka_assign(rk, partitions);
+    return;
+  }
+  if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+    // Finish the batch in flight, then tell Kafka synchronously, before letting go.
+    Status st = self->CommitBatch();
+    if (!st.ok() && self->fatal_.ok()) self->fatal_ = st;
+    self->CommitOffsetsToKafka(true);
+    rd_kafka_assign(rk, nullptr);
+    return;
+  }
+  LogLine("level=error component=pipeline msg=\"rebalance error: " + kafka::ErrorText(err) + "\"");
+  rd_kafka_assign(rk, nullptr);
+}
+
+Status EventPipeline::Run() {
+  batch_started_ = Clock::now();
+  const auto max_latency = std::chrono::milliseconds(config_.pipeline.batch_max_latency_ms);
+  const auto max_events = static_cast<size_t>(config_.pipeline.batch_max_events);
+  while (!stop_.load() && fatal_.ok()) {
+    // Backpressure: the alert relay is behind; stop fetching until it catches up.
+    const bool outbox_full =
+        store_->outbox_rows() > static_cast<std::uint64_t>(config_.pipeline.outbox_max_rows);
+    if (outbox_full != paused_) {
+      kafka::PartitionList assigned;
+      rd_kafka_topic_partition_list_t* raw = nullptr;
+      if (rd_kafka_assignment(consumer_.get(), &raw) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        assigned.reset(raw);
+        if (outbox_full) {
+          rd_kafka_pause_partitions(consumer_.get(), assigned.get());
+        } else {
+          rd_kafka_resume_partitions(consumer_.get(), assigned.get());
+        }
+        paused_ = outbox_full;
+      }
+    }
+    kafka::Message m(rd_kafka_consumer_poll(consumer_.get(), 50));
+    if (m) {
+      if (m->err) {
+        if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
+          char reason[512];
+          rd_kafka_fatal_error(consumer_.get(), reason, sizeof reason);
+          return Status::IoError(std::string("fatal Kafka error: ") + reason);
+        }
+        if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+          LogLine("level=warn component=pipeline msg=\"" + kafka::ErrorText(m->err) + "\"");
+        }
+      } else if (m->rkt != nullptr) {
+        if (Status st = Process(m.get()); !st.ok()) return st;
+      }
+    }
+    rd_kafka_poll(dead_letters_.get(), 0);
+    if (batch_.events.size() >= max_events ||
+        (!positions_.empty() && Clock::now() - batch_started_ >= max_latency)) {
+      if (Status st = CommitBatch(); !st.ok()) return st;
+      if (Status st = PollReference(0); !st.ok()) return st;
+      batch_started_ = Clock::now();
+    } else if (positions_.empty()) {
+      batch_started_ = Clock::now();
+      if (!m) {
+        if (Status st = PollReference(0); !st.ok()) return st;
+      }
+    }
+  }
+  if (!fatal_.ok()) return fatal_;
+  // Drain: commit the batch in flight, then leave the group (the revoke callback commits the
+  // offsets to Kafka synchronously).
+  if (Status st = CommitBatch(); !st.ok()) return st;
+  rd_kafka_consumer_close(consumer_.get());
+  if (!fatal_.ok()) return fatal_;
+  rd_kafka_flush(dead_letters_.get(), config_.shutdown_timeout_ms);
+  return Status::Ok();
+}
+
+}  // namespace inzage

@@ -1,0 +1,126 @@
+// EventPipeline: the consume -> parse -> decide -> commit loop of inzaged (brief: pipeline and
+// exactly-once sections).
+//
+// One thread runs it. It polls the events topic (consumer group), decides each message and
+// collects the results into one CommitBatch, bounded by batch_max_events and
+// batch_max_latency_ms. A batch is committed to the store together with the consumed
+// positions; then the same offsets are committed to Kafka (asynchronously; synchronously when
+// partitions are revoked). On every assignment each partition starts at the later of the
+// store's position and Kafka's committed offset:
+//   - after a local crash the store is ahead (it committed, Kafka did not yet): resuming at
+//     Kafka's offset would count events twice;
+//   - after another instance owned the partition, Kafka is ahead (that instance committed what
+//     it stored in its own store): resuming at our old store position would re-read events
+//     that now belong to the other shard's history.
+// Invalid messages go to the dead-letter topic with their original bytes and headers naming the
+// reason, source topic, partition and offset; they are flushed before the batch's offsets are
+// committed, and if the dead-letter topic cannot be written the pipeline stops (nothing is
+// dropped silently). Reference records are read from their compacted topic between batches.
+//
+// Memory is bounded: librdkafka's prefetch queue (queued.max.messages.kbytes, set here), one
+// batch, and the alert outbox, above whose limit consumption pauses.
+//
+// Thread safety: all methods from the owning thread, except RequestStop (any thread, signal-safe
+// through an atomic) and stats() (atomics).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/daemon_config.h"
+#include "common/pseudonym.h"
+#include "event/event_parser.h"
+#include "ingest/kafka.h"
+#include "policy/decider.h"
+#include "policy/reference_data.h"
+#include "store/store.h"
+
+namespace inzage {
+
+// Where alert rows come from: the incident aggregation (src/detect) plugs in here. It sees
+// every decided event and adds outbox/alert rows to the batch being committed.
+class AlertSource {
+ public:
+  virtual ~AlertSource() = default;
+  virtual void Observe(const AccessEvent& event, Decision* decision) = 0;
+  // Adds the rows of alerts changed since the last call to the batch about to be committed.
+  virtual void Flush(std::uint64_t outbox_seq_base, CommitBatch* batch) = 0;
+};
+
+struct PipelineStats {
+  std::atomic<std::uint64_t> consumed{0};
+  std::atomic<std::uint64_t> allowed{0};
+  std::atomic<std::uint64_t> reviews{0};
+  std::atomic<std::uint64_t> violations{0};
+  std::atomic<std::uint64_t> invalid{0};
+  std::atomic<std::uint64_t> dead_letters{0};
+  std::atomic<std::uint64_t> duplicates{0};
+  std::atomic<std::uint64_t> batches{0};
+  std::atomic<std::uint64_t> reference_records{0};
+  std::atomic<std::uint64_t> stored{0};
+};
+
+class EventPipeline {
+ public:
+  EventPipeline(const app::DaemonConfig& config, const Pseudonymizer* pseudonymizer,
+                std::shared_ptr<const Policy> policy, Store* store,
+                AlertSource* alerts /* may be null */);
+  ~EventPipeline();
+  EventPipeline(const EventPipeline&) = delete;
+  EventPipeline& operator=(const EventPipeline&) = delete;
+
+  // Creates the clients, reads the reference topic up to its end as of now (readiness), and
+  // subscribes to the events topic.
+  [[nodiscard]] Status Start();
+  // Consumes and commits until RequestStop; returns the first fatal error, or OK after a clean
+  // drain (batch in flight committed, group left).
+  [[nodiscard]] Status Run();
+  void RequestStop() { stop_.store(true); }
+
+  [[nodiscard]] const PipelineStats& stats() const { return stats_; }
+  [[nodiscard]] bool ready() const { return ready_.load(); }
+  // Called after each store commit (the outbox relay wakes up).
+  void set_on_commit(std::function<void()> f) { on_commit_ = std::move(f); }
+
+ private:
+  static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                          rd_kafka_topic_partition_list_t* partitions, void* opaque);
+  static void OnDeadLetterDelivered(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
+  Status Process(const rd_kafka_message_t* m);
+  Status CommitBatch();
+  Status PollReference(int timeout_ms);
+  Status ReadReferenceToEnd();
+  void CommitOffsetsToKafka(bool sync);
+
+  const app::DaemonConfig config_;
+  const Pseudonymizer* pseudonymizer_;
+  std::shared_ptr<const Policy> policy_;
+  Store* store_;
+  AlertSource* alerts_;
+  ReferenceData reference_;
+  EventParser parser_;
+  std::unique_ptr<Decider> decider_;
+
+  kafka::Handle consumer_;
+  kafka::Handle reference_consumer_;
+  kafka::Handle dead_letters_;
+  inzage::CommitBatch batch_;
+  std::map<std::pair<std::string, std::int32_t>, std::int64_t> positions_;  // of batch_
+  std::map<std::pair<std::string, std::int32_t>, std::int64_t> kafka_pending_;
+  std::chrono::steady_clock::time_point batch_started_;
+  std::atomic<std::uint64_t> dead_letter_failures_{0};
+  std::string dead_letter_error_;
+  Status fatal_;
+  bool paused_ = false;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> ready_{false};
+  std::function<void()> on_commit_;
+  PipelineStats stats_;
+};
+
+}  // namespace inzage

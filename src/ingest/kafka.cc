@@ -1,0 +1,75 @@
+#include "ingest/kafka.h"
+
+#include <cstdio>
+
+namespace inzage::kafka {
+
+namespace {
+
+// librdkafka's log lines, in the daemon's one-line key=value format (syslog levels).
+void LogToStderr(const rd_kafka_t* rk, int level, const char* facility, const char* buf) {
+  const char* name = level <= 3 ? "error" : level <= 4 ? "warn" : level <= 6 ? "info" : "debug";
+  std::fprintf(stderr, "level=%s component=kafka client=%s facility=%s msg=\"%s\"\n", name,
+               rk != nullptr ? rd_kafka_name(rk) : "-", facility, buf);
+}
+
+}  // namespace
+
+Config::Config() : conf_(rd_kafka_conf_new()) { rd_kafka_conf_set_log_cb(conf_, LogToStderr); }
+
+Config::~Config() {
+  if (conf_ != nullptr) rd_kafka_conf_destroy(conf_);
+}
+
+Status Config::Set(const std::string& name, const std::string& value) {
+  char err[512];
+  if (rd_kafka_conf_set(conf_, name.c_str(), value.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+    return Status::InvalidArgument("kafka property " + name + ": " + err);
+  }
+  return Status::Ok();
+}
+
+Status Config::SetAll(const std::map<std::string, std::string>& properties) {
+  for (const auto& [k, v] : properties) {
+    if (Status st = Set(k, v); !st.ok()) return st;
+  }
+  return Status::Ok();
+}
+
+Result<Handle> Config::Create(rd_kafka_type_t type) {
+  char err[512];
+  rd_kafka_t* rk = rd_kafka_new(type, conf_, err, sizeof err);
+  if (rk == nullptr) return Status::InvalidArgument(std::string("kafka client: ") + err);
+  conf_ = nullptr;  // owned by rk now
+  return Handle(rk);
+}
+
+Result<std::vector<std::int32_t>> TopicPartitions(rd_kafka_t* rk, const std::string& topic,
+                                                  int timeout_ms) {
+  rd_kafka_topic_t* t = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, t, &md, timeout_ms);
+  rd_kafka_topic_destroy(t);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Status::IoError("metadata of topic " + topic + ": " + rd_kafka_err2str(err));
+  }
+  std::vector<std::int32_t> out;
+  Status st;
+  if (md->topic_cnt != 1 || md->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    st = Status::NotFound("topic " + topic + " does not exist" +
+                          (md->topic_cnt == 1
+                               ? std::string(" (") + rd_kafka_err2str(md->topics[0].err) + ")"
+                               : std::string()));
+  } else {
+    for (int i = 0; i < md->topics[0].partition_cnt; ++i) {
+      out.push_back(md->topics[0].partitions[i].id);
+    }
+  }
+  rd_kafka_metadata_destroy(md);
+  if (!st.ok()) return st;
+  return out;
+}
+
+std::string ErrorText(rd_kafka_resp_err_t err) { return rd_kafka_err2str(err); }
+
+}  // namespace inzage::kafka

@@ -1,0 +1,66 @@
+// Thin RAII helpers over librdkafka's C API (Debian's librdkafka 2.0.2): configuration with
+// errors that name the property, handle ownership, and small conveniences the daemon and its
+// tests share. The C API is used rather than rdkafkacpp because the mock cluster (demo, tests)
+// and rebalance handling are only fully exposed there.
+// Thread safety: as librdkafka's: a handle may be used from several threads except where the
+// librdkafka documentation says otherwise (poll from one thread).
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace inzage::kafka {
+
+struct KafkaDeleter {
+  void operator()(rd_kafka_t* rk) const {
+    if (rk != nullptr) rd_kafka_destroy(rk);
+  }
+};
+using Handle = std::unique_ptr<rd_kafka_t, KafkaDeleter>;
+
+struct PartitionListDeleter {
+  void operator()(rd_kafka_topic_partition_list_t* l) const {
+    if (l != nullptr) rd_kafka_topic_partition_list_destroy(l);
+  }
+};
+using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
+
+struct MessageDeleter {
+  void operator()(rd_kafka_message_t* m) const {
+    if (m != nullptr) rd_kafka_message_destroy(m);
+  }
+};
+using Message = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
+
+// Builds a configuration: the defaults first, then the user's pass-through properties (which
+// may override them). A bad property is an InvalidArgument naming it.
+class Config {
+ public:
+  Config();
+  ~Config();
+  Config(const Config&) = delete;
+  Config& operator=(const Config&) = delete;
+
+  [[nodiscard]] Status Set(const std::string& name, const std::string& value);
+  [[nodiscard]] Status SetAll(const std::map<std::string, std::string>& properties);
+  // Hands the configuration to a new handle (the Config is empty afterwards).
+  [[nodiscard]] Result<Handle> Create(rd_kafka_type_t type);
+  rd_kafka_conf_t* raw() { return conf_; }
+
+ private:
+  rd_kafka_conf_t* conf_;
+};
+
+// Partitions of a topic (metadata request); NotFound when the topic does not exist.
+Result<std::vector<std::int32_t>> TopicPartitions(rd_kafka_t* rk, const std::string& topic,
+                                                  int timeout_ms);
+
+std::string ErrorText(rd_kafka_resp_err_t err);
+
+}  // namespace inzage::kafka
