@@ -1,0 +1,137 @@
+// A librdkafka mock cluster for tests: topics, a producer, and a reader of whole topics.
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+// clang-format off: rdkafka_mock.h needs rdkafka.h first
+#include <librdkafka/rdkafka_mock.h>  // NOLINT
+// clang-format on
+
+#include <string>
+#include <vector>
+
+#include "ingest/kafka.h"
+
+namespace inzage::testing {
+
+struct ReadMessage {
+  std::string key;
+  std::string value;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::int32_t partition = 0;
+};
+
+class MockKafka {
+ public:
+  explicit MockKafka(int brokers = 1) {
+    kafka::Config c;
+    (void)c.Set("client.id", "test-mock-owner");
+    owner_ = std::move(c.Create(RD_KAFKA_PRODUCER)).value();
+    cluster_ = rd_kafka_mock_cluster_new(owner_.get(), brokers);
+    bootstraps_ = rd_kafka_mock_cluster_bootstraps(cluster_);
+    kafka::Config pc;
+    (void)pc.Set("bootstrap.servers", bootstraps_);
+    (void)pc.Set("linger.ms", "2");
+    producer_ = std::move(pc.Create(RD_KAFKA_PRODUCER)).value();
+  }
+  ~MockKafka() {
+    producer_.reset();
+    rd_kafka_mock_cluster_destroy(cluster_);
+  }
+  MockKafka(const MockKafka&) = delete;
+  MockKafka& operator=(const MockKafka&) = delete;
+
+  void CreateTopic(const std::string& name, int partitions) {
+    rd_kafka_mock_topic_create(cluster_, name.c_str(), partitions, 1);
+  }
+  void Produce(const std::string& topic, const std::string& key, const std::string& value) {
+    for (;;) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wold-style-cast"
+      auto err = rd_kafka_producev(
+          producer_.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key.data(), key.size()),
+          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_END);
+#pragma GCC diagnostic pop
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
+      rd_kafka_poll(producer_.get(), 20);
+    }
+  }
+  void Flush() { rd_kafka_flush(producer_.get(), 30000); }
+
+  // Every message of a topic (all partitions, from the beginning), waiting up to timeout_ms for
+  // at least `expect` of them.
+  std::vector<ReadMessage> ReadAll(const std::string& topic, size_t expect, int timeout_ms) {
+    kafka::Config c;
+    (void)c.Set("bootstrap.servers", bootstraps_);
+    (void)c.Set("group.id", "test-reader");
+    (void)c.Set("enable.auto.commit", "false");
+    auto consumer = std::move(c.Create(RD_KAFKA_CONSUMER)).value();
+    auto partitions = kafka::TopicPartitions(consumer.get(), topic, 10000);
+    std::vector<ReadMessage> out;
+    if (!partitions.ok()) return out;
+    kafka::PartitionList list(rd_kafka_topic_partition_list_new(4));
+    for (auto p : *partitions) {
+      rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset =
+          RD_KAFKA_OFFSET_BEGINNING;
+    }
+    rd_kafka_assign(consumer.get(), list.get());
+    int idle = 0;
+    for (int waited = 0; waited < timeout_ms && (out.size() < expect || idle < 5); waited += 100) {
+      kafka::Message m(rd_kafka_consumer_poll(consumer.get(), 100));
+      if (!m || m->err) {
+        ++idle;
+        continue;
+      }
+      idle = 0;
+      ReadMessage r;
+      r.key.assign(static_cast<const char*>(m->key), m->key_len);
+      r.value.assign(static_cast<const char*>(m->payload), m->len);
+      r.partition = m->partition;
+      rd_kafka_headers_t* headers = nullptr;
+      if (rd_kafka_message_headers(m.get(), &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        const char* name;
+        const void* value;
+        size_t size;
+        for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
+                           RD_KAFKA_RESP_ERR_NO_ERROR;
+             ++i) {
+          r.headers.emplace_back(name, std::string(static_cast<const char*>(value), size));
+        }
+      }
+      out.push_back(std::move(r));
+    }
+    rd_kafka_consumer_close(consumer.get());
+    return out;
+  }
+
+  // The sum of a consumer group's committed offsets over a topic's partitions (-1 if none).
+  std::int64_t CommittedSum(const std::string& group, const std::string& topic) {
+    kafka::Config c;
+    (void)c.Set("bootstrap.servers", bootstraps_);
+    (void)c.Set("group.id", group);
+    (void)c.Set("enable.auto.commit", "false");
+    auto consumer = std::move(c.Create(RD_KAFKA_CONSUMER)).value();
+    auto partitions = kafka::TopicPartitions(consumer.get(), topic, 10000);
+    if (!partitions.ok()) return -1;
+    kafka::PartitionList list(rd_kafka_topic_partition_list_new(4));
+    for (auto p : *partitions) rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p);
+    if (rd_kafka_committed(consumer.get(), list.get(), 5000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return -1;
+    }
+    std::int64_t sum = 0;
+    for (int i = 0; i < list->cnt; ++i) sum += std::max<std::int64_t>(0, list->elems[i].offset);
+    rd_kafka_consumer_close(consumer.get());
+    return sum;
+  }
+
+  rd_kafka_mock_cluster_t* cluster() { return cluster_; }
+  const std::string& bootstraps() const { return bootstraps_; }
+
+ private:
+  kafka::Handle owner_;
+  rd_kafka_mock_cluster_t* cluster_;
+  std::string bootstraps_;
+  kafka::Handle producer_;
+};
+
+}  // namespace inzage::testing
