@@ -295,9 +295,15 @@ int Run(DaemonConfig config, bool demo, const std::string& state_dir, int demo_s
   cv.notify_all();
   reporter.join();
   const PipelineStats& s = running.stats();
+  const double busy_s =
+      static_cast<double>(s.last_message_ns.load() - s.first_message_ns.load()) / 1e9;
+  const auto rate =
+      busy_s > 0 ? static_cast<std::uint64_t>(static_cast<double>(s.consumed.load()) / busy_s) : 0;
   const std::string summary = "consumed=" + std::to_string(s.consumed.load()) +
                               " stored=" + std::to_string(s.stored.load()) +
-                              " dead_letters=" + std::to_string(s.dead_letters.load());
+                              " dead_letters=" + std::to_string(s.dead_letters.load()) +
+                              " first_to_last_message_s=" + std::to_string(busy_s) +
+                              " events_per_s=" + std::to_string(rate);
   g_pipeline.store(nullptr);
   running_owner.reset();  // closes the Kafka clients
   Status relay_status = relay.Stop();

@@ -180,6 +180,9 @@ Status EventPipeline::Process(const rd_kafka_message_t* m) {
   const std::string topic = rd_kafka_topic_name(m->rkt);
   const std::string_view payload(static_cast<const char*>(m->payload), m->len);
   ++stats_.consumed;
+  const std::int64_t now_ns = Clock::now().time_since_epoch().count();
+  if (stats_.first_message_ns.load() == 0) stats_.first_message_ns = now_ns;
+  stats_.last_message_ns = now_ns;
   AccessEvent event;
   Status parsed = parser_.Parse(payload, &event);
   if (parsed.ok()) {

@@ -63,6 +63,9 @@ struct PipelineStats {
   std::atomic<std::uint64_t> batches{0};
   std::atomic<std::uint64_t> reference_records{0};
   std::atomic<std::uint64_t> stored{0};
+  // Steady-clock nanoseconds of the first and the latest consumed message (throughput).
+  std::atomic<std::int64_t> first_message_ns{0};
+  std::atomic<std::int64_t> last_message_ns{0};
 };
 
 class EventPipeline {
