@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # ./scripts/demo.sh — install what is missing, build, and run inzage on the embedded default:
-# the shipped Noaberkracht policy, a generated world (employees, citizens, cases, consents,
-# triage decisions, processors) and a generated stream of access events, decided offline by
-# `inzage replay`. (The Kafka daemon inzaged is not built yet; this shows the decision engine
-# that it will run.)
+# the shipped Noaberkracht policy and a generated world (employees, citizens, cases, consents,
+# triage decisions, processors). First `inzage replay` decides a generated day offline and shows
+# what fired; then the daemon `inzaged --demo` runs for INZAGE_DEMO_SECONDS (default 30) on an
+# embedded Kafka (librdkafka's mock cluster) with a generated stream, printing a status line
+# every 2 s; finally `inzage query` shows one citizen's "who viewed my data" from its store.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,3 +54,25 @@ echo
 echo "Decisions: $out/decisions.ndjson (one per event, contracts §3). No decision contains a BSN:"
 if grep -Eq '[0-9]{9}' "$out/decisions.ndjson"; then echo "  FOUND A 9-DIGIT NUMBER"; exit 1; fi
 echo "  checked: no 9-digit number in any decision."
+
+echo
+echo "== 4. The daemon on an embedded Kafka: inzaged --demo (Ctrl-C stops it early)"
+rm -rf "$out/state"
+build/inzaged --demo --demo-seconds "${INZAGE_DEMO_SECONDS:-30}" --state-dir "$out/state" \
+  2>"$out/inzaged.log"
+tail -1 "$out/inzaged.log"
+build/inzage verify --store "$out/state/store"
+
+echo
+echo "== 5. Who viewed my data? One generated citizen's accesses, from the daemon's store"
+bsn=$(python3 - "$out/state/store" <<'PY'
+import json
+# The citizens of the demo world (seed 1) are the generator's; pick one that has a case.
+for line in open("demo-out/reference.ndjson"):
+    r = json.loads(line)
+    if r.get("type") == "case" and r.get("status") == "open":
+        print(r["subjects"][0]); break
+PY
+)
+build/inzage query --store "$out/state/store" --key-file "$out/state/pseudonym.key" \
+  --subject "$bsn" --from 2000-01-01T00:00:00Z --to 2100-01-01T00:00:00Z | tail -8
