@@ -13,8 +13,11 @@ struct ReplayOptions {
   std::string out = "-";     // file or "-" for stdout
   std::string key_file;      // optional: pseudonym key (an ephemeral key otherwise)
   bool summary = false;      // print verdict counts to stderr at the end
+  std::string alerts_out;    // optional: the incidents as alerts (NDJSON, contracts §4)
 };
-// Decides every event of an NDJSON stream and prints one decision per line, in input order.
+// Decides every event of an NDJSON stream (stateless rules, then the windowed behaviour rules
+// with in-memory per-actor state, in event time) and prints one decision per line, in input
+// order; aggregates violations and reviews into alerts, written at the end when asked.
 // Exit 0 even when events are invalid; 1 when the policy or reference data is invalid.
 int Replay(const ReplayOptions& options);
 

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -5,6 +6,9 @@
 
 #include "app/commands.h"
 #include "common/pseudonym.h"
+#include "detect/behavior_detector.h"
+#include "detect/incidents.h"
+#include "detect/invalid_rate.h"
 #include "event/event_parser.h"
 #include "policy/decider.h"
 #include "policy/policy_loader.h"
@@ -74,6 +78,17 @@ int Replay(const ReplayOptions& o) {
 
   EventParser parser(pseudonymizer.get());
   const Decider decider(policy->get(), &reference);
+  // The same windowed rules and incident aggregation as the daemon, with in-memory state.
+  BehaviorDetector detector(policy->get(), &reference);
+  if (!detector.status().ok()) {
+    std::fprintf(stderr, "inzage replay: %s\n", detector.status().message().c_str());
+    return 1;
+  }
+  IncidentTracker incidents(policy->get(), &reference);
+  InvalidRate invalid_rate((*policy)->thresholds());
+  // input.invalid_rate needs a time for every message; an invalid line may have none, so the
+  // stream's clock is the latest valid event time.
+  TimeMicros stream_time = 0;
   AccessEvent event;
   Decision decision;
   std::string line;
@@ -84,9 +99,20 @@ int Replay(const ReplayOptions& o) {
     std::string json;
     if (st.ok()) {
       decider.Decide(event, &decision);
+      detector.Observe(event, &decision);
+      incidents.Observe(event, decision);
+      stream_time = std::max(stream_time, event.time);
+      if (invalid_rate.Observe(stream_time, false)) {
+        incidents.ObserveStreamHit(RuleId::kInputInvalidRate, stream_time, "",
+                                   ExplainInvalidRate(invalid_rate, (*policy)->thresholds()));
+      }
       json = DecisionToJson(decision, &event, **policy, reference);
     } else {
       Decider::DecideInvalid(parser.last_event_id(), st.message(), &decision);
+      if (invalid_rate.Observe(stream_time, true)) {
+        incidents.ObserveStreamHit(RuleId::kInputInvalidRate, stream_time, parser.last_event_id(),
+                                   ExplainInvalidRate(invalid_rate, (*policy)->thresholds()));
+      }
       json = DecisionToJson(decision, nullptr, **policy, reference);
     }
     ++verdicts[static_cast<size_t>(decision.verdict)];
@@ -99,11 +125,32 @@ int Replay(const ReplayOptions& o) {
     std::fprintf(stderr, "inzage replay: writing decisions failed\n");
     return 1;
   }
+  if (!o.alerts_out.empty()) {
+    FILE* alerts = std::fopen(o.alerts_out.c_str(), "wb");
+    if (alerts == nullptr) {
+      std::fprintf(stderr, "inzage replay: cannot write %s\n", o.alerts_out.c_str());
+      return 1;
+    }
+    for (const Alert& alert : incidents.alerts()) {
+      std::string json = AlertToJson(alert);
+      json.push_back('\n');
+      std::fwrite(json.data(), 1, json.size(), alerts);
+    }
+    const bool alerts_ok = std::fflush(alerts) == 0 && !std::ferror(alerts);
+    std::fclose(alerts);
+    if (!alerts_ok) {
+      std::fprintf(stderr, "inzage replay: writing alerts failed\n");
+      return 1;
+    }
+  }
   if (o.summary) {
     std::fprintf(stderr,
                  "inzage replay: %lld allow, %lld review, %lld violation, %lld invalid "
                  "(policy revision %s)\n",
                  verdicts[0], verdicts[1], verdicts[2], verdicts[3], (*policy)->revision().c_str());
+    std::fprintf(stderr, "inzage replay: %zu alerts; %llu events too late for the windowed rules\n",
+                 incidents.alerts().size(),
+                 static_cast<unsigned long long>(detector.late_events()));
   }
   return 0;
 }

@@ -36,6 +36,8 @@ int ToolMain(int argc, char** argv) {
   replay_cmd->add_option("--key-file", replay.key_file,
                          "pseudonym key (default: an ephemeral random key)");
   replay_cmd->add_flag("--summary", replay.summary, "print verdict counts to stderr");
+  replay_cmd->add_option("--alerts", replay.alerts_out,
+                         "write the resulting alerts (incidents, NDJSON) to this file");
 
   CheckPolicyOptions check;
   auto* check_cmd =

@@ -20,6 +20,11 @@ class Evaluation {
       : e_(e), p_(p), r_(r), d_(d) {}
 
   void Run();
+  // For Decider::HasRelationship: resolves the actor only, fires nothing.
+  bool HasRelationshipOnly(std::uint32_t subject) {
+    actor_ = r_.FindActor(e_.actor_id);
+    return HasRelationship(subject);
+  }
 
  private:
   // Case links of one subject (computed on demand).
@@ -73,6 +78,14 @@ class Evaluation {
     return links;
   }
 
+  // A case of the actor's own or of their team in the event's domain, or a consent for the
+  // purpose: what explains access to one subject (ntk.no_relationship, behavior.browsing).
+  bool HasRelationship(std::uint32_t subject) const {
+    const Links links = LinksOf(subject);
+    if (links.personal != nullptr || links.team_same != nullptr) return true;
+    return ValidConsent(subject, 0) != nullptr;
+  }
+
   const Consent* ValidConsent(std::uint32_t subject, CategorySet needs) const {
     if (e_.purpose.empty()) return nullptr;
     const auto* list = r_.ConsentsOfSubject(e_.subjects[subject]);
@@ -114,6 +127,11 @@ class Evaluation {
   void SpecialCategoryRules();
   void ProvisionRules();
   void LookupBehaviourRules();
+  void UnexplainedSubjects();
+  void NoteUnexplained(std::uint32_t i) {
+    if (i < Decision::kUnexplainedMaskBits) d_->unexplained_mask |= std::uint64_t{1} << i;
+    ++d_->unexplained_count;
+  }
   void ChooseExplanation();
 
   const AccessEvent& e_;
@@ -130,6 +148,7 @@ class Evaluation {
   bool permitted_ = false;
   Mask64 permitting_roles_ = 0;
   bool emergency_valid_ = false;
+  bool unexplained_done_ = false;  // Decision::unexplained_* already filled
 };
 
 void Evaluation::Run() {
@@ -151,6 +170,7 @@ void Evaluation::Run() {
   }
   ProvisionRules();
   LookupBehaviourRules();
+  UnexplainedSubjects();
   ChooseExplanation();
 }
 
@@ -307,13 +327,16 @@ void Evaluation::NeedToKnowRules() {
   if (!role_checked_ || !permitted_ || e_.info != InfoLevel::kWat) return;
   if ((permitting_roles_ & ~p_.needs_relationship_roles()) != 0) return;
   if (emergency_valid_) return;  // reported for review by special.emergency_access instead
+  // The same per-subject test is behavior.browsing's input for view and search: note it here
+  // so that UnexplainedSubjects need not repeat the case lookups.
+  const bool browsing_input = e_.action == Action::kView || e_.action == Action::kSearch;
   std::uint32_t first = 0, count = 0;
   for (std::uint32_t i = 0; i < e_.subjects.size(); ++i) {
-    const Links links = LinksOf(i);
-    if (links.personal != nullptr || links.team_same != nullptr) continue;
-    if (ValidConsent(i, 0) != nullptr) continue;
+    if (HasRelationship(i)) continue;
     if (count++ == 0) first = i;
+    if (browsing_input) NoteUnexplained(i);
   }
+  unexplained_done_ = browsing_input;
   if (count > 0) Fire(RuleId::kNtkNoRelationship, first, count);
 }
 
@@ -468,6 +491,19 @@ void Evaluation::LookupBehaviourRules() {
   if (vip > 0) Fire(RuleId::kBehaviorVipAccess, vip_first, vip);
 }
 
+void Evaluation::UnexplainedSubjects() {
+  // behavior.browsing looks at searching and viewing by employees, system accounts and unknown
+  // actors; a processor's access is governed by its agreement, a citizen reads their own history.
+  if (citizen_ || processor_ != nullptr) return;
+  if (e_.action != Action::kView && e_.action != Action::kSearch) return;
+  // A permitting role that needs no relationship explains every subject (the BRP office).
+  if (permitted_ && (permitting_roles_ & ~p_.needs_relationship_roles()) != 0) return;
+  if (unexplained_done_) return;  // NeedToKnowRules did the same test
+  for (std::uint32_t i = 0; i < e_.subjects.size(); ++i) {
+    if (!HasRelationship(i)) NoteUnexplained(i);
+  }
+}
+
 void Evaluation::ChooseExplanation() {
   if (citizen_) {
     d_->explanation = ExplanationKind::kCitizenOwnHistory;
@@ -525,6 +561,11 @@ void Decider::Decide(const AccessEvent& event, Decision* decision) const {
   decision->policy_revision = policy_->revision();
   Evaluation(event, *policy_, *reference_, decision).Run();
   FinishVerdict(decision);
+}
+
+bool Decider::HasRelationship(const AccessEvent& event, std::uint32_t subject) const {
+  Decision scratch;  // Evaluation's output; nothing is fired on this path
+  return Evaluation(event, *policy_, *reference_, &scratch).HasRelationshipOnly(subject);
 }
 
 void Decider::DecideInvalid(std::string_view event_id, std::string_view reason,

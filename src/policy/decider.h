@@ -29,6 +29,11 @@ class Decider {
   // Marks a decision invalid (input.invalid) with the parser's reason.
   static void DecideInvalid(std::string_view event_id, std::string_view reason, Decision* decision);
 
+  // True when an open personal case, an open team case in the event's domain or a valid consent
+  // for the event's purpose links the actor to subject i: the per-subject part of
+  // Decision::unexplained_mask, for subjects beyond the mask.
+  [[nodiscard]] bool HasRelationship(const AccessEvent& event, std::uint32_t subject) const;
+
   [[nodiscard]] const Policy& policy() const { return *policy_; }
   [[nodiscard]] const ReferenceData& reference() const { return *reference_; }
 

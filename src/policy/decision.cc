@@ -51,6 +51,40 @@ std::string_view PastTense(const AccessEvent& e) {
   return kPast[static_cast<size_t>(e.action)];
 }
 
+// A count in words: digits grouped by thousands, so that no count ever reads as a 9-digit
+// number (a decision must never look like it carries a BSN).
+std::string Count(std::uint64_t n) {
+  std::string digits = std::to_string(n);
+  if (digits.size() <= 4) return digits;
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+// A window length in words: "1 h", "30 min", "1 h 30 min", "45 s".
+std::string Span(TimeMicros micros) {
+  const std::int64_t seconds = micros / kMicrosPerSecond;
+  const std::int64_t h = seconds / 3600, m = seconds / 60 % 60, s = seconds % 60;
+  std::string out;
+  if (h > 0) out += fmt::format("{} h", h);
+  if (m > 0) out += fmt::format("{}{} min", out.empty() ? "" : " ", m);
+  if (s > 0 || out.empty()) out += fmt::format("{}{} s", out.empty() ? "" : " ", s);
+  return out;
+}
+
+// A window count in words: "about 5,120" when it is an estimate.
+std::string WindowCount(const RuleHit& h) {
+  return (h.detail & kWindowDetailEstimated) != 0 ? "about " + Count(h.subject_count)
+                                                  : Count(h.subject_count);
+}
+
+std::string ClockTime(int minutes) {
+  return fmt::format("{:02}:{:02}", minutes / 60, minutes % 60);
+}
+
 }  // namespace
 
 void AppendJsonString(std::string& out, std::string_view s) {
@@ -204,6 +238,39 @@ std::string ExplainHit(const RuleHit& h, const AccessEvent& e, const Policy& p,
     case RuleId::kBehaviorVipAccess:
       return fmt::format("{} accessed a protected person ({}) without a case relationship",
                          e.actor_id, Subjects(h, e));
+    case RuleId::kBehaviorVolumeSpike:
+      return fmt::format(
+          "{} accessed {} distinct subjects within {}, more than the limit of {} (the larger of "
+          "the floor {} and {} × the actor's usual hourly number)",
+          e.actor_id, WindowCount(h), Span(p.thresholds().volume_window), Count(h.limit),
+          p.thresholds().volume_floor, p.thresholds().volume_factor);
+    case RuleId::kBehaviorBrowsing:
+      return fmt::format(
+          "{} searched or viewed {} distinct subjects within {} that no case, team case, consent "
+          "or role explains (limit {})",
+          e.actor_id, WindowCount(h), Span(p.thresholds().browsing_window), Count(h.limit));
+    case RuleId::kBehaviorOffHours: {
+      static constexpr std::array<std::string_view, 7> kDays = {
+          "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
+      const Actor* a = r.FindActor(e.actor_id);
+      const std::string hours = a != nullptr && a->working_minutes
+                                    ? fmt::format("{}-{}", ClockTime(a->working_minutes->first),
+                                                  ClockTime(a->working_minutes->second))
+                                    : std::string("(none)");
+      return fmt::format(
+          "{} accessed personal data on {} at {} (Europe/Amsterdam), outside their working hours "
+          "{} on weekdays",
+          e.actor_id, kDays[h.detail / 1440 % 7], ClockTime(static_cast<int>(h.detail % 1440)),
+          hours);
+    }
+    case RuleId::kBehaviorBulkExport:
+      if ((h.detail & kWindowDetailBulkWindow) == 0) {
+        return fmt::format("{} {} {} records in one event, more than the limit of {}", e.actor_id,
+                           PastTense(e), Count(h.subject_count), Count(h.limit));
+      }
+      return fmt::format(
+          "{} exported or printed {} distinct subjects within {}, more than the limit of {}",
+          e.actor_id, WindowCount(h), Span(p.thresholds().bulk_export_window), Count(h.limit));
     default:
       return std::string(InfoOf(h.rule).id);
   }

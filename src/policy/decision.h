@@ -28,6 +28,12 @@ struct Consent;
 struct Agreement;
 struct Actor;
 
+// RuleHit::detail bits of the windowed behaviour rules (detect/behavior_detector.h):
+// kWindowDetailBulkWindow marks a behavior.bulk_export hit of the window (not of one event);
+// kWindowDetailEstimated marks a subject_count that is an estimate, not an exact count.
+inline constexpr std::uint32_t kWindowDetailBulkWindow = 1;
+inline constexpr std::uint32_t kWindowDetailEstimated = 2;
+
 struct RuleHit {
   RuleId rule = RuleId::kCount;
   Severity severity = Severity::kNone;
@@ -35,6 +41,9 @@ struct RuleHit {
   std::uint32_t subject_count = 0;  // how many subjects are concerned (0 = not subject-bound)
   std::uint32_t detail = 0;         // rule-specific: a category bit set, a field index, ...
   const void* ref = nullptr;        // rule-specific: the case, consent, triage or processor
+  // Windowed behaviour rules (detect/behavior_detector.h): the limit the count was compared
+  // with; subject_count then holds the count of distinct subjects in the window.
+  std::uint32_t limit = 0;
 };
 
 enum class ExplanationKind : std::uint8_t {
@@ -50,6 +59,7 @@ enum class ExplanationKind : std::uint8_t {
 
 struct Decision {
   static constexpr size_t kMaxHits = kRuleCount;
+  static constexpr std::uint32_t kUnexplainedMaskBits = 64;
 
   std::string_view event_id;
   Verdict verdict = Verdict::kAllow;
@@ -63,6 +73,14 @@ struct Decision {
   const Agreement* explaining_agreement = nullptr;
   std::string_view invalid_reason;  // for Verdict::kInvalid
   std::string_view policy_revision;
+  // Input of behavior.browsing, filled for view and search events: the subjects that nothing
+  // explains (no open personal case, no open team case in the event's domain, no valid consent
+  // for the purpose, and no permitting role that needs no relationship). Own-domain dat access
+  // allowed without a case still counts (brief, clarifications). Bit i is subject i for
+  // i < kUnexplainedMaskBits; unexplained_count counts every subject (Decider::HasRelationship
+  // answers for subjects beyond the mask).
+  std::uint64_t unexplained_mask = 0;
+  std::uint32_t unexplained_count = 0;
 
   void Reset(std::string_view id) {
     event_id = id;
@@ -74,6 +92,8 @@ struct Decision {
     explaining_consent = nullptr;
     explaining_agreement = nullptr;
     invalid_reason = {};
+    unexplained_mask = 0;
+    unexplained_count = 0;
   }
   [[nodiscard]] bool Fired(RuleId id) const {
     for (size_t i = 0; i < hit_count; ++i) {

@@ -104,6 +104,9 @@ struct Thresholds {
   TimeMicros invalid_rate_window = 300 * kMicrosPerSecond;
   double invalid_rate_percent = 1;
   int invalid_rate_count = 100;
+  // Windowed behaviour rules accept an event up to this much older than the actor's latest
+  // event time; an older one is decided without them and counted (detect/behavior_detector.h).
+  TimeMicros allowed_lateness = 300 * kMicrosPerSecond;
 };
 
 struct RuleSetting {

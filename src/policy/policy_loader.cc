@@ -396,7 +396,7 @@ void PolicyBuilder::ThresholdsSection(const Section& s) {
   if (!ExpectMap(f, n, "thresholds")) return;
   CheckKeys(f, n, "thresholds",
             {"case_grace_period", "emergency_reason_min_chars", "volume_spike", "browsing",
-             "bulk_export", "incident_window", "invalid_rate"},
+             "bulk_export", "incident_window", "invalid_rate", "allowed_lateness"},
             {});
   Thresholds& t = policy_->thresholds_;
   if (n["case_grace_period"]) {
@@ -440,6 +440,9 @@ void PolicyBuilder::ThresholdsSection(const Section& s) {
   }
   if (n["incident_window"]) {
     t.incident_window = FixedDuration(f, n["incident_window"], "thresholds.incident_window");
+  }
+  if (n["allowed_lateness"]) {
+    t.allowed_lateness = FixedDuration(f, n["allowed_lateness"], "thresholds.allowed_lateness");
   }
   if (const YAML::Node v = n["invalid_rate"]; v && ExpectMap(f, v, "thresholds.invalid_rate")) {
     CheckKeys(f, v, "thresholds.invalid_rate", {"window", "percent", "count"}, {});

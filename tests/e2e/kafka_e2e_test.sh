@@ -55,7 +55,7 @@ kcat -P -b "$bootstrap" -t inzage.access-events -K$'\t' -l "$work/events.keyed"
 # What a correct run must show: the invalid count from an offline replay of the same input.
 invalid=$("$inzage" replay --policy "$root/config/policy" --reference "$work/ref.ndjson" \
   --events "$work/events.ndjson" --out /dev/null --summary 2>&1 |
-  sed -E 's/.* ([0-9]+) invalid.*/\1/')
+  grep -E ' [0-9]+ invalid' | sed -E 's/.* ([0-9]+) invalid.*/\1/')
 valid=$((events - invalid))
 
 "$inzage" keygen --out "$work/key" 2>/dev/null

@@ -39,6 +39,44 @@ PY
 # No BSN in any decision: no run of 9 digits at all.
 if grep -Eq '[0-9]{9}' "$work/decisions.ndjson"; then fail "a decision contains a 9-digit number"; fi
 grep -q "allow" "$work/summary" || fail "no summary line"
+grep -q "alerts; 0 events too late" "$work/summary" || fail "no alert/late summary line"
+
+# Windowed behaviour rules and incidents: --alerts writes one alert per line (contracts §4), and
+# the same input gives byte-identical decisions and alerts (even with another ephemeral key).
+for run in 1 2; do
+  "$inzage" replay --policy "$root/config/policy" --reference "$work/ref.ndjson" \
+    --events "$work/events.ndjson" --out "$work/decisions.$run" --alerts "$work/alerts.$run"
+done
+cmp -s "$work/decisions.ndjson" "$work/decisions.1" || fail "replay decisions differ between runs"
+cmp -s "$work/alerts.1" "$work/alerts.2" || fail "replay alerts differ between runs"
+python3 - "$work/decisions.ndjson" "$work/alerts.1" <<'PY'
+import json, re, sys
+decisions = [json.loads(l) for l in open(sys.argv[1])]
+fired = {r["id"] for d in decisions for r in d["rules"]}
+assert "behavior.bulk_export" in fired, sorted(fired)
+alerts = [json.loads(l) for l in open(sys.argv[2])]
+assert alerts, "no alerts"
+fields = {"alert_id", "rule", "severity", "verdict", "actor", "municipality", "first_seen",
+          "last_seen", "count", "subjects", "evidence", "explanation", "policy_refs",
+          "breach_deadline", "status", "policy_revision"}
+ids = set()
+hits = 0
+for a in alerts:
+    assert fields <= a.keys(), fields - a.keys()
+    assert re.fullmatch(r"[0-9a-f]{8}(-[0-9a-f]{8}){3}", a["alert_id"]), a["alert_id"]
+    assert a["alert_id"] not in ids, a["alert_id"]
+    ids.add(a["alert_id"])
+    assert a["status"] == "open" and a["verdict"] in ("violation", "review"), a
+    assert a["evidence"]["total"] == a["count"] and len(a["evidence"]["event_ids"]) <= 100, a
+    assert a["first_seen"] <= a["last_seen"], a
+    hits += a["count"]
+# Every violation or review hit of a decision is in exactly one alert (input.invalid_rate aside).
+expected = sum(1 for d in decisions if d["verdict"] in ("violation", "review") for r in d["rules"])
+stream = sum(a["count"] for a in alerts if a["rule"] == "input.invalid_rate")
+assert hits - stream == expected, (hits, stream, expected)
+assert any(a["rule"] == "behavior.bulk_export" for a in alerts)
+PY
+if grep -Eq '[0-9]{9}' "$work/alerts.1"; then fail "an alert contains a 9-digit number"; fi
 
 # stdin and stdout; a bad line yields an invalid decision at its position and replay goes on.
 printf '%s\n' "$(head -1 "$work/events.ndjson")" '{"broken' "$(sed -n 2p "$work/events.ndjson")" |

@@ -196,6 +196,39 @@ TEST_F(DeciderTest, ReferenceUpsertAndDelete) {
               ::testing::UnorderedElementsAre("auth.municipality_scope", "ntk.no_relationship"));
 }
 
+// behavior.browsing's input: which subjects of a view or search nothing explains.
+TEST_F(DeciderTest, UnexplainedSubjectsOfViewsAndSearches) {
+  json e = Event();
+  e["subjects"] = {{{"bsn", "999993653"}}, {{"bsn", "999990482"}}};
+  e["case_id"] = nullptr;
+  Decide(e);
+  EXPECT_EQ(decision_.unexplained_count, 1u);  // zaak-1 explains the first subject
+  EXPECT_EQ(decision_.unexplained_mask, 0b10u);
+  EXPECT_TRUE(Decider(policy_.get(), &reference_).HasRelationship(event_, 0));
+  EXPECT_FALSE(Decider(policy_.get(), &reference_).HasRelationship(event_, 1));
+  // Own-domain dat without a case is allowed, and still unexplained.
+  e["action"] = "search";
+  e["resource"]["info"] = "dat";
+  EXPECT_EQ(Decide(e)["verdict"], "allow");
+  EXPECT_EQ(decision_.unexplained_count, 1u);
+  // Only views and searches feed browsing.
+  e["action"] = "update";
+  e["resource"]["info"] = "wat";
+  Decide(e);
+  EXPECT_EQ(decision_.unexplained_count, 0u);
+  // A role that needs no relationship explains every subject.
+  Add(R"({"type":"employee","id":"bz-1","roles":["burgerzaken-medewerker"],"team":"bz",)"
+      R"("municipalities":["dinkelland"]})");
+  json brp = Event();
+  brp["actor"]["id"] = "bz-1";
+  brp["subjects"] = {{{"bsn", "999990482"}}};
+  brp["resource"] = {{"system", "gba"}, {"domain", "brp"}, {"info", "wat"}};
+  brp["purpose"] = "brp-bijhouding";
+  brp["case_id"] = nullptr;
+  EXPECT_EQ(Decide(brp)["verdict"], "allow");
+  EXPECT_EQ(decision_.unexplained_count, 0u);
+}
+
 TEST(ReferenceDataTest, RecordErrorsNameTypeAndField) {
   Pseudonymizer key("reference-test-key-reference-test-key-00");
   ReferenceData ref(&key);

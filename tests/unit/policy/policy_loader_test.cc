@@ -75,6 +75,7 @@ TEST(PolicyLoaderTest, ShippedPolicyLoadsWithEveryTable) {
   EXPECT_EQ(p.thresholds().case_grace_period.fixed_micros, 30 * kMicrosPerDay);
   EXPECT_EQ(p.thresholds().browsing_subjects, 10);
   EXPECT_EQ(p.thresholds().volume_floor, 40);
+  EXPECT_EQ(p.thresholds().allowed_lateness, 5 * 60 * kMicrosPerSecond);
   const Activity* fraude = p.FindActivity("fraude-onderzoek");
   ASSERT_NE(fraude, nullptr);
   EXPECT_TRUE(fraude->confidential);

@@ -1,0 +1,252 @@
+#include "detect/alert.h"
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+
+#include "policy/decision.h"
+
+namespace inzage {
+namespace {
+
+constexpr std::uint8_t kAlertFormatVersion = 1;
+constexpr size_t kMaxStringBytes = 1 << 20;
+
+std::string_view StatusName(AlertStatus s) { return kAlertStatusNames[static_cast<size_t>(s)]; }
+
+void AppendTime(std::string& out, TimeMicros t) {
+  out.push_back('"');
+  out += FormatRfc3339(t);
+  out.push_back('"');
+}
+
+void AppendStringOrNull(std::string& out, std::string_view s) {
+  if (s.empty()) {
+    out += "null";
+  } else {
+    AppendJsonString(out, s);
+  }
+}
+
+}  // namespace
+
+std::optional<AlertStatus> AlertStatusFromName(std::string_view name) {
+  for (size_t i = 0; i < kAlertStatusNames.size(); ++i) {
+    if (kAlertStatusNames[i] == name) return static_cast<AlertStatus>(i);
+  }
+  return std::nullopt;
+}
+
+std::string AlertId(std::string_view actor, RuleId rule, TimeMicros window_start) {
+  const std::string input =
+      fmt::format("{}|{}|{}", actor, InfoOf(rule).id, FormatRfc3339(window_start));
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(input.data(), input.size(), digest, &length, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  id.reserve(35);
+  for (size_t i = 0; i < 16; ++i) {
+    if (i > 0 && i % 4 == 0) id.push_back('-');
+    id.push_back(kHex[digest[i] >> 4]);
+    id.push_back(kHex[digest[i] & 15]);
+  }
+  return id;
+}
+
+bool TransitionAllowed(AlertStatus from, AlertStatus to) {
+  switch (from) {
+    case AlertStatus::kOpen:
+      return to == AlertStatus::kAcknowledged || to == AlertStatus::kDismissed;
+    case AlertStatus::kAcknowledged:
+      return to == AlertStatus::kDismissed || to == AlertStatus::kConfirmedBreach;
+    case AlertStatus::kConfirmedBreach:
+      return to == AlertStatus::kReported;
+    case AlertStatus::kDismissed:
+    case AlertStatus::kReported:
+      return false;
+  }
+  return false;
+}
+
+Status TransitionAlert(Alert* alert, AlertStatus to, std::string_view by, TimeMicros at,
+                       std::string_view why) {
+  if (by.empty()) {
+    return Status::InvalidArgument(
+        fmt::format("alert {}: a status change must name who makes it", alert->alert_id));
+  }
+  if (why.empty()) {
+    return Status::InvalidArgument(
+        fmt::format("alert {}: a status change must say why", alert->alert_id));
+  }
+  if (!TransitionAllowed(alert->status, to)) {
+    std::string allowed;
+    for (size_t i = 0; i < kAlertStatusNames.size(); ++i) {
+      if (!TransitionAllowed(alert->status, static_cast<AlertStatus>(i))) continue;
+      if (!allowed.empty()) allowed += ", ";
+      allowed += kAlertStatusNames[i];
+    }
+    return Status::FailedPrecondition(
+        fmt::format("alert {}: cannot change status from {} to {} (allowed from {}: {})",
+                    alert->alert_id, StatusName(alert->status), StatusName(to),
+                    StatusName(alert->status), allowed.empty() ? "none, it is final" : allowed));
+  }
+  alert->history.push_back(StatusChange{alert->status, to, std::string(by), at, std::string(why)});
+  alert->status = to;
+  ++alert->version;
+  return Status::Ok();
+}
+
+std::string AlertToJson(const Alert& a) {
+  const RuleInfo& info = InfoOf(a.rule);
+  std::string out;
+  out.reserve(512 + a.evidence.size() * 32);
+  out += "{\"alert_id\":";
+  AppendJsonString(out, a.alert_id);
+  out += fmt::format(",\"version\":{},\"rule\":\"{}\",\"severity\":", a.version, info.id);
+  if (a.severity == Severity::kNone) {
+    out += "null";
+  } else {
+    AppendJsonString(out, NameOf(kSeverityNames, a.severity));
+  }
+  out += ",\"verdict\":";
+  AppendJsonString(out, NameOf(kVerdictNames, a.verdict));
+  out += ",\"actor\":";
+  AppendStringOrNull(out, a.actor);
+  out += ",\"municipality\":";
+  AppendStringOrNull(out, a.municipality);
+  out += ",\"first_seen\":";
+  AppendTime(out, a.first_seen);
+  out += ",\"last_seen\":";
+  AppendTime(out, a.last_seen);
+  out += fmt::format(",\"count\":{},\"subjects\":{},\"evidence\":{{\"event_ids\":[", a.count,
+                     a.subjects.Count());
+  for (size_t i = 0; i < a.evidence.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    AppendJsonString(out, a.evidence[i]);
+  }
+  out += fmt::format("],\"total\":{}}},\"explanation\":", a.count);
+  AppendJsonString(out, a.explanation);
+  out += ",\"policy_refs\":[";
+  // "§2.2.2, Bijlage 3 a.5" lists two references.
+  std::string_view refs = info.policy_ref;
+  bool first = true;
+  while (!refs.empty()) {
+    const size_t comma = refs.find(", ");
+    if (!first) out.push_back(',');
+    first = false;
+    AppendJsonString(out, refs.substr(0, comma));
+    refs = comma == std::string_view::npos ? std::string_view() : refs.substr(comma + 2);
+  }
+  out += "],\"breach_deadline\":";
+  AppendTime(out, a.breach_deadline());
+  out += ",\"status\":";
+  AppendJsonString(out, StatusName(a.status));
+  out += ",\"status_history\":[";
+  for (size_t i = 0; i < a.history.size(); ++i) {
+    const StatusChange& c = a.history[i];
+    if (i > 0) out.push_back(',');
+    out += "{\"from\":";
+    AppendJsonString(out, StatusName(c.from));
+    out += ",\"to\":";
+    AppendJsonString(out, StatusName(c.to));
+    out += ",\"by\":";
+    AppendJsonString(out, c.by);
+    out += ",\"at\":";
+    AppendTime(out, c.at);
+    out += ",\"why\":";
+    AppendJsonString(out, c.why);
+    out.push_back('}');
+  }
+  out += "],\"policy_revision\":";
+  AppendJsonString(out, a.policy_revision);
+  out.push_back('}');
+  return out;
+}
+
+std::string SerializeAlert(const Alert& a) {
+  std::string out;
+  StateWriter w(&out);
+  w.U8(kAlertFormatVersion);
+  w.String(a.alert_id);
+  w.Varint(a.version);
+  w.U8(static_cast<std::uint8_t>(a.rule));
+  w.U8(static_cast<std::uint8_t>(a.severity));
+  w.U8(static_cast<std::uint8_t>(a.verdict));
+  w.String(a.actor);
+  w.String(a.municipality);
+  w.Svarint(a.window_start);
+  w.Svarint(a.first_seen);
+  w.Svarint(a.last_seen);
+  w.Varint(a.count);
+  a.subjects.Serialize(&w);
+  w.Varint(a.evidence.size());
+  for (const auto& id : a.evidence) w.String(id);
+  w.String(a.explanation);
+  w.U8(static_cast<std::uint8_t>(a.status));
+  w.Varint(a.history.size());
+  for (const StatusChange& c : a.history) {
+    w.U8(static_cast<std::uint8_t>(c.from));
+    w.U8(static_cast<std::uint8_t>(c.to));
+    w.String(c.by);
+    w.Svarint(c.at);
+    w.String(c.why);
+  }
+  w.String(a.policy_revision);
+  w.U8(a.aggregating ? 1 : 0);
+  return out;
+}
+
+Result<Alert> ParseAlert(std::string_view bytes) {
+  StateReader r(bytes);
+  Alert a;
+  const std::uint8_t format = r.U8();
+  if (r.ok() && format != kAlertFormatVersion) {
+    return Status::Corruption(fmt::format("alert record: unknown format version {}", format));
+  }
+  auto enum_byte = [&r](size_t limit) {
+    const std::uint8_t v = r.U8();
+    if (v >= limit) r.Fail();
+    return v;
+  };
+  a.alert_id = r.String(kMaxStringBytes);
+  a.version = r.Varint();
+  a.rule = static_cast<RuleId>(enum_byte(kRuleCount));
+  a.severity = static_cast<Severity>(enum_byte(kSeverityNames.size()));
+  a.verdict = static_cast<Verdict>(enum_byte(kVerdictNames.size()));
+  a.actor = r.String(kMaxStringBytes);
+  a.municipality = r.String(kMaxStringBytes);
+  a.window_start = r.Svarint();
+  a.first_seen = r.Svarint();
+  a.last_seen = r.Svarint();
+  a.count = r.Varint();
+  if (r.ok() && !a.subjects.Restore(&r)) r.Fail();
+  const std::uint64_t evidence = r.Varint();
+  if (evidence > Alert::kMaxEvidence) r.Fail();
+  for (std::uint64_t i = 0; i < evidence && r.ok(); ++i) {
+    a.evidence.push_back(r.String(kMaxStringBytes));
+  }
+  a.explanation = r.String(kMaxStringBytes);
+  a.status = static_cast<AlertStatus>(enum_byte(kAlertStatusNames.size()));
+  const std::uint64_t changes = r.Varint();
+  if (changes > kAlertStatusNames.size()) r.Fail();  // each change moves forward
+  for (std::uint64_t i = 0; i < changes && r.ok(); ++i) {
+    StatusChange c;
+    c.from = static_cast<AlertStatus>(enum_byte(kAlertStatusNames.size()));
+    c.to = static_cast<AlertStatus>(enum_byte(kAlertStatusNames.size()));
+    c.by = r.String(kMaxStringBytes);
+    c.at = r.Svarint();
+    c.why = r.String(kMaxStringBytes);
+    a.history.push_back(std::move(c));
+  }
+  a.policy_revision = r.String(kMaxStringBytes);
+  const std::uint8_t aggregating = enum_byte(2);
+  a.aggregating = aggregating == 1;
+  if (!r.ok() || !r.AtEnd() || a.alert_id.empty() || a.rule == RuleId::kCount) {
+    return Status::Corruption(
+        fmt::format("alert record: malformed ({} bytes){}", bytes.size(),
+                    a.alert_id.empty() ? std::string() : " for alert " + a.alert_id));
+  }
+  return a;
+}
+
+}  // namespace inzage

@@ -1,0 +1,102 @@
+// Alert: one incident for the CISO's queue (contracts §4): the violations or reviews of one rule
+// by one actor within the incident window, aggregated; its lifecycle; its JSON; its binary
+// record for the store's `alerts` and `outbox` column families.
+//
+// Identity: alert_id = the first 16 bytes of SHA-256("actor|rule|window_start"), window_start in
+// RFC 3339, written as 32 lower-case hex digits in four groups of eight
+// ("3f2a9c01-..."): deterministic, so a replay or a restart reproduces it and consumers
+// de-duplicate; grouped so that no id ever contains a run of nine digits that could be taken
+// for a BSN.
+//
+// Lifecycle (the CISO's decisions, each recorded with who, when and why):
+//   open → acknowledged → confirmed_breach → reported
+//   open → dismissed, acknowledged → dismissed
+// Anything else is refused with FailedPrecondition and nothing changes. Every change of an
+// alert (a hit aggregated, a status change) increments `version`: the CISO topic receives new
+// versions with the same id.
+//
+// No BSN anywhere: subjects are counted by pseudonym; explanations are the decision texts.
+// Thread safety: values; no shared state.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "common/time.h"
+#include "detect/distinct_counter.h"
+#include "policy/rule_catalogue.h"
+
+namespace inzage {
+
+enum class AlertStatus : std::uint8_t {
+  kOpen,
+  kAcknowledged,
+  kDismissed,
+  kConfirmedBreach,
+  kReported
+};
+inline constexpr std::array<std::string_view, 5> kAlertStatusNames = {
+    "open", "acknowledged", "dismissed", "confirmed_breach", "reported"};
+std::optional<AlertStatus> AlertStatusFromName(std::string_view name);
+
+struct StatusChange {
+  AlertStatus from = AlertStatus::kOpen;
+  AlertStatus to = AlertStatus::kOpen;
+  std::string by;  // who (an account id of the CISO or privacy officer)
+  TimeMicros at = 0;
+  std::string why;
+};
+
+struct Alert {
+  static constexpr size_t kMaxEvidence = 100;
+  // A notifiable breach must reach the Dutch DPA within 72 hours (§2.2.13).
+  static constexpr TimeMicros kBreachReportingTime = TimeMicros{72} * 3600 * kMicrosPerSecond;
+
+  std::string alert_id;
+  std::uint64_t version = 0;
+  RuleId rule = RuleId::kCount;
+  Severity severity = Severity::kNone;  // the highest seen
+  Verdict verdict = Verdict::kViolation;
+  std::string actor;            // empty for rules about the input stream (input.invalid_rate)
+  std::string municipality;     // of the first event; empty when none
+  TimeMicros window_start = 0;  // time of the hit that opened the incident; part of the id
+  TimeMicros first_seen = 0;
+  TimeMicros last_seen = 0;
+  std::uint64_t count = 0;            // hits aggregated (events)
+  DistinctCounter subjects;           // distinct subjects of those events
+  std::vector<std::string> evidence;  // the first kMaxEvidence event ids; the total is `count`
+  std::string explanation;            // the explanation of the first hit
+  AlertStatus status = AlertStatus::kOpen;
+  std::vector<StatusChange> history;
+  std::string policy_revision;  // of the decision that opened the incident
+  bool aggregating = true;      // false once a hit came after the incident window
+
+  [[nodiscard]] TimeMicros breach_deadline() const { return first_seen + kBreachReportingTime; }
+};
+
+// The deterministic id of the incident of `actor` and `rule` that started at `window_start`.
+std::string AlertId(std::string_view actor, RuleId rule, TimeMicros window_start);
+
+[[nodiscard]] bool TransitionAllowed(AlertStatus from, AlertStatus to);
+// Moves an alert to another status, recording who, when and why (both required).
+[[nodiscard]] Status TransitionAlert(Alert* alert, AlertStatus to, std::string_view by,
+                                     TimeMicros at, std::string_view why);
+
+// One line of JSON (contracts §4), plus "version" and "status_history".
+std::string AlertToJson(const Alert& alert);
+
+// Alert record, all integers varints (state_codec.h):
+//   u8 format version (1), string alert_id, varint version, u8 rule, u8 severity, u8 verdict,
+//   string actor, string municipality, svarint window_start, first_seen, last_seen,
+//   varint count, DistinctCounter, varint n + n × string evidence, string explanation,
+//   u8 status, varint n + n × (u8 from, u8 to, string by, svarint at, string why),
+//   string policy_revision, u8 aggregating.
+std::string SerializeAlert(const Alert& alert);
+Result<Alert> ParseAlert(std::string_view bytes);
+
+}  // namespace inzage

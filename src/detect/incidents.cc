@@ -1,0 +1,137 @@
+#include "detect/incidents.h"
+
+#include <algorithm>
+
+namespace inzage {
+
+IncidentTracker::Current& IncidentTracker::CurrentOf(std::string_view actor) {
+  auto it = current_.find(actor);
+  if (it == current_.end()) {
+    Current none;
+    none.fill(-1);
+    it = current_.emplace(std::string(actor), none).first;
+  }
+  return it->second;
+}
+
+void IncidentTracker::MarkDirty(size_t index) {
+  if (dirty_flag_[index]) return;
+  dirty_flag_[index] = true;
+  dirty_.push_back(&alerts_[index]);  // a deque element: stable, also when Restore replaces it
+}
+
+void IncidentTracker::ClearDirty() {
+  std::fill(dirty_flag_.begin(), dirty_flag_.end(), false);
+  dirty_.clear();
+}
+
+template <typename Explain>
+Alert* IncidentTracker::Record(std::string_view actor, RuleId rule, Severity severity, TimeMicros t,
+                               std::string_view event_id, std::string_view municipality,
+                               std::span<const Pseudonym> subjects, std::string_view revision,
+                               Explain&& explain) {
+  std::int64_t& current = CurrentOf(actor)[static_cast<size_t>(rule)];
+  Alert* alert = current >= 0 ? &alerts_[static_cast<size_t>(current)] : nullptr;
+  if (alert != nullptr && t > alert->window_start + policy_->thresholds().incident_window) {
+    alert->aggregating = false;  // the incident is over; the next hit opens a new one
+    MarkDirty(static_cast<size_t>(current));
+    alert = nullptr;
+  }
+  if (alert == nullptr) {
+    Alert fresh;
+    fresh.alert_id = AlertId(actor, rule, t);
+    fresh.rule = rule;
+    fresh.severity = severity;
+    fresh.verdict = InfoOf(rule).verdict;
+    fresh.actor = std::string(actor);
+    fresh.municipality = std::string(municipality);
+    fresh.window_start = fresh.first_seen = fresh.last_seen = t;
+    fresh.explanation = explain();
+    fresh.policy_revision = std::string(revision);
+    if (auto existing = by_id_.find(fresh.alert_id); existing != by_id_.end()) {
+      // The same actor, rule and start again: only after a restore that overlaps what was
+      // already seen. Continue that alert rather than minting a duplicate id.
+      current = static_cast<std::int64_t>(existing->second);
+    } else {
+      current = static_cast<std::int64_t>(alerts_.size());
+      by_id_.emplace(fresh.alert_id, alerts_.size());
+      alerts_.push_back(std::move(fresh));
+      dirty_flag_.push_back(false);
+    }
+    alert = &alerts_[static_cast<size_t>(current)];
+  }
+  ++alert->count;
+  ++alert->version;
+  alert->first_seen = std::min(alert->first_seen, t);
+  alert->last_seen = std::max(alert->last_seen, t);
+  alert->severity = std::max(alert->severity, severity);
+  if (alert->evidence.size() < Alert::kMaxEvidence && !event_id.empty()) {
+    alert->evidence.emplace_back(event_id);
+  }
+  for (const Pseudonym& p : subjects) alert->subjects.Add(p);
+  MarkDirty(static_cast<size_t>(current));
+  return alert;
+}
+
+void IncidentTracker::Observe(const AccessEvent& event, const Decision& decision) {
+  if (decision.verdict == Verdict::kAllow || decision.verdict == Verdict::kInvalid) return;
+  for (size_t i = 0; i < decision.hit_count; ++i) {
+    const RuleHit& hit = decision.hits[i];
+    const Verdict v = InfoOf(hit.rule).verdict;
+    if (v != Verdict::kViolation && v != Verdict::kReview) continue;
+    Record(event.actor_id, hit.rule, hit.severity, event.time, event.event_id, event.municipality,
+           event.subjects, decision.policy_revision,
+           [&] { return ExplainHit(hit, event, *policy_, *reference_); });
+  }
+}
+
+void IncidentTracker::ObserveStreamHit(RuleId rule, TimeMicros t, std::string_view evidence_id,
+                                       std::string_view explanation) {
+  const RuleSetting& setting = policy_->rule(rule);
+  if (!setting.enabled) return;
+  Record("", rule, setting.severity, t, evidence_id, "", {}, policy_->revision(),
+         [&] { return std::string(explanation); });
+}
+
+Status IncidentTracker::Transition(std::string_view alert_id, AlertStatus to, std::string_view by,
+                                   TimeMicros at, std::string_view why) {
+  auto it = by_id_.find(alert_id);
+  if (it == by_id_.end()) {
+    return Status::NotFound("no alert with id " + std::string(alert_id));
+  }
+  Status st = TransitionAlert(&alerts_[it->second], to, by, at, why);
+  if (st.ok()) MarkDirty(it->second);
+  return st;
+}
+
+const Alert* IncidentTracker::Find(std::string_view alert_id) const {
+  auto it = by_id_.find(alert_id);
+  return it == by_id_.end() ? nullptr : &alerts_[it->second];
+}
+
+Status IncidentTracker::Restore(Alert alert) {
+  if (alert.alert_id.empty() || alert.rule == RuleId::kCount) {
+    return Status::InvalidArgument("restored alert has no id or rule");
+  }
+  size_t index;
+  if (auto it = by_id_.find(alert.alert_id); it != by_id_.end()) {
+    index = it->second;
+    alerts_[index] = std::move(alert);
+  } else {
+    index = alerts_.size();
+    by_id_.emplace(alert.alert_id, index);
+    alerts_.push_back(std::move(alert));
+    dirty_flag_.push_back(false);
+  }
+  const Alert& a = alerts_[index];
+  if (a.aggregating) {
+    std::int64_t& current = CurrentOf(a.actor)[static_cast<size_t>(a.rule)];
+    // Of two aggregating incidents of one (actor, rule) the later one is current.
+    if (current < 0 || alerts_[static_cast<size_t>(current)].window_start <= a.window_start) {
+      current = static_cast<std::int64_t>(index);
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace inzage

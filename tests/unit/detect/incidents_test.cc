@@ -1,0 +1,353 @@
+// Incident aggregation into alerts (contracts §4), the alert lifecycle (every legal and illegal
+// transition), alert JSON and the alert record.
+#include "detect/incidents.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+
+#include "detect_test_util.h"
+#include "policy/decider.h"
+#include "policy/policy_loader.h"
+
+namespace inzage {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+using testing_util::Bsn;
+using testing_util::kHour;
+using testing_util::kMinute;
+using testing_util::T;
+
+class AggregationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto p = LoadPolicy(testing_util::kPolicyDir);
+    ASSERT_TRUE(p.ok()) << p.status().message();
+    policy_ = *p;
+    ASSERT_TRUE(reference_
+                    .Apply(R"({"type":"employee","id":"emp-1042","roles":["wmo-consulent"],)"
+                           R"("team":"wmo-1","municipalities":["dinkelland","tubbergen"]})")
+                    .ok());
+    reference_.Resolve(*policy_);
+    tracker_ = std::make_unique<IncidentTracker>(policy_.get(), &reference_);
+  }
+
+  // A view of wat-information without a case (ntk.no_relationship) of the given subjects.
+  void Violate(const std::string& event_id, TimeMicros t, std::vector<int> subjects = {1},
+               const std::string& actor = "emp-1042") {
+    std::vector<Pseudonym> ps;
+    for (int i : subjects) ps.push_back(key_.Pseudonymise(Bsn(i)));
+    AccessEvent e;
+    e.event_id = event_id;
+    e.time = t;
+    e.municipality = "dinkelland";
+    e.actor_id = actor;
+    e.subjects = ps;
+    e.domain = "wmo";
+    e.purpose = "wmo-maatwerkvoorziening";
+    Decision d;
+    Decider(policy_.get(), &reference_).Decide(e, &d);
+    tracker_->Observe(e, d);
+  }
+  IncidentTracker& tracker() { return *tracker_; }
+
+  Pseudonymizer key_{"incidents-test-key-incidents-test-key-0123"};
+  std::shared_ptr<const Policy> policy_;
+  ReferenceData reference_{&key_};
+  std::unique_ptr<IncidentTracker> tracker_;
+};
+
+const TimeMicros kStart = T("2026-11-24T10:00:00Z");
+
+TEST_F(AggregationTest, HitsOfOneActorAndRuleWithinTheWindowBecomeOneAlert) {
+  Violate("e-1", kStart, {1});
+  Violate("e-2", kStart + kHour, {2, 1});
+  Violate("e-3", kStart + 24 * kHour, {3});  // exactly the window after the start: still in
+  ASSERT_EQ(tracker().alerts().size(), 1u);
+  const Alert& a = tracker().alerts().front();
+  EXPECT_EQ(a.rule, RuleId::kNtkNoRelationship);
+  EXPECT_EQ(a.alert_id, AlertId("emp-1042", RuleId::kNtkNoRelationship, kStart));
+  EXPECT_EQ(a.count, 3u);
+  EXPECT_EQ(a.subjects.Count(), 3u);
+  EXPECT_THAT(a.evidence, ::testing::ElementsAre("e-1", "e-2", "e-3"));
+  EXPECT_EQ(a.first_seen, kStart);
+  EXPECT_EQ(a.last_seen, kStart + 24 * kHour);
+  EXPECT_EQ(a.breach_deadline(), kStart + 72 * kHour);
+  EXPECT_EQ(a.severity, Severity::kMedium);
+  EXPECT_EQ(a.status, AlertStatus::kOpen);
+  EXPECT_EQ(a.version, 3u);
+  EXPECT_EQ(a.policy_revision, policy_->revision());
+  EXPECT_THAT(a.explanation, HasSubstr("emp-1042 viewed wat-information (wmo)"));
+
+  // One microsecond later than the window: a new incident with a new id; the old one stops.
+  Violate("e-4", kStart + 24 * kHour + 1, {4});
+  ASSERT_EQ(tracker().alerts().size(), 2u);
+  EXPECT_FALSE(tracker().alerts()[0].aggregating);
+  const Alert& b = tracker().alerts()[1];
+  EXPECT_EQ(b.alert_id, AlertId("emp-1042", RuleId::kNtkNoRelationship, kStart + 24 * kHour + 1));
+  EXPECT_NE(b.alert_id, tracker().alerts()[0].alert_id);
+  EXPECT_EQ(b.count, 1u);
+}
+
+TEST_F(AggregationTest, OtherActorsAndAllowedDecisionsAreSeparateOrIgnored) {
+  ASSERT_TRUE(reference_
+                  .Apply(R"({"type":"employee","id":"emp-2","roles":["wmo-consulent"],)"
+                         R"("team":"wmo-1","municipalities":["dinkelland"]})")
+                  .ok());
+  reference_.Resolve(*policy_);
+  Violate("e-1", kStart);
+  Violate("e-2", kStart, {1}, "emp-2");
+  EXPECT_EQ(tracker().alerts().size(), 2u);
+  // An allowed decision raises nothing.
+  AccessEvent e;
+  e.event_id = "ok";
+  Decision allow;
+  allow.Reset("ok");
+  tracker().Observe(e, allow);
+  EXPECT_EQ(tracker().alerts().size(), 2u);
+}
+
+TEST_F(AggregationTest, EveryFiredRuleOfADecisionIsItsOwnIncidentWithTheHighestSeverity) {
+  // A decision built by hand, to control the severities.
+  AccessEvent e;
+  e.event_id = "e-1";
+  e.time = kStart;
+  e.actor_id = "emp-1042";
+  e.municipality = "dinkelland";
+  const Pseudonym p = key_.Pseudonymise(Bsn(1));
+  e.subjects = std::span<const Pseudonym>(&p, 1);
+  e.domain = "wmo";
+  Decision d;
+  d.Reset("e-1");
+  d.hits[0] = RuleHit{RuleId::kBehaviorOffHours, Severity::kLow};
+  d.hits[1] = RuleHit{RuleId::kBehaviorBrowsing, Severity::kMedium, 0, 10, 0, nullptr, 10};
+  d.hit_count = 2;
+  FinishVerdict(&d);
+  tracker().Observe(e, d);
+  d.hits[0].severity = Severity::kHigh;  // a later hit with a raised severity (policy reload)
+  e.time += kMinute;
+  e.event_id = "e-2";
+  tracker().Observe(e, d);
+  ASSERT_EQ(tracker().alerts().size(), 2u);
+  EXPECT_EQ(tracker().alerts()[0].rule, RuleId::kBehaviorOffHours);
+  EXPECT_EQ(tracker().alerts()[0].verdict, Verdict::kReview);
+  EXPECT_EQ(tracker().alerts()[0].severity, Severity::kHigh);
+  EXPECT_EQ(tracker().alerts()[1].rule, RuleId::kBehaviorBrowsing);
+  EXPECT_EQ(tracker().alerts()[1].verdict, Verdict::kViolation);
+}
+
+TEST_F(AggregationTest, EvidenceKeepsTheFirstHundredIdsAndTheTotal) {
+  for (int i = 0; i < 150; ++i) Violate("e-" + std::to_string(i), kStart + i * kMinute, {i % 7});
+  const Alert& a = tracker().alerts().front();
+  EXPECT_EQ(a.evidence.size(), 100u);
+  EXPECT_EQ(a.evidence.front(), "e-0");
+  EXPECT_EQ(a.evidence.back(), "e-99");
+  EXPECT_EQ(a.count, 150u);
+  EXPECT_EQ(a.subjects.Count(), 7u);
+  const json j = json::parse(AlertToJson(a));
+  EXPECT_EQ(j["evidence"]["event_ids"].size(), 100u);
+  EXPECT_EQ(j["evidence"]["total"], 150);
+}
+
+TEST_F(AggregationTest, DistinctSubjectsStayBoundedBeyondTheExactSet) {
+  std::vector<int> many;
+  for (int i = 0; i < 2000; ++i) many.push_back(i);
+  Violate("bulk", kStart, many);
+  const Alert& a = tracker().alerts().front();
+  EXPECT_FALSE(a.subjects.exact());
+  EXPECT_NEAR(static_cast<double>(a.subjects.Count()), 2000, 2000 * 0.2);
+  EXPECT_LT(SerializeAlert(a).size(), 1024u);
+}
+
+TEST_F(AggregationTest, AlertJsonFollowsTheContract) {
+  Violate("e-1", kStart, {1});
+  Violate("e-2", kStart + kMinute, {2});
+  const std::string line = AlertToJson(tracker().alerts().front());
+  const json j = json::parse(line);
+  for (const char* field :
+       {"alert_id", "rule", "severity", "verdict", "actor", "municipality", "first_seen",
+        "last_seen", "count", "subjects", "evidence", "explanation", "policy_refs",
+        "breach_deadline", "status", "policy_revision"}) {
+    EXPECT_TRUE(j.contains(field)) << field;
+  }
+  EXPECT_EQ(j["rule"], "ntk.no_relationship");
+  EXPECT_EQ(j["severity"], "medium");
+  EXPECT_EQ(j["verdict"], "violation");
+  EXPECT_EQ(j["actor"], "emp-1042");
+  EXPECT_EQ(j["municipality"], "dinkelland");
+  EXPECT_EQ(j["first_seen"], "2026-11-24T10:00:00Z");
+  EXPECT_EQ(j["last_seen"], "2026-11-24T10:01:00Z");
+  EXPECT_EQ(j["breach_deadline"], "2026-11-27T10:00:00Z");
+  EXPECT_EQ(j["count"], 2);
+  EXPECT_EQ(j["subjects"], 2);
+  EXPECT_EQ(j["policy_refs"], json::array({"§2.2.4", "Bijlage 4 do 3"}));
+  EXPECT_EQ(j["status"], "open");
+  EXPECT_TRUE(std::regex_match(j["alert_id"].get<std::string>(),
+                               std::regex("[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}")));
+  // No BSN, and no run of nine digits at all.
+  EXPECT_FALSE(std::regex_search(line, std::regex("[0-9]{9}")));
+}
+
+TEST_F(AggregationTest, StreamHitsHaveNoActor) {
+  tracker().ObserveStreamHit(RuleId::kInputInvalidRate, kStart, "bad-1", "12 of 240 invalid");
+  tracker().ObserveStreamHit(RuleId::kInputInvalidRate, kStart + kMinute, "", "13 of 250");
+  ASSERT_EQ(tracker().alerts().size(), 1u);
+  const json j = json::parse(AlertToJson(tracker().alerts().front()));
+  EXPECT_TRUE(j["actor"].is_null());
+  EXPECT_TRUE(j["municipality"].is_null());
+  EXPECT_EQ(j["severity"], "high");
+  EXPECT_EQ(j["count"], 2);
+  EXPECT_EQ(j["evidence"]["event_ids"], json::array({"bad-1"}));
+  EXPECT_EQ(j["explanation"], "12 of 240 invalid");
+}
+
+TEST_F(AggregationTest, DirtyAlertsAreListedUntilCleared) {
+  Violate("e-1", kStart);
+  Violate("e-2", kStart + kMinute);
+  ASSERT_EQ(tracker().dirty_alerts().size(), 1u);
+  const std::string id = tracker().alerts().front().alert_id;
+  EXPECT_EQ(tracker().dirty_alerts()[0]->alert_id, id);
+  tracker().ClearDirty();
+  EXPECT_TRUE(tracker().dirty_alerts().empty());
+  ASSERT_TRUE(
+      tracker().Transition(id, AlertStatus::kAcknowledged, "ciso-1", kStart, "kijk ik na").ok());
+  EXPECT_EQ(tracker().dirty_alerts().size(), 1u);
+}
+
+TEST_F(AggregationTest, RecordRoundTripsAndRestoreContinuesTheIncident) {
+  Violate("e-1", kStart, {1});
+  ASSERT_TRUE(tracker()
+                  .Transition(tracker().alerts().front().alert_id, AlertStatus::kAcknowledged,
+                              "ciso-1", kStart + kHour, "wordt onderzocht")
+                  .ok());
+  const Alert& a = tracker().alerts().front();
+  const std::string record = SerializeAlert(a);
+  auto parsed = ParseAlert(record);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  EXPECT_EQ(AlertToJson(*parsed), AlertToJson(a));
+  EXPECT_EQ(SerializeAlert(*parsed), record);
+  EXPECT_EQ(record.find(Bsn(1)), std::string::npos);
+
+  // A fresh tracker (a restarted daemon) continues the incident from the record.
+  tracker_ = std::make_unique<IncidentTracker>(policy_.get(), &reference_);
+  ASSERT_TRUE(tracker().Restore(std::move(parsed).value()).ok());
+  Violate("e-2", kStart + 2 * kHour, {2});
+  ASSERT_EQ(tracker().alerts().size(), 1u);
+  EXPECT_EQ(tracker().alerts().front().count, 2u);
+  EXPECT_EQ(tracker().alerts().front().status, AlertStatus::kAcknowledged);
+
+  // Corrupt records are refused with Corruption.
+  for (size_t cut = 0; cut < record.size(); ++cut) {
+    EXPECT_EQ(ParseAlert(record.substr(0, cut)).status().code(), Status::Code::kCorruption) << cut;
+  }
+  std::string bad = record;
+  bad[0] = 7;
+  EXPECT_THAT(ParseAlert(bad).status().message(), HasSubstr("unknown format version 7"));
+}
+
+// --- lifecycle ---------------------------------------------------------------------------------
+
+Alert NewAlert() {
+  Alert a;
+  a.alert_id = "a-1";
+  a.rule = RuleId::kBehaviorBrowsing;
+  a.version = 1;
+  return a;
+}
+
+TEST(AlertLifecycleTest, EveryLegalTransitionIsAcceptedAndRecorded) {
+  const std::vector<std::vector<AlertStatus>> paths = {
+      {AlertStatus::kAcknowledged, AlertStatus::kConfirmedBreach, AlertStatus::kReported},
+      {AlertStatus::kAcknowledged, AlertStatus::kDismissed},
+      {AlertStatus::kDismissed},
+  };
+  for (const auto& path : paths) {
+    Alert a = NewAlert();
+    TimeMicros t = kStart;
+    for (AlertStatus to : path) {
+      const AlertStatus from = a.status;
+      Status st = TransitionAlert(&a, to, "ciso-1", t, "reden");
+      ASSERT_TRUE(st.ok()) << st.message();
+      EXPECT_EQ(a.status, to);
+      EXPECT_EQ(a.history.back().from, from);
+      EXPECT_EQ(a.history.back().to, to);
+      EXPECT_EQ(a.history.back().by, "ciso-1");
+      EXPECT_EQ(a.history.back().at, t);
+      EXPECT_EQ(a.history.back().why, "reden");
+      t += kMinute;
+    }
+    EXPECT_EQ(a.version, 1 + path.size());
+    const json j = json::parse(AlertToJson(a));
+    EXPECT_EQ(j["status_history"].size(), path.size());
+    EXPECT_EQ(j["status"], kAlertStatusNames[static_cast<size_t>(path.back())]);
+  }
+}
+
+TEST(AlertLifecycleTest, EveryIllegalTransitionIsRefusedAndChangesNothing) {
+  const std::set<std::pair<AlertStatus, AlertStatus>> legal = {
+      {AlertStatus::kOpen, AlertStatus::kAcknowledged},
+      {AlertStatus::kOpen, AlertStatus::kDismissed},
+      {AlertStatus::kAcknowledged, AlertStatus::kDismissed},
+      {AlertStatus::kAcknowledged, AlertStatus::kConfirmedBreach},
+      {AlertStatus::kConfirmedBreach, AlertStatus::kReported},
+  };
+  int refused = 0;
+  for (size_t f = 0; f < kAlertStatusNames.size(); ++f) {
+    for (size_t t = 0; t < kAlertStatusNames.size(); ++t) {
+      const auto from = static_cast<AlertStatus>(f), to = static_cast<AlertStatus>(t);
+      EXPECT_EQ(TransitionAllowed(from, to), legal.count({from, to}) == 1);
+      if (legal.count({from, to}) == 1) continue;
+      Alert a = NewAlert();
+      a.status = from;
+      Status st = TransitionAlert(&a, to, "ciso-1", kStart, "reden");
+      EXPECT_EQ(st.code(), Status::Code::kFailedPrecondition);
+      EXPECT_THAT(st.message(), HasSubstr(std::string("cannot change status from ") +
+                                          std::string(kAlertStatusNames[f]) + " to " +
+                                          std::string(kAlertStatusNames[t])));
+      EXPECT_EQ(a.status, from);
+      EXPECT_TRUE(a.history.empty());
+      EXPECT_EQ(a.version, 1u);
+      ++refused;
+    }
+  }
+  EXPECT_EQ(refused, 25 - 5);
+  Alert a = NewAlert();
+  a.status = AlertStatus::kReported;
+  EXPECT_THAT(TransitionAlert(&a, AlertStatus::kOpen, "x", 0, "y").message(),
+              HasSubstr("allowed from reported: none, it is final"));
+}
+
+TEST(AlertLifecycleTest, WhoAndWhyAreRequired) {
+  Alert a = NewAlert();
+  EXPECT_EQ(TransitionAlert(&a, AlertStatus::kAcknowledged, "", kStart, "reden").code(),
+            Status::Code::kInvalidArgument);
+  EXPECT_EQ(TransitionAlert(&a, AlertStatus::kAcknowledged, "ciso-1", kStart, "").code(),
+            Status::Code::kInvalidArgument);
+  EXPECT_EQ(a.status, AlertStatus::kOpen);
+  EXPECT_TRUE(a.history.empty());
+}
+
+TEST_F(AggregationTest, TransitionOfAnUnknownAlertIsNotFound) {
+  EXPECT_EQ(tracker().Transition("nope", AlertStatus::kAcknowledged, "c", 0, "w").code(),
+            Status::Code::kNotFound);
+}
+
+TEST(AlertIdTest, DeterministicAndDistinct) {
+  EXPECT_EQ(AlertId("emp-1", RuleId::kBehaviorBrowsing, kStart),
+            AlertId("emp-1", RuleId::kBehaviorBrowsing, kStart));
+  EXPECT_NE(AlertId("emp-1", RuleId::kBehaviorBrowsing, kStart),
+            AlertId("emp-1", RuleId::kBehaviorBrowsing, kStart + 1));
+  EXPECT_NE(AlertId("emp-1", RuleId::kBehaviorBrowsing, kStart),
+            AlertId("emp-2", RuleId::kBehaviorBrowsing, kStart));
+  EXPECT_NE(AlertId("emp-1", RuleId::kBehaviorBrowsing, kStart),
+            AlertId("emp-1", RuleId::kBehaviorVolumeSpike, kStart));
+}
+
+}  // namespace
+}  // namespace inzage
