@@ -47,9 +47,16 @@ Status OutboxRelay::Stop() {
   }
   cv_.notify_one();
   if (thread_.joinable()) thread_.join();
-  RelayOnce();
-  rd_kafka_flush(producer_.get(), config_.shutdown_timeout_ms);
-  DeleteAcknowledged();
+  // Drain: pass over the outbox until it is empty, Kafka stops acknowledging, or time is up.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.shutdown_timeout_ms);
+  while (store_->outbox_rows() > 0 && std::chrono::steady_clock::now() < deadline) {
+    const std::uint64_t before = delivered_.load();
+    RelayOnce();
+    rd_kafka_flush(producer_.get(), 5000);
+    DeleteAcknowledged();
+    if (delivered_.load() == before) break;
+  }
   const bool pending = rd_kafka_outq_len(producer_.get()) > 0;
   producer_.reset();
   if (pending) {

@@ -177,6 +177,9 @@ int Run(DaemonConfig config, bool demo, const std::string& state_dir, int demo_s
   if (demo) {
     std::filesystem::create_directories(state_dir);
     config.store.path = state_dir + "/store";
+    // The embedded cluster is new every run, so an old store's offsets would point past its
+    // messages: a demo store lives for one run.
+    std::filesystem::remove_all(config.store.path);
     config.pseudonym_key_file = state_dir + "/pseudonym.key";
     config.policy_dir = FindPolicyDir(config.policy_dir);
     config.summary_interval_ms = 2000;
@@ -221,8 +224,7 @@ int Run(DaemonConfig config, bool demo, const std::string& state_dir, int demo_s
         "Kafka\"");
     return 1;
   }
-  auto running_owner =
-      std::make_unique<EventPipeline>(config, &*key, *policy, store->get(), nullptr);
+  auto running_owner = std::make_unique<EventPipeline>(config, &*key, *policy, store->get());
   EventPipeline& running = *running_owner;
   g_pipeline.store(&running);
   if (g_stop.load()) running.RequestStop();
@@ -267,8 +269,8 @@ int Run(DaemonConfig config, bool demo, const std::string& state_dir, int demo_s
       const std::uint64_t consumed = s.consumed.load();
       std::printf(
           "status: %8.0f events/s | consumed %llu | allow %llu review %llu violation "
-          "%llu invalid %llu | stored %llu | dead letters %llu | alerts sent %llu, "
-          "waiting %llu\n",
+          "%llu invalid %llu | stored %llu | dead letters %llu | alert versions %llu, "
+          "sent %llu, waiting %llu\n",
           static_cast<double>(consumed - last) / secs, static_cast<unsigned long long>(consumed),
           static_cast<unsigned long long>(s.allowed.load()),
           static_cast<unsigned long long>(s.reviews.load()),
@@ -276,6 +278,7 @@ int Run(DaemonConfig config, bool demo, const std::string& state_dir, int demo_s
           static_cast<unsigned long long>(s.invalid.load()),
           static_cast<unsigned long long>(s.stored.load()),
           static_cast<unsigned long long>(s.dead_letters.load()),
+          static_cast<unsigned long long>(s.alerts_changed.load()),
           static_cast<unsigned long long>(relay.delivered()),
           static_cast<unsigned long long>((*store)->outbox_rows()));
       std::fflush(stdout);

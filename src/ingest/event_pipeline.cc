@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "detect/alert.h"
 #include "ingest/stored_event.h"
 
 namespace inzage {
@@ -15,22 +16,75 @@ void LogLine(const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str(
 }  // namespace
 
 EventPipeline::EventPipeline(const app::DaemonConfig& config, const Pseudonymizer* pseudonymizer,
-                             std::shared_ptr<const Policy> policy, Store* store,
-                             AlertSource* alerts)
+                             std::shared_ptr<const Policy> policy, Store* store)
     : config_(config),
       pseudonymizer_(pseudonymizer),
       policy_(std::move(policy)),
       store_(store),
-      alerts_(alerts),
       reference_(pseudonymizer),
       parser_(pseudonymizer) {
   reference_.ResolveOnApply(policy_.get());
   decider_ = std::make_unique<Decider>(policy_.get(), &reference_);
+  detector_ = std::make_unique<BehaviorDetector>(policy_.get(), &reference_);
+  incidents_ = std::make_unique<IncidentTracker>(policy_.get(), &reference_);
+  invalid_rate_ = std::make_unique<InvalidRate>(policy_->thresholds());
+}
+
+Status EventPipeline::RestoreState() {
+  if (!detector_->status().ok()) return detector_->status();
+  auto state = store_->ScanColumnFamily("state");
+  if (!state.ok()) return state.status();
+  for (const auto& [key, value] : *state) {
+    if (key.rfind("actor/", 0) != 0) continue;
+    Status st = detector_->RestoreActorState(std::string_view(key).substr(6), value);
+    if (!st.ok()) return Status::Corruption("detector state of " + key + ": " + st.message());
+  }
+  auto alerts = store_->ScanColumnFamily("alerts");
+  if (!alerts.ok()) return alerts.status();
+  for (const auto& [key, value] : *alerts) {
+    auto alert = ParseAlert(value);
+    if (!alert.ok()) return Status::Corruption("alert " + key + ": " + alert.status().message());
+    if (Status st = incidents_->Restore(std::move(alert).value()); !st.ok()) return st;
+  }
+  detector_->ClearDirty();
+  incidents_->ClearDirty();
+  auto outbox = store_->ListOutbox(SIZE_MAX);
+  if (outbox.ok() && !outbox->empty()) {
+    const std::string& last = outbox->back().first;
+    for (char c : last) outbox_seq_ = (outbox_seq_ << 8) | static_cast<unsigned char>(c);
+  }
+  outbox_seq_ = std::max<std::uint64_t>(outbox_seq_, store_->last_batch_seq() << 20);
+  LogLine("level=info component=pipeline msg=\"state restored\" actors=" +
+          std::to_string(state->size()) + " alerts=" + std::to_string(alerts->size()));
+  return Status::Ok();
+}
+
+void EventPipeline::AddStateAndAlerts() {
+  for (std::string_view actor : detector_->dirty_actors()) {
+    std::string blob;
+    if (detector_->SerializeActorState(actor, &blob)) {
+      batch_.state.emplace_back("actor/" + std::string(actor), std::move(blob));
+    }
+  }
+  detector_->ClearDirty();
+  for (const Alert* alert : incidents_->dirty_alerts()) {
+    const std::string& id = alert->alert_id;
+    batch_.alerts.emplace_back(id, SerializeAlert(*alert));
+    // Outbox keys are increasing big-endian numbers, so the relay sends versions in order.
+    std::string key(8, '\0');
+    const std::uint64_t seq = ++outbox_seq_;
+    for (int i = 0; i < 8; ++i)
+      key[static_cast<size_t>(i)] = static_cast<char>(seq >> (56 - 8 * i));
+    batch_.outbox.emplace_back(std::move(key), id + "\n" + AlertToJson(*alert));
+    ++stats_.alerts_changed;
+  }
+  incidents_->ClearDirty();
 }
 
 EventPipeline::~EventPipeline() = default;
 
 Status EventPipeline::Start() {
+  if (Status st = RestoreState(); !st.ok()) return st;
   // Dead-letter producer: idempotent, acks from all replicas, so a dead letter is not lost.
   {
     kafka::Config c;
@@ -188,7 +242,15 @@ Status EventPipeline::Process(const rd_kafka_message_t* m) {
   if (parsed.ok()) {
     Decision decision;
     decider_->Decide(event, &decision);
-    if (alerts_ != nullptr) alerts_->Observe(event, &decision);
+    const std::uint64_t late_before = detector_->late_events();
+    detector_->Observe(event, &decision);
+    stats_.late_events += detector_->late_events() - late_before;
+    incidents_->Observe(event, decision);
+    stream_time_ = std::max(stream_time_, event.time);
+    if (invalid_rate_->Observe(stream_time_, false)) {
+      incidents_->ObserveStreamHit(RuleId::kInputInvalidRate, stream_time_, "",
+                                   ExplainInvalidRate(*invalid_rate_, policy_->thresholds()));
+    }
     switch (decision.verdict) {
       case Verdict::kAllow:
         ++stats_.allowed;
@@ -203,6 +265,10 @@ Status EventPipeline::Process(const rd_kafka_message_t* m) {
     batch_.events.push_back(MakeStoredEvent(event, decision, *policy_, reference_));
   } else {
     ++stats_.invalid;
+    if (invalid_rate_->Observe(stream_time_, true)) {
+      incidents_->ObserveStreamHit(RuleId::kInputInvalidRate, stream_time_, parser_.last_event_id(),
+                                   ExplainInvalidRate(*invalid_rate_, policy_->thresholds()));
+    }
     // The original bytes, with the reason and the origin in headers (never a BSN: the
     // parser's messages redact digit runs).
     const std::string partition = std::to_string(m->partition);
@@ -251,7 +317,7 @@ Status EventPipeline::CommitBatch() {
                            (dead_letter_error_.empty() ? "timeout" : dead_letter_error_) +
                            "); stopping rather than lose an invalid message");
   }
-  if (alerts_ != nullptr) alerts_->Flush(store_->last_batch_seq() + 1, &batch_);
+  AddStateAndAlerts();
   for (const auto& [tp, offset] : positions_) {
     batch_.positions.push_back({tp.first, tp.second, offset});
   }

@@ -17,6 +17,12 @@
 // committed, and if the dead-letter topic cannot be written the pipeline stops (nothing is
 // dropped silently). Reference records are read from their compacted topic between batches.
 //
+// After Decide, the behaviour detector adds the windowed rules and the incident tracker turns
+// violations and reviews into alerts; both changes (per-actor state blobs, alert records and
+// outbox rows) go into the same store commit as the events. On start they are restored from
+// the store. Per-actor state of a partition that moves to this instance from another one is
+// not in this store: its windows start empty here (documented limitation of state per shard).
+//
 // Memory is bounded: librdkafka's prefetch queue (queued.max.messages.kbytes, set here), one
 // batch, and the alert outbox, above whose limit consumption pauses.
 //
@@ -34,6 +40,9 @@
 
 #include "app/daemon_config.h"
 #include "common/pseudonym.h"
+#include "detect/behavior_detector.h"
+#include "detect/incidents.h"
+#include "detect/invalid_rate.h"
 #include "event/event_parser.h"
 #include "ingest/kafka.h"
 #include "policy/decider.h"
@@ -41,16 +50,6 @@
 #include "store/store.h"
 
 namespace inzage {
-
-// Where alert rows come from: the incident aggregation (src/detect) plugs in here. It sees
-// every decided event and adds outbox/alert rows to the batch being committed.
-class AlertSource {
- public:
-  virtual ~AlertSource() = default;
-  virtual void Observe(const AccessEvent& event, Decision* decision) = 0;
-  // Adds the rows of alerts changed since the last call to the batch about to be committed.
-  virtual void Flush(std::uint64_t outbox_seq_base, CommitBatch* batch) = 0;
-};
 
 struct PipelineStats {
   std::atomic<std::uint64_t> consumed{0};
@@ -63,6 +62,8 @@ struct PipelineStats {
   std::atomic<std::uint64_t> batches{0};
   std::atomic<std::uint64_t> reference_records{0};
   std::atomic<std::uint64_t> stored{0};
+  std::atomic<std::uint64_t> alerts_changed{0};  // alert versions written to the outbox
+  std::atomic<std::uint64_t> late_events{0};
   // Steady-clock nanoseconds of the first and the latest consumed message (throughput).
   std::atomic<std::int64_t> first_message_ns{0};
   std::atomic<std::int64_t> last_message_ns{0};
@@ -71,14 +72,13 @@ struct PipelineStats {
 class EventPipeline {
  public:
   EventPipeline(const app::DaemonConfig& config, const Pseudonymizer* pseudonymizer,
-                std::shared_ptr<const Policy> policy, Store* store,
-                AlertSource* alerts /* may be null */);
+                std::shared_ptr<const Policy> policy, Store* store);
   ~EventPipeline();
   EventPipeline(const EventPipeline&) = delete;
   EventPipeline& operator=(const EventPipeline&) = delete;
 
-  // Creates the clients, reads the reference topic up to its end as of now (readiness), and
-  // subscribes to the events topic.
+  // Restores detector state and open incidents from the store, creates the clients, reads the
+  // reference topic up to its end as of now (readiness), and subscribes to the events topic.
   [[nodiscard]] Status Start();
   // Consumes and commits until RequestStop; returns the first fatal error, or OK after a clean
   // drain (batch in flight committed, group left).
@@ -96,6 +96,8 @@ class EventPipeline {
   static void OnDeadLetterDelivered(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
   Status Process(const rd_kafka_message_t* m);
   Status CommitBatch();
+  Status RestoreState();
+  void AddStateAndAlerts();
   Status PollReference(int timeout_ms);
   Status ReadReferenceToEnd();
   void CommitOffsetsToKafka(bool sync);
@@ -104,10 +106,16 @@ class EventPipeline {
   const Pseudonymizer* pseudonymizer_;
   std::shared_ptr<const Policy> policy_;
   Store* store_;
-  AlertSource* alerts_;
   ReferenceData reference_;
   EventParser parser_;
   std::unique_ptr<Decider> decider_;
+  // Stateful rules and incidents: their changes are committed in the same batch as the events
+  // that caused them (state and alerts column families, alert outbox).
+  std::unique_ptr<BehaviorDetector> detector_;
+  std::unique_ptr<IncidentTracker> incidents_;
+  std::unique_ptr<InvalidRate> invalid_rate_;
+  TimeMicros stream_time_ = 0;  // latest event time seen: the clock of input.invalid_rate
+  std::uint64_t outbox_seq_ = 0;
 
   kafka::Handle consumer_;
   kafka::Handle reference_consumer_;

@@ -658,6 +658,19 @@ Result<QueryPage> Store::QueryActor(const std::string& actor, TimeMicros from, T
   return Query(cfs_.at("history_actor"), keys::ActorPrefix(actor), from, to, limit, cursor, false);
 }
 
+Result<std::vector<std::pair<std::string, std::string>>> Store::ScanColumnFamily(
+    const std::string& name) const {
+  auto* cf = column_family(name);
+  if (cf == nullptr) return Status::InvalidArgument("no column family " + name);
+  std::vector<std::pair<std::string, std::string>> rows;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    rows.emplace_back(it->key().ToString(), it->value().ToString());
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "scan " + name);
+  return rows;
+}
+
 Result<std::vector<std::pair<std::string, std::string>>> Store::ListOutbox(size_t limit) const {
   std::vector<std::pair<std::string, std::string>> rows;
   std::unique_ptr<rocksdb::Iterator> it(

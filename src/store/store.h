@@ -143,6 +143,9 @@ class Store {
                                              TimeMicros to, size_t limit,
                                              const std::string& cursor) const;
 
+  // Every key and value of a small column family ("state", "alerts"), for restoring at start.
+  [[nodiscard]] Result<std::vector<std::pair<std::string, std::string>>> ScanColumnFamily(
+      const std::string& name) const;
   // The alert outbox, oldest first (keys are increasing sequence numbers).
   [[nodiscard]] Result<std::vector<std::pair<std::string, std::string>>> ListOutbox(
       size_t limit) const;

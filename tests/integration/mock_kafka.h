@@ -6,7 +6,11 @@
 #include <librdkafka/rdkafka_mock.h>  // NOLINT
 // clang-format on
 
+#include <atomic>
+#include <map>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ingest/kafka.h"
@@ -70,19 +74,32 @@ class MockKafka {
     std::vector<ReadMessage> out;
     if (!partitions.ok()) return out;
     kafka::PartitionList list(rd_kafka_topic_partition_list_new(4));
+    std::map<std::int32_t, std::int64_t> end;  // read every partition up to its end as of now
     for (auto p : *partitions) {
       rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset =
           RD_KAFKA_OFFSET_BEGINNING;
+      std::int64_t low = 0, high = 0;
+      for (int attempt = 0; attempt < 50; ++attempt) {
+        if (rd_kafka_query_watermark_offsets(consumer.get(), topic.c_str(), p, &low, &high, 5000) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR) {
+          break;
+        }
+      }
+      if (high > low) end[p] = high;
     }
     rd_kafka_assign(consumer.get(), list.get());
     int idle = 0;
-    for (int waited = 0; waited < timeout_ms && (out.size() < expect || idle < 5); waited += 100) {
+    for (int waited = 0; waited < timeout_ms && (out.size() < expect || !end.empty() || idle < 10);
+         waited += 100) {
       kafka::Message m(rd_kafka_consumer_poll(consumer.get(), 100));
       if (!m || m->err) {
         ++idle;
         continue;
       }
       idle = 0;
+      if (auto it = end.find(m->partition); it != end.end() && m->offset + 1 >= it->second) {
+        end.erase(it);
+      }
       ReadMessage r;
       r.key.assign(static_cast<const char*>(m->key), m->key_len);
       r.value.assign(static_cast<const char*>(m->payload), m->len);
@@ -123,6 +140,58 @@ class MockKafka {
     rd_kafka_consumer_close(consumer.get());
     return sum;
   }
+
+  // Reads topics continuously in a background thread, from the beginning, keeping every
+  // message: the mock cluster evicts old message sets from a partition, so tests that check a
+  // topic's whole content read it while it is being written.
+  class Collector {
+   public:
+    Collector(const std::string& bootstraps, const std::vector<std::string>& topics) {
+      kafka::Config c;
+      (void)c.Set("bootstrap.servers", bootstraps);
+      (void)c.Set("group.id", "test-collector");
+      (void)c.Set("enable.auto.commit", "false");
+      consumer_ = std::move(c.Create(RD_KAFKA_CONSUMER)).value();
+      kafka::PartitionList list(rd_kafka_topic_partition_list_new(4));
+      for (const auto& t : topics) {
+        auto partitions = kafka::TopicPartitions(consumer_.get(), t, 10000);
+        if (!partitions.ok()) continue;
+        for (auto p : *partitions) {
+          rd_kafka_topic_partition_list_add(list.get(), t.c_str(), p)->offset =
+              RD_KAFKA_OFFSET_BEGINNING;
+        }
+      }
+      rd_kafka_assign(consumer_.get(), list.get());
+      thread_ = std::thread([this] {
+        while (!stop_.load()) {
+          kafka::Message m(rd_kafka_consumer_poll(consumer_.get(), 100));
+          if (!m || m->err) continue;
+          std::lock_guard lock(mu_);
+          messages_[rd_kafka_topic_name(m->rkt)].push_back(
+              {std::string(static_cast<const char*>(m->key), m->key_len),
+               std::string(static_cast<const char*>(m->payload), m->len),
+               {},
+               m->partition});
+        }
+      });
+    }
+    ~Collector() { Stop(); }
+    void Stop() {
+      stop_ = true;
+      if (thread_.joinable()) thread_.join();
+    }
+    std::vector<ReadMessage> Messages(const std::string& topic) {
+      std::lock_guard lock(mu_);
+      return messages_[topic];
+    }
+
+   private:
+    kafka::Handle consumer_;
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+    std::mutex mu_;
+    std::map<std::string, std::vector<ReadMessage>> messages_;
+  };
 
   rd_kafka_mock_cluster_t* cluster() { return cluster_; }
   const std::string& bootstraps() const { return bootstraps_; }

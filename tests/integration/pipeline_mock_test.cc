@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "alert/outbox_relay.h"
 #include "app/world_generator.h"
 #include "event/event_parser.h"
 #include "ingest/event_pipeline.h"
@@ -147,7 +148,10 @@ void RunPipeline(const app::DaemonConfig& c, const std::function<bool(const Pipe
   so.retention = RetentionTable::FromPolicy(**policy);
   auto store = Store::Open(c.store.path, so);
   ASSERT_TRUE(store.ok()) << store.status().message();
-  EventPipeline pipeline(c, &*key, *policy, store->get(), nullptr);
+  EventPipeline pipeline(c, &*key, *policy, store->get());
+  OutboxRelay relay(c, store->get());
+  ASSERT_TRUE(relay.Start().ok());
+  pipeline.set_on_commit([&relay] { relay.Wake(); });
   ASSERT_TRUE(pipeline.Start().ok());
   Status result;
   std::thread runner([&] { result = pipeline.Run(); });
@@ -160,6 +164,7 @@ void RunPipeline(const app::DaemonConfig& c, const std::function<bool(const Pipe
   pipeline.RequestStop();
   runner.join();
   ASSERT_TRUE(result.ok()) << result.message();
+  EXPECT_TRUE(relay.Stop().ok());
 }
 
 TEST(PipelineMockTest, HappyPathCountsInStoreEqualEventsProduced) {
@@ -254,6 +259,8 @@ TEST(PipelineMockTest, SigkillMidStreamGivesTheSameHistoryAsAnUninterruptedRun) 
   MockKafka kafka;
   app::DaemonConfig c = ConfigFor(kafka, dir.path());
   CreateTopics(kafka, c);
+  kafka.CreateTopic("clean-alerts", 1);
+  MockKafka::Collector alerts(kafka.bootstraps(), {c.kafka.alerts_topic, "clean-alerts"});
   const Input in = Feed(kafka, c, 12000, 9);
   Publish(kafka, c, in, 0, in.lines.size());
 
@@ -310,6 +317,7 @@ TEST(PipelineMockTest, SigkillMidStreamGivesTheSameHistoryAsAnUninterruptedRun) 
   // The uninterrupted run over the same input, with the same key.
   app::DaemonConfig clean = c;
   clean.kafka.group_id = "clean-group";
+  clean.kafka.alerts_topic = "clean-alerts";
   clean.store.path = dir.sub("clean") + "/store";
   clean.pseudonym_key_file = dir.sub("killed") + "/key";
   std::filesystem::create_directories(dir.sub("clean"));
@@ -319,6 +327,35 @@ TEST(PipelineMockTest, SigkillMidStreamGivesTheSameHistoryAsAnUninterruptedRun) 
   const auto clean_history = History(clean.store.path);
   EXPECT_EQ(killed_history.size(), clean_history.size());
   EXPECT_TRUE(killed_history == clean_history) << "the histories differ";
+  // Every alert of the uninterrupted run reached the topic in the interrupted one too (at least
+  // once; repeats carry the same id), and the last version of each agrees on the count.
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  alerts.Stop();
+  // input.invalid_rate is about the whole stream: it depends on how partitions interleave and
+  // its window is not restored after a crash (a documented limitation), so it is left out here.
+  auto last_versions = [&](const std::string& topic) {
+    std::map<std::string, std::string> newest;
+    for (const auto& m : alerts.Messages(topic)) {
+      if (m.value.find("\"rule\":\"input.invalid_rate\"") == std::string::npos) {
+        newest[m.key] = m.value;
+      }
+    }
+    return newest;
+  };
+  const auto killed_alerts = last_versions(c.kafka.alerts_topic);
+  const auto clean_alerts = last_versions("clean-alerts");
+  ASSERT_FALSE(clean_alerts.empty());
+  EXPECT_EQ(killed_alerts.size(), clean_alerts.size());
+  for (const auto& [id, json] : clean_alerts) {
+    auto it = killed_alerts.find(id);
+    ASSERT_NE(it, killed_alerts.end()) << "alert " << id << " never reached the topic: " << json;
+    const auto count_of = [](const std::string& j) {
+      const size_t at = j.find("\"count\":");
+      return j.substr(at, j.find(',', at) - at);
+    };
+    EXPECT_EQ(count_of(it->second), count_of(json)) << json.substr(0, 300) << "\n"
+                                                    << it->second.substr(0, 300);
+  }
   // Dead letters may repeat after a kill (at least once), never be missing.
   const auto dead = kafka.ReadAll(c.kafka.dead_letter_topic, in.lines.size() - in.valid, 20000);
   std::set<std::string> distinct;
