@@ -120,15 +120,9 @@ void OutboxRelay::RelayOnce() {
     const size_t nl = value.find('\n');
     if (nl == std::string::npos) continue;
     auto* opaque = new std::string(key);
-    char* payload = value.data() + nl + 1;
-    const size_t payload_len = value.size() - nl - 1;
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wold-style-cast"
-    rd_kafka_resp_err_t err = rd_kafka_producev(
-        producer_.get(), RD_KAFKA_V_TOPIC(config_.kafka.alerts_topic.c_str()),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(value.data(), nl),
-        RD_KAFKA_V_VALUE(payload, payload_len), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
-#pragma GCC diagnostic pop
+    const rd_kafka_resp_err_t err = kafka::Produce(
+        producer_.get(), config_.kafka.alerts_topic, std::string_view(value).substr(0, nl),
+        std::string_view(value).substr(nl + 1), {}, opaque);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       delete opaque;
       if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) errors_.fetch_add(1);

@@ -111,13 +111,7 @@ class Demo {
  private:
   Status Produce(const std::string& topic, const std::string& key, const std::string& value) {
     for (;;) {
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wold-style-cast"
-      auto err = rd_kafka_producev(
-          producer_.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
-          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key.data(), key.size()),
-          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_END);
-#pragma GCC diagnostic pop
+      const rd_kafka_resp_err_t err = kafka::Produce(producer_.get(), topic, key, value);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
       if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         return Status::IoError("demo producer: " + kafka::ErrorText(err));

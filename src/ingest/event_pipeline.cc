@@ -18,7 +18,6 @@ void LogLine(const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str(
 EventPipeline::EventPipeline(const app::DaemonConfig& config, const Pseudonymizer* pseudonymizer,
                              std::shared_ptr<const Policy> policy, Store* store)
     : config_(config),
-      pseudonymizer_(pseudonymizer),
       policy_(std::move(policy)),
       store_(store),
       reference_(pseudonymizer),
@@ -274,24 +273,13 @@ Status EventPipeline::Process(const rd_kafka_message_t* m) {
     const std::string partition = std::to_string(m->partition);
     const std::string offset = std::to_string(m->offset);
     for (;;) {
-// librdkafka's RD_KAFKA_V_* macros are C casts.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wold-style-cast"
-      rd_kafka_resp_err_t err = rd_kafka_producev(
-          dead_letters_.get(), RD_KAFKA_V_TOPIC(config_.kafka.dead_letter_topic.c_str()),
-          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-          RD_KAFKA_V_VALUE(const_cast<void*>(m->payload), m->len),
-          RD_KAFKA_V_KEY(m->key, m->key_len),
-          RD_KAFKA_V_HEADER("inzage.reason", parsed.message().data(),
-                            static_cast<ssize_t>(parsed.message().size())),
-          RD_KAFKA_V_HEADER("inzage.source.topic", topic.data(),
-                            static_cast<ssize_t>(topic.size())),
-          RD_KAFKA_V_HEADER("inzage.source.partition", partition.data(),
-                            static_cast<ssize_t>(partition.size())),
-          RD_KAFKA_V_HEADER("inzage.source.offset", offset.data(),
-                            static_cast<ssize_t>(offset.size())),
-          RD_KAFKA_V_END);
-#pragma GCC diagnostic pop
+      const rd_kafka_resp_err_t err =
+          kafka::Produce(dead_letters_.get(), config_.kafka.dead_letter_topic,
+                         std::string_view(static_cast<const char*>(m->key), m->key_len), payload,
+                         {{"inzage.reason", parsed.message()},
+                          {"inzage.source.topic", topic},
+                          {"inzage.source.partition", partition},
+                          {"inzage.source.offset", offset}});
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
       if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         rd_kafka_poll(dead_letters_.get(), 100);

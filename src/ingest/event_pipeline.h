@@ -103,7 +103,6 @@ class EventPipeline {
   void CommitOffsetsToKafka(bool sync);
 
   const app::DaemonConfig config_;
-  const Pseudonymizer* pseudonymizer_;
   std::shared_ptr<const Policy> policy_;
   Store* store_;
   ReferenceData reference_;

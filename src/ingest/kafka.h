@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -56,6 +57,18 @@ class Config {
  private:
   rd_kafka_conf_t* conf_;
 };
+
+struct Header {
+  const char* name;
+  std::string_view value;
+};
+
+// rd_kafka_producev with copied key and value; the one place that expands librdkafka's
+// RD_KAFKA_V_* macros (C casts and GNU statement expressions). opaque reaches the delivery
+// report as message->_private.
+rd_kafka_resp_err_t Produce(rd_kafka_t* producer, const std::string& topic, std::string_view key,
+                            std::string_view value, const std::vector<Header>& headers = {},
+                            void* opaque = nullptr);
 
 // Partitions of a topic (metadata request); NotFound when the topic does not exist.
 Result<std::vector<std::int32_t>> TopicPartitions(rd_kafka_t* rk, const std::string& topic,

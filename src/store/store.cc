@@ -203,7 +203,11 @@ class StderrLogger : public rocksdb::Logger {
   using rocksdb::Logger::Logv;
   void Logv(const char* format, va_list ap) override {
     char buf[1024];
+    // The format comes from RocksDB's own log statements (the Logger interface).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
     std::vsnprintf(buf, sizeof buf, format, ap);
+#pragma GCC diagnostic pop
     std::fprintf(stderr, "level=warn component=rocksdb msg=\"%s\"\n", buf);
   }
 };
