@@ -1,0 +1,77 @@
+// config/inzaged.yaml: the shipped file loads, validates against schemas/config.schema.json, and
+// errors name file, line and key.
+#include "app/daemon_config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validator.hpp>
+
+#include "common/yaml_json.h"
+
+namespace inzage::app {
+namespace {
+
+using ::testing::HasSubstr;
+const std::string kShipped = std::string(INZAGE_SOURCE_DIR) + "/config/inzaged.yaml";
+
+std::string WriteTemp(const std::string& text) {
+  const std::string path = ::testing::TempDir() + "/inzaged-test.yaml";
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(DaemonConfigTest, ShippedConfigLoads) {
+  auto c = LoadDaemonConfig(kShipped);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->kafka.events_topic, "inzage.access-events");
+  EXPECT_EQ(c->kafka.dead_letter_topic, "inzage.access-events.dlq");
+  EXPECT_EQ(c->pipeline.batch_max_events, 5000);
+  EXPECT_FALSE(c->store.sync);
+}
+
+TEST(DaemonConfigTest, ShippedConfigValidatesAgainstTheSchema) {
+  std::ifstream schema_in(std::string(INZAGE_SOURCE_DIR) + "/schemas/config.schema.json");
+  const auto schema_doc = nlohmann::json::parse(schema_in);
+  valijson::Schema schema;
+  valijson::SchemaParser parser;
+  valijson::adapters::NlohmannJsonAdapter schema_adapter(schema_doc);
+  parser.populateSchema(schema_adapter, schema);
+  auto doc = nlohmann::json::parse(YamlToJson(YAML::LoadFile(kShipped)));
+  valijson::Validator validator;
+  valijson::adapters::NlohmannJsonAdapter adapter(doc);
+  EXPECT_TRUE(validator.validate(schema, adapter, nullptr));
+  doc["pipeline"]["colour"] = "red";
+  valijson::adapters::NlohmannJsonAdapter bad(doc);
+  EXPECT_FALSE(validator.validate(schema, bad, nullptr));
+}
+
+TEST(DaemonConfigTest, ErrorsNameFileLineAndKey) {
+  const std::string path =
+      WriteTemp("kafka:\n  brokers: x\n  colour: red\npipeline:\n  batch_max_events: 0\n");
+  auto c = LoadDaemonConfig(path);
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(c.status().message(), HasSubstr("2 error(s)"));
+  EXPECT_THAT(c.status().message(), HasSubstr(path + ":3: kafka.colour: unknown key"));
+  EXPECT_THAT(c.status().message(),
+              HasSubstr(path + ":5: pipeline.batch_max_events: must be a whole number"));
+  EXPECT_FALSE(LoadDaemonConfig("/nonexistent/inzaged.yaml").ok());
+}
+
+TEST(DaemonConfigTest, EnvironmentOverridesSecretPaths) {
+  ::setenv("INZAGE_PSEUDONYM_KEY_FILE", "/run/credentials/x/key", 1);
+  auto c = LoadDaemonConfig(kShipped);
+  ::unsetenv("INZAGE_PSEUDONYM_KEY_FILE");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->pseudonym_key_file, "/run/credentials/x/key");
+}
+
+}  // namespace
+}  // namespace inzage::app
