@@ -295,6 +295,7 @@ Status EventPipeline::Process(const rd_kafka_message_t* m) {
 }
 
 Status EventPipeline::CommitBatch() {
+  if (Status st = WriterError(); !st.ok()) return st;
   if (positions_.empty()) return Status::Ok();
   // Dead letters first: the offsets of a batch are committed only once its invalid messages
   // are safely in the dead-letter topic.
@@ -309,24 +310,77 @@ Status EventPipeline::CommitBatch() {
   for (const auto& [tp, offset] : positions_) {
     batch_.positions.push_back({tp.first, tp.second, offset});
   }
-  auto r = store_->Commit(batch_);
-  if (!r.ok()) return r.status();
-  stats_.stored += r->stored_events;
-  stats_.duplicates += r->duplicate_events;
-  ++stats_.batches;
-  for (const auto& [tp, offset] : positions_) kafka_pending_[tp] = offset;
+  // Hand the batch to the writer thread; wait while it still holds the previous one waiting.
+  std::unique_lock lock(writer_mu_);
+  writer_cv_.wait(lock, [this] { return !pending_.has_value() || !writer_error_.ok(); });
+  if (!writer_error_.ok()) return writer_error_;
+  pending_.emplace(std::move(batch_));
+  writer_cv_.notify_all();
+  lock.unlock();
   batch_ = inzage::CommitBatch{};
   positions_.clear();
-  CommitOffsetsToKafka(false);
-  if (on_commit_) on_commit_();
   return Status::Ok();
 }
 
-void EventPipeline::CommitOffsetsToKafka(bool sync) {
-  if (kafka_pending_.empty()) return;
-  kafka::PartitionList list(
-      rd_kafka_topic_partition_list_new(static_cast<int>(kafka_pending_.size())));
-  for (const auto& [tp, offset] : kafka_pending_) {
+Status EventPipeline::WriterError() {
+  std::lock_guard lock(writer_mu_);
+  return writer_error_;
+}
+
+Status EventPipeline::WaitForWriter() {
+  std::unique_lock lock(writer_mu_);
+  writer_cv_.wait(lock,
+                  [this] { return (!pending_.has_value() && !writing_) || !writer_error_.ok(); });
+  return writer_error_;
+}
+
+void EventPipeline::WriterLoop() {
+  for (;;) {
+    inzage::CommitBatch batch;
+    {
+      std::unique_lock lock(writer_mu_);
+      writer_cv_.wait(lock, [this] { return pending_.has_value() || writer_stop_; });
+      if (!pending_.has_value()) return;
+      batch = std::move(*pending_);
+      pending_.reset();
+      writing_ = true;
+      writer_cv_.notify_all();
+    }
+    auto r = store_->Commit(batch);
+    if (r.ok()) {
+      stats_.stored += r->stored_events;
+      stats_.duplicates += r->duplicate_events;
+      ++stats_.batches;
+      std::map<std::pair<std::string, std::int32_t>, std::int64_t> positions;
+      for (const auto& p : batch.positions) positions[{p.source, p.partition}] = p.next_offset;
+      CommitOffsetsToKafka(positions, false);
+      if (on_commit_) on_commit_();
+    }
+    std::lock_guard lock(writer_mu_);
+    writing_ = false;
+    if (!r.ok() && writer_error_.ok()) writer_error_ = r.status();
+    writer_cv_.notify_all();
+  }
+}
+
+void EventPipeline::StopWriter() {
+  {
+    std::lock_guard lock(writer_mu_);
+    writer_stop_ = true;
+  }
+  writer_cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+}
+
+void EventPipeline::CommitOffsetsToKafka(
+    const std::map<std::pair<std::string, std::int32_t>, std::int64_t>& positions, bool sync) {
+  if (positions.empty()) return;
+  {
+    std::lock_guard lock(committed_mu_);
+    for (const auto& [tp, offset] : positions) committed_[tp] = offset;
+  }
+  kafka::PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(positions.size())));
+  for (const auto& [tp, offset] : positions) {
     rd_kafka_topic_partition_list_add(list.get(), tp.first.c_str(), tp.second)->offset = offset;
   }
   // Kafka's copy of the offsets serves the next owner of a partition; our own store already
@@ -336,7 +390,6 @@ void EventPipeline::CommitOffsetsToKafka(bool sync) {
     LogLine("level=warn component=pipeline msg=\"offset commit to Kafka failed: " +
             kafka::ErrorText(err) + "\"");
   }
-  kafka_pending_.clear();
 }
 
 void EventPipeline::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -346,6 +399,7 @@ void EventPipeline::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     // Start each partition at the later of our store's position and Kafka's committed offset
     // (see the header for why each one wins when it does).
     rd_kafka_committed(rk, partitions, 10000);
+    if (Status st = self->WaitForWriter(); !st.ok() && self->fatal_.ok()) self->fatal_ = st;
     const auto stored = self->store_->Offsets();
     for (int i = 0; i < partitions->cnt; ++i) {
       rd_kafka_topic_partition_t& p = partitions->elems[i];
@@ -363,10 +417,17 @@ void EventPipeline::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     return;
   }
   if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
-    // Finish the batch in flight, then tell Kafka synchronously, before letting go.
+    // Finish the batch in flight, wait until the writer stored it, then tell Kafka
+    // synchronously, before letting go.
     Status st = self->CommitBatch();
+    if (st.ok()) st = self->WaitForWriter();
     if (!st.ok() && self->fatal_.ok()) self->fatal_ = st;
-    self->CommitOffsetsToKafka(true);
+    std::map<std::pair<std::string, std::int32_t>, std::int64_t> committed;
+    {
+      std::lock_guard lock(self->committed_mu_);
+      committed = self->committed_;
+    }
+    self->CommitOffsetsToKafka(committed, true);
     rd_kafka_assign(rk, nullptr);
     return;
   }
@@ -375,10 +436,20 @@ void EventPipeline::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
 }
 
 Status EventPipeline::Run() {
+  writer_ = std::thread([this] { WriterLoop(); });
+  Status result = RunLoop();
+  // Whatever happened, the writer finishes the batch it holds before the pipeline returns.
+  if (Status st = WaitForWriter(); !st.ok() && result.ok()) result = st;
+  StopWriter();
+  return result;
+}
+
+Status EventPipeline::RunLoop() {
   batch_started_ = Clock::now();
   const auto max_latency = std::chrono::milliseconds(config_.pipeline.batch_max_latency_ms);
   const auto max_events = static_cast<size_t>(config_.pipeline.batch_max_events);
   while (!stop_.load() && fatal_.ok()) {
+    if (Status st = WriterError(); !st.ok()) return st;
     // Backpressure: the alert relay is behind; stop fetching until it catches up.
     const bool outbox_full =
         store_->outbox_rows() > static_cast<std::uint64_t>(config_.pipeline.outbox_max_rows);
@@ -427,6 +498,7 @@ Status EventPipeline::Run() {
   // Drain: commit the batch in flight, then leave the group (the revoke callback commits the
   // offsets to Kafka synchronously).
   if (Status st = CommitBatch(); !st.ok()) return st;
+  if (Status st = WaitForWriter(); !st.ok()) return st;
   rd_kafka_consumer_close(consumer_.get());
   if (!fatal_.ok()) return fatal_;
   rd_kafka_flush(dead_letters_.get(), config_.shutdown_timeout_ms);

@@ -1,12 +1,13 @@
 // EventPipeline: the consume -> parse -> decide -> commit loop of inzaged (brief: pipeline and
 // exactly-once sections).
 //
-// One thread runs it. It polls the events topic (consumer group), decides each message and
-// collects the results into one CommitBatch, bounded by batch_max_events and
-// batch_max_latency_ms. A batch is committed to the store together with the consumed
-// positions; then the same offsets are committed to Kafka (asynchronously; synchronously when
-// partitions are revoked). On every assignment each partition starts at the later of the
-// store's position and Kafka's committed offset:
+// One thread polls the events topic (consumer group), decides each message and collects the
+// results into one CommitBatch, bounded by batch_max_events and batch_max_latency_ms. A writer
+// thread commits each batch to the store together with the consumed positions while the next
+// one is being decided (at most one batch waits); then the same offsets go to Kafka
+// (asynchronously; synchronously when partitions are revoked, after the writer is idle). On every
+// assignment each partition starts at the later of the store's position and Kafka's committed
+// offset:
 //   - after a local crash the store is ahead (it committed, Kafka did not yet): resuming at
 //     Kafka's offset would count events twice;
 //   - after another instance owned the partition, Kafka is ahead (that instance committed what
@@ -27,15 +28,20 @@
 // batch, and the alert outbox, above whose limit consumption pauses.
 //
 // Thread safety: all methods from the owning thread, except RequestStop (any thread, signal-safe
-// through an atomic) and stats() (atomics).
+// through an atomic) and stats() (atomics). Run() starts and joins the writer thread itself;
+// set_on_commit's function runs on the writer thread.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "app/daemon_config.h"
@@ -95,12 +101,19 @@ class EventPipeline {
                           rd_kafka_topic_partition_list_t* partitions, void* opaque);
   static void OnDeadLetterDelivered(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
   Status Process(const rd_kafka_message_t* m);
+  // Cuts the batch being built and hands it to the writer thread.
   Status CommitBatch();
+  Status RunLoop();
+  void WriterLoop();
+  Status WaitForWriter();  // until no batch is waiting or being written
+  Status WriterError();
+  void StopWriter();
   Status RestoreState();
   void AddStateAndAlerts();
   Status PollReference(int timeout_ms);
   Status ReadReferenceToEnd();
-  void CommitOffsetsToKafka(bool sync);
+  void CommitOffsetsToKafka(
+      const std::map<std::pair<std::string, std::int32_t>, std::int64_t>& positions, bool sync);
 
   const app::DaemonConfig config_;
   std::shared_ptr<const Policy> policy_;
@@ -121,7 +134,17 @@ class EventPipeline {
   kafka::Handle dead_letters_;
   inzage::CommitBatch batch_;
   std::map<std::pair<std::string, std::int32_t>, std::int64_t> positions_;  // of batch_
-  std::map<std::pair<std::string, std::int32_t>, std::int64_t> kafka_pending_;
+  // The writer thread: commits one batch to the store (then its offsets to Kafka) while the
+  // consumer thread builds the next. At most one batch waits.
+  std::thread writer_;
+  std::mutex writer_mu_;
+  std::condition_variable writer_cv_;
+  std::optional<inzage::CommitBatch> pending_;  // guarded by writer_mu_
+  bool writing_ = false;                        // guarded by writer_mu_
+  bool writer_stop_ = false;                    // guarded by writer_mu_
+  Status writer_error_;                         // guarded by writer_mu_
+  std::mutex committed_mu_;
+  std::map<std::pair<std::string, std::int32_t>, std::int64_t> committed_;  // by committed_mu_
   std::chrono::steady_clock::time_point batch_started_;
   std::atomic<std::uint64_t> dead_letter_failures_{0};
   std::string dead_letter_error_;
