@@ -12,27 +12,12 @@ work=$(mktemp -d)
 broker_dir="$work/kafka"
 trap '"$root/scripts/kafka-broker.sh" stop "$broker_dir" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 
-bootstrap=$("$root/scripts/kafka-broker.sh" start "$broker_dir")
-"$root/scripts/kafka-broker.sh" create-topic "$broker_dir" inzage.access-events 4 >/dev/null
-for t in inzage.access-events.dlq inzage.ciso-alerts; do
-  "$root/scripts/kafka-broker.sh" create-topic "$broker_dir" "$t" 1 >/dev/null
-done
-"$root/scripts/kafka-broker.sh" create-topic "$broker_dir" inzage.reference 1 compact >/dev/null
+source "$root/tests/e2e/kafka_common.sh"
+bootstrap=$(kafka_up "$broker_dir" 4)
 "$build/inzage" generate --reference-out "$work/ref.ndjson" --events-out "$work/events.ndjson" \
   --events "$events" --seed 5
-python3 - "$work" <<'PY'
-import json, sys
-w = sys.argv[1]
-with open(f"{w}/ref.ndjson") as src, open(f"{w}/ref.keyed", "w") as dst:
-    for line in src:
-        r = json.loads(line)
-        dst.write(f"{r['type']}:{r.get('id') or r.get('subject')}\t{line}")
-with open(f"{w}/events.ndjson") as src, open(f"{w}/events.keyed", "w") as dst:
-    for line in src:
-        at = line.find('"actor":{"id":"')
-        key = line[at + 15:line.index('"', at + 15)] if at >= 0 else "?"
-        dst.write(f"{key}\t{line}")
-PY
+key_reference "$work/ref.ndjson" "$work/ref.keyed"
+key_events "$work/events.ndjson" "$work/events.keyed"
 kcat -P -b "$bootstrap" -t inzage.reference -K$'\t' -l "$work/ref.keyed"
 kcat -P -b "$bootstrap" -t inzage.access-events -K$'\t' -l "$work/events.keyed"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"

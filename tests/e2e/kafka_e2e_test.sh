@@ -23,39 +23,17 @@ fail() {
   exit 1
 }
 
-bootstrap=$("$root/scripts/kafka-broker.sh" start "$broker_dir") ||
-  fail "the Kafka broker did not start (see above)"
+source "$root/tests/e2e/kafka_common.sh"
+bootstrap=$(kafka_up "$broker_dir" 4) || fail "the Kafka broker did not start (see above)"
 echo "broker at $bootstrap"
-for t in "inzage.access-events 4" "inzage.access-events.dlq 1" "inzage.ciso-alerts 1"; do
-  "$root/scripts/kafka-broker.sh" create-topic "$broker_dir" $t >/dev/null
-done
-"$root/scripts/kafka-broker.sh" create-topic "$broker_dir" inzage.reference 1 compact >/dev/null
-
 "$inzage" generate --reference-out "$work/ref.ndjson" --events-out "$work/events.ndjson" \
   --events "$events" --seed 21
-# Keys: reference records by type:id, events by actor id (contracts §1-2); tab-separated.
-python3 - "$work" <<'PY'
-import json, sys
-w = sys.argv[1]
-with open(f"{w}/ref.ndjson") as src, open(f"{w}/ref.keyed", "w") as dst:
-    for line in src:
-        r = json.loads(line)
-        dst.write(f"{r['type']}:{r.get('id') or r.get('subject')}\t{line}")
-with open(f"{w}/events.ndjson") as src, open(f"{w}/events.keyed", "w") as dst:
-    for line in src:
-        key = "?"
-        at = line.find('"actor":{"id":"')
-        if at >= 0:
-            key = line[at + 15:line.index('"', at + 15)]
-        dst.write(f"{key}\t{line}")
-PY
+key_reference "$work/ref.ndjson" "$work/ref.keyed"
+key_events "$work/events.ndjson" "$work/events.keyed"
 kcat -P -b "$bootstrap" -t inzage.reference -K$'\t' -l "$work/ref.keyed"
 kcat -P -b "$bootstrap" -t inzage.access-events -K$'\t' -l "$work/events.keyed"
 
-# What a correct run must show: the invalid count from an offline replay of the same input.
-invalid=$("$inzage" replay --policy "$root/config/policy" --reference "$work/ref.ndjson" \
-  --events "$work/events.ndjson" --out /dev/null --summary 2>&1 |
-  grep -E ' [0-9]+ invalid' | sed -E 's/.* ([0-9]+) invalid.*/\1/')
+invalid=$(replay_invalid_count "$inzage" "$work/ref.ndjson" "$work/events.ndjson")
 valid=$((events - invalid))
 
 "$inzage" keygen --out "$work/key" 2>/dev/null

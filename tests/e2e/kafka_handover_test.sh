@@ -24,35 +24,16 @@ fail() {
   exit 1
 }
 
-bootstrap=$("$root/scripts/kafka-broker.sh" start "$broker_dir") || fail "the Kafka broker did not start"
-"$root/scripts/kafka-broker.sh" create-topic "$broker_dir" inzage.access-events 8 >/dev/null
-for t in inzage.access-events.dlq inzage.ciso-alerts; do
-  "$root/scripts/kafka-broker.sh" create-topic "$broker_dir" "$t" 1 >/dev/null
-done
-"$root/scripts/kafka-broker.sh" create-topic "$broker_dir" inzage.reference 1 compact >/dev/null
-
+source "$root/tests/e2e/kafka_common.sh"
+bootstrap=$(kafka_up "$broker_dir" 8) || fail "the Kafka broker did not start"
 "$inzage" generate --reference-out "$work/ref.ndjson" --events-out "$work/events.ndjson" \
   --events $((2 * half)) --seed 31
-python3 - "$work" "$half" <<'PY'
-import json, sys
-w, half = sys.argv[1], int(sys.argv[2])
-with open(f"{w}/ref.ndjson") as src, open(f"{w}/ref.keyed", "w") as dst:
-    for line in src:
-        r = json.loads(line)
-        dst.write(f"{r['type']}:{r.get('id') or r.get('subject')}\t{line}")
-lines = open(f"{w}/events.ndjson").readlines()
-for name, part in (("first", lines[:half]), ("second", lines[half:])):
-    with open(f"{w}/{name}.keyed", "w") as dst:
-        for line in part:
-            at = line.find('"actor":{"id":"')
-            key = line[at + 15:line.index('"', at + 15)] if at >= 0 else "?"
-            dst.write(f"{key}\t{line}")
-PY
+key_reference "$work/ref.ndjson" "$work/ref.keyed"
+key_events "$work/events.ndjson" "$work/first.keyed" 0 "$half"
+key_events "$work/events.ndjson" "$work/second.keyed" "$half"
 kcat -P -b "$bootstrap" -t inzage.reference -K$'\t' -l "$work/ref.keyed"
 kcat -P -b "$bootstrap" -t inzage.access-events -K$'\t' -l "$work/first.keyed"
-invalid=$("$inzage" replay --policy "$root/config/policy" --reference "$work/ref.ndjson" \
-  --events "$work/events.ndjson" --out /dev/null --summary 2>&1 |
-  grep -E ' [0-9]+ invalid' | sed -E 's/.* ([0-9]+) invalid.*/\1/')
+invalid=$(replay_invalid_count "$inzage" "$work/ref.ndjson" "$work/events.ndjson")
 valid=$((2 * half - invalid))
 
 "$inzage" keygen --out "$work/key" 2>/dev/null
