@@ -14,7 +14,7 @@ PACKAGES=(
   libcpp-httplib-dev libhowardhinnant-date-dev tzdata
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libvalijson-dev nlohmann-json3-dev
-  kcat python3 default-jre-headless maven curl
+  kcat python3 default-jre-headless maven curl systemd
 )
 
 missing=()

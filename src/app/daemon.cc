@@ -19,6 +19,7 @@
 
 #include "alert/outbox_relay.h"
 #include "app/daemon_config.h"
+#include "app/service_notifier.h"
 #include "app/world_generator.h"
 #include "ingest/event_pipeline.h"
 #include "policy/policy_loader.h"
@@ -32,7 +33,13 @@ using Clock = std::chrono::steady_clock;
 std::atomic<EventPipeline*> g_pipeline{nullptr};
 std::atomic<bool> g_stop{false};
 
-void OnSignal(int /*signo*/) {
+std::atomic<bool> g_reload_requested{false};
+
+void OnSignal(int signo) {
+  if (signo == SIGHUP) {
+    g_reload_requested.store(true);
+    return;
+  }
   g_stop.store(true);
   if (EventPipeline* p = g_pipeline.load()) p->RequestStop();
 }
@@ -43,6 +50,8 @@ void InstallSignalHandlers() {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
+  // SIGHUP must not end the daemon (its default action); policy reload itself is not built yet.
+  sigaction(SIGHUP, &sa, nullptr);
 }
 
 void Log(const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }
@@ -236,6 +245,9 @@ int Run(DaemonConfig config, bool demo, const std::string& state_dir, int demo_s
   }
   Log("level=info msg=\"ready\" brokers=" + config.kafka.brokers +
       " reference_records=" + std::to_string(running.stats().reference_records.load()));
+  // READY=1: the store is open, the policy compiled and the reference topic caught up.
+  const ServiceNotifier notifier;
+  notifier.Ready("deciding; policy revision " + (*policy)->revision());
   if (demo) {
     demo_cluster.StartStream(&running.stats().consumed);
     std::printf(
@@ -284,13 +296,37 @@ int Run(DaemonConfig config, bool demo, const std::string& state_dir, int demo_s
     }
   });
 
+  // Watchdog: ping only while the consume loop keeps turning (it turns every 50 ms when there is
+  // no input); a stalled pipeline gets no pings and systemd restarts it.
+  std::thread watchdog([&] {
+    const auto interval = notifier.watchdog_interval();
+    if (interval.count() == 0) return;
+    std::unique_lock lock(mu);
+    while (!cv.wait_for(lock, interval, [&] { return done.load(); })) {
+      const auto last = std::chrono::nanoseconds(running.stats().last_loop_ns.load());
+      const auto age = Clock::now().time_since_epoch() - last;
+      if (age < interval) notifier.WatchdogPing();
+      const auto& s = running.stats();
+      notifier.Status("consumed " + std::to_string(s.consumed.load()) + ", violations " +
+                      std::to_string(s.violations.load()) + ", invalid " +
+                      std::to_string(s.invalid.load()) + ", alerts waiting " +
+                      std::to_string((*store)->outbox_rows()));
+      if (g_reload_requested.exchange(false)) {
+        Log("level=warn msg=\"SIGHUP: policy reload is not implemented yet; restart inzaged to "
+            "apply a new policy\"");
+      }
+    }
+  });
+
   Status result = running.Run();
+  notifier.Stopping();
   {
     std::lock_guard lock(mu);
     done = true;
   }
   cv.notify_all();
   reporter.join();
+  watchdog.join();
   const PipelineStats& s = running.stats();
   const double busy_s =
       static_cast<double>(s.last_message_ns.load() - s.first_message_ns.load()) / 1e9;

@@ -449,6 +449,7 @@ Status EventPipeline::RunLoop() {
   const auto max_latency = std::chrono::milliseconds(config_.pipeline.batch_max_latency_ms);
   const auto max_events = static_cast<size_t>(config_.pipeline.batch_max_events);
   while (!stop_.load() && fatal_.ok()) {
+    stats_.last_loop_ns = Clock::now().time_since_epoch().count();
     if (Status st = WriterError(); !st.ok()) return st;
     // Backpressure: the alert relay is behind; stop fetching until it catches up.
     const bool outbox_full =

@@ -70,6 +70,8 @@ struct PipelineStats {
   std::atomic<std::uint64_t> stored{0};
   std::atomic<std::uint64_t> alerts_changed{0};  // alert versions written to the outbox
   std::atomic<std::uint64_t> late_events{0};
+  // Steady-clock nanoseconds of the consume loop's latest turn (the watchdog's liveness check).
+  std::atomic<std::int64_t> last_loop_ns{0};
   // Steady-clock nanoseconds of the first and the latest consumed message (throughput).
   std::atomic<std::int64_t> first_message_ns{0};
   std::atomic<std::int64_t> last_message_ns{0};
