@@ -176,7 +176,17 @@ rocksdb::ColumnFamilyOptions CfOptions(const std::string& name,
   table.block_cache = cache;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.whole_key_filtering = true;  // duplicate detection looks up whole history_actor keys
+  // Index and filter blocks live in the (bounded) block cache, at high priority, partitioned
+  // so that a lookup loads one small partition; the top levels stay pinned. Without this, a
+  // store of 10 M events spent its commits re-reading filter blocks from disk for the duplicate
+  // check (the cache held data blocks instead) and filled at under 3,000 events/s.
   table.cache_index_and_filter_blocks = true;
+  table.cache_index_and_filter_blocks_with_high_priority = true;
+  table.pin_top_level_index_and_filter = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.partition_filters = true;
+  table.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+  table.metadata_block_size = 4096;
   if (name == "history_subject") {
     // A citizen's query reads one pseudonym prefix: prefix bloom filters skip files without it.
     o.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(16));
@@ -337,7 +347,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, StoreOptions
   if (!options.now) options.now = WallClock;
   std::unique_ptr<Store> store(new Store());
   store->filter_factory_ = std::make_shared<RetentionFilterFactory>(options.retention, options.now);
-  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  // Half of the cache is reserved for index and filter blocks (high priority).
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes, -1, false, 0.5);
 
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = !options.read_only;

@@ -73,11 +73,11 @@ struct RetentionTable {
 };
 
 struct StoreOptions {
-  bool sync = false;                // fsync every commit (WAL is always on)
-  std::string key_id;               // Pseudonymizer::key_id(); checked against the store
-  RetentionTable retention;         // empty: use the one the last writer stored in meta
-  std::function<TimeMicros()> now;  // wall clock for retention; tests inject one
-  size_t block_cache_bytes = 64 << 20;
+  bool sync = false;                     // fsync every commit (WAL is always on)
+  std::string key_id;                    // Pseudonymizer::key_id(); checked against the store
+  RetentionTable retention;              // empty: use the one the last writer stored in meta
+  std::function<TimeMicros()> now;       // wall clock for retention; tests inject one
+  size_t block_cache_bytes = 256 << 20;  // bounds the store's read memory (RSS)
   bool read_only = false;
 };
 
