@@ -230,7 +230,7 @@ void EventPipeline::OnDeadLetterDelivered(rd_kafka_t* /*rk*/, const rd_kafka_mes
 }
 
 Status EventPipeline::Process(const rd_kafka_message_t* m) {
-  const std::string topic = rd_kafka_topic_name(m->rkt);
+  const std::string& topic = config_.kafka.events_topic;  // the only topic subscribed
   const std::string_view payload(static_cast<const char*>(m->payload), m->len);
   ++stats_.consumed;
   const std::int64_t now_ns = Clock::now().time_since_epoch().count();
@@ -290,7 +290,7 @@ Status EventPipeline::Process(const rd_kafka_message_t* m) {
     }
     ++stats_.dead_letters;
   }
-  positions_[{topic, m->partition}] = m->offset + 1;
+  positions_[m->partition] = m->offset + 1;
   return Status::Ok();
 }
 
@@ -307,8 +307,8 @@ Status EventPipeline::CommitBatch() {
                            "); stopping rather than lose an invalid message");
   }
   AddStateAndAlerts();
-  for (const auto& [tp, offset] : positions_) {
-    batch_.positions.push_back({tp.first, tp.second, offset});
+  for (const auto& [partition, offset] : positions_) {
+    batch_.positions.push_back({config_.kafka.events_topic, partition, offset});
   }
   // Hand the batch to the writer thread; wait while it still holds the previous one waiting.
   std::unique_lock lock(writer_mu_);

@@ -135,7 +135,8 @@ class EventPipeline {
   kafka::Handle reference_consumer_;
   kafka::Handle dead_letters_;
   inzage::CommitBatch batch_;
-  std::map<std::pair<std::string, std::int32_t>, std::int64_t> positions_;  // of batch_
+  // Next offset per partition of the events topic (the only topic consumed) in batch_.
+  std::map<std::int32_t, std::int64_t> positions_;
   // The writer thread: commits one batch to the store (then its offsets to Kafka) while the
   // consumer thread builds the next. At most one batch waits.
   std::thread writer_;

@@ -497,6 +497,7 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
   Segments segments;
   std::string value;
   std::string actor_value;
+  std::unordered_set<Pseudonym, PseudonymHash> seen_subjects;
   unsigned char digest[32];
   for (size_t i = 0; i < batch.events.size(); ++i) {
     if (found[i].ok() || !in_batch.insert(actor_keys[i]).second) {
@@ -523,7 +524,7 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
     e.record.subjects.clear();
     value.clear();
     e.record.EncodeTo(HistoryRecord::Form::kSubjectEntry, &value);
-    std::unordered_set<Pseudonym, PseudonymHash> seen_subjects;
+    seen_subjects.clear();  // reused across events: no allocation per event after warm-up
     for (const Pseudonym& subject : e.subjects) {
       if (!seen_subjects.insert(subject).second) continue;  // a subject listed twice
       const std::string key = keys::SubjectKey(subject, e.record.time, e.record.event_id);
