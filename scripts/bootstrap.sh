@@ -14,7 +14,9 @@ PACKAGES=(
   libcpp-httplib-dev libhowardhinnant-date-dev tzdata
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libvalijson-dev nlohmann-json3-dev
-  kcat python3 default-jre-headless maven curl systemd
+  kcat python3 python3-venv default-jre-headless maven curl systemd
+  # monitoring: promtool checks config/prometheus, tests/ops runs a throwaway prometheus
+  prometheus
 )
 
 missing=()
@@ -35,4 +37,18 @@ echo "bootstrap: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+# The prometheus package enables and starts its own server on :9090 when it is first installed
+# (systemd, or its init script when no policy-rc.d forbids it). inzage needs only the binaries:
+# the tests start their own server on a free loopback port. Stop and disable the packaged one,
+# only when this call installed it, so an operator's own Prometheus is left alone.
+if [[ " ${missing[*]} " == *" prometheus "* ]]; then
+  if [[ -d /run/systemd/system ]]; then
+    $SUDO systemctl disable --now --quiet prometheus.service
+  else
+    $SUDO update-rc.d prometheus disable >/dev/null
+    $SUDO /etc/init.d/prometheus stop >/dev/null # --oknodo: exits 0 when it is not running
+  fi
+  echo "bootstrap: packaged prometheus service stopped and disabled (tests run their own)"
+fi
 echo "bootstrap: done"
