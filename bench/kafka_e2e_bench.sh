@@ -26,10 +26,12 @@ echo "events: $events ($(du -h "$work/events.ndjson" | cut -f1) of JSON), broker
 "$build/kafka_floor" "$bootstrap" inzage.access-events floor "$events" "$work/floor-db"
 
 "$build/inzage" keygen --out "$work/key" 2>/dev/null
+"$build/inzage" keygen --out "$work/token.key" 2>/dev/null
 cat >"$work/inzaged.yaml" <<YAML
 kafka: {brokers: "$bootstrap", group_id: bench}
 store: {path: "$work/store"}
 pseudonym_key_file: "$work/key"
+api: {listen: "127.0.0.1:0", token_key_file: "$work/token.key"}
 policy_dir: "$root/config/policy"
 summary_interval_ms: 500
 YAML

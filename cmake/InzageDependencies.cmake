@@ -43,10 +43,9 @@ find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp)
 if(NOT CLI11_INCLUDE_DIR)
   inzage_missing("CLI11" "libcli11-dev")
 endif()
-find_path(HTTPLIB_INCLUDE_DIR httplib.h)
-if(NOT HTTPLIB_INCLUDE_DIR)
-  inzage_missing("cpp-httplib" "libcpp-httplib-dev")
-endif()
+# Debian builds cpp-httplib as a shared library with OpenSSL (TLS), zlib and brotli; its .pc
+# carries the matching CPPHTTPLIB_*_SUPPORT defines, which must agree with the library's.
+inzage_find_pkg(HTTPLIB cpp-httplib libcpp-httplib-dev)
 
 if(INZAGE_BUILD_TESTS OR INZAGE_FUZZ)
   inzage_find_config(GTest libgtest-dev)

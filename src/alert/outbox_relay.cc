@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include "common/log.h"
+
 namespace inzage {
 
 OutboxRelay::OutboxRelay(const app::DaemonConfig& config, Store* store)
@@ -76,8 +78,8 @@ void OutboxRelay::OnDelivered(rd_kafka_t* /*rk*/, const rd_kafka_message_t* m, v
     self->delivered_.fetch_add(1);
   } else {
     self->errors_.fetch_add(1);
-    std::fprintf(stderr, "level=warn component=alert-relay msg=\"alert not delivered: %s\"\n",
-                 rd_kafka_err2str(m->err));
+    LogLine(std::string("level=warn component=alert-relay msg=\"alert not delivered: ") +
+            rd_kafka_err2str(m->err) + "\"");
     // The row stays in the outbox; it is produced again (same id) on a later pass.
     std::lock_guard lock(self->acked_mu_);
     self->acked_.push_back("\x01retry:" + *outbox_key);
@@ -104,7 +106,7 @@ void OutboxRelay::DeleteAcknowledged() {
     Status st = store_->DeleteOutbox(done);
     if (!st.ok()) {
       errors_.fetch_add(1);
-      std::fprintf(stderr, "level=error component=alert-relay msg=\"%s\"\n", st.message().c_str());
+      LogLine("level=error component=alert-relay msg=\"" + st.message() + "\"");
     }
   }
 }

@@ -13,14 +13,19 @@
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <future>
 #include <mutex>
 #include <string>
 #include <thread>
 
 #include "alert/outbox_relay.h"
+#include "api/api_server.h"
+#include "api/token.h"
 #include "app/daemon_config.h"
+#include "app/daemon_metrics.h"
 #include "app/service_notifier.h"
 #include "app/world_generator.h"
+#include "common/log.h"
 #include "ingest/event_pipeline.h"
 #include "policy/policy_loader.h"
 #include "store/store.h"
@@ -54,7 +59,7 @@ void InstallSignalHandlers() {
   sigaction(SIGHUP, &sa, nullptr);
 }
 
-void Log(const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }
+void Log(const std::string& line) { LogLine(line); }
 
 // The embedded Kafka of `inzaged --demo`: librdkafka's mock cluster in this process, the topics
 // inzaged needs, and a generator that keeps a realistic stream flowing without running ahead of
@@ -116,6 +121,7 @@ class Demo {
   }
 
   [[nodiscard]] std::uint64_t produced() const { return produced_.load(); }
+  [[nodiscard]] const WorldGenerator& world() const { return *generator_; }
 
  private:
   Status Produce(const std::string& topic, const std::string& key, const std::string& value) {
@@ -166,6 +172,51 @@ class Demo {
   std::thread thread_;
 };
 
+// The API's view of the running daemon: reads of the audit store and alert status changes go
+// through the pipeline (which owns the decider and the incidents) and are answered once
+// committed.
+class PipelineBackend final : public api::ApiBackend {
+ public:
+  static constexpr auto kTimeout = std::chrono::seconds(10);
+
+  PipelineBackend(EventPipeline* pipeline, std::shared_ptr<const Policy> policy)
+      : pipeline_(pipeline), policy_(std::move(policy)) {}
+
+  Status RecordAccess(OwnedAccessEvent event) override {
+    auto done = pipeline_->SubmitAccess(std::move(event));
+    if (done.wait_for(kTimeout) != std::future_status::ready) {
+      return Status::IoError("the pipeline did not record the access in time");
+    }
+    return done.get();
+  }
+  Result<Alert> TransitionAlert(std::string alert_id, AlertStatus to, std::string by,
+                                std::string why) override {
+    auto done =
+        pipeline_->SubmitAlertTransition(std::move(alert_id), to, std::move(by), std::move(why));
+    if (done.wait_for(kTimeout) != std::future_status::ready) {
+      return Status::IoError("the pipeline did not record the change in time");
+    }
+    return done.get();
+  }
+  bool Ready(std::string* reason) const override {
+    if (pipeline_->ready()) return true;
+    *reason = "reading the reference topic";
+    return false;
+  }
+  std::shared_ptr<const Policy> policy() const override { return policy_; }
+
+ private:
+  EventPipeline* pipeline_;
+  std::shared_ptr<const Policy> policy_;
+};
+
+// Loads the verifier of the API's bearer tokens (demo: a secret made in the state directory).
+Result<api::TokenVerifier> LoadTokenVerifier(const api::ApiConfig& c) {
+  auto alg = api::ParseTokenAlgorithm(c.token_algorithm);
+  if (!alg.ok()) return alg.status();
+  return api::TokenVerifier::FromKeyFile(*alg, c.token_key_file, c.audience);
+}
+
 std::string FindPolicyDir(const std::string& configured) {
   if (std::filesystem::is_directory(configured)) return configured;
   for (const std::string& candidate :
@@ -175,8 +226,45 @@ std::string FindPolicyDir(const std::string& configured) {
   return configured;
 }
 
+// Prints ready-to-run curl lines: a citizen's "who viewed my data" and the CISO's alert queue,
+// with tokens signed by the demo's own key (valid for 12 hours).
+void PrintDemoRequests(const Demo& demo, const DaemonConfig& config, const std::string& url) {
+  auto signer =
+      api::TokenSigner::FromKeyFile(api::TokenAlgorithm::kHs256, config.api.token_key_file);
+  if (!signer.ok()) return;
+  const TimeMicros now = std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  const TimeMicros ttl = 12 * 3600 * kMicrosPerSecond;
+  auto citizen = signer->Sign(demo.world().CitizenWithCase(), api::TokenRole::kCitizen,
+                              config.api.audience, now, ttl);
+  auto ciso = signer->Sign(demo.world().EmployeeWithRole("ciso"), api::TokenRole::kCiso,
+                           config.api.audience, now, ttl);
+  if (!citizen.ok() || !ciso.ok()) return;
+  const std::string from = FormatRfc3339(now - 14 * kMicrosPerDay);
+  const std::string to = FormatRfc3339(now + kMicrosPerDay);
+  std::printf(
+      "Try the API (demo tokens, valid 12 h):\n"
+      "  # a citizen: who viewed my data?\n"
+      "  curl -s -H 'Authorization: Bearer %s' '%s/v1/me/accesses?from=%s&to=%s&limit=5'\n"
+      "  # the CISO: open alerts\n"
+      "  curl -s -H 'Authorization: Bearer %s' '%s/v1/alerts?status=open&limit=5'\n"
+      "  # metrics\n"
+      "  curl -s %s/metrics | grep ^inzage_decisions\n\n",
+      citizen->c_str(), url.c_str(), from.c_str(), to.c_str(), ciso->c_str(), url.c_str(),
+      url.c_str());
+  const std::string tokens =
+      std::filesystem::path(config.api.token_key_file).parent_path() / "demo-tokens.env";
+  if (std::FILE* f = std::fopen(tokens.c_str(), "w")) {
+    std::fprintf(f, "INZAGE_URL=%s\nCITIZEN_TOKEN=%s\nCISO_TOKEN=%s\n", url.c_str(),
+                 citizen->c_str(), ciso->c_str());
+    std::fclose(f);
+  }
+}
+
 int Run(DaemonConfig config, bool demo, const std::string& state_dir, int demo_seconds) {
   InstallSignalHandlers();
+  SetLogLevel(ParseLogLevel(config.log_level).value_or(LogLevel::kInfo));
   if (demo) {
     std::filesystem::create_directories(state_dir);
     config.store.path = state_dir + "/store";
@@ -188,6 +276,14 @@ int Run(DaemonConfig config, bool demo, const std::string& state_dir, int demo_s
     config.summary_interval_ms = 2000;
     if (!std::filesystem::exists(config.pseudonym_key_file)) {
       if (Status st = Pseudonymizer::GenerateKeyFile(config.pseudonym_key_file); !st.ok()) {
+        Log("level=error msg=\"" + st.message() + "\"");
+        return 1;
+      }
+    }
+    config.api.token_algorithm = "HS256";
+    config.api.token_key_file = state_dir + "/token.key";
+    if (!std::filesystem::exists(config.api.token_key_file)) {
+      if (Status st = api::GenerateTokenSecretFile(config.api.token_key_file); !st.ok()) {
         Log("level=error msg=\"" + st.message() + "\"");
         return 1;
       }
@@ -215,6 +311,14 @@ int Run(DaemonConfig config, bool demo, const std::string& state_dir, int demo_s
   }
   Log("level=info msg=\"store open\" path=" + config.store.path +
       " policy_revision=" + (*policy)->revision());
+  auto verifier = LoadTokenVerifier(config.api);
+  if (!verifier.ok()) {
+    Log("level=error step=token-key msg=\"" + verifier.status().message() + "\"");
+    return 1;
+  }
+  auto registry = std::make_shared<prometheus::Registry>();
+  DaemonMetrics metrics(registry);
+  metrics.SetPolicyRevision((*policy)->revision());
 
   Demo demo_cluster;
   if (demo) {
@@ -238,14 +342,31 @@ int Run(DaemonConfig config, bool demo, const std::string& state_dir, int demo_s
     return 1;
   }
   running.set_on_commit([&relay] { relay.Wake(); });
-  if (Status st = running.Start(); !st.ok()) {
-    Log("level=error step=kafka msg=\"" + st.message() + "\"");
+  metrics.Attach(&running, store->get(), &relay);
+  running.set_on_commit_metrics(
+      [&metrics](double seconds, size_t events) { metrics.ObserveCommit(seconds, events); });
+  // The listener comes up before the reference topic is read, so /healthz and /readyz answer
+  // during start-up; /v1 reads wait for the pipeline.
+  PipelineBackend backend(&running, *policy);
+  api::ApiServer http(config.api, store->get(), &*key, std::move(verifier).value(), &backend,
+                      registry, [&metrics] { return metrics.Render(); });
+  if (Status st = http.Start(); !st.ok()) {
+    Log("level=error step=api msg=\"" + st.message() + "\"");
     (void)relay.Stop();
     return 1;
   }
+  Log("level=info msg=\"http listener bound\" url=" + http.base_url());
+  if (Status st = running.Start(); !st.ok()) {
+    Log("level=error step=kafka msg=\"" + st.message() + "\"");
+    http.Stop();
+    (void)relay.Stop();
+    return 1;
+  }
+  metrics.SetReady(true);
   Log("level=info msg=\"ready\" brokers=" + config.kafka.brokers +
       " reference_records=" + std::to_string(running.stats().reference_records.load()));
-  // READY=1: the store is open, the policy compiled and the reference topic caught up.
+  // READY=1: the store is open, the policy compiled, the reference topic caught up and the
+  // HTTP listener bound.
   const ServiceNotifier notifier;
   notifier.Ready("deciding; policy revision " + (*policy)->revision());
   if (demo) {
@@ -255,6 +376,7 @@ int Run(DaemonConfig config, bool demo, const std::string& state_dir, int demo_s
         "A generated stream of access events is being decided; a status line follows every "
         "2 s.\nStop with Ctrl-C (the batch in flight is committed first).\n\n",
         config.kafka.brokers.c_str(), config.store.path.c_str());
+    PrintDemoRequests(demo_cluster, config, http.base_url());
     std::fflush(stdout);
   }
 
@@ -320,6 +442,8 @@ int Run(DaemonConfig config, bool demo, const std::string& state_dir, int demo_s
 
   Status result = running.Run();
   notifier.Stopping();
+  metrics.SetReady(false);
+  http.Stop();  // no request may wait for a pipeline that no longer runs
   {
     std::lock_guard lock(mu);
     done = true;
@@ -359,7 +483,9 @@ int DaemonMain(int argc, char** argv) {
   bool demo = false;
   std::string state_dir = "demo-out/state";
   int demo_seconds = 0;
+  std::string listen;
   cli.add_option("--config", config_path, "configuration file (config/inzaged.yaml)");
+  cli.add_option("--listen", listen, "HTTP listener host:port (overrides api.listen)");
   cli.add_flag("--check-config", check_config, "validate the configuration and exit");
   cli.add_flag("--demo", demo, "embedded Kafka mock cluster, generated world and events");
   cli.add_option("--state-dir", state_dir, "demo: where the store and demo keys live");
@@ -380,6 +506,15 @@ int DaemonMain(int argc, char** argv) {
     std::fprintf(stderr, "inzaged: --config FILE is required (or --demo)\n");
     return 2;
   }
+  if (!listen.empty()) {
+    std::string host;
+    int port = 0;
+    if (Status st = api::ParseListenAddress(listen, &host, &port); !st.ok()) {
+      std::fprintf(stderr, "inzaged: --listen: %s\n", st.message().c_str());
+      return 2;
+    }
+    config.api.listen = listen;
+  }
   if (check_config) {
     auto policy = LoadPolicy(config.policy_dir);
     if (!policy.ok()) {
@@ -389,6 +524,11 @@ int DaemonMain(int argc, char** argv) {
     auto key = Pseudonymizer::FromKeyFile(config.pseudonym_key_file);
     if (!key.ok()) {
       std::fprintf(stderr, "inzaged: pseudonym_key_file: %s\n", key.status().message().c_str());
+      return 2;
+    }
+    if (auto verifier = LoadTokenVerifier(config.api); !verifier.ok()) {
+      std::fprintf(stderr, "inzaged: api.token_key_file: %s\n",
+                   verifier.status().message().c_str());
       return 2;
     }
     std::printf("inzaged: configuration %s is valid (policy revision %s, key id %s)\n",

@@ -77,7 +77,7 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
   if (root.IsNull()) return c;
   r.Keys(root, "",
          {"kafka", "pipeline", "store", "pseudonym_key_file", "policy_dir", "reference_timeout_ms",
-          "shutdown_timeout_ms", "summary_interval_ms"});
+          "shutdown_timeout_ms", "summary_interval_ms", "api", "log_level"});
   if (const YAML::Node k = root["kafka"]) {
     r.Keys(k, "kafka", {"brokers", "group_id", "topics", "properties"});
     r.String(k["brokers"], "kafka.brokers", &c.kafka.brokers);
@@ -117,6 +117,56 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
     r.String(s["path"], "store.path", &c.store.path);
     r.Bool(s["sync"], "store.sync", &c.store.sync);
   }
+  if (const YAML::Node a = root["api"]) {
+    r.Keys(a, "api",
+           {"listen", "threads", "max_queued_connections", "max_body_bytes", "request_timeout_ms",
+            "token_algorithm", "token_key_file", "audience", "show_employee_ids", "municipality",
+            "tls_certificate_file", "tls_key_file", "peers", "peer_timeout_ms",
+            "peer_signing_key_file"});
+    r.String(a["listen"], "api.listen", &c.api.listen);
+    std::string host;
+    int port = 0;
+    if (a["listen"] && !api::ParseListenAddress(c.api.listen, &host, &port).ok()) {
+      r.Error(a["listen"], "api.listen", "must be host:port, e.g. 127.0.0.1:8080");
+    }
+    r.Int(a["threads"], "api.threads", 1, 256, &c.api.threads);
+    r.Int(a["max_queued_connections"], "api.max_queued_connections", 1, 100000,
+          &c.api.max_queued_connections);
+    r.Int(a["max_body_bytes"], "api.max_body_bytes", 1024, 16 << 20, &c.api.max_body_bytes);
+    r.Int(a["request_timeout_ms"], "api.request_timeout_ms", 100, 600000,
+          &c.api.request_timeout_ms);
+    r.String(a["token_algorithm"], "api.token_algorithm", &c.api.token_algorithm);
+    if (a["token_algorithm"] && !api::ParseTokenAlgorithm(c.api.token_algorithm).ok()) {
+      r.Error(a["token_algorithm"], "api.token_algorithm", "must be HS256, EdDSA or RS256");
+    }
+    r.String(a["token_key_file"], "api.token_key_file", &c.api.token_key_file);
+    r.String(a["audience"], "api.audience", &c.api.audience);
+    r.Bool(a["show_employee_ids"], "api.show_employee_ids", &c.api.show_employee_ids);
+    r.String(a["municipality"], "api.municipality", &c.api.municipality);
+    r.String(a["tls_certificate_file"], "api.tls_certificate_file", &c.api.tls_certificate_file);
+    r.String(a["tls_key_file"], "api.tls_key_file", &c.api.tls_key_file);
+    if (const YAML::Node peers = a["peers"]; peers && !peers.IsNull()) {
+      if (!peers.IsSequence()) {
+        r.Error(peers, "api.peers", "must be a list of base URLs");
+      } else {
+        for (const auto& peer : peers) {
+          const std::string url = peer.IsScalar() ? peer.Scalar() : std::string();
+          if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+            r.Error(peer, "api.peers", "must be a URL such as http://10.0.0.2:8080");
+          } else {
+            c.api.peers.push_back(url);
+          }
+        }
+      }
+    }
+    r.Int(a["peer_timeout_ms"], "api.peer_timeout_ms", 50, 60000, &c.api.peer_timeout_ms);
+    r.String(a["peer_signing_key_file"], "api.peer_signing_key_file", &c.api.peer_signing_key_file);
+  }
+  r.String(root["log_level"], "log_level", &c.log_level);
+  if (root["log_level"] && c.log_level != "debug" && c.log_level != "info" &&
+      c.log_level != "warn" && c.log_level != "error") {
+    r.Error(root["log_level"], "log_level", "must be debug, info, warn or error");
+  }
   r.String(root["pseudonym_key_file"], "pseudonym_key_file", &c.pseudonym_key_file);
   r.String(root["policy_dir"], "policy_dir", &c.policy_dir);
   r.Int(root["reference_timeout_ms"], "reference_timeout_ms", 0, 3600000, &c.reference_timeout_ms);
@@ -132,6 +182,9 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
   }
   if (const char* v = std::getenv("INZAGE_STORE_PATH"); v != nullptr && *v != '\0') {
     c.store.path = v;
+  }
+  if (const char* v = std::getenv("INZAGE_TOKEN_KEY_FILE"); v != nullptr && *v != '\0') {
+    c.api.token_key_file = v;
   }
   return c;
 }

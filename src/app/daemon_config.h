@@ -3,6 +3,7 @@
 // systemd credentials can be passed without editing the file:
 //   INZAGE_PSEUDONYM_KEY_FILE  overrides pseudonym_key_file
 //   INZAGE_STORE_PATH          overrides store.path
+//   INZAGE_TOKEN_KEY_FILE      overrides api.token_key_file
 // Errors name the file, the line and the key. Exceptions stop at LoadDaemonConfig.
 // Thread safety: a value; read-only after loading.
 #pragma once
@@ -11,6 +12,7 @@
 #include <map>
 #include <string>
 
+#include "api/api_server.h"
 #include "common/status.h"
 
 namespace inzage::app {
@@ -39,6 +41,8 @@ struct DaemonConfig {
   int reference_timeout_ms = 120000;  // how long start-up waits for the reference topic
   int shutdown_timeout_ms = 30000;
   int summary_interval_ms = 10000;  // a status line in the log this often (0 = never)
+  api::ApiConfig api;
+  std::string log_level = "info";  // debug, info, warn, error
 };
 
 Result<DaemonConfig> LoadDaemonConfig(const std::string& path);

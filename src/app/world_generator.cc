@@ -328,4 +328,18 @@ std::string WorldGenerator::Invalid() {
   }
 }
 
+std::string WorldGenerator::EmployeeWithRole(const std::string& role) const {
+  for (const Employee& e : employees_) {
+    if (e.role == role) return e.id;
+  }
+  return {};
+}
+
+std::string WorldGenerator::CitizenWithCase() const {
+  for (const CaseInfo& c : cases_) {
+    if (!c.closed) return citizens_[static_cast<size_t>(c.citizen)].bsn;
+  }
+  return citizens_.empty() ? std::string() : citizens_.front().bsn;
+}
+
 }  // namespace inzage

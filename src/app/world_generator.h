@@ -39,6 +39,10 @@ class WorldGenerator {
   std::string NextEvent();
 
   [[nodiscard]] long long events_made() const { return counter_; }
+  // For the demo's ready-made tokens: the id of the first employee with `role` (empty if none),
+  // and the BSN of a citizen with an open case (whose data the stream keeps touching).
+  [[nodiscard]] std::string EmployeeWithRole(const std::string& role) const;
+  [[nodiscard]] std::string CitizenWithCase() const;
 
  private:
   struct Employee {

@@ -1,15 +1,12 @@
 #define OPENSSL_SUPPRESS_DEPRECATED  // the low-level SHA-256 API exposes the midstate we reuse
 #include "common/pseudonym.h"
 
-#include <fcntl.h>
-#include <openssl/rand.h>
+#include <openssl/crypto.h>
 #include <openssl/sha.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cstring>
-#include <fstream>
-#include <sstream>
+
+#include "common/secret_file.h"
 
 namespace inzage {
 namespace {
@@ -24,13 +21,6 @@ std::string ToHex(const std::uint8_t* data, size_t n) {
     out.push_back(kHexDigits[data[i] & 15]);
   }
   return out;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 }  // namespace
@@ -95,66 +85,15 @@ Pseudonym Pseudonymizer::Pseudonymise(std::string_view bsn9) const {
 }
 
 Result<Pseudonymizer> Pseudonymizer::FromKeyFile(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    return Status::IoError("pseudonym key file " + path + ": " + std::strerror(errno));
-  }
-  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    return Status::FailedPrecondition("pseudonym key file " + path +
-                                      ": readable by group or others; chmod 600 it");
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!in) return Status::IoError("pseudonym key file " + path + ": cannot read");
-  std::string hex = text.str();
-  std::string key;
-  int high = -1;
-  for (char c : hex) {
-    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
-    const int v = HexValue(c);
-    if (v < 0) {
-      OPENSSL_cleanse(hex.data(), hex.size());
-      return Status::InvalidArgument("pseudonym key file " + path + ": not hex text");
-    }
-    if (high < 0) {
-      high = v;
-    } else {
-      key.push_back(static_cast<char>(high * 16 + v));
-      high = -1;
-    }
-  }
-  OPENSSL_cleanse(hex.data(), hex.size());
-  if (high >= 0 || key.size() < kMinKeyBytes) {
-    OPENSSL_cleanse(key.data(), key.size());
-    return Status::InvalidArgument("pseudonym key file " + path +
-                                   ": needs at least 32 bytes (64 hex digits)");
-  }
-  Pseudonymizer p(key);
-  OPENSSL_cleanse(key.data(), key.size());
+  auto key = ReadHexSecretFile(path, "pseudonym key file", kMinKeyBytes);
+  if (!key.ok()) return key.status();
+  Pseudonymizer p(*key);
+  OPENSSL_cleanse(key->data(), key->size());
   return p;
 }
 
 Status Pseudonymizer::GenerateKeyFile(const std::string& path) {
-  std::array<std::uint8_t, 32> key{};
-  if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1) {
-    return Status::Internal("no randomness available for a new key");
-  }
-  std::string hex = ToHex(key.data(), key.size()) + "\n";
-  OPENSSL_cleanse(key.data(), key.size());
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    OPENSSL_cleanse(hex.data(), hex.size());
-    return Status::IoError("cannot create key file " + path + ": " + std::strerror(errno));
-  }
-  const ssize_t written = ::write(fd, hex.data(), hex.size());
-  OPENSSL_cleanse(hex.data(), hex.size());
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (written != static_cast<ssize_t>(hex.size()) || !synced) {
-    return Status::IoError("cannot write key file " + path);
-  }
-  return Status::Ok();
+  return WriteRandomHexSecretFile(path, 32);
 }
 
 }  // namespace inzage

@@ -685,4 +685,13 @@ Status EventParser::Parse(std::string_view message, AccessEvent* event) {
   return st;
 }
 
+InvalidReason ClassifyParseError(std::string_view message) {
+  if (message.starts_with("message exceeds")) return InvalidReason::kTooLarge;
+  if (message.starts_with("malformed JSON")) return InvalidReason::kMalformedJson;
+  if (message.starts_with("message must be a JSON object")) return InvalidReason::kNotObject;
+  if (message.find(".bsn: ") != std::string_view::npos) return InvalidReason::kBsn;
+  if (message.ends_with("required field is missing")) return InvalidReason::kMissingField;
+  return InvalidReason::kInvalidField;
+}
+
 }  // namespace inzage

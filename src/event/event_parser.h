@@ -19,6 +19,7 @@
 
 #include <simdjson.h>
 
+#include <array>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,20 @@
 #include "event/access_event.h"
 
 namespace inzage {
+
+// A bounded classification of parse errors, for metric labels (the messages themselves name
+// fields and values and are unbounded).
+enum class InvalidReason : std::uint8_t {
+  kTooLarge,
+  kMalformedJson,
+  kNotObject,
+  kMissingField,
+  kBsn,
+  kInvalidField
+};
+inline constexpr std::array<std::string_view, 6> kInvalidReasonNames = {
+    "too_large", "malformed_json", "not_object", "missing_field", "bsn", "invalid_field"};
+InvalidReason ClassifyParseError(std::string_view message);
 
 class EventParser {
  public:

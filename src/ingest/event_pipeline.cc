@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "common/log.h"
 #include "detect/alert.h"
 #include "ingest/stored_event.h"
 
@@ -10,8 +11,6 @@ namespace inzage {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-void LogLine(const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }
 
 }  // namespace
 
@@ -236,34 +235,16 @@ Status EventPipeline::Process(const rd_kafka_message_t* m) {
   const std::int64_t now_ns = Clock::now().time_since_epoch().count();
   if (stats_.first_message_ns.load() == 0) stats_.first_message_ns = now_ns;
   stats_.last_message_ns = now_ns;
+  stats_.last_event_wall_micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count();
   AccessEvent event;
   Status parsed = parser_.Parse(payload, &event);
   if (parsed.ok()) {
-    Decision decision;
-    decider_->Decide(event, &decision);
-    const std::uint64_t late_before = detector_->late_events();
-    detector_->Observe(event, &decision);
-    stats_.late_events += detector_->late_events() - late_before;
-    incidents_->Observe(event, decision);
-    stream_time_ = std::max(stream_time_, event.time);
-    if (invalid_rate_->Observe(stream_time_, false)) {
-      incidents_->ObserveStreamHit(RuleId::kInputInvalidRate, stream_time_, "",
-                                   ExplainInvalidRate(*invalid_rate_, policy_->thresholds()));
-    }
-    switch (decision.verdict) {
-      case Verdict::kAllow:
-        ++stats_.allowed;
-        break;
-      case Verdict::kReview:
-        ++stats_.reviews;
-        break;
-      default:
-        ++stats_.violations;
-        break;
-    }
-    batch_.events.push_back(MakeStoredEvent(event, decision, *policy_, reference_));
+    DecideIntoBatch(event);
   } else {
     ++stats_.invalid;
+    ++stats_.invalid_by_reason[static_cast<size_t>(ClassifyParseError(parsed.message()))];
     if (invalid_rate_->Observe(stream_time_, true)) {
       incidents_->ObserveStreamHit(RuleId::kInputInvalidRate, stream_time_, parser_.last_event_id(),
                                    ExplainInvalidRate(*invalid_rate_, policy_->thresholds()));
@@ -294,9 +275,126 @@ Status EventPipeline::Process(const rd_kafka_message_t* m) {
   return Status::Ok();
 }
 
+void EventPipeline::DecideIntoBatch(const AccessEvent& event) {
+  Decision decision;
+  decider_->Decide(event, &decision);
+  const std::uint64_t late_before = detector_->late_events();
+  detector_->Observe(event, &decision);
+  stats_.late_events += detector_->late_events() - late_before;
+  incidents_->Observe(event, decision);
+  stream_time_ = std::max(stream_time_, event.time);
+  if (invalid_rate_->Observe(stream_time_, false)) {
+    incidents_->ObserveStreamHit(RuleId::kInputInvalidRate, stream_time_, "",
+                                 ExplainInvalidRate(*invalid_rate_, policy_->thresholds()));
+  }
+  switch (decision.verdict) {
+    case Verdict::kAllow:
+      ++stats_.allowed;
+      break;
+    case Verdict::kReview:
+      ++stats_.reviews;
+      break;
+    default:
+      ++stats_.violations;
+      break;
+  }
+  // Counted here without atomics; published once per batch (CommitBatch).
+  for (size_t i = 0; i < decision.hit_count; ++i) {
+    ++rule_fires_batch_[static_cast<size_t>(decision.hits[i].rule)];
+  }
+  batch_.events.push_back(MakeStoredEvent(event, decision, *policy_, reference_));
+}
+
+std::future<Status> EventPipeline::SubmitAccess(OwnedAccessEvent event) {
+  LocalRequest request;
+  request.access.emplace(std::move(event));
+  std::future<Status> done = request.access_done.get_future();
+  std::lock_guard lock(local_mu_);
+  if (local_closed_ || local_.size() >= kMaxLocalRequests) {
+    request.access_done.set_value(Status::IoError(
+        local_closed_ ? "the pipeline is stopping" : "too many requests waiting for the pipeline"));
+  } else {
+    local_.push_back(std::move(request));
+  }
+  return done;
+}
+
+std::future<Result<Alert>> EventPipeline::SubmitAlertTransition(std::string alert_id,
+                                                                AlertStatus to, std::string by,
+                                                                std::string why) {
+  LocalRequest request;
+  request.alert_id = std::move(alert_id);
+  request.to = to;
+  request.by = std::move(by);
+  request.why = std::move(why);
+  std::future<Result<Alert>> done = request.alert_done.get_future();
+  std::lock_guard lock(local_mu_);
+  if (local_closed_ || local_.size() >= kMaxLocalRequests) {
+    request.alert_done.set_value(Status::IoError(
+        local_closed_ ? "the pipeline is stopping" : "too many requests waiting for the pipeline"));
+  } else {
+    local_.push_back(std::move(request));
+  }
+  return done;
+}
+
+void EventPipeline::DrainLocalRequests() {
+  std::deque<LocalRequest> requests;
+  {
+    std::lock_guard lock(local_mu_);
+    if (local_.empty()) return;
+    requests.swap(local_);
+  }
+  for (LocalRequest& r : requests) {
+    if (r.access) {
+      DecideIntoBatch(r.access->view());
+      ++stats_.local_events;
+      // The event's strings are copied into the stored record; the promise waits for commit.
+      auto done = std::make_shared<std::promise<Status>>(std::move(r.access_done));
+      batch_waiters_.emplace_back([done](const Status& st) { done->set_value(st); });
+      continue;
+    }
+    const TimeMicros now = std::chrono::duration_cast<std::chrono::microseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    Status st = incidents_->Transition(r.alert_id, r.to, r.by, now, r.why);
+    if (!st.ok()) {
+      r.alert_done.set_value(std::move(st));
+      continue;
+    }
+    const Alert* changed = incidents_->Find(r.alert_id);
+    auto done = std::make_shared<std::promise<Result<Alert>>>(std::move(r.alert_done));
+    batch_waiters_.emplace_back([done, alert = *changed](const Status& commit) {
+      if (commit.ok()) {
+        done->set_value(alert);
+      } else {
+        done->set_value(commit);
+      }
+    });
+  }
+}
+
+void EventPipeline::FailLocalRequests(const Status& why) {
+  std::deque<LocalRequest> requests;
+  {
+    std::lock_guard lock(local_mu_);
+    local_closed_ = true;
+    requests.swap(local_);
+  }
+  for (LocalRequest& r : requests) {
+    if (r.access) {
+      r.access_done.set_value(why);
+    } else {
+      r.alert_done.set_value(why);
+    }
+  }
+  for (Waiter& w : batch_waiters_) w(why);
+  batch_waiters_.clear();
+}
+
 Status EventPipeline::CommitBatch() {
   if (Status st = WriterError(); !st.ok()) return st;
-  if (positions_.empty()) return Status::Ok();
+  if (!BatchHasWork()) return Status::Ok();
   // Dead letters first: the offsets of a batch are committed only once its invalid messages
   // are safely in the dead-letter topic.
   rd_kafka_flush(dead_letters_.get(), config_.shutdown_timeout_ms);
@@ -307,6 +405,21 @@ Status EventPipeline::CommitBatch() {
                            "); stopping rather than lose an invalid message");
   }
   AddStateAndAlerts();
+  for (size_t i = 0; i < kRuleCount; ++i) {
+    if (rule_fires_batch_[i] != 0) stats_.rule_fires[i] += rule_fires_batch_[i];
+  }
+  rule_fires_batch_.fill(0);
+  {
+    std::lock_guard lock(lag_mu_);
+    for (const auto& [partition, offset] : positions_) {
+      std::int64_t low = 0, high = 0;
+      if (rd_kafka_get_watermark_offsets(consumer_.get(), config_.kafka.events_topic.c_str(),
+                                         partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+          high >= 0) {
+        lag_[partition] = std::max<std::int64_t>(0, high - offset);
+      }
+    }
+  }
   for (const auto& [partition, offset] : positions_) {
     batch_.positions.push_back({config_.kafka.events_topic, partition, offset});
   }
@@ -315,9 +428,11 @@ Status EventPipeline::CommitBatch() {
   writer_cv_.wait(lock, [this] { return !pending_.has_value() || !writer_error_.ok(); });
   if (!writer_error_.ok()) return writer_error_;
   pending_.emplace(std::move(batch_));
+  pending_waiters_ = std::move(batch_waiters_);
   writer_cv_.notify_all();
   lock.unlock();
   batch_ = inzage::CommitBatch{};
+  batch_waiters_.clear();
   positions_.clear();
   return Status::Ok();
 }
@@ -337,16 +452,26 @@ Status EventPipeline::WaitForWriter() {
 void EventPipeline::WriterLoop() {
   for (;;) {
     inzage::CommitBatch batch;
+    std::vector<Waiter> waiters;
     {
       std::unique_lock lock(writer_mu_);
       writer_cv_.wait(lock, [this] { return pending_.has_value() || writer_stop_; });
       if (!pending_.has_value()) return;
       batch = std::move(*pending_);
       pending_.reset();
+      waiters = std::move(pending_waiters_);
+      pending_waiters_.clear();
       writing_ = true;
       writer_cv_.notify_all();
     }
+    const auto started = Clock::now();
+    const size_t events = batch.events.size();
     auto r = store_->Commit(batch);
+    for (Waiter& w : waiters) w(r.ok() ? Status::Ok() : r.status());
+    if (!r.ok()) ++stats_.store_errors;
+    if (r.ok() && on_commit_metrics_) {
+      on_commit_metrics_(std::chrono::duration<double>(Clock::now() - started).count(), events);
+    }
     if (r.ok()) {
       stats_.stored += r->stored_events;
       stats_.duplicates += r->duplicate_events;
@@ -428,6 +553,10 @@ void EventPipeline::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
       committed = self->committed_;
     }
     self->CommitOffsetsToKafka(committed, true);
+    {
+      std::lock_guard lock(self->lag_mu_);
+      self->lag_.clear();  // no longer ours to report
+    }
     rd_kafka_assign(rk, nullptr);
     return;
   }
@@ -438,6 +567,8 @@ void EventPipeline::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
 Status EventPipeline::Run() {
   writer_ = std::thread([this] { WriterLoop(); });
   Status result = RunLoop();
+  // Requests that arrived too late for the last batch: answered, never left hanging.
+  FailLocalRequests(result.ok() ? Status::IoError("the pipeline is stopping") : result);
   // Whatever happened, the writer finishes the batch it holds before the pipeline returns.
   if (Status st = WaitForWriter(); !st.ok() && result.ok()) result = st;
   StopWriter();
@@ -483,12 +614,13 @@ Status EventPipeline::RunLoop() {
       }
     }
     rd_kafka_poll(dead_letters_.get(), 0);
+    DrainLocalRequests();
     if (batch_.events.size() >= max_events ||
-        (!positions_.empty() && Clock::now() - batch_started_ >= max_latency)) {
+        (BatchHasWork() && Clock::now() - batch_started_ >= max_latency)) {
       if (Status st = CommitBatch(); !st.ok()) return st;
       if (Status st = PollReference(0); !st.ok()) return st;
       batch_started_ = Clock::now();
-    } else if (positions_.empty()) {
+    } else if (!BatchHasWork()) {
       batch_started_ = Clock::now();
       if (!m) {
         if (Status st = PollReference(0); !st.ok()) return st;

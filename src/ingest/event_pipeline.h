@@ -27,15 +27,24 @@
 // Memory is bounded: librdkafka's prefetch queue (queued.max.messages.kbytes, set here), one
 // batch, and the alert outbox, above whose limit consumption pauses.
 //
+// Requests from inside the daemon (the HTTP API): an access event built in-process (a read of
+// the audit store) and an alert status change. Both are queued for the consume thread, which
+// owns the decider and the incident tracker, go into the batch being built, and complete when
+// that batch is committed: a caller is answered only once its access is recorded.
+//
 // Thread safety: all methods from the owning thread, except RequestStop (any thread, signal-safe
-// through an atomic) and stats() (atomics). Run() starts and joins the writer thread itself;
-// set_on_commit's function runs on the writer thread.
+// through an atomic), SubmitAccess and SubmitAlertTransition (any thread) and stats() (atomics).
+// Run() starts and joins the writer thread itself; set_on_commit's function runs on the writer
+// thread.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -50,6 +59,7 @@
 #include "detect/incidents.h"
 #include "detect/invalid_rate.h"
 #include "event/event_parser.h"
+#include "event/owned_event.h"
 #include "ingest/kafka.h"
 #include "policy/decider.h"
 #include "policy/reference_data.h"
@@ -63,6 +73,7 @@ struct PipelineStats {
   std::atomic<std::uint64_t> reviews{0};
   std::atomic<std::uint64_t> violations{0};
   std::atomic<std::uint64_t> invalid{0};
+  std::array<std::atomic<std::uint64_t>, kInvalidReasonNames.size()> invalid_by_reason{};
   std::atomic<std::uint64_t> dead_letters{0};
   std::atomic<std::uint64_t> duplicates{0};
   std::atomic<std::uint64_t> batches{0};
@@ -70,6 +81,12 @@ struct PipelineStats {
   std::atomic<std::uint64_t> stored{0};
   std::atomic<std::uint64_t> alerts_changed{0};  // alert versions written to the outbox
   std::atomic<std::uint64_t> late_events{0};
+  std::atomic<std::uint64_t> local_events{0};  // accesses recorded for the HTTP API
+  std::atomic<std::uint64_t> store_errors{0};
+  // Per rule id: how often it fired (published once per batch by the consume thread).
+  std::array<std::atomic<std::uint64_t>, kRuleCount> rule_fires{};
+  // Wall-clock microseconds when the latest event was consumed ("no events" alerting).
+  std::atomic<std::int64_t> last_event_wall_micros{0};
   // Steady-clock nanoseconds of the consume loop's latest turn (the watchdog's liveness check).
   std::atomic<std::int64_t> last_loop_ns{0};
   // Steady-clock nanoseconds of the first and the latest consumed message (throughput).
@@ -95,6 +112,26 @@ class EventPipeline {
 
   [[nodiscard]] const PipelineStats& stats() const { return stats_; }
   [[nodiscard]] bool ready() const { return ready_.load(); }
+  [[nodiscard]] std::uint64_t dead_letter_failures() const { return dead_letter_failures_.load(); }
+
+  // Decides and records an access built in the daemon; the future is set once the batch that
+  // holds it is committed (or with the reason it could not be).
+  [[nodiscard]] std::future<Status> SubmitAccess(OwnedAccessEvent event);
+  // Changes an alert's status through the incident tracker (alert.h has the lifecycle); the
+  // future holds the new version once it is committed (and queued for the CISO topic).
+  [[nodiscard]] std::future<Result<Alert>> SubmitAlertTransition(std::string alert_id,
+                                                                 AlertStatus to, std::string by,
+                                                                 std::string why);
+  // Messages behind the partition's end, per assigned partition, as of the latest batch (from
+  // librdkafka's cached watermarks: no broker round trip).
+  [[nodiscard]] std::map<std::int32_t, std::int64_t> consumer_lag() const {
+    std::lock_guard lock(lag_mu_);
+    return lag_;
+  }
+  // Called after each store commit with its latency and number of events (metrics).
+  void set_on_commit_metrics(std::function<void(double seconds, size_t events)> f) {
+    on_commit_metrics_ = std::move(f);
+  }
   // Called after each store commit (the outbox relay wakes up).
   void set_on_commit(std::function<void()> f) { on_commit_ = std::move(f); }
 
@@ -103,6 +140,10 @@ class EventPipeline {
                           rd_kafka_topic_partition_list_t* partitions, void* opaque);
   static void OnDeadLetterDelivered(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
   Status Process(const rd_kafka_message_t* m);
+  void DecideIntoBatch(const AccessEvent& event);
+  void DrainLocalRequests();
+  void FailLocalRequests(const Status& why);
+  [[nodiscard]] bool BatchHasWork() const { return !positions_.empty() || !batch_waiters_.empty(); }
   // Cuts the batch being built and hands it to the writer thread.
   Status CommitBatch();
   Status RunLoop();
@@ -143,9 +184,13 @@ class EventPipeline {
   std::mutex writer_mu_;
   std::condition_variable writer_cv_;
   std::optional<inzage::CommitBatch> pending_;  // guarded by writer_mu_
-  bool writing_ = false;                        // guarded by writer_mu_
-  bool writer_stop_ = false;                    // guarded by writer_mu_
-  Status writer_error_;                         // guarded by writer_mu_
+  // Completion callbacks of local requests in batch_ and in pending_ (answered after commit).
+  using Waiter = std::function<void(const Status&)>;
+  std::vector<Waiter> batch_waiters_;
+  std::vector<Waiter> pending_waiters_;  // guarded by writer_mu_
+  bool writing_ = false;                 // guarded by writer_mu_
+  bool writer_stop_ = false;             // guarded by writer_mu_
+  Status writer_error_;                  // guarded by writer_mu_
   std::mutex committed_mu_;
   std::map<std::pair<std::string, std::int32_t>, std::int64_t> committed_;  // by committed_mu_
   std::chrono::steady_clock::time_point batch_started_;
@@ -156,6 +201,24 @@ class EventPipeline {
   std::atomic<bool> stop_{false};
   std::atomic<bool> ready_{false};
   std::function<void()> on_commit_;
+  std::function<void(double, size_t)> on_commit_metrics_;
+  // Local requests waiting for the consume thread (bounded: the API gets Unavailable beyond).
+  struct LocalRequest {
+    std::optional<OwnedAccessEvent> access;
+    std::string alert_id;
+    AlertStatus to = AlertStatus::kOpen;
+    std::string by;
+    std::string why;
+    std::promise<Status> access_done;
+    std::promise<Result<Alert>> alert_done;
+  };
+  static constexpr size_t kMaxLocalRequests = 4096;
+  std::mutex local_mu_;
+  std::deque<LocalRequest> local_;                            // guarded by local_mu_
+  bool local_closed_ = false;                                 // guarded by local_mu_
+  std::array<std::uint64_t, kRuleCount> rule_fires_batch_{};  // consume thread only
+  mutable std::mutex lag_mu_;
+  std::map<std::int32_t, std::int64_t> lag_;  // guarded by lag_mu_
   PipelineStats stats_;
 };
 

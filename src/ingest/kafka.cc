@@ -1,6 +1,8 @@
 #include "ingest/kafka.h"
 
-#include <cstdio>
+#include <string>
+
+#include "common/log.h"
 
 namespace inzage::kafka {
 
@@ -9,8 +11,9 @@ namespace {
 // librdkafka's log lines, in the daemon's one-line key=value format (syslog levels).
 void LogToStderr(const rd_kafka_t* rk, int level, const char* facility, const char* buf) {
   const char* name = level <= 3 ? "error" : level <= 4 ? "warn" : level <= 6 ? "info" : "debug";
-  std::fprintf(stderr, "level=%s component=kafka client=%s facility=%s msg=\"%s\"\n", name,
-               rk != nullptr ? rd_kafka_name(rk) : "-", facility, buf);
+  LogLine(std::string("level=") + name +
+          " component=kafka client=" + (rk != nullptr ? rd_kafka_name(rk) : "-") +
+          " facility=" + facility + " msg=\"" + buf + "\"");
 }
 
 }  // namespace

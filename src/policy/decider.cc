@@ -518,7 +518,8 @@ void Evaluation::ChooseExplanation() {
   d_->role = std::countr_zero(permitting_roles_);
   // Order of preference (brief): personal case, team case, a role needing no relationship,
   // consent. The first subject's explanation is named.
-  const Links links = LinksOf(0);
+  // An event without subjects (an officer reading the alert queue) has no relationships.
+  const Links links = e_.subjects.empty() ? Links{} : LinksOf(0);
   const Mask64 no_rel = permitting_roles_ & ~p_.needs_relationship_roles();
   if (links.personal != nullptr) {
     d_->explanation = ExplanationKind::kPersonalCase;

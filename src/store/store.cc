@@ -18,6 +18,7 @@
 #include <cstring>
 #include <unordered_set>
 
+#include "common/log.h"
 #include "store/keys.h"
 
 namespace inzage {
@@ -218,7 +219,7 @@ class StderrLogger : public rocksdb::Logger {
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
     std::vsnprintf(buf, sizeof buf, format, ap);
 #pragma GCC diagnostic pop
-    std::fprintf(stderr, "level=warn component=rocksdb msg=\"%s\"\n", buf);
+    LogLine(std::string("level=warn component=rocksdb msg=\"") + buf + "\"");
   }
 };
 
@@ -515,7 +516,11 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
         e.subjects.begin() + static_cast<std::ptrdiff_t>(
                                  std::min(e.subjects.size(), HistoryRecord::kMaxActorSubjects)));
     actor_value.clear();
-    e.record.EncodeTo(HistoryRecord::Form::kActorEntry, &actor_value);
+    // An event without subjects (an officer reading the alert queue) has no subject entry to
+    // hold its details, so its actor entry carries the full record.
+    e.record.EncodeTo(
+        e.subjects.empty() ? HistoryRecord::Form::kSubjectEntry : HistoryRecord::Form::kActorEntry,
+        &actor_value);
     wb.Put(actor_cf, actor_keys[i], actor_value);
     EntryDigest(actor_keys[i], actor_value, digest);
     seg.sum.Add(digest);

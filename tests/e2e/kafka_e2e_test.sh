@@ -37,12 +37,14 @@ invalid=$(replay_invalid_count "$inzage" "$work/ref.ndjson" "$work/events.ndjson
 valid=$((events - invalid))
 
 "$inzage" keygen --out "$work/key" 2>/dev/null
+"$inzage" keygen --out "$work/token.key" 2>/dev/null
 cat >"$work/inzaged.yaml" <<YAML
 kafka:
   brokers: "$bootstrap"
   group_id: e2e
 store: {path: "$work/store"}
 pseudonym_key_file: "$work/key"
+api: {listen: "127.0.0.1:0", token_key_file: "$work/token.key"}
 policy_dir: "$root/config/policy"
 summary_interval_ms: 500
 YAML

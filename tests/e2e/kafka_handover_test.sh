@@ -37,6 +37,7 @@ invalid=$(replay_invalid_count "$inzage" "$work/ref.ndjson" "$work/events.ndjson
 valid=$((2 * half - invalid))
 
 "$inzage" keygen --out "$work/key" 2>/dev/null
+"$inzage" keygen --out "$work/token.key" 2>/dev/null
 for n in a b; do
   cat >"$work/$n.yaml" <<YAML
 kafka:
@@ -45,6 +46,7 @@ kafka:
   properties: {session.timeout.ms: "10000", heartbeat.interval.ms: "1000"}
 store: {path: "$work/store-$n"}
 pseudonym_key_file: "$work/key"
+api: {listen: "127.0.0.1:0", token_key_file: "$work/token.key"}
 policy_dir: "$root/config/policy"
 summary_interval_ms: 500
 YAML

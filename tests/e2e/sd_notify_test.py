@@ -11,7 +11,7 @@ sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 sock.bind(path)
 sock.settimeout(0.5)
 env = dict(os.environ, NOTIFY_SOCKET=path, WATCHDOG_USEC="2000000")
-proc = subprocess.Popen([inzaged, "--demo", "--state-dir", os.path.join(work, "state")],
+proc = subprocess.Popen([inzaged, "--demo", "--listen", "127.0.0.1:0", "--state-dir", os.path.join(work, "state")],
                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 seen = []
 deadline = time.time() + 60

@@ -7,6 +7,7 @@
 // clang-format on
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <string>
@@ -83,8 +84,10 @@ class MockKafka {
     }
     rd_kafka_assign(consumer.get(), list.get());
     int idle = 0;
-    for (int waited = 0; waited < timeout_ms && (out.size() < expect || !end.empty() || idle < 10);
-         waited += 100) {
+    // Time, not turns: a turn that reads a message costs microseconds, not the poll timeout.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (std::chrono::steady_clock::now() < deadline &&
+           (out.size() < expect || !end.empty() || idle < 10)) {
       kafka::Message m(rd_kafka_consumer_poll(consumer.get(), 100));
       if (!m || m->err) {
         ++idle;

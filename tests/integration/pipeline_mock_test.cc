@@ -267,6 +267,7 @@ TEST(PipelineMockTest, SigkillMidStreamGivesTheSameHistoryAsAnUninterruptedRun) 
   // The interrupted run: inzaged processes, killed three times.
   std::filesystem::create_directories(dir.sub("killed"));
   ASSERT_TRUE(Pseudonymizer::GenerateKeyFile(dir.sub("killed") + "/key").ok());
+  ASSERT_TRUE(Pseudonymizer::GenerateKeyFile(dir.sub("killed") + "/token.key").ok());
   const std::string config_file = dir.sub("inzaged.yaml");
   {
     std::ofstream out(config_file);
@@ -275,7 +276,9 @@ TEST(PipelineMockTest, SigkillMidStreamGivesTheSameHistoryAsAnUninterruptedRun) 
         << "pipeline: {batch_max_events: 500, batch_max_latency_ms: 50}\n"
         << "store: {path: \"" << dir.sub("killed") << "/store\"}\n"
         << "pseudonym_key_file: \"" << dir.sub("killed") << "/key\"\n"
-        << "policy_dir: \"" << kPolicyDir << "\"\nsummary_interval_ms: 0\n";
+        << "policy_dir: \"" << kPolicyDir << "\"\nsummary_interval_ms: 0\n"
+        << "api: {listen: \"127.0.0.1:0\", token_key_file: \"" << dir.sub("killed")
+        << "/token.key\"}\n";
   }
   std::mt19937 rng(11);
   auto spawn = [&]() {
@@ -368,6 +371,119 @@ TEST(PipelineMockTest, SigkillMidStreamGivesTheSameHistoryAsAnUninterruptedRun) 
     distinct.insert(origin);
   }
   EXPECT_EQ(distinct.size(), in.lines.size() - in.valid);
+}
+
+}  // namespace
+}  // namespace inzage
+
+namespace inzage {
+namespace {
+
+// The HTTP API's requests: an access built in the daemon and an alert status change are decided
+// and committed with a batch, and answered only after that commit; after stop they are refused.
+TEST(PipelineMockTest, LocalAccessesAndAlertChangesAreCommittedBeforeTheyAreAnswered) {
+  TempDir dir;
+  MockKafka kafka;
+  app::DaemonConfig c = ConfigFor(kafka, dir.path());
+  CreateTopics(kafka, c);
+  const Input in = Feed(kafka, c, 3000, 5);
+  Publish(kafka, c, in, 0, in.lines.size());
+  auto policy = LoadPolicy(c.policy_dir);
+  ASSERT_TRUE(policy.ok());
+  ASSERT_TRUE(Pseudonymizer::GenerateKeyFile(c.pseudonym_key_file).ok());
+  auto key = Pseudonymizer::FromKeyFile(c.pseudonym_key_file);
+  StoreOptions so;
+  so.key_id = key->key_id();
+  so.retention = RetentionTable::FromPolicy(**policy);
+  auto store = Store::Open(c.store.path, so);
+  ASSERT_TRUE(store.ok());
+  EventPipeline pipeline(c, &*key, *policy, store->get());
+  OutboxRelay relay(c, store->get());
+  ASSERT_TRUE(relay.Start().ok());
+  pipeline.set_on_commit([&relay] { relay.Wake(); });
+  ASSERT_TRUE(pipeline.Start().ok());
+  Status result;
+  std::thread runner([&] { result = pipeline.Run(); });
+  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  while (pipeline.stats().consumed.load() < in.lines.size() && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+
+  const Pseudonym citizen = key->Pseudonymise("999993653");
+  OwnedAccessEvent read;
+  read.event_id = "api-test-read";
+  read.time = *ParseRfc3339("2026-11-28T12:00:00Z");
+  read.municipality = "dinkelland";
+  read.actor_id = "citizen-" + citizen.Hex();
+  read.actor_kind = ActorKind::kCitizen;
+  read.subjects = {citizen};
+  read.domain = "audit";
+  read.purpose = "inzage-verzoek";
+  auto recorded = pipeline.SubmitAccess(read);
+  ASSERT_EQ(recorded.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  ASSERT_TRUE(recorded.get().ok());
+  // Answered means committed: the read is in the citizen's own history now.
+  auto page = (*store)->QuerySubject(citizen, read.time - 1, read.time + 1, 10, "");
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->entries.size(), 1u);
+  EXPECT_EQ(page->entries[0].record.activity, "inzage-verzoek");
+  EXPECT_EQ(page->entries[0].record.verdict, Verdict::kAllow);
+
+  // An officer reading the alert queue: no subjects, still a complete record in their history.
+  OwnedAccessEvent queue_read = read;
+  queue_read.event_id = "api-test-queue";
+  queue_read.actor_id = "emp-x";
+  queue_read.actor_kind = ActorKind::kEmployee;
+  queue_read.subjects.clear();
+  queue_read.purpose = "privacy-onderzoek";
+  ASSERT_TRUE(pipeline.SubmitAccess(queue_read).get().ok());
+  auto officer = (*store)->QueryActor("emp-x", read.time - 1, read.time + 1, 10, "");
+  ASSERT_TRUE(officer.ok());
+  ASSERT_EQ(officer->entries.size(), 1u);
+  EXPECT_EQ(officer->entries[0].record.activity, "privacy-onderzoek");
+  EXPECT_EQ(officer->entries[0].record.domain, "audit");
+  EXPECT_EQ(officer->entries[0].record.subject_count, 0u);
+
+  auto alerts = (*store)->ScanColumnFamily("alerts");
+  ASSERT_TRUE(alerts.ok());
+  ASSERT_FALSE(alerts->empty()) << "the generated stream holds violations";
+  const std::string id = alerts->front().first;
+  auto changed = pipeline.SubmitAlertTransition(id, AlertStatus::kAcknowledged, "emp-ciso", "seen");
+  ASSERT_EQ(changed.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  auto alert = changed.get();
+  ASSERT_TRUE(alert.ok()) << alert.status().message();
+  EXPECT_EQ(alert->status, AlertStatus::kAcknowledged);
+  auto stored = (*store)->ScanColumnFamily("alerts");
+  for (const auto& [k, v] : *stored) {
+    if (k == id) {
+      EXPECT_EQ(ParseAlert(v)->status, AlertStatus::kAcknowledged);
+    }
+  }
+  auto refused =
+      pipeline.SubmitAlertTransition(id, AlertStatus::kReported, "emp-ciso", "too early").get();
+  EXPECT_EQ(refused.status().code(), Status::Code::kFailedPrecondition);
+  EXPECT_EQ(pipeline.SubmitAlertTransition("no-such-alert", AlertStatus::kDismissed, "a", "b")
+                .get()
+                .status()
+                .code(),
+            Status::Code::kNotFound);
+
+  pipeline.RequestStop();
+  runner.join();
+  ASSERT_TRUE(result.ok()) << result.message();
+  auto late = pipeline.SubmitAccess(read);
+  ASSERT_EQ(late.wait_for(std::chrono::seconds(1)), std::future_status::ready);
+  EXPECT_FALSE(late.get().ok()) << "after stop nobody would commit it: refused, not left hanging";
+  EXPECT_TRUE(relay.Stop().ok());
+  // The status change reached the CISO topic as a new version of the alert.
+  bool seen = false;
+  for (const auto& m : kafka.ReadAll(c.kafka.alerts_topic, relay.delivered(), 20000)) {
+    if (m.value.find(id) != std::string::npos &&
+        m.value.find("\"status\":\"acknowledged\"") != std::string::npos) {
+      seen = true;
+    }
+  }
+  EXPECT_TRUE(seen);
 }
 
 }  // namespace

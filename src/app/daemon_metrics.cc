@@ -1,0 +1,198 @@
+#include "app/daemon_metrics.h"
+
+#include <prometheus/text_serializer.h>
+
+#include <chrono>
+#include <sstream>
+
+#include "detect/alert.h"
+
+namespace inzage::app {
+namespace {
+
+prometheus::Counter* NewCounter(prometheus::Registry& r, const std::string& name,
+                                const std::string& help) {
+  return &prometheus::BuildCounter().Name(name).Help(help).Register(r).Add({});
+}
+
+prometheus::Gauge* NewGauge(prometheus::Registry& r, const std::string& name,
+                            const std::string& help) {
+  return &prometheus::BuildGauge().Name(name).Help(help).Register(r).Add({});
+}
+
+}  // namespace
+
+DaemonMetrics::DaemonMetrics(std::shared_ptr<prometheus::Registry> registry)
+    : registry_(std::move(registry)) {
+  prometheus::Registry& r = *registry_;
+  prometheus::BuildGauge()
+      .Name("inzage_build_info")
+      .Help("Version of the running inzaged")
+      .Register(r)
+      .Add({{"version", INZAGE_VERSION}})
+      .Set(1);
+  ready_ = NewGauge(r, "inzage_ready",
+                    "1 when the store is open, reference data caught up and the listener bound");
+  consumed_ =
+      NewCounter(r, "inzage_events_consumed_total", "Messages consumed from the events topic");
+  decisions_family_ = &prometheus::BuildCounter()
+                           .Name("inzage_decisions_total")
+                           .Help("Decided access events by verdict")
+                           .Register(r);
+  for (size_t i = 0; i < decisions_.size(); ++i) {
+    decisions_[i] = &decisions_family_->Add({{"verdict", std::string(kVerdictNames[i])}});
+  }
+  rule_fires_family_ = &prometheus::BuildCounter()
+                            .Name("inzage_rule_fires_total")
+                            .Help("Policy rules fired, by rule id")
+                            .Register(r);
+  for (size_t i = 0; i < kRuleCount; ++i) {
+    rule_fires_[i] = &rule_fires_family_->Add({{"rule", std::string(kRuleCatalogue[i].id)}});
+  }
+  auto& invalid = prometheus::BuildCounter()
+                      .Name("inzage_invalid_messages_total")
+                      .Help("Invalid messages (sent to the dead-letter topic), by reason")
+                      .Register(r);
+  for (size_t i = 0; i < invalid_.size(); ++i) {
+    invalid_[i] = &invalid.Add({{"reason", std::string(kInvalidReasonNames[i])}});
+  }
+  dead_letters_ =
+      NewCounter(r, "inzage_dead_letters_total", "Messages written to the dead-letter topic");
+  dead_letter_errors_ = NewCounter(r, "inzage_dead_letter_errors_total",
+                                   "Dead letters Kafka did not accept (consumption stops)");
+  store_errors_ = NewCounter(r, "inzage_store_errors_total", "Failed store commits");
+  commit_seconds_ =
+      &prometheus::BuildHistogram()
+           .Name("inzage_store_commit_seconds")
+           .Help("Latency of one store commit (one batch)")
+           .Register(r)
+           .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                            0.1, 0.25, 0.5, 1, 2.5});
+  batch_events_ = &prometheus::BuildHistogram()
+                       .Name("inzage_store_batch_events")
+                       .Help("Events per store commit")
+                       .Register(r)
+                       .Add({}, prometheus::Histogram::BucketBoundaries{1, 10, 100, 500, 1000, 2500,
+                                                                        5000, 10000});
+  lag_family_ = &prometheus::BuildGauge()
+                     .Name("inzage_consumer_lag_messages")
+                     .Help("Messages behind the end of each assigned events partition")
+                     .Register(r);
+  outbox_rows_ = NewGauge(r, "inzage_outbox_rows", "Alert versions waiting for the Kafka relay");
+  relay_errors_ = NewCounter(r, "inzage_alert_relay_errors_total",
+                             "Alert deliveries to the CISO topic that failed (retried)");
+  delivered_ =
+      NewCounter(r, "inzage_alerts_delivered_total", "Alert versions delivered to the CISO topic");
+  alerts_family_ = &prometheus::BuildGauge()
+                        .Name("inzage_alerts")
+                        .Help("Alerts in the store by severity and status")
+                        .Register(r);
+  for (size_t sev = 1; sev < kSeverityNames.size(); ++sev) {
+    for (size_t st = 0; st < kAlertStatusNames.size(); ++st) {
+      alerts_[{static_cast<int>(sev), static_cast<int>(st)}] =
+          &alerts_family_->Add({{"severity", std::string(kSeverityNames[sev])},
+                                {"status", std::string(kAlertStatusNames[st])}});
+    }
+  }
+  breach_soon_ =
+      NewGauge(r, "inzage_alerts_breach_deadline_within_24h",
+               "Unresolved alerts whose 72 h breach-notification deadline is within 24 h");
+  last_event_ = NewGauge(r, "inzage_last_event_timestamp_seconds",
+                         "Unix time when the latest event was consumed (start time before)");
+  // Until the first event, the start: "no events for 30 minutes" then counts from start-up.
+  last_event_->SetToCurrentTime();
+  policy_family_ = &prometheus::BuildGauge()
+                        .Name("inzage_policy_info")
+                        .Help("The policy revision in force")
+                        .Register(r);
+  auto& reloads = prometheus::BuildCounter()
+                      .Name("inzage_policy_reloads_total")
+                      .Help("Policy reloads (SIGHUP) by result")
+                      .Register(r);
+  reload_ok_ = &reloads.Add({{"result", "success"}});
+  reload_failed_ = &reloads.Add({{"result", "failure"}});
+}
+
+void DaemonMetrics::SetPolicyRevision(const std::string& revision) {
+  std::lock_guard lock(mu_);
+  if (policy_info_ != nullptr) policy_family_->Remove(policy_info_);
+  policy_info_ = &policy_family_->Add({{"revision", revision}});
+  policy_info_->Set(1);
+}
+
+void DaemonMetrics::ObserveCommit(double seconds, size_t events) {
+  commit_seconds_->Observe(seconds);
+  batch_events_->Observe(static_cast<double>(events));
+}
+
+void DaemonMetrics::RefreshAlerts() {
+  if (store_ == nullptr) return;
+  auto rows = store_->ScanColumnFamily("alerts");
+  if (!rows.ok()) return;
+  std::map<std::pair<int, int>, int> counts;
+  int soon = 0;
+  const TimeMicros now = std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  for (const auto& [key, value] : *rows) {
+    auto alert = ParseAlert(value);
+    if (!alert.ok()) continue;
+    ++counts[{static_cast<int>(alert->severity), static_cast<int>(alert->status)}];
+    const bool unresolved = alert->status == AlertStatus::kOpen ||
+                            alert->status == AlertStatus::kAcknowledged ||
+                            alert->status == AlertStatus::kConfirmedBreach;
+    if (unresolved && alert->breach_deadline() - now <= 24 * 3600 * kMicrosPerSecond) ++soon;
+  }
+  for (auto& [key, gauge] : alerts_) {
+    const auto it = counts.find(key);
+    gauge->Set(it == counts.end() ? 0 : it->second);
+  }
+  breach_soon_->Set(soon);
+}
+
+std::string DaemonMetrics::Render() {
+  {
+    std::lock_guard lock(mu_);
+    if (pipeline_ != nullptr) {
+      const PipelineStats& s = pipeline_->stats();
+      Follow(consumed_, s.consumed.load(), &last_consumed_);
+      Follow(decisions_[0], s.allowed.load(), &last_decisions_[0]);
+      Follow(decisions_[1], s.reviews.load(), &last_decisions_[1]);
+      Follow(decisions_[2], s.violations.load(), &last_decisions_[2]);
+      for (size_t i = 0; i < kRuleCount; ++i) {
+        Follow(rule_fires_[i], s.rule_fires[i].load(), &last_rule_fires_[i]);
+      }
+      for (size_t i = 0; i < invalid_.size(); ++i) {
+        Follow(invalid_[i], s.invalid_by_reason[i].load(), &last_invalid_[i]);
+      }
+      Follow(dead_letters_, s.dead_letters.load(), &last_dead_letters_);
+      Follow(dead_letter_errors_, pipeline_->dead_letter_failures(), &last_dead_letter_errors_);
+      Follow(store_errors_, s.store_errors.load(), &last_store_errors_);
+      if (const std::int64_t t = s.last_event_wall_micros.load(); t > 0) {
+        last_event_->Set(static_cast<double>(t) / 1e6);
+      }
+      const auto lag = pipeline_->consumer_lag();
+      for (auto& [partition, gauge] : lag_) {
+        if (lag.find(partition) == lag.end()) gauge->Set(0);
+      }
+      for (const auto& [partition, messages] : lag) {
+        auto& gauge = lag_[partition];
+        if (gauge == nullptr) {
+          gauge = &lag_family_->Add({{"partition", std::to_string(partition)}});
+        }
+        gauge->Set(static_cast<double>(messages));
+      }
+    }
+    if (relay_ != nullptr) {
+      Follow(relay_errors_, relay_->errors(), &last_relay_errors_);
+      Follow(delivered_, relay_->delivered(), &last_delivered_);
+    }
+    if (store_ != nullptr) outbox_rows_->Set(static_cast<double>(store_->outbox_rows()));
+    RefreshAlerts();
+  }
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, registry_->Collect());
+  return out.str();
+}
+
+}  // namespace inzage::app

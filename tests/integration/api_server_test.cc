@@ -1,0 +1,571 @@
+// The HTTP API over real loopback sockets, a real RocksDB store and the default policy: every
+// endpoint, every rejection the API promises, that each read is recorded (and refused when it
+// cannot be), the citizen's privacy rules (own subject only, no employee ids, confidential
+// activities hidden, no BSN anywhere), paging, alert status changes and scatter-gather over
+// peers with a partial answer when one is down.
+#include "api/api_server.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <prometheus/registry.h>
+#include <sys/stat.h>
+
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "detect/alert.h"
+#include "policy/policy_loader.h"
+#include "store_test_util.h"
+
+namespace inzage::api {
+namespace {
+
+using inzage::testing::TempDir;
+using json = nlohmann::json;
+
+constexpr char kCitizenBsn[] = "999993653";
+constexpr char kOtherBsn[] = "999990482";
+const std::string kSecret(40, 's');
+constexpr TimeMicros kDay = kMicrosPerDay;
+
+TimeMicros Now() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Records what the API asks of the daemon; can be told to fail.
+class FakeBackend final : public ApiBackend {
+ public:
+  FakeBackend(std::shared_ptr<const Policy> policy, Store* store)
+      : policy_(std::move(policy)), store_(store) {}
+
+  Status RecordAccess(OwnedAccessEvent event) override {
+    std::lock_guard lock(mu_);
+    if (fail_) return Status::IoError("pipeline stopped");
+    recorded_.push_back(std::move(event));
+    return Status::Ok();
+  }
+  Result<Alert> TransitionAlert(std::string alert_id, AlertStatus to, std::string by,
+                                std::string why) override {
+    std::lock_guard lock(mu_);
+    auto it = alerts_.find(alert_id);
+    if (it == alerts_.end()) return Status::NotFound("no alert");
+    if (Status st = inzage::TransitionAlert(&it->second, to, by, Now(), why); !st.ok()) return st;
+    CommitBatch batch;
+    batch.alerts.emplace_back(alert_id, SerializeAlert(it->second));
+    if (auto r = store_->Commit(batch); !r.ok()) return r.status();
+    return it->second;
+  }
+  bool Ready(std::string* reason) const override {
+    *reason = "test";
+    return ready_;
+  }
+  std::shared_ptr<const Policy> policy() const override { return policy_; }
+
+  void AddAlert(const Alert& a) {
+    alerts_[a.alert_id] = a;
+    CommitBatch batch;
+    batch.alerts.emplace_back(a.alert_id, SerializeAlert(a));
+    ASSERT_TRUE(store_->Commit(batch).ok());
+  }
+  std::vector<OwnedAccessEvent> recorded() {
+    std::lock_guard lock(mu_);
+    return recorded_;
+  }
+  void set_fail(bool f) {
+    std::lock_guard lock(mu_);
+    fail_ = f;
+  }
+  bool ready_ = true;
+
+ private:
+  std::shared_ptr<const Policy> policy_;
+  Store* store_;
+  std::mutex mu_;
+  bool fail_ = false;
+  std::vector<OwnedAccessEvent> recorded_;
+  std::map<std::string, Alert> alerts_;
+};
+
+// One daemon's worth of API: a store, a backend and a server on a free loopback port.
+struct Shard {
+  TempDir dir;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<FakeBackend> backend;
+  std::unique_ptr<ApiServer> server;
+  std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+};
+
+class ApiServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto policy = LoadPolicy(std::string(INZAGE_SOURCE_DIR) + "/config/policy");
+    ASSERT_TRUE(policy.ok()) << policy.status().message();
+    policy_ = *policy;
+    key_file_ = dir_.sub("token.key");
+    std::string hex;
+    for (unsigned char c : kSecret) hex += fmt::format("{:02x}", c);
+    {
+      std::FILE* f = std::fopen(key_file_.c_str(), "w");
+      std::fputs(hex.c_str(), f);
+      std::fclose(f);
+      ::chmod(key_file_.c_str(), 0600);
+    }
+    signer_.emplace(TokenSigner::FromKey(TokenAlgorithm::kHs256, kSecret).value());
+    citizen_ = pseudonymizer_.Pseudonymise(kCitizenBsn);
+    other_ = pseudonymizer_.Pseudonymise(kOtherBsn);
+  }
+
+  std::unique_ptr<Shard> StartShard(ApiConfig config = {}) {
+    auto shard = std::make_unique<Shard>();
+    StoreOptions so;
+    so.key_id = pseudonymizer_.key_id();
+    so.retention = RetentionTable::FromPolicy(*policy_);
+    shard->store = Store::Open(shard->dir.sub("store"), so).value();
+    shard->backend = std::make_unique<FakeBackend>(policy_, shard->store.get());
+    config.listen = "127.0.0.1:0";
+    config.token_key_file = key_file_;
+    auto verifier = TokenVerifier::FromKey(TokenAlgorithm::kHs256, kSecret, "inzage").value();
+    shard->server = std::make_unique<ApiServer>(
+        config, shard->store.get(), &pseudonymizer_, std::move(verifier), shard->backend.get(),
+        shard->registry, [] { return std::string("inzage_test_metric 1\n"); });
+    EXPECT_TRUE(shard->server->Start().ok());
+    return shard;
+  }
+
+  // Commits one access to subjects by actor at time t for activity.
+  static void Access(Store* store, const std::string& id, TimeMicros t, const std::string& actor,
+                     std::vector<Pseudonym> subjects, const std::string& activity,
+                     Verdict verdict = Verdict::kAllow) {
+    StoredEvent e;
+    e.record.time = t;
+    e.record.event_id = id;
+    e.record.actor = actor;
+    e.record.role = "wmo-consulent";
+    e.record.department = "sociaal-domein";
+    e.record.municipality = "dinkelland";
+    e.record.domain = "wmo";
+    e.record.activity = activity;
+    e.record.case_id = "zaak-1";
+    e.record.verdict = verdict;
+    if (verdict != Verdict::kAllow) e.record.rules = {RuleId::kAuthRoleNotPermitted};
+    e.subjects = std::move(subjects);
+    CommitBatch batch;
+    batch.events.push_back(std::move(e));
+    ASSERT_TRUE(store->Commit(batch).ok());
+  }
+
+  std::string Token(const std::string& sub, TokenRole role) {
+    return signer_->Sign(sub, role, "inzage", Now(), 600 * kMicrosPerSecond).value();
+  }
+
+  static httplib::Result Get(const Shard& s, const std::string& path, const std::string& token) {
+    httplib::Client c("127.0.0.1", s.server->port());
+    httplib::Headers h;
+    if (!token.empty()) h.emplace("Authorization", "Bearer " + token);
+    return c.Get(path.c_str(), h);
+  }
+  static httplib::Result Post(const Shard& s, const std::string& path, const std::string& token,
+                              const std::string& body) {
+    httplib::Client c("127.0.0.1", s.server->port());
+    httplib::Headers h;
+    if (!token.empty()) h.emplace("Authorization", "Bearer " + token);
+    return c.Post(path.c_str(), h, body, "application/json");
+  }
+
+  std::string Period(TimeMicros from, TimeMicros to) const {
+    return "from=" + FormatRfc3339(from) + "&to=" + FormatRfc3339(to);
+  }
+
+  static void ExpectError(const httplib::Result& r, int status, const std::string& code) {
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, status) << r->body;
+    const json body = json::parse(r->body, nullptr, false);
+    ASSERT_TRUE(body.is_object()) << r->body;
+    EXPECT_EQ(body["error"]["code"], code) << r->body;
+    EXPECT_TRUE(body["error"]["message"].is_string());
+  }
+
+  TempDir dir_;
+  std::string key_file_;
+  Pseudonymizer pseudonymizer_{std::string(32, 'p')};
+  std::shared_ptr<const Policy> policy_;
+  std::optional<TokenSigner> signer_;
+  Pseudonym citizen_;
+  Pseudonym other_;
+};
+
+TEST_F(ApiServerTest, HealthReadinessAndMetricsNeedNoToken) {
+  auto s = StartShard();
+  auto health = Get(*s, "/healthz", "");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(json::parse(health->body)["status"], "ok");
+  EXPECT_EQ(Get(*s, "/readyz", "")->status, 200);
+  s->backend->ready_ = false;
+  auto not_ready = Get(*s, "/readyz", "");
+  EXPECT_EQ(not_ready->status, 503);
+  EXPECT_EQ(json::parse(not_ready->body)["status"], "not_ready");
+  auto metrics = Get(*s, "/metrics", "");
+  EXPECT_EQ(metrics->status, 200);
+  EXPECT_NE(metrics->body.find("inzage_test_metric 1"), std::string::npos);
+  EXPECT_NE(metrics->get_header_value("Content-Type").find("text/plain"), std::string::npos);
+}
+
+TEST_F(ApiServerTest, RejectsMissingAndInvalidTokensWith401) {
+  auto s = StartShard();
+  const std::string path = "/v1/me/accesses?" + Period(Now() - kDay, Now());
+  ExpectError(Get(*s, path, ""), 401, "unauthorized");
+  EXPECT_EQ(Get(*s, path, "")->get_header_value("WWW-Authenticate"), "Bearer");
+  ExpectError(Get(*s, path, "not-a-token"), 401, "unauthorized");
+  const std::string expired = signer_
+                                  ->Sign(kCitizenBsn, TokenRole::kCitizen, "inzage",
+                                         Now() - 7200 * kMicrosPerSecond, 60 * kMicrosPerSecond)
+                                  .value();
+  ExpectError(Get(*s, path, expired), 401, "unauthorized");
+  const std::string wrong_audience =
+      signer_->Sign(kCitizenBsn, TokenRole::kCitizen, "other", Now(), 60 * kMicrosPerSecond)
+          .value();
+  ExpectError(Get(*s, path, wrong_audience), 401, "unauthorized");
+  const std::string none =
+      Base64UrlEncode(R"({"alg":"none"})") + "." +
+      Base64UrlEncode(R"({"sub":"999993653","role":"citizen","aud":"inzage","exp":9999999999})") +
+      ".";
+  ExpectError(Get(*s, path, none), 401, "unauthorized");
+  auto other_key = TokenSigner::FromKey(TokenAlgorithm::kHs256, std::string(40, 'x')).value();
+  ExpectError(
+      Get(*s, path,
+          other_key.Sign(kCitizenBsn, TokenRole::kCitizen, "inzage", Now(), 60 * kMicrosPerSecond)
+              .value()),
+      401, "unauthorized");
+  // A citizen token whose subject is no BSN.
+  ExpectError(Get(*s, path, Token("emp-1", TokenRole::kCitizen)), 401, "unauthorized");
+  EXPECT_TRUE(s->backend->recorded().empty()) << "nothing is recorded for a rejected request";
+}
+
+TEST_F(ApiServerTest, RolesDecideTheRoutesWith403) {
+  auto s = StartShard();
+  const std::string period = Period(Now() - kDay, Now());
+  ExpectError(Get(*s, "/v1/me/accesses?" + period, Token("emp-1", TokenRole::kCiso)), 403,
+              "forbidden");
+  ExpectError(Get(*s, "/v1/alerts", Token(kCitizenBsn, TokenRole::kCitizen)), 403, "forbidden");
+  ExpectError(
+      Get(*s, "/v1/actors/emp-1/accesses?" + period, Token(kCitizenBsn, TokenRole::kCitizen)), 403,
+      "forbidden");
+  ExpectError(Post(*s, "/v1/subjects/accesses", Token(kCitizenBsn, TokenRole::kCitizen), "{}"), 403,
+              "forbidden");
+  ExpectError(
+      Post(*s, "/v1/alerts/00000000-00000000-00000000-00000000/status",
+           Token("emp-2", TokenRole::kPrivacyOfficer), R"({"status":"acknowledged","reason":"x"})"),
+      403, "forbidden");
+  ExpectError(Post(*s, "/v1/internal/subject-accesses", Token("emp-1", TokenRole::kCiso), "{}"),
+              403, "forbidden");
+}
+
+TEST_F(ApiServerTest, CitizenSeesOnlyOwnVisibleAccessesAndTheReadIsRecorded) {
+  auto s = StartShard();
+  const TimeMicros t = Now() - 10 * kDay;
+  Access(s->store.get(), "ev-a1", t, "emp-1", {citizen_}, "wmo-maatwerkvoorziening");
+  Access(s->store.get(), "ev-a2", t + 1000, "emp-2", {citizen_, other_}, "wmo-toegang");
+  Access(s->store.get(), "ev-a3", t + 2000, "emp-3", {citizen_},
+         "fraude-onderzoek");  // confidential
+  Access(s->store.get(), "ev-b1", t + 3000, "emp-1", {other_}, "wmo-maatwerkvoorziening");
+  Access(s->store.get(), "ev-old", Now() - 400 * kDay, "emp-1", {citizen_}, "wmo-toegang");
+
+  auto r = Get(*s, "/v1/me/accesses?" + Period(Now() - 30 * kDay, Now()),
+               Token(kCitizenBsn, TokenRole::kCitizen));
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json body = json::parse(r->body);
+  ASSERT_EQ(body["entries"].size(), 2u) << r->body;
+  EXPECT_EQ(body["entries"][0]["activity"]["id"], "wmo-toegang");  // newest first
+  EXPECT_EQ(body["entries"][0]["activity"]["name"], "Toegang Wmo: melding en onderzoek");
+  EXPECT_EQ(body["entries"][1]["activity"]["id"], "wmo-maatwerkvoorziening");
+  EXPECT_EQ(body["entries"][0]["department"], "sociaal-domein");
+  EXPECT_FALSE(body["entries"][0].contains("actor")) << "employee ids are hidden by default";
+  EXPECT_FALSE(body["entries"][0].contains("event_id"));
+  EXPECT_EQ(body["next_cursor"], nullptr);
+  EXPECT_EQ(body["partial"], false);
+  EXPECT_EQ(r->body.find(kCitizenBsn), std::string::npos);
+  EXPECT_EQ(r->body.find("emp-"), std::string::npos);
+
+  const auto recorded = s->backend->recorded();
+  ASSERT_EQ(recorded.size(), 1u);
+  EXPECT_EQ(recorded[0].actor_kind, ActorKind::kCitizen);
+  EXPECT_EQ(recorded[0].purpose, "inzage-verzoek");
+  EXPECT_EQ(recorded[0].domain, "audit");
+  ASSERT_EQ(recorded[0].subjects.size(), 1u);
+  EXPECT_EQ(recorded[0].subjects[0], citizen_);
+  EXPECT_EQ(recorded[0].actor_id.find(kCitizenBsn), std::string::npos);
+}
+
+TEST_F(ApiServerTest, EmployeeIdsShownWhenConfigured) {
+  ApiConfig config;
+  config.show_employee_ids = true;
+  auto s = StartShard(config);
+  Access(s->store.get(), "ev-1", Now() - kDay, "emp-1", {citizen_}, "wmo-toegang");
+  auto r = Get(*s, "/v1/me/accesses?" + Period(Now() - 2 * kDay, Now()),
+               Token(kCitizenBsn, TokenRole::kCitizen));
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(json::parse(r->body)["entries"][0]["actor"], "emp-1");
+}
+
+TEST_F(ApiServerTest, CitizenReadIsRefusedWhenItCannotBeRecorded) {
+  auto s = StartShard();
+  Access(s->store.get(), "ev-1", Now() - kDay, "emp-1", {citizen_}, "wmo-toegang");
+  s->backend->set_fail(true);
+  auto r = Get(*s, "/v1/me/accesses?" + Period(Now() - 2 * kDay, Now()),
+               Token(kCitizenBsn, TokenRole::kCitizen));
+  ExpectError(r, 503, "unavailable");
+  EXPECT_EQ(r->body.find("wmo-toegang"), std::string::npos);
+}
+
+TEST_F(ApiServerTest, CitizenQueryValidatesThePeriodAndPage) {
+  auto s = StartShard();
+  const std::string token = Token(kCitizenBsn, TokenRole::kCitizen);
+  const std::string now = FormatRfc3339(Now());
+  for (const std::string& query :
+       {std::string("to=") + now, std::string("from=") + now, "from=yesterday&to=" + now,
+        "from=" + FormatRfc3339(Now() + kDay) + "&to=" + now, Period(Now() - 367 * kDay, Now()),
+        Period(Now() - kDay, Now()) + "&limit=0", Period(Now() - kDay, Now()) + "&limit=1001",
+        Period(Now() - kDay, Now()) + "&limit=x", Period(Now() - kDay, Now()) + "&cursor=zz",
+        Period(Now() - kDay, Now()) + "&cursor=00"}) {
+    ExpectError(Get(*s, "/v1/me/accesses?" + query, token), 400, "bad_request");
+  }
+  EXPECT_EQ(Get(*s, "/v1/me/accesses?" + Period(Now() - 366 * kDay, Now()), token)->status, 200);
+}
+
+TEST_F(ApiServerTest, PagesWithACursorVisitEveryEntryOnce) {
+  auto s = StartShard();
+  const TimeMicros t = Now() - 5 * kDay;
+  for (int i = 0; i < 25; ++i) {
+    Access(s->store.get(), "ev-" + std::to_string(i), t + (i / 2) * kMicrosPerSecond, "emp-1",
+           {citizen_}, "wmo-toegang");
+  }
+  const std::string token = Token(kCitizenBsn, TokenRole::kCitizen);
+  std::string cursor;
+  std::vector<std::string> times;
+  for (int page = 0; page < 10; ++page) {
+    std::string path = "/v1/me/accesses?" + Period(Now() - 6 * kDay, Now()) + "&limit=7";
+    if (!cursor.empty()) path += "&cursor=" + cursor;
+    auto r = Get(*s, path, token);
+    ASSERT_EQ(r->status, 200) << r->body;
+    const json body = json::parse(r->body);
+    for (const auto& e : body["entries"]) times.push_back(e["time"]);
+    if (body["next_cursor"].is_null()) break;
+    cursor = body["next_cursor"];
+  }
+  EXPECT_EQ(times.size(), 25u);
+  EXPECT_TRUE(std::is_sorted(times.rbegin(), times.rend()));
+}
+
+TEST_F(ApiServerTest, CitizenCsvExport) {
+  auto s = StartShard();
+  Access(s->store.get(), "ev-1", Now() - kDay, "emp-1", {citizen_}, "wmo-toegang");
+  auto r = Get(*s, "/v1/me/accesses.csv?" + Period(Now() - 2 * kDay, Now()),
+               Token(kCitizenBsn, TokenRole::kCitizen));
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_NE(r->get_header_value("Content-Type").find("text/csv"), std::string::npos);
+  EXPECT_EQ(r->body.rfind("time,municipality,department,role,action,activity_id,activity_name,"
+                          "domain,info,categories,recipient_id,recipient_kind\r\n",
+                          0),
+            0u);
+  EXPECT_NE(r->body.find(",sociaal-domein,wmo-consulent,view,wmo-toegang,"), std::string::npos)
+      << r->body;
+  EXPECT_EQ(r->body.find("emp-1"), std::string::npos);
+}
+
+TEST_F(ApiServerTest, OfficerInvestigatesASubjectByBsnInTheBody) {
+  auto s = StartShard();
+  const TimeMicros t = Now() - 3 * kDay;
+  Access(s->store.get(), "ev-1", t, "emp-1", {citizen_}, "wmo-toegang");
+  Access(s->store.get(), "ev-2", t + 1, "emp-3", {citizen_}, "fraude-onderzoek",
+         Verdict::kViolation);
+  const std::string body = R"({"bsn":")" + std::string(kCitizenBsn) + R"(","from":")" +
+                           FormatRfc3339(Now() - 4 * kDay) + R"(","to":")" + FormatRfc3339(Now()) +
+                           "\"}";
+  auto r = Post(*s, "/v1/subjects/accesses", Token("emp-9", TokenRole::kPrivacyOfficer), body);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json j = json::parse(r->body);
+  ASSERT_EQ(j["entries"].size(), 2u) << "officers see confidential activities too";
+  EXPECT_EQ(j["entries"][0]["event_id"], "ev-2");
+  EXPECT_EQ(j["entries"][0]["actor"], "emp-3");
+  EXPECT_EQ(j["entries"][0]["verdict"], "violation");
+  EXPECT_EQ(j["entries"][0]["rules"][0], "auth.role_not_permitted");
+  EXPECT_EQ(r->body.find(kCitizenBsn), std::string::npos);
+  const auto recorded = s->backend->recorded();
+  ASSERT_EQ(recorded.size(), 1u);
+  EXPECT_EQ(recorded[0].purpose, "privacy-onderzoek");
+  EXPECT_EQ(recorded[0].actor_id, "emp-9");
+  EXPECT_EQ(recorded[0].subjects, std::vector<Pseudonym>{citizen_});
+
+  const std::string officer = Token("emp-9", TokenRole::kCiso);
+  ExpectError(Post(*s, "/v1/subjects/accesses", officer, R"({"bsn":"123456789","from":"x"})"), 400,
+              "bad_request");
+  ExpectError(Post(*s, "/v1/subjects/accesses", officer, "not json"), 400, "bad_request");
+  ExpectError(
+      Post(
+          *s, "/v1/subjects/accesses", officer,
+          R"({"bsn":"999993653","from":"2026-01-01T00:00:00Z","to":"2026-01-02T00:00:00Z","x":1})"),
+      400, "bad_request");
+  ExpectError(
+      Post(*s, "/v1/subjects/accesses", officer,
+           R"({"bsn":999993653,"from":"2026-01-01T00:00:00Z","to":"2026-01-02T00:00:00Z"})"),
+      400, "bad_request");
+  ExpectError(Post(*s, "/v1/subjects/accesses", officer, std::string(70 * 1024, ' ')), 413,
+              "payload_too_large");
+}
+
+TEST_F(ApiServerTest, OfficerInvestigatesAnActorAndTheReadNamesTheSubjectsSeen) {
+  auto s = StartShard();
+  Access(s->store.get(), "ev-1", Now() - kDay, "emp-1", {citizen_, other_}, "wmo-toegang");
+  Access(s->store.get(), "ev-2", Now() - kDay + 5, "emp-2", {other_}, "wmo-toegang");
+  auto r = Get(*s, "/v1/actors/emp-1/accesses?" + Period(Now() - 2 * kDay, Now()),
+               Token("emp-9", TokenRole::kCiso));
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json j = json::parse(r->body);
+  EXPECT_EQ(j["actor"], "emp-1");
+  ASSERT_EQ(j["entries"].size(), 1u);
+  EXPECT_EQ(j["entries"][0]["subject_count"], 2);
+  EXPECT_EQ(j["entries"][0]["subjects"][0].get<std::string>().size(), 32u);
+  const auto recorded = s->backend->recorded();
+  ASSERT_EQ(recorded.size(), 1u);
+  EXPECT_EQ(std::set<Pseudonym>(recorded[0].subjects.begin(), recorded[0].subjects.end()),
+            (std::set<Pseudonym>{citizen_, other_}));
+  auto unknown = Get(*s, "/v1/actors/nobody/accesses?" + Period(Now() - 2 * kDay, Now()),
+                     Token("emp-9", TokenRole::kCiso));
+  ASSERT_EQ(unknown->status, 200);
+  EXPECT_TRUE(json::parse(unknown->body)["entries"].empty());
+}
+
+TEST_F(ApiServerTest, AlertQueueListFilterGetAndStatusChanges) {
+  auto s = StartShard();
+  for (int i = 0; i < 5; ++i) {
+    Alert a;
+    a.rule = i % 2 == 0 ? RuleId::kAuthRoleNotPermitted : RuleId::kAuthUnknownActor;
+    a.severity = i % 2 == 0 ? Severity::kHigh : Severity::kMedium;
+    a.actor = "emp-" + std::to_string(i);
+    a.window_start = a.first_seen = a.last_seen = Now() - kDay;
+    a.alert_id = AlertId(a.actor, a.rule, a.window_start);
+    a.count = 1;
+    a.version = 1;
+    a.evidence = {"ev-" + std::to_string(i)};
+    a.explanation = "test";
+    s->backend->AddAlert(a);
+  }
+  const std::string ciso = Token("emp-ciso", TokenRole::kCiso);
+  auto all = Get(*s, "/v1/alerts", ciso);
+  ASSERT_EQ(all->status, 200) << all->body;
+  EXPECT_EQ(json::parse(all->body)["alerts"].size(), 5u);
+  auto high = Get(*s, "/v1/alerts?severity=high", Token("emp-po", TokenRole::kPrivacyOfficer));
+  EXPECT_EQ(json::parse(high->body)["alerts"].size(), 3u);
+  // Paging through the queue two at a time.
+  std::set<std::string> ids;
+  std::string cursor;
+  for (int i = 0; i < 5; ++i) {
+    auto page = Get(*s, "/v1/alerts?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor), ciso);
+    const json j = json::parse(page->body);
+    for (const auto& a : j["alerts"]) ids.insert(a["alert_id"]);
+    if (j["next_cursor"].is_null()) break;
+    cursor = j["next_cursor"];
+  }
+  EXPECT_EQ(ids.size(), 5u);
+  ExpectError(Get(*s, "/v1/alerts?status=closed", ciso), 400, "bad_request");
+  ExpectError(Get(*s, "/v1/alerts?severity=urgent", ciso), 400, "bad_request");
+
+  const std::string id = *ids.begin();
+  auto one = Get(*s, "/v1/alerts/" + id, ciso);
+  ASSERT_EQ(one->status, 200);
+  EXPECT_EQ(json::parse(one->body)["alert_id"], id);
+  ExpectError(Get(*s, "/v1/alerts/00000000-00000000-00000000-00000000", ciso), 404, "not_found");
+  ExpectError(Get(*s, "/v1/alerts/not-an-id", ciso), 400, "bad_request");
+
+  auto ack = Post(*s, "/v1/alerts/" + id + "/status", ciso,
+                  R"({"status":"acknowledged","reason":"looking into it"})");
+  ASSERT_EQ(ack->status, 200) << ack->body;
+  const json acked = json::parse(ack->body);
+  EXPECT_EQ(acked["status"], "acknowledged");
+  EXPECT_EQ(acked["version"], 2);
+  EXPECT_EQ(acked["status_history"][0]["by"], "emp-ciso");
+  EXPECT_EQ(json::parse(Get(*s, "/v1/alerts/" + id, ciso)->body)["status"], "acknowledged");
+  ExpectError(
+      Post(*s, "/v1/alerts/" + id + "/status", ciso, R"({"status":"reported","reason":"x"})"), 409,
+      "conflict");
+  ExpectError(Post(*s, "/v1/alerts/" + id + "/status", ciso, R"({"status":"dismissed"})"), 400,
+              "bad_request");
+  ExpectError(Post(*s, "/v1/alerts/" + id + "/status", ciso, R"({"status":"open","reason":"x"})"),
+              400, "bad_request");
+  ExpectError(Post(*s, "/v1/alerts/00000000-00000000-00000000-00000000/status", ciso,
+                   R"({"status":"dismissed","reason":"x"})"),
+              404, "not_found");
+}
+
+TEST_F(ApiServerTest, UnknownRoutesAndHugeRequestsGetJsonErrors) {
+  auto s = StartShard();
+  ExpectError(Get(*s, "/v1/nothing", ""), 404, "not_found");
+  ExpectError(Get(*s, "/v1/me/accesses?x=" + std::string(10000, 'a'), ""), 414, "bad_request");
+  httplib::Client c("127.0.0.1", s->server->port());
+  auto r = c.Get("/healthz", {{"X-Big", std::string(10000, 'h')}});
+  ASSERT_TRUE(r);
+  EXPECT_GE(r->status, 400);
+  // The server still answers after all of that.
+  EXPECT_EQ(Get(*s, "/healthz", "")->status, 200);
+}
+
+TEST_F(ApiServerTest, ScatterGatherMergesPeersAndMarksAPartialAnswer) {
+  auto peer = StartShard();
+  const TimeMicros t = Now() - 2 * kDay;
+  Access(peer->store.get(), "ev-p1", t + 10, "emp-5", {citizen_}, "wmo-toegang");
+  Access(peer->store.get(), "ev-both", t + 5, "emp-1", {citizen_}, "wmo-toegang");
+  ApiConfig config;
+  config.peers = {"http://127.0.0.1:" + std::to_string(peer->server->port()),
+                  "http://127.0.0.1:1"};  // nobody listens on port 1
+  config.peer_timeout_ms = 500;
+  auto s = StartShard(config);
+  Access(s->store.get(), "ev-l1", t + 20, "emp-1", {citizen_}, "wmo-maatwerkvoorziening");
+  Access(s->store.get(), "ev-both", t + 5, "emp-1", {citizen_}, "wmo-toegang");
+
+  const std::string token = Token(kCitizenBsn, TokenRole::kCitizen);
+  auto r = Get(*s, "/v1/me/accesses?" + Period(Now() - 3 * kDay, Now()) + "&limit=2", token);
+  ASSERT_EQ(r->status, 200) << r->body;
+  json j = json::parse(r->body);
+  ASSERT_EQ(j["entries"].size(), 2u);
+  EXPECT_EQ(j["entries"][0]["activity"]["id"], "wmo-maatwerkvoorziening");  // local, newest
+  EXPECT_EQ(j["entries"][1]["time"], FormatRfc3339(t + 10));                // from the peer
+  EXPECT_EQ(j["partial"], true);
+  EXPECT_EQ(j["unavailable_peers"], json::array({"http://127.0.0.1:1"}));
+  ASSERT_TRUE(j["next_cursor"].is_string());
+  auto next = Get(*s,
+                  "/v1/me/accesses?" + Period(Now() - 3 * kDay, Now()) +
+                      "&limit=2&cursor=" + j["next_cursor"].get<std::string>(),
+                  token);
+  j = json::parse(next->body);
+  ASSERT_EQ(j["entries"].size(), 1u) << "the event both shards stored is shown once";
+  EXPECT_EQ(j["entries"][0]["time"], FormatRfc3339(t + 5));
+  EXPECT_TRUE(j["next_cursor"].is_null());
+  // The read is recorded once, where it was asked; the peer records nothing.
+  EXPECT_EQ(s->backend->recorded().size(), 2u);
+  EXPECT_TRUE(peer->backend->recorded().empty());
+}
+
+TEST_F(ApiServerTest, RequestsAreCountedByRouteNeverByConcretePath) {
+  auto s = StartShard();
+  (void)Get(*s, "/v1/actors/emp-1/accesses?" + Period(Now() - kDay, Now()),
+            Token("emp-9", TokenRole::kCiso));
+  (void)Get(*s, "/healthz", "");
+  std::string text;
+  for (const auto& family : s->registry->Collect()) {
+    for (const auto& metric : family.metric) {
+      for (const auto& label : metric.label) text += label.name + "=" + label.value + ";";
+    }
+  }
+  EXPECT_NE(text.find("route=/v1/actors/{id}/accesses;"), std::string::npos) << text;
+  EXPECT_EQ(text.find("emp-1"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace inzage::api
