@@ -28,6 +28,7 @@
 #include "common/log.h"
 #include "ingest/event_pipeline.h"
 #include "policy/policy_loader.h"
+#include "policy/policy_tests.h"
 #include "store/store.h"
 
 namespace inzage::app {
@@ -55,7 +56,7 @@ void InstallSignalHandlers() {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
-  // SIGHUP must not end the daemon (its default action); policy reload itself is not built yet.
+  // SIGHUP reloads the policy (the reloader thread in Run does the work).
   sigaction(SIGHUP, &sa, nullptr);
 }
 
@@ -179,8 +180,7 @@ class PipelineBackend final : public api::ApiBackend {
  public:
   static constexpr auto kTimeout = std::chrono::seconds(10);
 
-  PipelineBackend(EventPipeline* pipeline, std::shared_ptr<const Policy> policy)
-      : pipeline_(pipeline), policy_(std::move(policy)) {}
+  explicit PipelineBackend(EventPipeline* pipeline) : pipeline_(pipeline) {}
 
   Status RecordAccess(OwnedAccessEvent event) override {
     auto done = pipeline_->SubmitAccess(std::move(event));
@@ -203,12 +203,46 @@ class PipelineBackend final : public api::ApiBackend {
     *reason = "reading the reference topic";
     return false;
   }
-  std::shared_ptr<const Policy> policy() const override { return policy_; }
+  std::shared_ptr<const Policy> policy() const override { return pipeline_->policy(); }
 
  private:
   EventPipeline* pipeline_;
-  std::shared_ptr<const Policy> policy_;
 };
+
+// SIGHUP: load the policy again, validate it, run its policy tests (policy_dir/tests), and only
+// then swap it into the pipeline. On any failure the running policy stays; the log says why
+// and the reload metric counts it (falco's "dry-run first").
+void ReloadPolicy(const std::string& policy_dir, EventPipeline& pipeline, DaemonMetrics& metrics) {
+  const std::string old_revision = pipeline.policy()->revision();
+  auto fail = [&](const std::string& why) {
+    metrics.CountPolicyReload(false);
+    Log("level=error component=reload msg=\"policy not reloaded, the running policy stays: " + why +
+        "\" policy_revision=" + old_revision);
+  };
+  auto policy = LoadPolicy(policy_dir);
+  if (!policy.ok()) return fail(policy.status().message());
+  const std::string tests = policy_dir + "/tests";
+  if (std::filesystem::is_directory(tests)) {
+    auto report = RunPolicyTests(**policy, tests);
+    if (!report.ok()) return fail("policy tests: " + report.status().message());
+    if (report->failed > 0) {
+      return fail(std::to_string(report->failed) +
+                  " policy test(s) failed, first: " + report->failures.front());
+    }
+    Log("level=info component=reload msg=\"policy tests passed\" passed=" +
+        std::to_string(report->passed));
+  }
+  const std::string revision = (*policy)->revision();
+  auto swapped = pipeline.SubmitPolicy(*policy);
+  if (swapped.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+    return fail("the pipeline did not take the new policy within 60 s");
+  }
+  if (Status st = swapped.get(); !st.ok()) return fail(st.message());
+  metrics.SetPolicyRevision(revision);
+  metrics.CountPolicyReload(true);
+  Log("level=info component=reload msg=\"policy reloaded\" old_revision=" + old_revision +
+      " policy_revision=" + revision);
+}
 
 // Loads the verifier of the API's bearer tokens (demo: a secret made in the state directory).
 Result<api::TokenVerifier> LoadTokenVerifier(const api::ApiConfig& c) {
@@ -347,7 +381,7 @@ int Run(DaemonConfig config, bool demo, const std::string& state_dir, int demo_s
       [&metrics](double seconds, size_t events) { metrics.ObserveCommit(seconds, events); });
   // The listener comes up before the reference topic is read, so /healthz and /readyz answer
   // during start-up; /v1 reads wait for the pipeline.
-  PipelineBackend backend(&running, *policy);
+  PipelineBackend backend(&running);
   api::ApiServer http(config.api, store->get(), &*key, std::move(verifier).value(), &backend,
                       registry, [&metrics] { return metrics.Render(); });
   if (Status st = http.Start(); !st.ok()) {
@@ -433,10 +467,19 @@ int Run(DaemonConfig config, bool demo, const std::string& state_dir, int demo_s
                       std::to_string(s.violations.load()) + ", invalid " +
                       std::to_string(s.invalid.load()) + ", alerts waiting " +
                       std::to_string((*store)->outbox_rows()));
-      if (g_reload_requested.exchange(false)) {
-        Log("level=warn msg=\"SIGHUP: policy reload is not implemented yet; restart inzaged to "
-            "apply a new policy\"");
-      }
+    }
+  });
+
+  // Policy reloads run here, not in the signal handler: loading and testing take a while.
+  std::thread reloader([&] {
+    std::unique_lock lock(mu);
+    while (!cv.wait_for(lock, std::chrono::milliseconds(200), [&] { return done.load(); })) {
+      if (!g_reload_requested.exchange(false)) continue;
+      lock.unlock();
+      notifier.Reloading();
+      ReloadPolicy(config.policy_dir, running, metrics);
+      notifier.Ready("deciding; policy revision " + running.policy()->revision());
+      lock.lock();
     }
   });
 
@@ -451,6 +494,7 @@ int Run(DaemonConfig config, bool demo, const std::string& state_dir, int demo_s
   cv.notify_all();
   reporter.join();
   watchdog.join();
+  reloader.join();
   const PipelineStats& s = running.stats();
   const double busy_s =
       static_cast<double>(s.last_message_ns.load() - s.first_message_ns.load()) / 1e9;

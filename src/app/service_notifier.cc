@@ -21,6 +21,8 @@ void ServiceNotifier::Status(const std::string& status) const {
 
 void ServiceNotifier::Stopping() const { sd_notify(0, "STOPPING=1"); }
 
+void ServiceNotifier::Reloading() const { sd_notify(0, "RELOADING=1"); }
+
 void ServiceNotifier::WatchdogPing() const { sd_notify(0, "WATCHDOG=1"); }
 
 }  // namespace inzage::app

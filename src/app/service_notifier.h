@@ -16,6 +16,8 @@ class ServiceNotifier {
   void Ready(const std::string& status) const;
   void Status(const std::string& status) const;
   void Stopping() const;
+  // RELOADING=1 while a SIGHUP reload runs (Ready() ends it).
+  void Reloading() const;
   void WatchdogPing() const;
   // The interval at which pings are due (half of WatchdogSec), or zero when no watchdog is set.
   [[nodiscard]] std::chrono::milliseconds watchdog_interval() const { return watchdog_; }

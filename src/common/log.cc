@@ -36,7 +36,13 @@ void LogLine(std::string_view line) {
   if (!LogEnabled(LevelOfLine(line))) return;
   std::string out;
   out.reserve(line.size() + 1);
-  out.append(line);
+  for (char c : line) {
+    if (c == '\n') {
+      out += "\\n";  // one event, one line: journald and log shippers split on newlines
+    } else {
+      out.push_back(c);
+    }
+  }
   out.push_back('\n');
   // One write per line: concurrent lines never interleave. A failed write to stderr has
   // nowhere else to go.

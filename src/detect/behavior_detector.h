@@ -84,6 +84,9 @@ class BehaviorDetector {
   static constexpr std::uint8_t kStateFormatVersion = 1;
 
   BehaviorDetector(const Policy* policy, const ReferenceData* reference);
+  // A reloaded policy: settings and thresholds apply from the next event; the windows keep
+  // what they hold. The policy must outlive the detector or the next SetPolicy.
+  void SetPolicy(const Policy* policy) { policy_ = policy; }
   BehaviorDetector(const BehaviorDetector&) = delete;
   BehaviorDetector& operator=(const BehaviorDetector&) = delete;
   BehaviorDetector(BehaviorDetector&&) = delete;  // dirty_actors() views its own map

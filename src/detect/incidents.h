@@ -42,6 +42,8 @@ class IncidentTracker {
  public:
   IncidentTracker(const Policy* policy, const ReferenceData* reference)
       : policy_(policy), reference_(reference) {}
+  // A reloaded policy: severities, switches and explanations of later hits come from it.
+  void SetPolicy(const Policy* policy) { policy_ = policy; }
   IncidentTracker(const IncidentTracker&) = delete;
   IncidentTracker& operator=(const IncidentTracker&) = delete;
   IncidentTracker(IncidentTracker&&) = delete;  // dirty_alerts() points into it

@@ -79,7 +79,10 @@ void EventPipeline::AddStateAndAlerts() {
   incidents_->ClearDirty();
 }
 
-EventPipeline::~EventPipeline() = default;
+EventPipeline::~EventPipeline() {
+  std::lock_guard lock(local_mu_);
+  consumer_queue_.reset();  // before the consumer it belongs to
+}
 
 Status EventPipeline::Start() {
   if (Status st = RestoreState(); !st.ok()) return st;
@@ -138,6 +141,10 @@ Status EventPipeline::Start() {
     consumer_ = std::move(h).value();
   }
   rd_kafka_poll_set_consumer(consumer_.get());
+  {
+    std::lock_guard lock(local_mu_);
+    consumer_queue_.reset(rd_kafka_queue_get_consumer(consumer_.get()));
+  }
   kafka::PartitionList topics(rd_kafka_topic_partition_list_new(1));
   rd_kafka_topic_partition_list_add(topics.get(), config_.kafka.events_topic.c_str(),
                                     RD_KAFKA_PARTITION_UA);
@@ -315,6 +322,8 @@ std::future<Status> EventPipeline::SubmitAccess(OwnedAccessEvent event) {
         local_closed_ ? "the pipeline is stopping" : "too many requests waiting for the pipeline"));
   } else {
     local_.push_back(std::move(request));
+    // Wake the consume loop out of its poll: the request is answered after a commit.
+    if (consumer_queue_) rd_kafka_queue_yield(consumer_queue_.get());
   }
   return done;
 }
@@ -334,8 +343,43 @@ std::future<Result<Alert>> EventPipeline::SubmitAlertTransition(std::string aler
         local_closed_ ? "the pipeline is stopping" : "too many requests waiting for the pipeline"));
   } else {
     local_.push_back(std::move(request));
+    // Wake the consume loop out of its poll: the request is answered after a commit.
+    if (consumer_queue_) rd_kafka_queue_yield(consumer_queue_.get());
   }
   return done;
+}
+
+std::future<Status> EventPipeline::SubmitPolicy(std::shared_ptr<const Policy> policy) {
+  LocalRequest request;
+  request.policy = std::move(policy);
+  std::future<Status> done = request.access_done.get_future();
+  std::lock_guard lock(local_mu_);
+  if (local_closed_) {
+    request.access_done.set_value(Status::IoError("the pipeline is stopping"));
+  } else {
+    local_.push_back(std::move(request));
+    if (consumer_queue_) rd_kafka_queue_yield(consumer_queue_.get());
+  }
+  return done;
+}
+
+Status EventPipeline::SwapPolicy(std::shared_ptr<const Policy> policy) {
+  // Decisions made so far go to the store under the revision they were made with.
+  if (Status st = CommitBatch(); !st.ok()) return st;
+  retired_policy_ = policy_;
+  {
+    std::lock_guard lock(policy_mu_);
+    policy_ = std::move(policy);
+  }
+  reference_.Resolve(*policy_);
+  reference_.ResolveOnApply(policy_.get());
+  decider_ = std::make_unique<Decider>(policy_.get(), &reference_);
+  detector_->SetPolicy(policy_.get());
+  incidents_->SetPolicy(policy_.get());
+  store_->SetRetention(RetentionTable::FromPolicy(*policy_));
+  LogLine("level=info component=pipeline msg=\"policy swapped\" policy_revision=" +
+          policy_->revision());
+  return Status::Ok();
 }
 
 void EventPipeline::DrainLocalRequests() {
@@ -345,7 +389,12 @@ void EventPipeline::DrainLocalRequests() {
     if (local_.empty()) return;
     requests.swap(local_);
   }
+  if (batch_waiters_.empty()) waiters_since_ = Clock::now();
   for (LocalRequest& r : requests) {
+    if (r.policy) {
+      r.access_done.set_value(SwapPolicy(std::move(r.policy)));
+      continue;
+    }
     if (r.access) {
       DecideIntoBatch(r.access->view());
       ++stats_.local_events;
@@ -382,7 +431,7 @@ void EventPipeline::FailLocalRequests(const Status& why) {
     requests.swap(local_);
   }
   for (LocalRequest& r : requests) {
-    if (r.access) {
+    if (r.access || r.policy) {
       r.access_done.set_value(why);
     } else {
       r.alert_done.set_value(why);
@@ -615,7 +664,9 @@ Status EventPipeline::RunLoop() {
     }
     rd_kafka_poll(dead_letters_.get(), 0);
     DrainLocalRequests();
-    if (batch_.events.size() >= max_events ||
+    const bool local_waiting =
+        !batch_waiters_.empty() && (!m || Clock::now() - waiters_since_ >= kLocalRequestLatency);
+    if (batch_.events.size() >= max_events || local_waiting ||
         (BatchHasWork() && Clock::now() - batch_started_ >= max_latency)) {
       if (Status st = CommitBatch(); !st.ok()) return st;
       if (Status st = PollReference(0); !st.ok()) return st;

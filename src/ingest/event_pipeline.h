@@ -128,6 +128,16 @@ class EventPipeline {
     std::lock_guard lock(lag_mu_);
     return lag_;
   }
+  // Swaps in a policy that the caller has loaded and tested (SIGHUP): on the consume thread,
+  // after the batch being built is committed under the old one, so every decision carries the
+  // revision it was made with. Reference data is re-resolved, the store's retention follows the
+  // new register; behaviour windows and incidents are kept. Set once the swap is done.
+  [[nodiscard]] std::future<Status> SubmitPolicy(std::shared_ptr<const Policy> policy);
+  // The policy in force (any thread).
+  [[nodiscard]] std::shared_ptr<const Policy> policy() const {
+    std::lock_guard lock(policy_mu_);
+    return policy_;
+  }
   // Called after each store commit with its latency and number of events (metrics).
   void set_on_commit_metrics(std::function<void(double seconds, size_t events)> f) {
     on_commit_metrics_ = std::move(f);
@@ -142,6 +152,7 @@ class EventPipeline {
   Status Process(const rd_kafka_message_t* m);
   void DecideIntoBatch(const AccessEvent& event);
   void DrainLocalRequests();
+  Status SwapPolicy(std::shared_ptr<const Policy> policy);
   void FailLocalRequests(const Status& why);
   [[nodiscard]] bool BatchHasWork() const { return !positions_.empty() || !batch_waiters_.empty(); }
   // Cuts the batch being built and hands it to the writer thread.
@@ -159,7 +170,11 @@ class EventPipeline {
       const std::map<std::pair<std::string, std::int32_t>, std::int64_t>& positions, bool sync);
 
   const app::DaemonConfig config_;
+  // Written on the consume thread only (policy swaps), under policy_mu_ so that policy() may
+  // read it from other threads; the consume thread reads it without the lock.
+  mutable std::mutex policy_mu_;
   std::shared_ptr<const Policy> policy_;
+  std::shared_ptr<const Policy> retired_policy_;  // kept alive until the next batch is cut
   Store* store_;
   ReferenceData reference_;
   EventParser parser_;
@@ -173,6 +188,9 @@ class EventPipeline {
   std::uint64_t outbox_seq_ = 0;
 
   kafka::Handle consumer_;
+  // The consumer's queue, to wake a waiting poll when a local request arrives (guarded by
+  // local_mu_ for that use; released before consumer_ in the destructor).
+  kafka::Queue consumer_queue_;
   kafka::Handle reference_consumer_;
   kafka::Handle dead_letters_;
   inzage::CommitBatch batch_;
@@ -187,6 +205,10 @@ class EventPipeline {
   // Completion callbacks of local requests in batch_ and in pending_ (answered after commit).
   using Waiter = std::function<void(const Status&)>;
   std::vector<Waiter> batch_waiters_;
+  // When the oldest local request in batch_ arrived: a batch holding one is cut as soon as the
+  // input is idle or after kLocalRequestLatency, so API answers wait for no full batch.
+  std::chrono::steady_clock::time_point waiters_since_;
+  static constexpr auto kLocalRequestLatency = std::chrono::milliseconds(2);
   std::vector<Waiter> pending_waiters_;  // guarded by writer_mu_
   bool writing_ = false;                 // guarded by writer_mu_
   bool writer_stop_ = false;             // guarded by writer_mu_
@@ -209,7 +231,8 @@ class EventPipeline {
     AlertStatus to = AlertStatus::kOpen;
     std::string by;
     std::string why;
-    std::promise<Status> access_done;
+    std::shared_ptr<const Policy> policy;  // a policy swap
+    std::promise<Status> access_done;      // also the answer to a policy swap
     std::promise<Result<Alert>> alert_done;
   };
   static constexpr size_t kMaxLocalRequests = 4096;

@@ -32,6 +32,13 @@ struct PartitionListDeleter {
 };
 using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
 
+struct QueueDeleter {
+  void operator()(rd_kafka_queue_t* q) const {
+    if (q != nullptr) rd_kafka_queue_destroy(q);
+  }
+};
+using Queue = std::unique_ptr<rd_kafka_queue_t, QueueDeleter>;
+
 struct MessageDeleter {
   void operator()(rd_kafka_message_t* m) const {
     if (m != nullptr) rd_kafka_message_destroy(m);
