@@ -14,7 +14,7 @@ PACKAGES=(
   libcpp-httplib-dev libhowardhinnant-date-dev tzdata
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libvalijson-dev nlohmann-json3-dev
-  kcat python3 python3-venv default-jre-headless maven curl systemd
+  kcat python3 python3-venv default-jre-headless maven curl systemd wrk
   # monitoring: promtool checks config/prometheus, tests/ops runs a throwaway prometheus
   prometheus
 )

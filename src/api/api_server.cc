@@ -219,9 +219,9 @@ void AppendActivity(std::string& out, const HistoryRecord& r, const Policy& poli
 // organisation; no subject, and the employee id only when configured.
 void AppendCitizenEntry(std::string& out, const HistoryRecord& r, const Policy& policy,
                         bool show_employee_ids) {
-  out += "{\"time\":";
-  AppendJsonString(out, FormatRfc3339(r.time));
-  out += ",\"municipality\":";
+  out += "{\"time\":\"";
+  AppendRfc3339(out, r.time);
+  out += "\",\"municipality\":";
   AppendJsonString(out, r.municipality);
   out += ",\"department\":";
   AppendStringOrNull(out, r.department);
@@ -247,9 +247,9 @@ void AppendCitizenEntry(std::string& out, const HistoryRecord& r, const Policy& 
 }
 
 void AppendInvestigationEntry(std::string& out, const HistoryRecord& r, const Policy& policy) {
-  out += "{\"time\":";
-  AppendJsonString(out, FormatRfc3339(r.time));
-  out += ",\"event_id\":";
+  out += "{\"time\":\"";
+  AppendRfc3339(out, r.time);
+  out += "\",\"event_id\":";
   AppendJsonString(out, r.event_id);
   out += ",\"actor\":";
   AppendJsonString(out, r.actor);
@@ -603,6 +603,13 @@ struct ApiServer::Impl {
       }));
     }
     auto local = store->QuerySubject(subject, page.from, page.to, page.limit, page.cursor);
+    if (answers.empty() && local.ok()) {
+      // One shard: the store's page is the answer, no merge needed.
+      merged.entries.reserve(local->entries.size());
+      for (QueryEntry& e : local->entries) merged.entries.push_back(std::move(e.record));
+      merged.next_cursor = std::move(local->next_cursor);
+      return merged;
+    }
     std::vector<HistoryRecord> all;
     bool more = false;
     if (!local.ok()) {
@@ -733,8 +740,9 @@ struct ApiServer::Impl {
         }
         const bool has_recipient =
             !r.recipient.empty() && r.recipient_kind < kRecipientKindNames.size();
+        const std::string time = FormatRfc3339(r.time);
         const std::string_view cells[] = {
-            FormatRfc3339(r.time),
+            time,
             r.municipality,
             r.department,
             r.role,
@@ -758,7 +766,9 @@ struct ApiServer::Impl {
       res.set_content(out, "text/csv; charset=utf-8");
       return;
     }
-    std::string out = "{\"from\":";
+    std::string out;
+    out.reserve(512 + merged.entries.size() * 384);
+    out += "{\"from\":";
     AppendJsonString(out, FormatRfc3339(page.from));
     out += ",\"to\":";
     AppendJsonString(out, FormatRfc3339(page.to));

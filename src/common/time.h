@@ -41,6 +41,8 @@ std::optional<std::int64_t> ParseDate(std::string_view text);
 // "2026-11-28T10:15:03.123456Z" (fraction omitted when zero, otherwise trimmed to millis or
 // micros).
 std::string FormatRfc3339(TimeMicros t);
+// The same, appended to out (no temporary string).
+void AppendRfc3339(std::string& out, TimeMicros t);
 
 // Days since the epoch of the UTC date of t.
 inline std::int64_t UtcDay(TimeMicros t) {
