@@ -70,7 +70,7 @@ class Demo {
   ~Demo() { Stop(); }
 
   // Starts the cluster and fills config->kafka.brokers; the stream starts with StartStream.
-  Status Start(DaemonConfig* config) {
+  Status Start(DaemonConfig* config, unsigned seed) {
     kafka::Config c;
     if (Status st = c.Set("client.id", "inzaged-demo-cluster"); !st.ok()) return st;
     auto h = c.Create(RD_KAFKA_PRODUCER);
@@ -92,7 +92,8 @@ class Demo {
     producer_ = std::move(p).value();
 
     WorldGenerator::Options o;
-    o.seed = 1;
+    o.seed = 1;  // one world: the reference data is a global table
+    o.stream_seed = seed;
     o.start_micros = std::chrono::duration_cast<std::chrono::microseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count() -
@@ -296,7 +297,18 @@ void PrintDemoRequests(const Demo& demo, const DaemonConfig& config, const std::
   }
 }
 
-int Run(DaemonConfig config, bool demo, const std::string& state_dir, int demo_seconds) {
+// `inzaged --demo` and its settings.
+struct DemoOptions {
+  bool enabled = false;
+  std::string state_dir = "demo-out/state";
+  int seconds = 0;    // stop after this long (0: run until a signal)
+  unsigned seed = 1;  // the generated world and stream (another seed: another shard's data)
+};
+
+int Run(DaemonConfig config, const DemoOptions& demo_options) {
+  const bool demo = demo_options.enabled;
+  const std::string& state_dir = demo_options.state_dir;
+  const int demo_seconds = demo_options.seconds;
   InstallSignalHandlers();
   SetLogLevel(ParseLogLevel(config.log_level).value_or(LogLevel::kInfo));
   if (demo) {
@@ -356,7 +368,7 @@ int Run(DaemonConfig config, bool demo, const std::string& state_dir, int demo_s
 
   Demo demo_cluster;
   if (demo) {
-    if (Status st = demo_cluster.Start(&config); !st.ok()) {
+    if (Status st = demo_cluster.Start(&config, demo_options.seed); !st.ok()) {
       Log("level=error step=demo msg=\"" + st.message() + "\"");
       return 1;
     }
@@ -524,16 +536,18 @@ int DaemonMain(int argc, char** argv) {
   CLI::App cli{"inzaged: audits every access to citizens' personal data (Kafka daemon)"};
   std::string config_path;
   bool check_config = false;
-  bool demo = false;
-  std::string state_dir = "demo-out/state";
-  int demo_seconds = 0;
+  DemoOptions demo_options;
+  bool& demo = demo_options.enabled;
   std::string listen;
   cli.add_option("--config", config_path, "configuration file (config/inzaged.yaml)");
   cli.add_option("--listen", listen, "HTTP listener host:port (overrides api.listen)");
   cli.add_flag("--check-config", check_config, "validate the configuration and exit");
   cli.add_flag("--demo", demo, "embedded Kafka mock cluster, generated world and events");
-  cli.add_option("--state-dir", state_dir, "demo: where the store and demo keys live");
-  cli.add_option("--demo-seconds", demo_seconds, "demo: stop after this many seconds")
+  cli.add_option("--state-dir", demo_options.state_dir, "demo: where the store and demo keys live");
+  cli.add_option(
+      "--demo-seed", demo_options.seed,
+      "demo: seed of the generated event stream (default 1; another seed: another shard)");
+  cli.add_option("--demo-seconds", demo_options.seconds, "demo: stop after this many seconds")
       ->check(CLI::NonNegativeNumber);
   cli.set_version_flag("--version", INZAGE_VERSION);
   CLI11_PARSE(cli, argc, argv);
@@ -579,7 +593,7 @@ int DaemonMain(int argc, char** argv) {
                 config_path.c_str(), (*policy)->revision().c_str(), key->key_id().c_str());
     return 0;
   }
-  return Run(std::move(config), demo, state_dir, demo_seconds);
+  return Run(std::move(config), demo_options);
 }
 
 }  // namespace inzage::app

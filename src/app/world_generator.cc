@@ -114,6 +114,8 @@ WorldGenerator::WorldGenerator(const Options& options)
     info.closed = rng_() % 10 == 0;
     cases_.push_back(std::move(info));
   }
+  // Another stream over the same world (a second shard's partitions in the demo).
+  if (options_.stream_seed != 0) rng_.seed(options_.stream_seed);
 }
 
 int WorldGenerator::PickEmployee(const std::string& role) {
@@ -199,7 +201,7 @@ std::string WorldGenerator::EventJson(const Employee& actor, const std::string& 
       R"({{"schema":"inzage.access/1","event_id":"ev-{}-{}","time":"{}","municipality":"{}",)"
       R"("actor":{{"id":"{}","kind":"employee","roles":["{}"]}},"action":"{}","subjects":[{}],)"
       R"("resource":{{"system":"{}","domain":"{}","info":"{}"{}}},"purpose":{},"case_id":{}{}}})",
-      options_.seed, counter_, FormatRfc3339(now_), municipality, actor.id, actor.role, action,
+      StreamSeed(), counter_, FormatRfc3339(now_), municipality, actor.id, actor.role, action,
       subjects, domain == "brp" ? "brp-gba" : "suite4sd", domain, info,
       extra.rfind(",\"fields\"", 0) == 0 || extra.rfind(",\"categories\"", 0) == 0 ? extra : "",
       purpose.empty() ? "null" : "\"" + purpose + "\"",
@@ -321,8 +323,8 @@ std::string WorldGenerator::Invalid() {
     }
     case 1:
       return fmt::format(
-          R"({{"schema":"inzage.access/1","event_id":"ev-{}-{}","time":"gisteren"}})",
-          options_.seed, counter_);
+          R"({{"schema":"inzage.access/1","event_id":"ev-{}-{}","time":"gisteren"}})", StreamSeed(),
+          counter_);
     default:
       return R"({"schema":"inzage.access/1", "truncated)";
   }

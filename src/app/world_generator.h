@@ -26,6 +26,9 @@ class WorldGenerator {
     int citizens = 5000;
     std::int64_t start_micros = 0;  // event time of the first event
     unsigned seed = 1;
+    // Non-zero: the events come from this seed instead, over the world of `seed` (event ids
+    // carry it, so two streams never share an id).
+    unsigned stream_seed = 0;
     int violations_per_mille = 55;  // events that break a rule (demo default: about 5 %)
     int invalid_per_mille = 5;      // messages that are not valid access events
   };
@@ -79,6 +82,10 @@ class WorldGenerator {
   std::string Legitimate();
   std::string Violation();
   std::string Invalid();
+
+  [[nodiscard]] unsigned StreamSeed() const {
+    return options_.stream_seed != 0 ? options_.stream_seed : options_.seed;
+  }
 
   Options options_;
   std::mt19937_64 rng_;

@@ -77,14 +77,15 @@ void HistoryRecord::EncodeTo(Form form, std::string* out) const {
   }
   out->push_back(static_cast<char>(rules.size()));
   for (RuleId r : rules) out->push_back(static_cast<char>(r));
+  PutVarint(out, subject_count);  // version 2
 }
 
 namespace {
 
 bool ReadHeader(std::string_view* in, std::uint8_t* version, std::uint8_t* form,
                 std::uint64_t* batch_seq, std::string_view* activity) {
-  return GetByte(in, version) && *version == HistoryRecord::kVersion && GetByte(in, form) &&
-         *form <= 1 && GetVarint(in, batch_seq) && GetString(in, activity);
+  return GetByte(in, version) && *version >= 1 && *version <= HistoryRecord::kVersion &&
+         GetByte(in, form) && *form <= 1 && GetVarint(in, batch_seq) && GetString(in, activity);
 }
 
 }  // namespace
@@ -104,7 +105,8 @@ Status HistoryRecord::Decode(std::string_view key_suffix, std::string_view in, H
     t = (t << 8) | static_cast<unsigned char>(key_suffix[static_cast<size_t>(i)]);
   r->time = static_cast<TimeMicros>(t ^ (std::uint64_t{1} << 63));
   r->event_id.assign(key_suffix.substr(8));
-  if (!in.empty() && static_cast<std::uint8_t>(in[0]) != kVersion) {
+  if (!in.empty() &&
+      (static_cast<std::uint8_t>(in[0]) == 0 || static_cast<std::uint8_t>(in[0]) > kVersion)) {
     return Status::Corruption("history entry version " +
                               std::to_string(static_cast<std::uint8_t>(in[0])) +
                               " is not supported by this inzage");
@@ -153,6 +155,11 @@ Status HistoryRecord::Decode(std::string_view key_suffix, std::string_view in, H
     std::uint8_t id = 0;
     if (!GetByte(&in, &id) || id >= kRuleCount) return bad();
     r->rules.push_back(static_cast<RuleId>(id));
+  }
+  // Version 1 subject entries end here; version 2 adds how many subjects the event had.
+  if (version >= 2) {
+    if (!GetVarint(&in, &v)) return bad();
+    r->subject_count = static_cast<std::uint32_t>(v);
   }
   if (!in.empty()) return bad();
   return Status::Ok();

@@ -5,13 +5,14 @@
 // explanations are rebuilt from rule ids when read.
 //
 // Two entry forms share one header, so retention and verification read any entry alike:
-//   header:  u8 version (=1) | u8 form (0 = subject entry, 1 = actor entry)
+//   header:  u8 version (1 or 2) | u8 form (0 = subject entry, 1 = actor entry)
 //            | varint batch sequence (ties the entry to its commit for `inzage verify`)
 //            | str activity (retention)
 //   subject entry (history_subject; the full record):
 //            u8 action | u8 info | u8 verdict | u8 recipient kind (0xff = none)
 //            | varint categories | str actor, role, department, municipality, domain, case_id,
-//            recipient | u8 rule count, u8 rule id each
+//            recipient | u8 rule count, u8 rule id each | varint subject count (version 2:
+//            how many subjects the event had, shown to investigators; version 1 ends before)
 //   actor entry (history_actor; small: the rest is read from the first subject's entry):
 //            u8 verdict | varint subject count | varint n | n pseudonyms of 16 bytes (n <= 100)
 // Time and event id are not repeated in values: both keys end with them (store/keys.h).
@@ -35,7 +36,7 @@
 namespace inzage {
 
 struct HistoryRecord {
-  static constexpr std::uint8_t kVersion = 1;
+  static constexpr std::uint8_t kVersion = 2;  // writes 2, reads 1 and 2
   static constexpr size_t kMaxActorSubjects = 100;
 
   std::uint64_t batch_seq = 0;

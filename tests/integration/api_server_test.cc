@@ -396,6 +396,7 @@ TEST_F(ApiServerTest, OfficerInvestigatesASubjectByBsnInTheBody) {
   EXPECT_EQ(j["entries"][0]["actor"], "emp-3");
   EXPECT_EQ(j["entries"][0]["verdict"], "violation");
   EXPECT_EQ(j["entries"][0]["rules"][0], "auth.role_not_permitted");
+  EXPECT_EQ(j["entries"][0]["subject_count"], 1);
   EXPECT_EQ(r->body.find(kCitizenBsn), std::string::npos);
   const auto recorded = s->backend->recorded();
   ASSERT_EQ(recorded.size(), 1u);
@@ -565,6 +566,64 @@ TEST_F(ApiServerTest, RequestsAreCountedByRouteNeverByConcretePath) {
   }
   EXPECT_NE(text.find("route=/v1/actors/{id}/accesses;"), std::string::npos) << text;
   EXPECT_EQ(text.find("emp-1"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace inzage::api
+
+namespace inzage::api {
+namespace {
+
+// HTTPS with a certificate and key from files: the same API over TLS, and plain HTTP refused.
+TEST_F(ApiServerTest, ServesOverTlsWithCertificateAndKeyFromFiles) {
+  const std::string cert = dir_.sub("cert.pem");
+  const std::string key = dir_.sub("key.pem");
+  const std::string cmd =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+      "-subj /CN=127.0.0.1 -days 1 -keyout " +
+      key + " -out " + cert + " 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << "openssl could not make a test certificate";
+  ApiConfig config;
+  config.tls_certificate_file = cert;
+  config.tls_key_file = key;
+  auto s = StartShard(config);
+  EXPECT_EQ(s->server->base_url().rfind("https://", 0), 0u);
+  Access(s->store.get(), "ev-1", Now() - kDay, "emp-1", {citizen_}, "wmo-toegang");
+  httplib::SSLClient tls("127.0.0.1", s->server->port());
+  tls.set_ca_cert_path(cert.c_str());
+  tls.enable_server_certificate_verification(true);
+  auto r = tls.Get(("/v1/me/accesses?" + Period(Now() - 2 * kDay, Now())).c_str(),
+                   {{"Authorization", "Bearer " + Token(kCitizenBsn, TokenRole::kCitizen)}});
+  ASSERT_TRUE(r) << httplib::to_string(r.error());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(json::parse(r->body)["entries"].size(), 1u);
+  httplib::Client plain("127.0.0.1", s->server->port());
+  plain.set_read_timeout(std::chrono::seconds(2));
+  auto refused = plain.Get("/healthz");
+  EXPECT_TRUE(!refused || refused->status != 200) << "plain HTTP must not be served on a TLS port";
+}
+
+TEST_F(ApiServerTest, RefusesToStartWithHalfATlsConfigurationOrABadCertificate) {
+  ApiConfig half;
+  half.tls_certificate_file = dir_.sub("cert.pem");
+  StoreOptions so;
+  so.key_id = pseudonymizer_.key_id();
+  auto store = Store::Open(dir_.sub("store-tls"), so).value();
+  FakeBackend backend(policy_, store.get());
+  ApiServer server(half, store.get(), &pseudonymizer_,
+                   TokenVerifier::FromKey(TokenAlgorithm::kHs256, kSecret, "inzage").value(),
+                   &backend, nullptr, nullptr);
+  EXPECT_FALSE(server.Start().ok());
+  ApiConfig missing;
+  missing.listen = "127.0.0.1:0";
+  missing.tls_certificate_file = dir_.sub("nope.pem");
+  missing.tls_key_file = dir_.sub("nope.key");
+  ApiServer server2(missing, store.get(), &pseudonymizer_,
+                    TokenVerifier::FromKey(TokenAlgorithm::kHs256, kSecret, "inzage").value(),
+                    &backend, nullptr, nullptr);
+  const Status st = server2.Start();
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("nope.pem"), std::string::npos) << st.message();
 }
 
 }  // namespace

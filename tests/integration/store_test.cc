@@ -362,7 +362,15 @@ TEST(HistoryRecordTest, RoundTripBothFormsAndVersionCheck) {
   EXPECT_EQ(back.rules, r.rules);
   EXPECT_EQ(back.case_id, "zaak-1");
   EXPECT_EQ(back.activity, "wmo-toegang");
+  EXPECT_EQ(back.subject_count, 3u) << "version 2 keeps the subject count in subject entries";
   EXPECT_EQ(subject_value.find("e-1"), std::string::npos) << "the event id lives in the key";
+  // A version 1 subject entry (no subject count at the end) still reads.
+  std::string v1 = subject_value.substr(0, subject_value.size() - 1);
+  v1[0] = 1;
+  HistoryRecord old;
+  ASSERT_TRUE(HistoryRecord::Decode(suffix, v1, &old).ok());
+  EXPECT_EQ(old.rules, r.rules);
+  EXPECT_EQ(old.subject_count, 0u);
 
   std::string actor_value;
   r.EncodeTo(HistoryRecord::Form::kActorEntry, &actor_value);
