@@ -493,6 +493,7 @@ struct ApiServer::Impl {
   std::shared_ptr<prometheus::Registry> registry;
   std::function<std::string()> metrics_text;
   std::optional<TokenSigner> peer_signer;
+  std::optional<TokenVerifier> peer_verifier;
   prometheus::Family<prometheus::Counter>* requests = nullptr;
   std::mutex counters_mu;
   std::map<std::pair<std::string, int>, prometheus::Counter*> counters;  // by counters_mu
@@ -560,6 +561,33 @@ struct ApiServer::Impl {
     return claims;
   }
 
+  // Daemons of one deployment call each other with their own key (api.peer_key_file) and
+  // audience: a key that signs citizens' or staff tokens cannot reach the peer route, and a
+  // peer key cannot reach any other route.
+  std::string PeerAudience() const { return config.audience + "-peer"; }
+
+  std::optional<TokenClaims> AuthenticatePeer(const httplib::Request& req, httplib::Response& res) {
+    if (!peer_verifier) {
+      SetError(res, ErrorCode::kForbidden, "this daemon has no peer key (api.peer_key_file)");
+      return std::nullopt;
+    }
+    const std::string header = req.get_header_value("Authorization");
+    constexpr std::string_view kBearer = "Bearer ";
+    TokenClaims claims;
+    TokenError why{};
+    if (header.size() <= kBearer.size() || header.compare(0, kBearer.size(), kBearer) != 0 ||
+        !peer_verifier->Verify(std::string_view(header).substr(kBearer.size()), WallNow(), &claims,
+                               &why)) {
+      SetError(res, ErrorCode::kUnauthorized, "a valid peer token is required");
+      return std::nullopt;
+    }
+    if (claims.role != TokenRole::kPeer) {
+      SetError(res, ErrorCode::kForbidden, "only peers may use this route");
+      return std::nullopt;
+    }
+    return claims;
+  }
+
   std::string Municipality(const Policy& policy) const {
     if (!config.municipality.empty()) return config.municipality;
     return policy.municipalities().empty() ? std::string() : policy.municipalities().front().id;
@@ -567,6 +595,13 @@ struct ApiServer::Impl {
 
   // Records a read of the audit store; false (and a 503 in res) when it cannot be recorded.
   bool Record(httplib::Response& res, OwnedAccessEvent event) {
+    std::string reason;
+    if (!backend->Ready(&reason)) {
+      // Starting up: nothing would record the read for a while; say so at once instead of
+      // holding a worker thread.
+      SetError(res, ErrorCode::kUnavailable, "not ready (" + reason + "); try again later");
+      return false;
+    }
     Status st = backend->RecordAccess(std::move(event));
     if (st.ok()) return true;
     LogLine("level=warn component=api msg=\"read not recorded, request refused: " + st.message() +
@@ -592,17 +627,20 @@ struct ApiServer::Impl {
   }
 
   // The entries of one subject from this store and every peer, merged newest first.
+  // With a citizen's view, confidential activities are filtered out in every store before its
+  // page is cut, so neither a page's size nor its cursor says that a hidden entry exists.
   MergedPage QuerySubjectEverywhere(const Pseudonym& subject, const PageRequest& page,
-                                    std::optional<HttpError>* error) {
+                                    bool citizen_view, std::optional<HttpError>* error) {
     MergedPage merged;
     std::vector<std::future<std::optional<std::pair<std::vector<HistoryRecord>, std::string>>>>
         answers;
     for (const std::string& peer : config.peers) {
-      answers.push_back(std::async(std::launch::async, [this, peer, subject, page] {
-        return AskPeer(peer, subject, page);
+      answers.push_back(std::async(std::launch::async, [this, peer, subject, page, citizen_view] {
+        return AskPeer(peer, subject, page, citizen_view);
       }));
     }
-    auto local = store->QuerySubject(subject, page.from, page.to, page.limit, page.cursor);
+    auto local = store->QuerySubject(subject, page.from, page.to, page.limit, page.cursor,
+                                     citizen_view ? CitizenVisible() : Store::Visible());
     if (answers.empty() && local.ok()) {
       // One shard: the store's page is the answer, no merge needed.
       merged.entries.reserve(local->entries.size());
@@ -626,7 +664,9 @@ struct ApiServer::Impl {
     for (size_t i = 0; i < answers.size(); ++i) {
       auto answer = answers[i].get();
       if (!answer) {
-        merged.unavailable_peers.push_back(config.peers[i]);
+        // Citizens learn that a part is missing, not the deployment's internal addresses.
+        merged.unavailable_peers.push_back(citizen_view ? "peer-" + std::to_string(i + 1)
+                                                        : config.peers[i]);
         continue;
       }
       for (HistoryRecord& r : answer->first) all.push_back(std::move(r));
@@ -651,10 +691,20 @@ struct ApiServer::Impl {
     return merged;
   }
 
+  // What a citizen may see of their history: not the entries of confidential activities, as
+  // the register says now (a lifted confidentiality shows them again).
+  Store::Visible CitizenVisible() const {
+    return [policy = backend->policy()](const HistoryRecord& r) {
+      const Activity* a = policy->FindActivity(r.activity);
+      return a == nullptr || !a->confidential;
+    };
+  }
+
   std::optional<std::pair<std::vector<HistoryRecord>, std::string>> AskPeer(
-      const std::string& peer, const Pseudonym& subject, const PageRequest& page) {
+      const std::string& peer, const Pseudonym& subject, const PageRequest& page,
+      bool citizen_view) {
     if (!peer_signer) return std::nullopt;
-    auto token = peer_signer->Sign("inzaged", TokenRole::kPeer, config.audience, WallNow(),
+    auto token = peer_signer->Sign("inzaged", TokenRole::kPeer, PeerAudience(), WallNow(),
                                    60 * kMicrosPerSecond);
     if (!token.ok()) return std::nullopt;
     httplib::Client client(peer);
@@ -667,7 +717,8 @@ struct ApiServer::Impl {
     body += ",\"to\":";
     AppendJsonString(body, FormatRfc3339(page.to));
     if (!page.cursor.empty()) body += ",\"cursor\":\"" + page.cursor + "\"";
-    body += ",\"limit\":" + std::to_string(page.limit) + "}";
+    body += ",\"limit\":" + std::to_string(page.limit);
+    body += citizen_view ? ",\"citizen_view\":true}" : "}";
     httplib::Headers headers{{"Authorization", "Bearer " + *token}};
     auto res = client.Post("/v1/internal/subject-accesses", headers, body, "application/json");
     if (!res || res->status != 200) {
@@ -716,7 +767,7 @@ struct ApiServer::Impl {
     if (!Record(res, std::move(read))) return;
 
     std::optional<HttpError> error;
-    MergedPage merged = QuerySubjectEverywhere(self, page, &error);
+    MergedPage merged = QuerySubjectEverywhere(self, page, /*citizen_view=*/true, &error);
     if (error) {
       SetError(res, error->code, error->message);
       return;
@@ -827,14 +878,24 @@ struct ApiServer::Impl {
 
   // POST /v1/subjects/accesses and POST /v1/internal/subject-accesses
   void SubjectAccesses(const httplib::Request& req, httplib::Response& res, bool internal) {
-    auto claims = internal ? Authenticate(req, res, {TokenRole::kPeer})
+    auto claims = internal ? AuthenticatePeer(req, res)
                            : Authenticate(req, res, {TokenRole::kPrivacyOfficer, TokenRole::kCiso});
     if (!claims) return;
     simdjson::dom::parser parser;
     simdjson::dom::object body;
     if (!ParseBody(req, res, parser, &body,
-                   {internal ? "subject" : "bsn", "from", "to", "cursor", "limit"})) {
+                   {internal ? "subject" : "bsn", "from", "to", "cursor", "limit",
+                    internal ? "citizen_view" : "bsn"})) {
       return;
+    }
+    bool citizen_view = false;
+    if (internal) {
+      simdjson::dom::element flag;
+      if (body["citizen_view"].get(flag) == simdjson::SUCCESS &&
+          flag.get_bool().get(citizen_view) != simdjson::SUCCESS) {
+        SetError(res, ErrorCode::kBadRequest, "citizen_view must be true or false");
+        return;
+      }
     }
     bool bad = false;
     const std::string_view who = StringField(body, internal ? "subject" : "bsn", &bad);
@@ -874,7 +935,8 @@ struct ApiServer::Impl {
     const std::shared_ptr<const Policy> policy = backend->policy();
     if (internal) {
       // A peer's part of a citizen query: the citizen's read is recorded where it was asked.
-      auto local = store->QuerySubject(subject, page.from, page.to, page.limit, page.cursor);
+      auto local = store->QuerySubject(subject, page.from, page.to, page.limit, page.cursor,
+                                       citizen_view ? CitizenVisible() : Store::Visible());
       if (!local.ok()) {
         SetError(res,
                  local.status().code() == Status::Code::kInvalidArgument ? ErrorCode::kBadRequest
@@ -897,7 +959,7 @@ struct ApiServer::Impl {
     }
     if (!Record(res, OfficerRead(*claims, *policy, Action::kSearch, {subject}))) return;
     std::optional<HttpError> error;
-    MergedPage merged = QuerySubjectEverywhere(subject, page, &error);
+    MergedPage merged = QuerySubjectEverywhere(subject, page, /*citizen_view=*/false, &error);
     if (error) {
       SetError(res, error->code, error->message);
       return;
@@ -1052,14 +1114,11 @@ struct ApiServer::Impl {
   }
 
   std::optional<Alert> FindAlert(const std::string& id) {
-    auto rows = store->ScanColumnFamily("alerts");
-    if (!rows.ok()) return std::nullopt;
-    for (const auto& [key, value] : *rows) {
-      if (key != id) continue;
-      auto alert = ParseAlert(value);
-      if (alert.ok()) return std::move(alert).value();
-    }
-    return std::nullopt;
+    auto row = store->Get("alerts", id);  // alerts are keyed by their id
+    if (!row.ok() || !row->has_value()) return std::nullopt;
+    auto alert = ParseAlert(**row);
+    if (!alert.ok()) return std::nullopt;
+    return std::move(alert).value();
   }
 
   // POST /v1/alerts/{id}/status
@@ -1131,14 +1190,20 @@ Status ApiServer::Start() {
   std::string host;
   int port = 0;
   if (Status st = ParseListenAddress(c.listen, &host, &port); !st.ok()) return st;
-  if (!c.peers.empty()) {
-    const std::string& key_file =
-        c.peer_signing_key_file.empty() ? c.token_key_file : c.peer_signing_key_file;
-    auto alg = ParseTokenAlgorithm(c.token_algorithm);
-    if (!alg.ok()) return alg.status();
-    auto signer = TokenSigner::FromKeyFile(*alg, key_file);
-    if (!signer.ok()) return Status::InvalidArgument("api.peers: " + signer.status().message());
+  if (!c.peer_key_file.empty()) {
+    auto signer = TokenSigner::FromKeyFile(TokenAlgorithm::kHs256, c.peer_key_file);
+    if (!signer.ok()) {
+      return Status::InvalidArgument("api.peer_key_file: " + signer.status().message());
+    }
+    auto verifier =
+        TokenVerifier::FromKeyFile(TokenAlgorithm::kHs256, c.peer_key_file, impl.PeerAudience());
+    if (!verifier.ok()) {
+      return Status::InvalidArgument("api.peer_key_file: " + verifier.status().message());
+    }
     impl.peer_signer.emplace(std::move(signer).value());
+    impl.peer_verifier.emplace(std::move(verifier).value());
+  } else if (!c.peers.empty()) {
+    return Status::InvalidArgument("api.peers needs api.peer_key_file (the shards' shared key)");
   }
   if (!c.tls_certificate_file.empty() || !c.tls_key_file.empty()) {
     if (c.tls_certificate_file.empty() || c.tls_key_file.empty()) {
@@ -1162,7 +1227,7 @@ Status ApiServer::Start() {
   const time_t usecs = (c.request_timeout_ms % 1000) * 1000;
   svr.set_read_timeout(secs, usecs);
   svr.set_write_timeout(secs, usecs);
-  svr.set_keep_alive_timeout(5);
+  svr.set_keep_alive_timeout(2);  // idle connections must not pin the worker threads
   svr.set_keep_alive_max_count(100);
   svr.set_payload_max_length(static_cast<size_t>(c.max_body_bytes));
   svr.set_tcp_nodelay(true);
@@ -1291,6 +1356,10 @@ Status ApiServer::Start() {
   }
   impl.listening = true;
   thread_ = std::thread([&svr] { svr.listen_after_bind(); });
+  // Stop() is a no-op until the server runs: wait for it, so a Stop right after Start ends it.
+  for (int i = 0; i < 5000 && !svr.is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   return Status::Ok();
 }
 

@@ -69,8 +69,9 @@ struct ApiConfig {
   std::string tls_key_file;
   std::vector<std::string> peers;  // base URLs of the other shards, e.g. "http://10.0.0.2:8080"
   int peer_timeout_ms = 2000;
-  // Signs the tokens this daemon presents to peers. Empty: the token key itself (HS256 only).
-  std::string peer_signing_key_file;
+  // The shards' shared HS256 secret (hex, 0600) for the peer route, with its own audience
+  // ("<audience>-peer"). Empty: no peer route, and peers cannot be configured.
+  std::string peer_key_file;
 };
 
 // What the API needs from the running daemon (the pipeline in production, fakes in tests).

@@ -284,13 +284,16 @@ bool TokenVerifier::Verify(std::string_view token, TimeMicros now, TokenClaims* 
     return simdjson::SUCCESS;
   };
   std::int64_t exp = 0;
-  if (seconds("exp", &exp) != simdjson::SUCCESS || exp > 1'000'000'000'000) {
+  // Bounded, so that the conversion to microseconds cannot overflow.
+  if (seconds("exp", &exp) != simdjson::SUCCESS || exp < 0 || exp > 1'000'000'000'000) {
     return fail(TokenError::kClaims);
   }
   if (now > exp * kMicrosPerSecond + kLeeway) return fail(TokenError::kExpired);
   std::int64_t nbf = 0;
   if (const auto err = seconds("nbf", &nbf); err != simdjson::NO_SUCH_FIELD) {
-    if (err != simdjson::SUCCESS || nbf > 1'000'000'000'000) return fail(TokenError::kClaims);
+    if (err != simdjson::SUCCESS || nbf < 0 || nbf > 1'000'000'000'000) {
+      return fail(TokenError::kClaims);
+    }
     if (now + kLeeway < nbf * kMicrosPerSecond) return fail(TokenError::kNotYetValid);
   }
   bool audience_ok = false;

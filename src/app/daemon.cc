@@ -184,18 +184,22 @@ class PipelineBackend final : public api::ApiBackend {
   explicit PipelineBackend(EventPipeline* pipeline) : pipeline_(pipeline) {}
 
   Status RecordAccess(OwnedAccessEvent event) override {
-    auto done = pipeline_->SubmitAccess(std::move(event));
+    auto ticket = std::make_shared<LocalTicket>();
+    auto done = pipeline_->SubmitAccess(std::move(event), ticket);
     if (done.wait_for(kTimeout) != std::future_status::ready) {
-      return Status::IoError("the pipeline did not record the access in time");
+      if (ticket->Cancel()) return Status::IoError("the pipeline did not take the access in time");
+      done.wait();  // taken: it is being committed, so the answer must say how that went
     }
     return done.get();
   }
   Result<Alert> TransitionAlert(std::string alert_id, AlertStatus to, std::string by,
                                 std::string why) override {
-    auto done =
-        pipeline_->SubmitAlertTransition(std::move(alert_id), to, std::move(by), std::move(why));
+    auto ticket = std::make_shared<LocalTicket>();
+    auto done = pipeline_->SubmitAlertTransition(std::move(alert_id), to, std::move(by),
+                                                 std::move(why), ticket);
     if (done.wait_for(kTimeout) != std::future_status::ready) {
-      return Status::IoError("the pipeline did not record the change in time");
+      if (ticket->Cancel()) return Status::IoError("the pipeline did not take the change in time");
+      done.wait();  // taken: answer with what happened, never "not done" for a done change
     }
     return done.get();
   }
@@ -234,9 +238,11 @@ void ReloadPolicy(const std::string& policy_dir, EventPipeline& pipeline, Daemon
         std::to_string(report->passed));
   }
   const std::string revision = (*policy)->revision();
-  auto swapped = pipeline.SubmitPolicy(*policy);
+  auto ticket = std::make_shared<LocalTicket>();
+  auto swapped = pipeline.SubmitPolicy(*policy, ticket);
   if (swapped.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
-    return fail("the pipeline did not take the new policy within 60 s");
+    if (ticket->Cancel()) return fail("the pipeline did not take the new policy within 60 s");
+    swapped.wait();
   }
   if (Status st = swapped.get(); !st.ok()) return fail(st.message());
   metrics.SetPolicyRevision(revision);

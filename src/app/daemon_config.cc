@@ -121,8 +121,7 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
     r.Keys(a, "api",
            {"listen", "threads", "max_queued_connections", "max_body_bytes", "request_timeout_ms",
             "token_algorithm", "token_key_file", "audience", "show_employee_ids", "municipality",
-            "tls_certificate_file", "tls_key_file", "peers", "peer_timeout_ms",
-            "peer_signing_key_file"});
+            "tls_certificate_file", "tls_key_file", "peers", "peer_timeout_ms", "peer_key_file"});
     r.String(a["listen"], "api.listen", &c.api.listen);
     std::string host;
     int port = 0;
@@ -160,7 +159,7 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
       }
     }
     r.Int(a["peer_timeout_ms"], "api.peer_timeout_ms", 50, 60000, &c.api.peer_timeout_ms);
-    r.String(a["peer_signing_key_file"], "api.peer_signing_key_file", &c.api.peer_signing_key_file);
+    r.String(a["peer_key_file"], "api.peer_key_file", &c.api.peer_key_file);
   }
   r.String(root["log_level"], "log_level", &c.log_level);
   if (root["log_level"] && c.log_level != "debug" && c.log_level != "info" &&

@@ -127,6 +127,10 @@ void DaemonMetrics::ObserveCommit(double seconds, size_t events) {
 
 void DaemonMetrics::RefreshAlerts() {
   if (store_ == nullptr) return;
+  // A full scan of the alerts: at most every 10 s, however often /metrics is asked.
+  const auto now_steady = std::chrono::steady_clock::now();
+  if (alerts_refreshed_ && now_steady - *alerts_refreshed_ < std::chrono::seconds(10)) return;
+  alerts_refreshed_ = now_steady;
   auto rows = store_->ScanColumnFamily("alerts");
   if (!rows.ok()) return;
   std::map<std::pair<int, int>, int> counts;

@@ -17,9 +17,11 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "alert/outbox_relay.h"
@@ -90,6 +92,7 @@ class DaemonMetrics {
   prometheus::Counter* reload_ok_;
   prometheus::Counter* reload_failed_;
 
+  std::optional<std::chrono::steady_clock::time_point> alerts_refreshed_;
   // Totals already added to the counters.
   std::uint64_t last_consumed_ = 0;
   std::array<std::uint64_t, 3> last_decisions_{};

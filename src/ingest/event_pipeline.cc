@@ -312,8 +312,10 @@ void EventPipeline::DecideIntoBatch(const AccessEvent& event) {
   batch_.events.push_back(MakeStoredEvent(event, decision, *policy_, reference_));
 }
 
-std::future<Status> EventPipeline::SubmitAccess(OwnedAccessEvent event) {
+std::future<Status> EventPipeline::SubmitAccess(OwnedAccessEvent event,
+                                                std::shared_ptr<LocalTicket> ticket) {
   LocalRequest request;
+  request.ticket = std::move(ticket);
   request.access.emplace(std::move(event));
   std::future<Status> done = request.access_done.get_future();
   std::lock_guard lock(local_mu_);
@@ -328,10 +330,11 @@ std::future<Status> EventPipeline::SubmitAccess(OwnedAccessEvent event) {
   return done;
 }
 
-std::future<Result<Alert>> EventPipeline::SubmitAlertTransition(std::string alert_id,
-                                                                AlertStatus to, std::string by,
-                                                                std::string why) {
+std::future<Result<Alert>> EventPipeline::SubmitAlertTransition(
+    std::string alert_id, AlertStatus to, std::string by, std::string why,
+    std::shared_ptr<LocalTicket> ticket) {
   LocalRequest request;
+  request.ticket = std::move(ticket);
   request.alert_id = std::move(alert_id);
   request.to = to;
   request.by = std::move(by);
@@ -349,8 +352,10 @@ std::future<Result<Alert>> EventPipeline::SubmitAlertTransition(std::string aler
   return done;
 }
 
-std::future<Status> EventPipeline::SubmitPolicy(std::shared_ptr<const Policy> policy) {
+std::future<Status> EventPipeline::SubmitPolicy(std::shared_ptr<const Policy> policy,
+                                                std::shared_ptr<LocalTicket> ticket) {
   LocalRequest request;
+  request.ticket = std::move(ticket);
   request.policy = std::move(policy);
   std::future<Status> done = request.access_done.get_future();
   std::lock_guard lock(local_mu_);
@@ -391,6 +396,15 @@ void EventPipeline::DrainLocalRequests() {
   }
   if (batch_waiters_.empty()) waiters_since_ = Clock::now();
   for (LocalRequest& r : requests) {
+    if (r.ticket && !r.ticket->Take()) {  // the caller gave up: not applied, nobody waits
+      const Status cancelled = Status::IoError("cancelled by the caller");
+      if (r.access || r.policy) {
+        r.access_done.set_value(cancelled);
+      } else {
+        r.alert_done.set_value(cancelled);
+      }
+      continue;
+    }
     if (r.policy) {
       r.access_done.set_value(SwapPolicy(std::move(r.policy)));
       continue;
@@ -679,6 +693,15 @@ Status EventPipeline::RunLoop() {
     }
   }
   if (!fatal_.ok()) return fatal_;
+  // No more local requests, and no more yields on the consumer queue: during
+  // rd_kafka_consumer_close a yield would cut short its wait for the revoke (and so the
+  // synchronous offset commit). Requests that came in before go into the last batch.
+  {
+    std::lock_guard lock(local_mu_);
+    local_closed_ = true;
+    consumer_queue_.reset();
+  }
+  DrainLocalRequests();
   // Drain: commit the batch in flight, then leave the group (the revoke callback commits the
   // offsets to Kafka synchronously).
   if (Status st = CommitBatch(); !st.ok()) return st;

@@ -67,6 +67,26 @@
 
 namespace inzage {
 
+// Lets the caller of a local request give up while the consume thread has not taken it yet:
+// Cancel() succeeds only then. Once taken, the request is decided and committed (or fails
+// with the pipeline), and the caller must wait for that answer: a timed-out caller never
+// reports "not done" for something that is done later.
+class LocalTicket {
+ public:
+  bool Cancel() {
+    int queued = kQueued;
+    return state_.compare_exchange_strong(queued, kCancelled);
+  }
+  bool Take() {
+    int queued = kQueued;
+    return state_.compare_exchange_strong(queued, kTaken);
+  }
+
+ private:
+  static constexpr int kQueued = 0, kTaken = 1, kCancelled = 2;
+  std::atomic<int> state_{kQueued};
+};
+
 struct PipelineStats {
   std::atomic<std::uint64_t> consumed{0};
   std::atomic<std::uint64_t> allowed{0};
@@ -116,12 +136,13 @@ class EventPipeline {
 
   // Decides and records an access built in the daemon; the future is set once the batch that
   // holds it is committed (or with the reason it could not be).
-  [[nodiscard]] std::future<Status> SubmitAccess(OwnedAccessEvent event);
+  [[nodiscard]] std::future<Status> SubmitAccess(OwnedAccessEvent event,
+                                                 std::shared_ptr<LocalTicket> ticket = nullptr);
   // Changes an alert's status through the incident tracker (alert.h has the lifecycle); the
   // future holds the new version once it is committed (and queued for the CISO topic).
-  [[nodiscard]] std::future<Result<Alert>> SubmitAlertTransition(std::string alert_id,
-                                                                 AlertStatus to, std::string by,
-                                                                 std::string why);
+  [[nodiscard]] std::future<Result<Alert>> SubmitAlertTransition(
+      std::string alert_id, AlertStatus to, std::string by, std::string why,
+      std::shared_ptr<LocalTicket> ticket = nullptr);
   // Messages behind the partition's end, per assigned partition, as of the latest batch (from
   // librdkafka's cached watermarks: no broker round trip).
   [[nodiscard]] std::map<std::int32_t, std::int64_t> consumer_lag() const {
@@ -132,7 +153,8 @@ class EventPipeline {
   // after the batch being built is committed under the old one, so every decision carries the
   // revision it was made with. Reference data is re-resolved, the store's retention follows the
   // new register; behaviour windows and incidents are kept. Set once the swap is done.
-  [[nodiscard]] std::future<Status> SubmitPolicy(std::shared_ptr<const Policy> policy);
+  [[nodiscard]] std::future<Status> SubmitPolicy(std::shared_ptr<const Policy> policy,
+                                                 std::shared_ptr<LocalTicket> ticket = nullptr);
   // The policy in force (any thread).
   [[nodiscard]] std::shared_ptr<const Policy> policy() const {
     std::lock_guard lock(policy_mu_);
@@ -232,6 +254,7 @@ class EventPipeline {
     std::string by;
     std::string why;
     std::shared_ptr<const Policy> policy;  // a policy swap
+    std::shared_ptr<LocalTicket> ticket;   // may be null: the caller waits for the answer
     std::promise<Status> access_done;      // also the answer to a policy swap
     std::promise<Result<Alert>> alert_done;
   };

@@ -597,7 +597,8 @@ std::map<std::pair<std::string, std::int32_t>, std::int64_t> Store::Offsets() co
 
 Result<QueryPage> Store::Query(rocksdb::ColumnFamilyHandle* cf, const std::string& prefix,
                                TimeMicros from, TimeMicros to, size_t limit,
-                               const std::string& cursor, bool subject_keys) const {
+                               const std::string& cursor, bool subject_keys,
+                               const Visible& visible) const {
   if (limit == 0) return QueryPage{};
   std::string upper = prefix;
   if (!cursor.empty()) {
@@ -650,6 +651,7 @@ Result<QueryPage> Store::Query(rocksdb::ColumnFamilyHandle* cf, const std::strin
       }
     }
     if (now >= table->ExpiryOf(entry.record.activity, entry.record.time)) continue;
+    if (visible && !visible(entry.record)) continue;
     if (subject_keys) std::memcpy(entry.subject.bytes.data(), key.data(), 16);
     if (page.entries.size() == limit) {
       const std::string last_key =
@@ -668,15 +670,27 @@ Result<QueryPage> Store::Query(rocksdb::ColumnFamilyHandle* cf, const std::strin
 }
 
 Result<QueryPage> Store::QuerySubject(const Pseudonym& subject, TimeMicros from, TimeMicros to,
-                                      size_t limit, const std::string& cursor) const {
+                                      size_t limit, const std::string& cursor,
+                                      const Visible& visible) const {
   return Query(cfs_.at("history_subject"), keys::SubjectPrefix(subject), from, to, limit, cursor,
-               true);
+               true, visible);
 }
 
 Result<QueryPage> Store::QueryActor(const std::string& actor, TimeMicros from, TimeMicros to,
                                     size_t limit, const std::string& cursor) const {
   if (actor.empty() || actor.size() > 255) return Status::InvalidArgument("bad actor id");
   return Query(cfs_.at("history_actor"), keys::ActorPrefix(actor), from, to, limit, cursor, false);
+}
+
+Result<std::optional<std::string>> Store::Get(const std::string& name,
+                                              const std::string& key) const {
+  auto* cf = column_family(name);
+  if (cf == nullptr) return Status::InvalidArgument("no column family " + name);
+  std::string value;
+  rocksdb::Status st = db_->Get(rocksdb::ReadOptions(), cf, key, &value);
+  if (st.IsNotFound()) return std::optional<std::string>();
+  if (!st.ok()) return FromRocks(st, "get");
+  return std::optional<std::string>(std::move(value));
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> Store::ScanColumnFamily(

@@ -41,6 +41,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -135,10 +136,15 @@ class Store {
   [[nodiscard]] Result<CommitResult> Commit(CommitBatch& batch);
   [[nodiscard]] std::map<std::pair<std::string, std::int32_t>, std::int64_t> Offsets() const;
 
+  // Which entries a reader may see (e.g. a citizen: no confidential activities). Filtered
+  // before the page is cut, so neither the page size nor the cursor betrays a hidden entry.
+  using Visible = std::function<bool(const HistoryRecord&)>;
+
   // Newest first, from <= time <= to, at most limit entries; cursor from a previous page.
   [[nodiscard]] Result<QueryPage> QuerySubject(const Pseudonym& subject, TimeMicros from,
                                                TimeMicros to, size_t limit,
-                                               const std::string& cursor) const;
+                                               const std::string& cursor,
+                                               const Visible& visible = nullptr) const;
   [[nodiscard]] Result<QueryPage> QueryActor(const std::string& actor, TimeMicros from,
                                              TimeMicros to, size_t limit,
                                              const std::string& cursor) const;
@@ -146,6 +152,9 @@ class Store {
   // Every key and value of a small column family ("state", "alerts"), for restoring at start.
   [[nodiscard]] Result<std::vector<std::pair<std::string, std::string>>> ScanColumnFamily(
       const std::string& name) const;
+  // One value of a column family by key ("alerts" by alert id); nullopt when absent.
+  [[nodiscard]] Result<std::optional<std::string>> Get(const std::string& column_family,
+                                                       const std::string& key) const;
   // The alert outbox, oldest first (keys are increasing sequence numbers).
   [[nodiscard]] Result<std::vector<std::pair<std::string, std::string>>> ListOutbox(
       size_t limit) const;
@@ -172,7 +181,7 @@ class Store {
   Store() = default;
   Result<QueryPage> Query(rocksdb::ColumnFamilyHandle* cf, const std::string& prefix,
                           TimeMicros from, TimeMicros to, size_t limit, const std::string& cursor,
-                          bool subject_keys) const;
+                          bool subject_keys, const Visible& visible = nullptr) const;
 
   std::unique_ptr<rocksdb::DB> db_;
   std::map<std::string, rocksdb::ColumnFamilyHandle*> cfs_;

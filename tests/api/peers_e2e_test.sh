@@ -2,8 +2,8 @@
 # tests/api/peers_e2e_test.sh SOURCE_DIR BUILD_DIR
 #
 # Scale-out with two daemons on loopback: shard A (demo world seed 1) and shard B (seed 2, so
-# its events and event ids differ) share the pseudonym key and the token key, as the shards of
-# one deployment do. A has B as its peer. An investigation of one citizen asked at A returns
+# its events and event ids differ) share the pseudonym key, the token key and the peers' own
+# key, as the shards of one deployment do. A has B as its peer. An investigation of one citizen asked at A returns
 # entries stored by both shards, merged newest first, each event once; when B is gone the
 # answer is marked partial and names B. Fails loudly.
 set -euo pipefail
@@ -30,11 +30,15 @@ pb=$(free_port)
 mkdir -p "$work/a" "$work/b"
 "$build/inzage" keygen --out "$work/a/pseudonym.key" >/dev/null
 "$build/inzage" keygen --out "$work/a/token.key" >/dev/null
+"$build/inzage" keygen --out "$work/peer.key" >/dev/null
 cp -p "$work/a/pseudonym.key" "$work/a/token.key" "$work/b/"
 cat >"$work/a.yaml" <<YAML
-api: {peers: ["http://127.0.0.1:$pb"], peer_timeout_ms: 1000}
+api: {peers: ["http://127.0.0.1:$pb"], peer_timeout_ms: 1000, peer_key_file: "$work/peer.key"}
 YAML
-"$build/inzaged" --demo --demo-seed 2 --state-dir "$work/b" --listen "127.0.0.1:$pb" \
+cat >"$work/b.yaml" <<YAML
+api: {peer_key_file: "$work/peer.key"}
+YAML
+"$build/inzaged" --demo --demo-seed 2 --config "$work/b.yaml" --state-dir "$work/b" --listen "127.0.0.1:$pb" \
   --demo-seconds 200 >"$work/b.out" 2>"$work/b.err" &
 pid_b=$!
 pids+=("$pid_b")

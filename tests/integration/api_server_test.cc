@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "common/secret_file.h"
 #include "detect/alert.h"
 #include "policy/policy_loader.h"
 #include "store_test_util.h"
@@ -116,6 +117,8 @@ class ApiServerTest : public ::testing::Test {
       ::chmod(key_file_.c_str(), 0600);
     }
     signer_.emplace(TokenSigner::FromKey(TokenAlgorithm::kHs256, kSecret).value());
+    peer_key_file_ = dir_.sub("peer.key");
+    ASSERT_TRUE(WriteRandomHexSecretFile(peer_key_file_, 32).ok());
     citizen_ = pseudonymizer_.Pseudonymise(kCitizenBsn);
     other_ = pseudonymizer_.Pseudonymise(kOtherBsn);
   }
@@ -129,6 +132,7 @@ class ApiServerTest : public ::testing::Test {
     shard->backend = std::make_unique<FakeBackend>(policy_, shard->store.get());
     config.listen = "127.0.0.1:0";
     config.token_key_file = key_file_;
+    config.peer_key_file = peer_key_file_;
     auto verifier = TokenVerifier::FromKey(TokenAlgorithm::kHs256, kSecret, "inzage").value();
     shard->server = std::make_unique<ApiServer>(
         config, shard->store.get(), &pseudonymizer_, std::move(verifier), shard->backend.get(),
@@ -192,6 +196,7 @@ class ApiServerTest : public ::testing::Test {
 
   TempDir dir_;
   std::string key_file_;
+  std::string peer_key_file_;
   Pseudonymizer pseudonymizer_{std::string(32, 'p')};
   std::shared_ptr<const Policy> policy_;
   std::optional<TokenSigner> signer_;
@@ -210,6 +215,12 @@ TEST_F(ApiServerTest, HealthReadinessAndMetricsNeedNoToken) {
   auto not_ready = Get(*s, "/readyz", "");
   EXPECT_EQ(not_ready->status, 503);
   EXPECT_EQ(json::parse(not_ready->body)["status"], "not_ready");
+  // While starting up, reads are refused at once instead of waiting for a pipeline.
+  ExpectError(Get(*s, "/v1/me/accesses?" + Period(Now() - kDay, Now()),
+                  Token(kCitizenBsn, TokenRole::kCitizen)),
+              503, "unavailable");
+  EXPECT_TRUE(s->backend->recorded().empty());
+  s->backend->ready_ = true;
   auto metrics = Get(*s, "/metrics", "");
   EXPECT_EQ(metrics->status, 200);
   EXPECT_NE(metrics->body.find("inzage_test_metric 1"), std::string::npos);
@@ -262,8 +273,17 @@ TEST_F(ApiServerTest, RolesDecideTheRoutesWith403) {
       Post(*s, "/v1/alerts/00000000-00000000-00000000-00000000/status",
            Token("emp-2", TokenRole::kPrivacyOfficer), R"({"status":"acknowledged","reason":"x"})"),
       403, "forbidden");
+  // The peer route takes only tokens of the peers' own key: not staff's, not even role peer.
   ExpectError(Post(*s, "/v1/internal/subject-accesses", Token("emp-1", TokenRole::kCiso), "{}"),
-              403, "forbidden");
+              401, "unauthorized");
+  ExpectError(Post(*s, "/v1/internal/subject-accesses", Token("inzaged", TokenRole::kPeer), "{}"),
+              401, "unauthorized");
+  // And a peer token reaches no other route.
+  auto peer_signer = TokenSigner::FromKeyFile(TokenAlgorithm::kHs256, peer_key_file_).value();
+  const std::string peer_token =
+      peer_signer.Sign("inzaged", TokenRole::kPeer, "inzage-peer", Now(), 60 * kMicrosPerSecond)
+          .value();
+  ExpectError(Get(*s, "/v1/alerts", peer_token), 401, "unauthorized");
 }
 
 TEST_F(ApiServerTest, CitizenSeesOnlyOwnVisibleAccessesAndTheReadIsRecorded) {
@@ -538,7 +558,7 @@ TEST_F(ApiServerTest, ScatterGatherMergesPeersAndMarksAPartialAnswer) {
   EXPECT_EQ(j["entries"][0]["activity"]["id"], "wmo-maatwerkvoorziening");  // local, newest
   EXPECT_EQ(j["entries"][1]["time"], FormatRfc3339(t + 10));                // from the peer
   EXPECT_EQ(j["partial"], true);
-  EXPECT_EQ(j["unavailable_peers"], json::array({"http://127.0.0.1:1"}));
+  EXPECT_EQ(j["unavailable_peers"], json::array({"peer-2"})) << "no internal address to citizens";
   ASSERT_TRUE(j["next_cursor"].is_string());
   auto next = Get(*s,
                   "/v1/me/accesses?" + Period(Now() - 3 * kDay, Now()) +
@@ -624,6 +644,55 @@ TEST_F(ApiServerTest, RefusesToStartWithHalfATlsConfigurationOrABadCertificate) 
   const Status st = server2.Start();
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("nope.pem"), std::string::npos) << st.message();
+}
+
+}  // namespace
+}  // namespace inzage::api
+
+namespace inzage::api {
+namespace {
+
+// A confidential access must not show through the page size or the cursor: the filter runs
+// before the page is cut, here and at the peers.
+TEST_F(ApiServerTest, HiddenAccessesDoNotShowThroughPagingOrCursors) {
+  auto peer = StartShard();
+  const TimeMicros t = Now() - 2 * kDay;
+  Access(peer->store.get(), "ev-p-secret", t + 50, "emp-3", {citizen_}, "fraude-onderzoek");
+  ApiConfig config;
+  config.peers = {"http://127.0.0.1:" + std::to_string(peer->server->port())};
+  auto s = StartShard(config);
+  Access(s->store.get(), "ev-visible", t, "emp-1", {citizen_}, "wmo-toegang");
+  Access(s->store.get(), "ev-secret", t + 100, "emp-3", {citizen_}, "fraude-onderzoek");
+  const std::string token = Token(kCitizenBsn, TokenRole::kCitizen);
+  auto r = Get(*s, "/v1/me/accesses?" + Period(Now() - 3 * kDay, Now()) + "&limit=1", token);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json j = json::parse(r->body);
+  ASSERT_EQ(j["entries"].size(), 1u);
+  EXPECT_EQ(j["entries"][0]["activity"]["id"], "wmo-toegang");
+  EXPECT_TRUE(j["next_cursor"].is_null()) << "a cursor would say that more (hidden) entries exist";
+  // Officers see all three, from both shards.
+  auto o = Post(*s, "/v1/subjects/accesses", Token("emp-9", TokenRole::kCiso),
+                R"({"bsn":")" + std::string(kCitizenBsn) + R"(","from":")" +
+                    FormatRfc3339(Now() - 3 * kDay) + R"(","to":")" + FormatRfc3339(Now()) + "\"}");
+  ASSERT_EQ(o->status, 200) << o->body;
+  EXPECT_EQ(json::parse(o->body)["entries"].size(), 3u);
+}
+
+TEST_F(ApiServerTest, PeersNeedTheirOwnKey) {
+  ApiConfig config;
+  config.peers = {"http://127.0.0.1:1"};
+  auto shard = std::make_unique<Shard>();
+  StoreOptions so;
+  so.key_id = pseudonymizer_.key_id();
+  shard->store = Store::Open(shard->dir.sub("store"), so).value();
+  FakeBackend backend(policy_, shard->store.get());
+  config.listen = "127.0.0.1:0";
+  ApiServer server(config, shard->store.get(), &pseudonymizer_,
+                   TokenVerifier::FromKey(TokenAlgorithm::kHs256, kSecret, "inzage").value(),
+                   &backend, nullptr, nullptr);
+  const Status st = server.Start();
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("peer_key_file"), std::string::npos) << st.message();
 }
 
 }  // namespace

@@ -402,14 +402,32 @@ TEST(PipelineMockTest, LocalAccessesAndAlertChangesAreCommittedBeforeTheyAreAnsw
   ASSERT_TRUE(relay.Start().ok());
   pipeline.set_on_commit([&relay] { relay.Wake(); });
   ASSERT_TRUE(pipeline.Start().ok());
+  const Pseudonym citizen = key->Pseudonymise("999993653");
+  // A request whose caller gave up before the consume thread took it is never applied.
+  OwnedAccessEvent abandoned;
+  abandoned.event_id = "api-test-abandoned";
+  abandoned.time = *ParseRfc3339("2026-11-28T11:00:00Z");
+  abandoned.municipality = "dinkelland";
+  abandoned.actor_id = "citizen-" + citizen.Hex();
+  abandoned.actor_kind = ActorKind::kCitizen;
+  abandoned.subjects = {citizen};
+  abandoned.domain = "audit";
+  abandoned.purpose = "inzage-verzoek";
+  auto ticket = std::make_shared<LocalTicket>();
+  auto abandoned_done = pipeline.SubmitAccess(abandoned, ticket);
+  ASSERT_TRUE(ticket->Cancel());
   Status result;
   std::thread runner([&] { result = pipeline.Run(); });
   const auto deadline = Clock::now() + std::chrono::seconds(60);
   while (pipeline.stats().consumed.load() < in.lines.size() && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  ASSERT_EQ(abandoned_done.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_FALSE(abandoned_done.get().ok());
+  auto none = (*store)->QuerySubject(citizen, abandoned.time - 1, abandoned.time + 1, 10, "");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->entries.empty()) << "a cancelled request was applied";
 
-  const Pseudonym citizen = key->Pseudonymise("999993653");
   OwnedAccessEvent read;
   read.event_id = "api-test-read";
   read.time = *ParseRfc3339("2026-11-28T12:00:00Z");

@@ -139,6 +139,10 @@ TEST_F(Hs256Test, ChecksExpiryAndNotBeforeWithLeeway) {
             TokenError::kNotYetValid);
   EXPECT_TRUE(Check(verifier_, token(now_s + 600, ",\"nbf\":" + std::to_string(now_s + 29))).ok);
   EXPECT_EQ(Check(verifier_, token(now_s + 600, ",\"nbf\":\"soon\"")).why, TokenError::kClaims);
+  // Out-of-range times are refused, not wrapped around (exp * 1e6 would overflow).
+  EXPECT_EQ(Check(verifier_, token(-13835058055282, "")).why, TokenError::kClaims);
+  EXPECT_EQ(Check(verifier_, token(now_s + 600, ",\"nbf\":-13835058055282")).why,
+            TokenError::kClaims);
   // exp is required and numeric.
   EXPECT_EQ(
       Check(verifier_, Raw(R"({"alg":"HS256"})", R"({"sub":"emp-1","role":"ciso","aud":"inzage"})"))
