@@ -19,7 +19,6 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,6 +30,7 @@
 #include "policy/policy_loader.h"
 #include "policy/reference_data.h"
 #include "store/store.h"
+#include "synthetic_history.h"
 
 namespace {
 
@@ -120,37 +120,10 @@ int main(int argc, char** argv) {
   const TimeMicros t_end = Now() - 2 * kMicrosPerDay;
   const TimeMicros t0 = t_end - static_cast<TimeMicros>(events) * 3'000'000;
   if (filled != events) {
-    std::mt19937_64 rng(7);
-    const std::uint64_t every = std::max<std::uint64_t>(1, events / 10'000);
-    static const char* kActivities[] = {"wmo-maatwerkvoorziening", "jeugdhulp-voorziening",
-                                        "bijstand-aanvraag", "brp-bijhouding", "belastingheffing"};
-    static const char* kDomains[] = {"wmo", "jeugd", "participatie", "brp", "belastingen"};
     const auto start = Clock::now();
-    CommitBatch batch;
-    for (std::uint64_t n = 0; n < events; ++n) {
-      const size_t k = rng() % 5;
-      StoredEvent e;
-      e.record.time = t0 + static_cast<TimeMicros>(n) * 3'000'000;
-      e.record.event_id = "01JD" + std::to_string(10'000'000'000ULL + n);
-      e.record.actor = "emp-" + std::to_string(1000 + rng() % 300);
-      e.record.role = "wmo-consulent";
-      e.record.department = "sociaal-domein";
-      e.record.municipality = rng() % 2 ? "dinkelland" : "tubbergen";
-      e.record.domain = kDomains[k];
-      e.record.activity = kActivities[k];
-      e.record.case_id = "zaak-2026-" + std::to_string(100000 + rng() % 50000);
-      Pseudonym p;
-      if (n % every == 0) {
-        p = target;
-      } else {
-        for (auto& b : p.bytes) b = static_cast<std::uint8_t>(rng());
-      }
-      e.subjects.push_back(p);
-      batch.events.push_back(std::move(e));
-      if (batch.events.size() == 1000 || n + 1 == events) {
-        if (auto r = store.Commit(batch); !r.ok()) return 1;
-        batch = CommitBatch{};
-      }
+    if (Status st = bench::FillSyntheticHistory(store, events, t0, target); !st.ok()) {
+      std::fprintf(stderr, "%s\n", st.message().c_str());
+      return 1;
     }
     if (!store.CompactAll().ok()) return 1;
     std::ofstream(marker) << events;

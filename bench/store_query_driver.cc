@@ -11,11 +11,11 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "store/store.h"
+#include "synthetic_history.h"
 
 namespace {
 
@@ -37,45 +37,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   Store& store = **opened;
-  std::mt19937_64 rng(7);
   Pseudonym target;
   target.bytes.fill(0x42);
-  const std::uint64_t every = std::max<std::uint64_t>(1, events / 10'000);
-  static const char* kActivities[] = {"wmo-maatwerkvoorziening", "jeugdhulp-voorziening",
-                                      "bijstand-aanvraag", "brp-bijhouding", "belastingheffing"};
-  static const char* kDomains[] = {"wmo", "jeugd", "participatie", "brp", "belastingen"};
   const TimeMicros t0 = *ParseRfc3339("2026-01-01T00:00:00Z");
   const auto fill_start = Clock::now();
-  CommitBatch batch;
-  for (std::uint64_t n = 0; n < events; ++n) {
-    const size_t k = rng() % 5;
-    StoredEvent e;
-    e.record.time = t0 + static_cast<TimeMicros>(n) * 3'000'000;  // one event every 3 s
-    e.record.event_id = "01JD" + std::to_string(10'000'000'000ULL + n);
-    e.record.actor = "emp-" + std::to_string(1000 + rng() % 300);
-    e.record.role = "wmo-consulent";
-    e.record.department = "sociaal-domein";
-    e.record.municipality = rng() % 2 ? "dinkelland" : "tubbergen";
-    e.record.domain = kDomains[k];
-    e.record.activity = kActivities[k];
-    e.record.case_id = "zaak-2026-" + std::to_string(100000 + rng() % 50000);
-    Pseudonym p;
-    if (n % every == 0) {
-      p = target;
-    } else {
-      for (auto& b : p.bytes) b = static_cast<std::uint8_t>(rng());
-    }
-    e.subjects.push_back(p);
-    batch.events.push_back(std::move(e));
-    if (batch.events.size() == 1000 || n + 1 == events) {
-      batch.positions = {{"driver", 0, static_cast<std::int64_t>(n + 1)}};
-      auto r = store.Commit(batch);
-      if (!r.ok()) {
-        std::fprintf(stderr, "%s\n", r.status().message().c_str());
-        return 1;
-      }
-      batch = CommitBatch{};
-    }
+  if (Status st = bench::FillSyntheticHistory(store, events, t0, target); !st.ok()) {
+    std::fprintf(stderr, "%s\n", st.message().c_str());
+    return 1;
   }
   const double fill_s = Seconds(Clock::now() - fill_start);
   std::printf("fill: %llu events in %.1f s = %.0f events/s (batches of 1,000, WAL, no fsync)\n",

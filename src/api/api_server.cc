@@ -186,14 +186,6 @@ void AppendCategories(std::string& out, CategorySet set) {
   out.push_back(']');
 }
 
-void AppendStringOrNull(std::string& out, std::string_view s) {
-  if (s.empty()) {
-    out += "null";
-  } else {
-    AppendJsonString(out, s);
-  }
-}
-
 void AppendRecipient(std::string& out, const HistoryRecord& r) {
   if (r.recipient.empty() || r.recipient_kind >= kRecipientKindNames.size()) {
     out += "null";
@@ -211,8 +203,30 @@ void AppendActivity(std::string& out, const HistoryRecord& r, const Policy& poli
   AppendJsonString(out, r.activity);
   out += ",\"name\":";
   const Activity* a = policy.FindActivity(r.activity);
-  AppendStringOrNull(out, a == nullptr ? std::string_view() : std::string_view(a->name));
+  AppendJsonStringOrNull(out, a == nullptr ? std::string_view() : std::string_view(a->name));
   out.push_back('}');
+}
+
+// The fields both views share: on whose behalf, by which part of the organisation, what.
+void AppendAccessFields(std::string& out, const HistoryRecord& r, const Policy& policy) {
+  out += ",\"municipality\":";
+  AppendJsonString(out, r.municipality);
+  out += ",\"department\":";
+  AppendJsonStringOrNull(out, r.department);
+  out += ",\"role\":";
+  AppendJsonStringOrNull(out, r.role);
+  out += ",\"action\":";
+  AppendJsonString(out, NameOf(kActionNames, r.action));
+  out += ",\"activity\":";
+  AppendActivity(out, r, policy);
+  out += ",\"domain\":";
+  AppendJsonString(out, r.domain);
+  out += ",\"info\":";
+  AppendJsonString(out, NameOf(kInfoLevelNames, r.info));
+  out += ",\"categories\":";
+  AppendCategories(out, r.categories);
+  out += ",\"recipient\":";
+  AppendRecipient(out, r);
 }
 
 // The citizen's view of one access: what, when, on whose behalf and by which part of the
@@ -221,31 +235,17 @@ void AppendCitizenEntry(std::string& out, const HistoryRecord& r, const Policy& 
                         bool show_employee_ids) {
   out += "{\"time\":\"";
   AppendRfc3339(out, r.time);
-  out += "\",\"municipality\":";
-  AppendJsonString(out, r.municipality);
-  out += ",\"department\":";
-  AppendStringOrNull(out, r.department);
-  out += ",\"role\":";
-  AppendStringOrNull(out, r.role);
+  out.push_back('"');
   if (show_employee_ids) {
     out += ",\"actor\":";
     AppendJsonString(out, r.actor);
   }
-  out += ",\"action\":";
-  AppendJsonString(out, NameOf(kActionNames, r.action));
-  out += ",\"activity\":";
-  AppendActivity(out, r, policy);
-  out += ",\"domain\":";
-  AppendJsonString(out, r.domain);
-  out += ",\"info\":";
-  AppendJsonString(out, NameOf(kInfoLevelNames, r.info));
-  out += ",\"categories\":";
-  AppendCategories(out, r.categories);
-  out += ",\"recipient\":";
-  AppendRecipient(out, r);
+  AppendAccessFields(out, r, policy);
   out.push_back('}');
 }
 
+// The investigators' view: also the event, the employee, the case, the verdict and the rules,
+// and the subjects as pseudonyms.
 void AppendInvestigationEntry(std::string& out, const HistoryRecord& r, const Policy& policy) {
   out += "{\"time\":\"";
   AppendRfc3339(out, r.time);
@@ -253,26 +253,9 @@ void AppendInvestigationEntry(std::string& out, const HistoryRecord& r, const Po
   AppendJsonString(out, r.event_id);
   out += ",\"actor\":";
   AppendJsonString(out, r.actor);
-  out += ",\"role\":";
-  AppendStringOrNull(out, r.role);
-  out += ",\"department\":";
-  AppendStringOrNull(out, r.department);
-  out += ",\"municipality\":";
-  AppendJsonString(out, r.municipality);
-  out += ",\"action\":";
-  AppendJsonString(out, NameOf(kActionNames, r.action));
-  out += ",\"activity\":";
-  AppendActivity(out, r, policy);
-  out += ",\"domain\":";
-  AppendJsonString(out, r.domain);
-  out += ",\"info\":";
-  AppendJsonString(out, NameOf(kInfoLevelNames, r.info));
-  out += ",\"categories\":";
-  AppendCategories(out, r.categories);
+  AppendAccessFields(out, r, policy);
   out += ",\"case_id\":";
-  AppendStringOrNull(out, r.case_id);
-  out += ",\"recipient\":";
-  AppendRecipient(out, r);
+  AppendJsonStringOrNull(out, r.case_id);
   out += ",\"verdict\":";
   AppendJsonString(out, NameOf(kVerdictNames, r.verdict));
   out += ",\"rules\":[";
@@ -837,7 +820,7 @@ struct ApiServer::Impl {
 
   static void AppendPageTail(std::string& out, const MergedPage& merged) {
     out += "],\"next_cursor\":";
-    AppendStringOrNull(out, merged.next_cursor);
+    AppendJsonStringOrNull(out, merged.next_cursor);
     out += ",\"partial\":";
     out += merged.unavailable_peers.empty() ? "false" : "true";
     out += ",\"unavailable_peers\":[";
@@ -952,7 +935,7 @@ struct ApiServer::Impl {
         AppendInvestigationEntry(out, local->entries[i].record, *policy);
       }
       out += "],\"next_cursor\":";
-      AppendStringOrNull(out, local->next_cursor);
+      AppendJsonStringOrNull(out, local->next_cursor);
       out += "}";
       res.set_content(out, "application/json");
       return;
@@ -1025,7 +1008,7 @@ struct ApiServer::Impl {
       AppendInvestigationEntry(out, result->entries[i].record, *policy);
     }
     out += "],\"next_cursor\":";
-    AppendStringOrNull(out, result->next_cursor);
+    AppendJsonStringOrNull(out, result->next_cursor);
     out += "}";
     res.set_content(out, "application/json");
   }
@@ -1093,7 +1076,7 @@ struct ApiServer::Impl {
       ++n;
     }
     out += "],\"next_cursor\":";
-    AppendStringOrNull(out, next);
+    AppendJsonStringOrNull(out, next);
     out += "}";
     res.set_content(out, "application/json");
   }

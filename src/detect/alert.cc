@@ -19,14 +19,6 @@ void AppendTime(std::string& out, TimeMicros t) {
   out.push_back('"');
 }
 
-void AppendStringOrNull(std::string& out, std::string_view s) {
-  if (s.empty()) {
-    out += "null";
-  } else {
-    AppendJsonString(out, s);
-  }
-}
-
 }  // namespace
 
 std::optional<AlertStatus> AlertStatusFromName(std::string_view name) {
@@ -111,9 +103,9 @@ std::string AlertToJson(const Alert& a) {
   out += ",\"verdict\":";
   AppendJsonString(out, NameOf(kVerdictNames, a.verdict));
   out += ",\"actor\":";
-  AppendStringOrNull(out, a.actor);
+  AppendJsonStringOrNull(out, a.actor);
   out += ",\"municipality\":";
-  AppendStringOrNull(out, a.municipality);
+  AppendJsonStringOrNull(out, a.municipality);
   out += ",\"first_seen\":";
   AppendTime(out, a.first_seen);
   out += ",\"last_seen\":";

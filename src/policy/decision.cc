@@ -120,6 +120,14 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
+void AppendJsonStringOrNull(std::string& out, std::string_view s) {
+  if (s.empty()) {
+    out += "null";
+  } else {
+    AppendJsonString(out, s);
+  }
+}
+
 std::string ExplainHit(const RuleHit& h, const AccessEvent& e, const Policy& p,
                        const ReferenceData& r) {
   const std::string actor = ActorWithRoles(e, p, r);

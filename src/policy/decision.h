@@ -115,5 +115,7 @@ std::string ExplainAllow(const Decision& d, const AccessEvent& event, const Poli
 
 // Appends s as a JSON string literal (quotes, escapes) to out.
 void AppendJsonString(std::string& out, std::string_view s);
+// The same, or null for an empty string (optional fields of the API and the alerts).
+void AppendJsonStringOrNull(std::string& out, std::string_view s);
 
 }  // namespace inzage
