@@ -58,8 +58,32 @@ echo "  checked: no 9-digit number in any decision."
 echo
 echo "== 4. The daemon on an embedded Kafka: inzaged --demo (Ctrl-C stops it early)"
 rm -rf "$out/state"
+# While it runs, use the HTTP API as a citizen and as the CISO would (the daemon prints the
+# same curl lines, with tokens it signed itself, for you to try in another terminal).
+(
+  for _ in $(seq 1 60); do [[ -f $out/state/demo-tokens.env ]] && break; sleep 0.5; done
+  sleep 10
+  # shellcheck disable=SC1091
+  source "$out/state/demo-tokens.env" || exit 0
+  from=$(date -u -d '-14 days' +%FT%TZ)
+  to=$(date -u -d '+1 day' +%FT%TZ)
+  echo
+  echo "-- API, as the citizen (GET /v1/me/accesses, newest 3):"
+  curl -s --noproxy '*' -H "Authorization: Bearer $CITIZEN_TOKEN" \
+    "$INZAGE_URL/v1/me/accesses?from=$from&to=$to&limit=3" |
+    python3 -c 'import json,sys; [print("  " + json.dumps(e, ensure_ascii=False)) for e in json.load(sys.stdin)["entries"]]'
+  echo "-- API, as the CISO (GET /v1/alerts?status=open&severity=high, first):"
+  curl -s --noproxy '*' -H "Authorization: Bearer $CISO_TOKEN" \
+    "$INZAGE_URL/v1/alerts?status=open&severity=high&limit=1" |
+    python3 -c 'import json,sys; [print("  " + json.dumps(a, ensure_ascii=False)[:400] + " ...") for a in json.load(sys.stdin)["alerts"]]'
+  echo "-- /metrics:"
+  curl -s --noproxy '*' "$INZAGE_URL/metrics" | grep -E '^inzage_(decisions_total|alerts_breach)' | sed 's/^/  /'
+  echo
+) &
+api_tour=$!
 build/inzaged --demo --demo-seconds "${INZAGE_DEMO_SECONDS:-30}" --state-dir "$out/state" \
   2>"$out/inzaged.log"
+wait "$api_tour" || true
 tail -1 "$out/inzaged.log"
 build/inzage verify --store "$out/state/store"
 

@@ -94,9 +94,9 @@ DaemonMetrics::DaemonMetrics(std::shared_ptr<prometheus::Registry> registry)
                                 {"status", std::string(kAlertStatusNames[st])}});
     }
   }
-  breach_soon_ =
-      NewGauge(r, "inzage_alerts_breach_deadline_within_24h",
-               "Unresolved alerts whose 72 h breach-notification deadline is within 24 h");
+  breach_soon_ = NewGauge(
+      r, "inzage_alerts_breach_deadline_within_24h",
+      "Unresolved alerts whose 72 h breach-notification deadline is within 24 h or has passed");
   last_event_ = NewGauge(r, "inzage_last_event_timestamp_seconds",
                          "Unix time when the latest event was consumed (start time before)");
   // Until the first event, the start: "no events for 30 minutes" then counts from start-up.
