@@ -134,4 +134,30 @@ Status IncidentTracker::Restore(Alert alert) {
   return Status::Ok();
 }
 
+size_t IncidentTracker::EvictSettled() {
+  if (!dirty_.empty()) return 0;  // dirty_ points into alerts_: not now
+  std::vector<std::int64_t> moved_to(alerts_.size(), -1);
+  std::deque<Alert> kept;
+  StringMap<size_t> by_id;
+  for (size_t i = 0; i < alerts_.size(); ++i) {
+    if (!alerts_[i].aggregating) continue;
+    moved_to[i] = static_cast<std::int64_t>(kept.size());
+    by_id.emplace(alerts_[i].alert_id, kept.size());
+    kept.push_back(std::move(alerts_[i]));
+  }
+  const size_t dropped = alerts_.size() - kept.size();
+  for (auto it = current_.begin(); it != current_.end();) {
+    bool any = false;
+    for (std::int64_t& c : it->second) {
+      if (c >= 0) c = moved_to[static_cast<size_t>(c)];
+      any = any || c >= 0;
+    }
+    it = any ? std::next(it) : current_.erase(it);
+  }
+  alerts_ = std::move(kept);
+  by_id_ = std::move(by_id);
+  dirty_flag_.assign(alerts_.size(), false);
+  return dropped;
+}
+
 }  // namespace inzage

@@ -16,8 +16,10 @@
 //   the decision that opened it.
 // - Rules about the input stream (input.invalid_rate) have no actor: ObserveStreamHit.
 //
-// Ownership: alerts live in the tracker (references stay valid: a deque) until it is destroyed;
-// the daemon persists dirty alerts and restores with Restore. Borrows Policy and ReferenceData
+// Ownership: alerts live in the tracker (references stay valid: a deque) until it is destroyed
+// or, in the daemon, until EvictSettled drops the ones that no longer aggregate (they are in the
+// store; a status change reloads one with Restore). The daemon persists dirty alerts and
+// restores the aggregating ones at start. Borrows Policy and ReferenceData
 // for severities, switches and explanations. Thread safety: none; one per consumer thread.
 #pragma once
 
@@ -73,6 +75,12 @@ class IncidentTracker {
   // Adds (or replaces, by id) an alert read back from the store; an alert still aggregating
   // becomes the current incident of its (actor, rule).
   [[nodiscard]] Status Restore(Alert alert);
+
+  // Forgets the alerts that no longer aggregate (their incident window is over), which the
+  // caller has already stored, and actors with no current incident: memory then follows the
+  // open incidents, not everything since start. Only with no dirty alerts (after ClearDirty);
+  // pointers from alerts()/Find() are invalid afterwards. Returns how many were dropped.
+  size_t EvictSettled();
 
  private:
   using Current = std::array<std::int64_t, kRuleCount>;  // index into alerts_, or -1

@@ -46,6 +46,8 @@ Status EventPipeline::RestoreState() {
   }
   detector_->ClearDirty();
   incidents_->ClearDirty();
+  // Settled alerts stay in the store only; memory holds the incidents still aggregating.
+  incidents_->EvictSettled();
   auto outbox = store_->ListOutbox(SIZE_MAX);
   if (outbox.ok() && !outbox->empty()) {
     const std::string& last = outbox->back().first;
@@ -77,6 +79,9 @@ void EventPipeline::AddStateAndAlerts() {
     ++stats_.alerts_changed;
   }
   incidents_->ClearDirty();
+  // Their rows are in this batch: settled alerts can leave memory (memory follows the open
+  // incidents, not everything since start).
+  if (incidents_->alerts().size() > kMaxAlertsInMemory) incidents_->EvictSettled();
 }
 
 EventPipeline::~EventPipeline() {
@@ -421,6 +426,16 @@ void EventPipeline::DrainLocalRequests() {
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
     Status st = incidents_->Transition(r.alert_id, r.to, r.by, now, r.why);
+    if (st.code() == Status::Code::kNotFound) {
+      // A settled alert lives in the store only: bring it back, then change it.
+      auto row = store_->Get("alerts", r.alert_id);
+      if (row.ok() && row->has_value()) {
+        auto alert = ParseAlert(**row);
+        if (alert.ok() && incidents_->Restore(std::move(alert).value()).ok()) {
+          st = incidents_->Transition(r.alert_id, r.to, r.by, now, r.why);
+        }
+      }
+    }
     if (!st.ok()) {
       r.alert_done.set_value(std::move(st));
       continue;

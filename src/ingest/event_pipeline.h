@@ -25,7 +25,8 @@
 // not in this store: its windows start empty here (documented limitation of state per shard).
 //
 // Memory is bounded: librdkafka's prefetch queue (queued.max.messages.kbytes, set here), one
-// batch, and the alert outbox, above whose limit consumption pauses.
+// batch, the alert outbox, above whose limit consumption pauses, and the incidents still
+// aggregating (settled alerts are dropped from memory once stored; kMaxAlertsInMemory).
 //
 // Requests from inside the daemon (the HTTP API): an access event built in-process (a read of
 // the audit store) and an alert status change. Both are queued for the consume thread, which
@@ -259,6 +260,8 @@ class EventPipeline {
     std::promise<Result<Alert>> alert_done;
   };
   static constexpr size_t kMaxLocalRequests = 4096;
+  // Above this many alerts in memory, the settled ones are dropped after a batch is cut.
+  static constexpr size_t kMaxAlertsInMemory = 20000;
   std::mutex local_mu_;
   std::deque<LocalRequest> local_;                            // guarded by local_mu_
   bool local_closed_ = false;                                 // guarded by local_mu_

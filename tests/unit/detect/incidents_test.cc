@@ -261,6 +261,44 @@ Alert NewAlert() {
   return a;
 }
 
+TEST_F(AggregationTest, EvictingSettledAlertsKeepsTheOpenIncidentsAggregating) {
+  Violate("e-1", kStart, {1});
+  Violate("e-2", kStart + 24 * kHour + 1, {2});  // settles the first incident, opens another
+  ASSERT_EQ(tracker().alerts().size(), 2u);
+  EXPECT_EQ(tracker().EvictSettled(), 0u) << "not while alerts are dirty (unsaved)";
+  tracker().ClearDirty();
+  EXPECT_EQ(tracker().EvictSettled(), 1u);
+  ASSERT_EQ(tracker().alerts().size(), 1u);
+  const std::string open_id =
+      AlertId("emp-1042", RuleId::kNtkNoRelationship, kStart + 24 * kHour + 1);
+  ASSERT_NE(tracker().Find(open_id), nullptr);
+  EXPECT_EQ(tracker().Find(AlertId("emp-1042", RuleId::kNtkNoRelationship, kStart)), nullptr);
+  // The open incident still aggregates: the next hit joins it, no new alert.
+  Violate("e-3", kStart + 25 * kHour, {3});
+  ASSERT_EQ(tracker().alerts().size(), 1u);
+  EXPECT_EQ(tracker().Find(open_id)->count, 2u);
+  ASSERT_EQ(tracker().dirty_alerts().size(), 1u);
+  EXPECT_EQ(tracker().dirty_alerts()[0]->alert_id, open_id);
+  // A status change of a settled alert: the pipeline reloads it from the store first.
+  const std::string settled_id = AlertId("emp-1042", RuleId::kNtkNoRelationship, kStart);
+  EXPECT_EQ(
+      tracker().Transition(settled_id, AlertStatus::kAcknowledged, "ciso", kStart, "x").code(),
+      Status::Code::kNotFound);
+  Alert stored;
+  stored.alert_id = settled_id;
+  stored.rule = RuleId::kNtkNoRelationship;
+  stored.actor = "emp-1042";
+  stored.window_start = kStart;
+  stored.aggregating = false;
+  auto parsed = ParseAlert(SerializeAlert(stored));
+  ASSERT_TRUE(parsed.ok());
+  ASSERT_TRUE(tracker().Restore(std::move(parsed).value()).ok());
+  EXPECT_TRUE(
+      tracker().Transition(settled_id, AlertStatus::kAcknowledged, "ciso", kStart, "x").ok());
+  Violate("e-4", kStart + 26 * kHour, {4});
+  EXPECT_EQ(tracker().Find(open_id)->count, 3u) << "the reloaded alert does not take new hits";
+}
+
 TEST(AlertLifecycleTest, EveryLegalTransitionIsAcceptedAndRecorded) {
   const std::vector<std::vector<AlertStatus>> paths = {
       {AlertStatus::kAcknowledged, AlertStatus::kConfirmedBreach, AlertStatus::kReported},
