@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "detect/state_codec.h"
+
 namespace inzage {
 
 InvalidRate::InvalidRate(const Thresholds& thresholds)
@@ -45,6 +47,54 @@ bool InvalidRate::Observe(TimeMicros now, bool invalid) {
   const bool fires = now_firing && !firing_;
   firing_ = now_firing;
   return fires;
+}
+
+void InvalidRate::SerializeTo(std::string* out) const {
+  StateWriter w(out);
+  w.U8(1);
+  w.Svarint(current_);
+  w.U8(firing_ ? 1 : 0);
+  size_t n = 0;
+  for (const Bucket& b : buckets_) n += b.messages > 0 ? 1 : 0;
+  w.Varint(n);
+  for (const Bucket& b : buckets_) {
+    if (b.messages == 0) continue;
+    w.Svarint(b.number);
+    w.Varint(b.messages);
+    w.Varint(b.invalid);
+  }
+}
+
+Status InvalidRate::Restore(std::string_view record) {
+  StateReader r(record);
+  if (r.U8() != 1) return Status::Corruption("invalid-rate window: unknown format");
+  const std::int64_t current = r.Svarint();
+  const bool firing = r.U8() != 0;
+  const std::uint64_t n = r.Varint();
+  if (!r.ok() || n > static_cast<std::uint64_t>(kBuckets)) {
+    return Status::Corruption("invalid-rate window: malformed");
+  }
+  std::array<Bucket, kBuckets> buckets{};
+  std::uint64_t messages = 0, invalid = 0;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    Bucket b;
+    b.number = r.Svarint();
+    b.messages = r.Varint();
+    b.invalid = r.Varint();
+    if (!r.ok() || b.invalid > b.messages || b.number > current || b.number <= current - kBuckets) {
+      return Status::Corruption("invalid-rate window: malformed bucket");
+    }
+    buckets[static_cast<size_t>(((b.number % kBuckets) + kBuckets) % kBuckets)] = b;
+    messages += b.messages;
+    invalid += b.invalid;
+  }
+  if (!r.AtEnd()) return Status::Corruption("invalid-rate window: trailing bytes");
+  buckets_ = buckets;
+  current_ = current;
+  messages_ = messages;
+  invalid_ = invalid;
+  firing_ = firing;
+  return Status::Ok();
 }
 
 std::string ExplainInvalidRate(const InvalidRate& rate, const Thresholds& thresholds) {

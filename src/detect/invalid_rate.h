@@ -13,6 +13,9 @@
 // messages in the window, so that one invalid message among a handful (a quiet night) is not a
 // "rate"; the rule fires once when the condition becomes true and again only after it was false.
 //
+// Persistence: SerializeTo/Restore carry the window across restarts (the daemon commits it with
+// each batch, so a restart neither forgets a burst nor counts a message twice).
+//
 // Thread safety: none; one per consumer. No allocation after construction.
 #pragma once
 
@@ -20,6 +23,7 @@
 #include <cstdint>
 #include <string>
 
+#include "common/status.h"
 #include "common/time.h"
 #include "policy/policy.h"
 
@@ -39,6 +43,12 @@ class InvalidRate {
   [[nodiscard]] std::uint64_t messages() const { return messages_; }
   [[nodiscard]] std::uint64_t invalid() const { return invalid_; }
   [[nodiscard]] bool firing() const { return firing_; }
+
+  // Record: u8 format (1) | svarint current bucket | u8 firing | varint n | n × (svarint bucket
+  // number, varint messages, varint invalid) for the buckets inside the window that hold
+  // messages. Restore rejects anything else (Corruption) and keeps this window then.
+  void SerializeTo(std::string* out) const;
+  [[nodiscard]] Status Restore(std::string_view record);
 
  private:
   struct Bucket {

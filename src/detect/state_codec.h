@@ -48,6 +48,8 @@ class StateReader {
 
   [[nodiscard]] bool ok() const { return ok_; }
   [[nodiscard]] bool AtEnd() const { return pos_ == in_.size(); }
+  // Bytes read so far (the rest may be another record).
+  [[nodiscard]] size_t position() const { return pos_; }
   // Marks the input malformed (a value out of range, found by the caller).
   void Fail() { ok_ = false; }
 

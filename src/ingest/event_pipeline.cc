@@ -5,6 +5,7 @@
 
 #include "common/log.h"
 #include "detect/alert.h"
+#include "detect/state_codec.h"
 #include "ingest/stored_event.h"
 
 namespace inzage {
@@ -33,6 +34,16 @@ Status EventPipeline::RestoreState() {
   auto state = store_->ScanColumnFamily("state");
   if (!state.ok()) return state.status();
   for (const auto& [key, value] : *state) {
+    if (key == kInvalidRateKey) {
+      // The input.invalid_rate window and the stream clock it runs on.
+      StateReader r(value);
+      const std::int64_t stream_time = r.Svarint();
+      if (!r.ok()) return Status::Corruption("state " + key + ": malformed");
+      const std::string_view rest = std::string_view(value).substr(r.position());
+      if (Status st = invalid_rate_->Restore(rest); !st.ok()) return st;
+      stream_time_ = stream_time;
+      continue;
+    }
     if (key.rfind("actor/", 0) != 0) continue;
     Status st = detector_->RestoreActorState(std::string_view(key).substr(6), value);
     if (!st.ok()) return Status::Corruption("detector state of " + key + ": " + st.message());
@@ -67,6 +78,13 @@ void EventPipeline::AddStateAndAlerts() {
     }
   }
   detector_->ClearDirty();
+  if (invalid_rate_dirty_) {
+    std::string blob;
+    StateWriter(&blob).Svarint(stream_time_);
+    invalid_rate_->SerializeTo(&blob);
+    batch_.state.emplace_back(std::string(kInvalidRateKey), std::move(blob));
+    invalid_rate_dirty_ = false;
+  }
   for (const Alert* alert : incidents_->dirty_alerts()) {
     const std::string& id = alert->alert_id;
     batch_.alerts.emplace_back(id, SerializeAlert(*alert));
@@ -257,6 +275,7 @@ Status EventPipeline::Process(const rd_kafka_message_t* m) {
   } else {
     ++stats_.invalid;
     ++stats_.invalid_by_reason[static_cast<size_t>(ClassifyParseError(parsed.message()))];
+    invalid_rate_dirty_ = true;
     if (invalid_rate_->Observe(stream_time_, true)) {
       incidents_->ObserveStreamHit(RuleId::kInputInvalidRate, stream_time_, parser_.last_event_id(),
                                    ExplainInvalidRate(*invalid_rate_, policy_->thresholds()));
@@ -295,6 +314,7 @@ void EventPipeline::DecideIntoBatch(const AccessEvent& event) {
   stats_.late_events += detector_->late_events() - late_before;
   incidents_->Observe(event, decision);
   stream_time_ = std::max(stream_time_, event.time);
+  invalid_rate_dirty_ = true;
   if (invalid_rate_->Observe(stream_time_, false)) {
     incidents_->ObserveStreamHit(RuleId::kInputInvalidRate, stream_time_, "",
                                  ExplainInvalidRate(*invalid_rate_, policy_->thresholds()));

@@ -23,6 +23,7 @@
 // outbox rows) go into the same store commit as the events. On start they are restored from
 // the store. Per-actor state of a partition that moves to this instance from another one is
 // not in this store: its windows start empty here (documented limitation of state per shard).
+// The input.invalid_rate window is committed and restored the same way.
 //
 // Memory is bounded: librdkafka's prefetch queue (queued.max.messages.kbytes, set here), one
 // batch, the alert outbox, above whose limit consumption pauses, and the incidents still
@@ -207,7 +208,10 @@ class EventPipeline {
   std::unique_ptr<BehaviorDetector> detector_;
   std::unique_ptr<IncidentTracker> incidents_;
   std::unique_ptr<InvalidRate> invalid_rate_;
-  TimeMicros stream_time_ = 0;  // latest event time seen: the clock of input.invalid_rate
+  TimeMicros stream_time_ = 0;       // latest event time seen: the clock of input.invalid_rate
+  bool invalid_rate_dirty_ = false;  // the window changed since the last batch was cut
+  // The state key of the invalid-rate window (with stream_time_), beside the actors' "actor/…".
+  static constexpr std::string_view kInvalidRateKey = "stream/invalid_rate";
   std::uint64_t outbox_seq_ = 0;
 
   kafka::Handle consumer_;

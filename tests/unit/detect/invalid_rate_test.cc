@@ -85,3 +85,45 @@ TEST(InvalidRateTest, OldMessagesLeaveTheWindowOneSecondBucketAtATime) {
 
 }  // namespace
 }  // namespace inzage
+
+namespace inzage {
+namespace {
+
+// The window survives a restart: serialised, restored, and the next message sees the same
+// counts as without the restart; malformed records are refused.
+TEST(InvalidRatePersistenceTest, RestoredWindowContinuesWhereItStopped) {
+  Thresholds th;
+  th.invalid_rate_window = 300 * kMicrosPerSecond;
+  th.invalid_rate_percent = 1;
+  th.invalid_rate_count = 100;
+  InvalidRate uninterrupted(th);
+  InvalidRate first(th);
+  const TimeMicros t0 = 1'800'000'000LL * kMicrosPerSecond;
+  for (int i = 0; i < 500; ++i) {
+    const bool invalid = i % 50 == 0;
+    uninterrupted.Observe(t0 + i * kMicrosPerSecond / 2, invalid);
+    first.Observe(t0 + i * kMicrosPerSecond / 2, invalid);
+  }
+  std::string record;
+  first.SerializeTo(&record);
+  InvalidRate restored(th);
+  ASSERT_TRUE(restored.Restore(record).ok());
+  EXPECT_EQ(restored.messages(), first.messages());
+  EXPECT_EQ(restored.invalid(), first.invalid());
+  EXPECT_EQ(restored.firing(), first.firing());
+  for (int i = 500; i < 900; ++i) {
+    const bool invalid = i % 7 == 0;
+    EXPECT_EQ(restored.Observe(t0 + i * kMicrosPerSecond / 2, invalid),
+              uninterrupted.Observe(t0 + i * kMicrosPerSecond / 2, invalid))
+        << "message " << i;
+  }
+  EXPECT_EQ(restored.messages(), uninterrupted.messages());
+  EXPECT_EQ(restored.invalid(), uninterrupted.invalid());
+  InvalidRate bad(th);
+  EXPECT_FALSE(bad.Restore("").ok());
+  EXPECT_FALSE(bad.Restore(record.substr(0, record.size() - 1)).ok());
+  EXPECT_FALSE(bad.Restore(record + "x").ok());
+}
+
+}  // namespace
+}  // namespace inzage
