@@ -76,7 +76,8 @@ enum class ErrorCode {
   kPayloadTooLarge,
   kUnavailable,
   kInternal,
-  kMethodNotAllowed
+  kMethodNotAllowed,
+  kTooManyRequests
 };
 
 struct ErrorInfo {
@@ -102,6 +103,8 @@ ErrorInfo InfoOf(ErrorCode c) {
       return {503, "unavailable"};
     case ErrorCode::kMethodNotAllowed:
       return {405, "method_not_allowed"};
+    case ErrorCode::kTooManyRequests:
+      return {429, "too_many_requests"};
     case ErrorCode::kInternal:
       break;
   }
@@ -117,6 +120,7 @@ void SetError(httplib::Response& res, ErrorCode code, std::string_view message) 
   AppendJsonString(body, message);
   body += "}}";
   if (code == ErrorCode::kUnauthorized) res.set_header("WWW-Authenticate", "Bearer");
+  if (code == ErrorCode::kTooManyRequests) res.set_header("Retry-After", "60");
   res.set_content(body, "application/json");
 }
 
@@ -467,6 +471,45 @@ class BoundedThreadPool final : public httplib::TaskQueue {
   std::vector<std::thread> workers_;
 };
 
+// Reads per citizen: every read is a stored access, so one token must not be able to flood the
+// store. A token bucket per pseudonym, refilled at `per_minute` a minute, holding at most a
+// minute's worth; idle buckets are dropped when there are many.
+class CitizenReadLimiter {
+ public:
+  explicit CitizenReadLimiter(int per_minute) : per_minute_(per_minute) {}
+
+  bool Allow(const Pseudonym& who) {
+    if (per_minute_ <= 0) return true;
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(mu_);
+    if (buckets_.size() > kMaxTracked) {
+      for (auto it = buckets_.begin(); it != buckets_.end();) {
+        it = now - it->second.last > std::chrono::minutes(2) ? buckets_.erase(it) : std::next(it);
+      }
+    }
+    auto [it, fresh] = buckets_.try_emplace(who, Bucket{static_cast<double>(per_minute_), now});
+    Bucket& b = it->second;
+    if (!fresh) {
+      const double minutes = std::chrono::duration<double>(now - b.last).count() / 60.0;
+      b.tokens = std::min<double>(per_minute_, b.tokens + minutes * per_minute_);
+      b.last = now;
+    }
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+ private:
+  static constexpr size_t kMaxTracked = 100000;
+  struct Bucket {
+    double tokens;
+    std::chrono::steady_clock::time_point last;
+  };
+  const int per_minute_;
+  std::mutex mu_;
+  std::unordered_map<Pseudonym, Bucket, PseudonymHash> buckets_;  // guarded by mu_
+};
+
 struct ApiServer::Impl {
   ApiConfig config;
   const Store* store;
@@ -477,6 +520,7 @@ struct ApiServer::Impl {
   std::function<std::string()> metrics_text;
   std::optional<TokenSigner> peer_signer;
   std::optional<TokenVerifier> peer_verifier;
+  CitizenReadLimiter citizen_reads{config.citizen_reads_per_minute};
   prometheus::Family<prometheus::Counter>* requests = nullptr;
   std::mutex counters_mu;
   std::map<std::pair<std::string, int>, prometheus::Counter*> counters;  // by counters_mu
@@ -733,6 +777,11 @@ struct ApiServer::Impl {
                              req.get_param_value("cursor"), req.get_param_value("limit"),
                              kMaxPageSize, &page)) {
       SetError(res, err->code, err->message);
+      return;
+    }
+    if (!citizen_reads.Allow(self)) {
+      SetError(res, ErrorCode::kTooManyRequests,
+               "too many reads of this history in the last minute; try again later");
       return;
     }
     const std::shared_ptr<const Policy> policy = backend->policy();

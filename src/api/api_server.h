@@ -63,9 +63,10 @@ struct ApiConfig {
   std::string token_algorithm = "HS256";
   std::string token_key_file = "/run/credentials/inzaged.service/token.key";
   std::string audience = "inzage";
-  bool show_employee_ids = false;    // citizens see department and role, not the employee id
-  std::string municipality;          // recorded on citizens' reads; empty: the policy's first
-  std::string tls_certificate_file;  // both set: HTTPS
+  bool show_employee_ids = false;     // citizens see department and role, not the employee id
+  int citizen_reads_per_minute = 60;  // per citizen (each read is stored); 0 = no limit
+  std::string municipality;           // recorded on citizens' reads; empty: the policy's first
+  std::string tls_certificate_file;   // both set: HTTPS
   std::string tls_key_file;
   std::vector<std::string> peers;  // base URLs of the other shards, e.g. "http://10.0.0.2:8080"
   int peer_timeout_ms = 2000;

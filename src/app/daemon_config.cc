@@ -121,7 +121,8 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
     r.Keys(a, "api",
            {"listen", "threads", "max_queued_connections", "max_body_bytes", "request_timeout_ms",
             "token_algorithm", "token_key_file", "audience", "show_employee_ids", "municipality",
-            "tls_certificate_file", "tls_key_file", "peers", "peer_timeout_ms", "peer_key_file"});
+            "citizen_reads_per_minute", "tls_certificate_file", "tls_key_file", "peers",
+            "peer_timeout_ms", "peer_key_file"});
     r.String(a["listen"], "api.listen", &c.api.listen);
     std::string host;
     int port = 0;
@@ -141,6 +142,8 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
     r.String(a["token_key_file"], "api.token_key_file", &c.api.token_key_file);
     r.String(a["audience"], "api.audience", &c.api.audience);
     r.Bool(a["show_employee_ids"], "api.show_employee_ids", &c.api.show_employee_ids);
+    r.Int(a["citizen_reads_per_minute"], "api.citizen_reads_per_minute", 0, 100000,
+          &c.api.citizen_reads_per_minute);
     r.String(a["municipality"], "api.municipality", &c.api.municipality);
     r.String(a["tls_certificate_file"], "api.tls_certificate_file", &c.api.tls_certificate_file);
     r.String(a["tls_key_file"], "api.tls_key_file", &c.api.tls_key_file);

@@ -697,3 +697,24 @@ TEST_F(ApiServerTest, PeersNeedTheirOwnKey) {
 
 }  // namespace
 }  // namespace inzage::api
+
+namespace inzage::api {
+namespace {
+
+// Every citizen read is stored: one token may not flood the store. Other citizens go on.
+TEST_F(ApiServerTest, CitizenReadsAreLimitedPerCitizen) {
+  ApiConfig config;
+  config.citizen_reads_per_minute = 3;
+  auto s = StartShard(config);
+  const std::string path = "/v1/me/accesses?" + Period(Now() - kDay, Now());
+  const std::string token = Token(kCitizenBsn, TokenRole::kCitizen);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Get(*s, path, token)->status, 200) << i;
+  auto limited = Get(*s, path, token);
+  ExpectError(limited, 429, "too_many_requests");
+  EXPECT_EQ(limited->get_header_value("Retry-After"), "60");
+  EXPECT_EQ(s->backend->recorded().size(), 3u) << "a refused read is not recorded";
+  EXPECT_EQ(Get(*s, path, Token(kOtherBsn, TokenRole::kCitizen))->status, 200);
+}
+
+}  // namespace
+}  // namespace inzage::api
