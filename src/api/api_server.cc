@@ -1256,7 +1256,7 @@ Status ApiServer::Start() {
   const auto queued = static_cast<size_t>(std::max(1, c.max_queued_connections));
   svr.new_task_queue = [threads, queued] { return new BoundedThreadPool(threads, queued); };
   const time_t secs = c.request_timeout_ms / 1000;
-  const time_t usecs = (c.request_timeout_ms % 1000) * 1000;
+  const time_t usecs = static_cast<time_t>(c.request_timeout_ms % 1000) * 1000;
   svr.set_read_timeout(secs, usecs);
   svr.set_write_timeout(secs, usecs);
   svr.set_keep_alive_timeout(2);  // idle connections must not pin the worker threads
@@ -1371,7 +1371,7 @@ Status ApiServer::Start() {
         return httplib::Server::HandlerResponse::Handled;
       }));
   svr.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+      [](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
         LogLine("level=error component=api msg=\"request handler failed\"");
         SetError(res, ErrorCode::kInternal, "internal error");
       });

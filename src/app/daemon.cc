@@ -97,7 +97,7 @@ class Demo {
     o.start_micros = std::chrono::duration_cast<std::chrono::microseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count() -
-                     7 * 24 * 3600 * kMicrosPerSecond;
+                     7 * kMicrosPerDay;
     generator_ = std::make_unique<WorldGenerator>(o);
     for (const auto& record : generator_->ReferenceRecords()) {
       if (Status st = Produce(config->kafka.reference_topic, "", record); !st.ok()) return st;
@@ -276,7 +276,7 @@ void PrintDemoRequests(const Demo& demo, const DaemonConfig& config, const std::
   const TimeMicros now = std::chrono::duration_cast<std::chrono::microseconds>(
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();
-  const TimeMicros ttl = 12 * 3600 * kMicrosPerSecond;
+  const TimeMicros ttl = TimeMicros{12} * 3600 * kMicrosPerSecond;
   auto citizen = signer->Sign(demo.world().CitizenWithCase(), api::TokenRole::kCitizen,
                               config.api.audience, now, ttl);
   auto ciso = signer->Sign(demo.world().EmployeeWithRole("ciso"), api::TokenRole::kCiso,

@@ -145,7 +145,8 @@ void DaemonMetrics::RefreshAlerts() {
     const bool unresolved = alert->status == AlertStatus::kOpen ||
                             alert->status == AlertStatus::kAcknowledged ||
                             alert->status == AlertStatus::kConfirmedBreach;
-    if (unresolved && alert->breach_deadline() - now <= 24 * 3600 * kMicrosPerSecond) ++soon;
+    if (unresolved && alert->breach_deadline() - now <= TimeMicros{24} * 3600 * kMicrosPerSecond)
+      ++soon;
   }
   for (auto& [key, gauge] : alerts_) {
     const auto it = counts.find(key);

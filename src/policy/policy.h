@@ -100,13 +100,13 @@ struct Thresholds {
   int browsing_subjects = 10;
   int bulk_export_subjects = 50;
   TimeMicros bulk_export_window = 3600 * kMicrosPerSecond;
-  TimeMicros incident_window = 24 * 3600 * kMicrosPerSecond;
-  TimeMicros invalid_rate_window = 300 * kMicrosPerSecond;
+  TimeMicros incident_window = TimeMicros{24} * 3600 * kMicrosPerSecond;
+  TimeMicros invalid_rate_window = TimeMicros{300} * kMicrosPerSecond;
   double invalid_rate_percent = 1;
   int invalid_rate_count = 100;
   // Windowed behaviour rules accept an event up to this much older than the actor's latest
   // event time; an older one is decided without them and counted (detect/behavior_detector.h).
-  TimeMicros allowed_lateness = 300 * kMicrosPerSecond;
+  TimeMicros allowed_lateness = TimeMicros{300} * kMicrosPerSecond;
 };
 
 struct RuleSetting {
