@@ -85,7 +85,7 @@ struct ErrorInfo {
   const char* code;
 };
 
-ErrorInfo InfoOf(ErrorCode c) {
+ErrorInfo ErrorInfoOf(ErrorCode c) {
   switch (c) {
     case ErrorCode::kBadRequest:
       return {400, "bad_request"};
@@ -112,7 +112,7 @@ ErrorInfo InfoOf(ErrorCode c) {
 }
 
 void SetError(httplib::Response& res, ErrorCode code, std::string_view message) {
-  const ErrorInfo info = InfoOf(code);
+  const ErrorInfo info = ErrorInfoOf(code);
   res.status = info.status;
   std::string body = "{\"error\":{\"code\":\"";
   body += info.code;
@@ -138,6 +138,34 @@ struct PageRequest {
   size_t limit = kMaxPageSize;
 };
 
+// A page size: 1-1000, or `default_limit` when absent.
+std::optional<HttpError> ParseLimit(std::string_view text, size_t default_limit, size_t* out) {
+  *out = default_limit;
+  if (text.empty()) return std::nullopt;
+  size_t n = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9' || n > kMaxPageSize) {
+      return HttpError{ErrorCode::kBadRequest, "limit must be an integer from 1 to 1000"};
+    }
+    n = n * 10 + static_cast<size_t>(c - '0');
+  }
+  if (n < 1 || n > kMaxPageSize) {
+    return HttpError{ErrorCode::kBadRequest, "limit must be an integer from 1 to 1000"};
+  }
+  *out = n;
+  return std::nullopt;
+}
+
+// A failed store read as an answer: a cursor the store did not hand out is the client's
+// mistake (400), anything else ours (500, logged, details not shown).
+HttpError StoreReadError(const Status& st) {
+  if (st.code() == Status::Code::kInvalidArgument) {
+    return HttpError{ErrorCode::kBadRequest, st.message()};
+  }
+  LogLine("level=error component=api msg=\"store read failed: " + st.message() + "\"");
+  return HttpError{ErrorCode::kInternal, "the store could not be read"};
+}
+
 std::optional<HttpError> ParsePage(std::string_view from_text, std::string_view to_text,
                                    std::string_view cursor, std::string_view limit_text,
                                    size_t default_limit, PageRequest* out) {
@@ -161,21 +189,16 @@ std::optional<HttpError> ParsePage(std::string_view from_text, std::string_view 
   out->from = *from;
   out->to = *to;
   out->cursor = std::string(cursor);
-  out->limit = default_limit;
-  if (!limit_text.empty()) {
-    size_t n = 0;
-    for (char c : limit_text) {
-      if (c < '0' || c > '9' || n > kMaxPageSize) {
-        return HttpError{ErrorCode::kBadRequest, "limit must be an integer from 1 to 1000"};
-      }
-      n = n * 10 + static_cast<size_t>(c - '0');
-    }
-    if (n < 1 || n > kMaxPageSize) {
-      return HttpError{ErrorCode::kBadRequest, "limit must be an integer from 1 to 1000"};
-    }
-    out->limit = n;
-  }
-  return std::nullopt;
+  return ParseLimit(limit_text, default_limit, &out->limit);
+}
+
+// `"from":"…","to":"…","entries":[` of a page answer.
+void AppendPeriodAndOpenEntries(std::string& out, const PageRequest& page) {
+  out += "\"from\":\"";
+  AppendRfc3339(out, page.from);
+  out += "\",\"to\":\"";
+  AppendRfc3339(out, page.to);
+  out += "\",\"entries\":[";
 }
 
 void AppendCategories(std::string& out, CategorySet set) {
@@ -561,6 +584,14 @@ struct ApiServer::Impl {
   // Authenticates the request; on failure fills res and returns nullopt.
   std::optional<TokenClaims> Authenticate(const httplib::Request& req, httplib::Response& res,
                                           std::initializer_list<TokenRole> roles) {
+    return Authenticate(req, res, verifier, roles);
+  }
+
+  // The bearer token of the request, verified by `with` and holding one of `roles`; on failure
+  // res holds the 401 or 403.
+  static std::optional<TokenClaims> Authenticate(const httplib::Request& req,
+                                                 httplib::Response& res, const TokenVerifier& with,
+                                                 std::initializer_list<TokenRole> roles) {
     const std::string header = req.get_header_value("Authorization");
     constexpr std::string_view kBearer = "Bearer ";
     if (header.empty()) {
@@ -575,8 +606,7 @@ struct ApiServer::Impl {
     }
     TokenClaims claims;
     TokenError why{};
-    if (!verifier.Verify(std::string_view(header).substr(kBearer.size()), WallNow(), &claims,
-                         &why)) {
+    if (!with.Verify(std::string_view(header).substr(kBearer.size()), WallNow(), &claims, &why)) {
       SetError(res, ErrorCode::kUnauthorized, TokenErrorText(why));
       return std::nullopt;
     }
@@ -598,21 +628,7 @@ struct ApiServer::Impl {
       SetError(res, ErrorCode::kForbidden, "this daemon has no peer key (api.peer_key_file)");
       return std::nullopt;
     }
-    const std::string header = req.get_header_value("Authorization");
-    constexpr std::string_view kBearer = "Bearer ";
-    TokenClaims claims;
-    TokenError why{};
-    if (header.size() <= kBearer.size() || header.compare(0, kBearer.size(), kBearer) != 0 ||
-        !peer_verifier->Verify(std::string_view(header).substr(kBearer.size()), WallNow(), &claims,
-                               &why)) {
-      SetError(res, ErrorCode::kUnauthorized, "a valid peer token is required");
-      return std::nullopt;
-    }
-    if (claims.role != TokenRole::kPeer) {
-      SetError(res, ErrorCode::kForbidden, "only peers may use this route");
-      return std::nullopt;
-    }
-    return claims;
+    return Authenticate(req, res, *peer_verifier, {TokenRole::kPeer});
   }
 
   std::string Municipality(const Policy& policy) const {
@@ -678,12 +694,7 @@ struct ApiServer::Impl {
     std::vector<HistoryRecord> all;
     bool more = false;
     if (!local.ok()) {
-      if (local.status().code() == Status::Code::kInvalidArgument) {
-        *error = HttpError{ErrorCode::kBadRequest, local.status().message()};
-      } else {
-        *error = HttpError{ErrorCode::kInternal, "the store could not be read"};
-        LogLine("level=error component=api msg=\"query failed: " + local.status().message() + "\"");
-      }
+      *error = StoreReadError(local.status());
     } else {
       for (QueryEntry& e : local->entries) all.push_back(std::move(e.record));
       more = !local->next_cursor.empty();
@@ -804,10 +815,7 @@ struct ApiServer::Impl {
       SetError(res, error->code, error->message);
       return;
     }
-    auto visible = [&policy](const HistoryRecord& r) {
-      const Activity* a = policy->FindActivity(r.activity);
-      return a == nullptr || !a->confidential;
-    };
+    const Store::Visible visible = CitizenVisible();
     if (csv) {
       std::string out =
           "time,municipality,department,role,action,activity_id,activity_name,domain,info,"
@@ -851,11 +859,8 @@ struct ApiServer::Impl {
     }
     std::string out;
     out.reserve(512 + merged.entries.size() * 384);
-    out += "{\"from\":";
-    AppendJsonString(out, FormatRfc3339(page.from));
-    out += ",\"to\":";
-    AppendJsonString(out, FormatRfc3339(page.to));
-    out += ",\"entries\":[";
+    out.push_back('{');
+    AppendPeriodAndOpenEntries(out, page);
     bool first = true;
     for (const HistoryRecord& r : merged.entries) {
       if (!visible(r)) continue;
@@ -970,12 +975,8 @@ struct ApiServer::Impl {
       auto local = store->QuerySubject(subject, page.from, page.to, page.limit, page.cursor,
                                        citizen_view ? CitizenVisible() : Store::Visible());
       if (!local.ok()) {
-        SetError(res,
-                 local.status().code() == Status::Code::kInvalidArgument ? ErrorCode::kBadRequest
-                                                                         : ErrorCode::kInternal,
-                 local.status().code() == Status::Code::kInvalidArgument
-                     ? local.status().message()
-                     : "the store could not be read");
+        const HttpError err = StoreReadError(local.status());
+        SetError(res, err.code, err.message);
         return;
       }
       std::string out = "{\"entries\":[";
@@ -996,11 +997,8 @@ struct ApiServer::Impl {
       SetError(res, error->code, error->message);
       return;
     }
-    std::string out = "{\"from\":";
-    AppendJsonString(out, FormatRfc3339(page.from));
-    out += ",\"to\":";
-    AppendJsonString(out, FormatRfc3339(page.to));
-    out += ",\"entries\":[";
+    std::string out = "{";
+    AppendPeriodAndOpenEntries(out, page);
     for (size_t i = 0; i < merged.entries.size(); ++i) {
       if (i > 0) out.push_back(',');
       AppendInvestigationEntry(out, merged.entries[i], *policy);
@@ -1028,9 +1026,8 @@ struct ApiServer::Impl {
     }
     auto result = store->QueryActor(actor, page.from, page.to, page.limit, page.cursor);
     if (!result.ok()) {
-      const bool bad = result.status().code() == Status::Code::kInvalidArgument;
-      SetError(res, bad ? ErrorCode::kBadRequest : ErrorCode::kInternal,
-               bad ? result.status().message() : "the store could not be read");
+      const HttpError err = StoreReadError(result.status());
+      SetError(res, err.code, err.message);
       return;
     }
     const std::shared_ptr<const Policy> policy = backend->policy();
@@ -1047,11 +1044,8 @@ struct ApiServer::Impl {
     if (!Record(res, OfficerRead(*claims, *policy, Action::kView, std::move(subjects)))) return;
     std::string out = "{\"actor\":";
     AppendJsonString(out, actor);
-    out += ",\"from\":";
-    AppendJsonString(out, FormatRfc3339(page.from));
-    out += ",\"to\":";
-    AppendJsonString(out, FormatRfc3339(page.to));
-    out += ",\"entries\":[";
+    out.push_back(',');
+    AppendPeriodAndOpenEntries(out, page);
     for (size_t i = 0; i < result->entries.size(); ++i) {
       if (i > 0) out.push_back(',');
       AppendInvestigationEntry(out, result->entries[i].record, *policy);
@@ -1083,14 +1077,9 @@ struct ApiServer::Impl {
       }
     }
     size_t limit = 100;
-    if (const std::string l = req.get_param_value("limit"); !l.empty()) {
-      PageRequest unused;
-      if (auto err =
-              ParsePage("1970-01-01T00:00:00Z", "1970-01-01T00:00:00Z", "", l, 100, &unused)) {
-        SetError(res, err->code, err->message);
-        return;
-      }
-      limit = unused.limit;
+    if (auto err = ParseLimit(req.get_param_value("limit"), 100, &limit)) {
+      SetError(res, err->code, err->message);
+      return;
     }
     const std::string cursor = req.get_param_value("cursor");
     if (cursor.size() > kMaxCursorBytes) {

@@ -186,22 +186,17 @@ class PipelineBackend final : public api::ApiBackend {
   Status RecordAccess(OwnedAccessEvent event) override {
     auto ticket = std::make_shared<LocalTicket>();
     auto done = pipeline_->SubmitAccess(std::move(event), ticket);
-    if (done.wait_for(kTimeout) != std::future_status::ready) {
-      if (ticket->Cancel()) return Status::IoError("the pipeline did not take the access in time");
-      done.wait();  // taken: it is being committed, so the answer must say how that went
-    }
-    return done.get();
+    auto answer = AwaitLocal(done, *ticket, kTimeout);
+    return answer ? *answer : Status::IoError("the pipeline did not take the access in time");
   }
   Result<Alert> TransitionAlert(std::string alert_id, AlertStatus to, std::string by,
                                 std::string why) override {
     auto ticket = std::make_shared<LocalTicket>();
     auto done = pipeline_->SubmitAlertTransition(std::move(alert_id), to, std::move(by),
                                                  std::move(why), ticket);
-    if (done.wait_for(kTimeout) != std::future_status::ready) {
-      if (ticket->Cancel()) return Status::IoError("the pipeline did not take the change in time");
-      done.wait();  // taken: answer with what happened, never "not done" for a done change
-    }
-    return done.get();
+    auto answer = AwaitLocal(done, *ticket, kTimeout);
+    if (!answer) return Status::IoError("the pipeline did not take the change in time");
+    return std::move(*answer);
   }
   bool Ready(std::string* reason) const override {
     if (pipeline_->ready()) return true;
@@ -240,11 +235,9 @@ void ReloadPolicy(const std::string& policy_dir, EventPipeline& pipeline, Daemon
   const std::string revision = (*policy)->revision();
   auto ticket = std::make_shared<LocalTicket>();
   auto swapped = pipeline.SubmitPolicy(*policy, ticket);
-  if (swapped.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
-    if (ticket->Cancel()) return fail("the pipeline did not take the new policy within 60 s");
-    swapped.wait();
-  }
-  if (Status st = swapped.get(); !st.ok()) return fail(st.message());
+  auto answer = AwaitLocal(swapped, *ticket, std::chrono::seconds(60));
+  if (!answer) return fail("the pipeline did not take the new policy within 60 s");
+  if (!answer->ok()) return fail(answer->message());
   metrics.SetPolicyRevision(revision);
   metrics.CountPolicyReload(true);
   Log("level=info component=reload msg=\"policy reloaded\" old_revision=" + old_revision +

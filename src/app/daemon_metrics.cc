@@ -98,7 +98,7 @@ DaemonMetrics::DaemonMetrics(std::shared_ptr<prometheus::Registry> registry)
       r, "inzage_alerts_breach_deadline_within_24h",
       "Unresolved alerts whose 72 h breach-notification deadline is within 24 h or has passed");
   last_event_ = NewGauge(r, "inzage_last_event_timestamp_seconds",
-                         "Unix time when the latest event was consumed (start time before)");
+                         "Unix time of the latest batch of consumed events (start time before)");
   // Until the first event, the start: "no events for 30 minutes" then counts from start-up.
   last_event_->SetToCurrentTime();
   policy_family_ = &prometheus::BuildGauge()

@@ -15,7 +15,7 @@ std::string_view StatusName(AlertStatus s) { return kAlertStatusNames[static_cas
 
 void AppendTime(std::string& out, TimeMicros t) {
   out.push_back('"');
-  out += FormatRfc3339(t);
+  AppendRfc3339(out, t);
   out.push_back('"');
 }
 

@@ -265,9 +265,6 @@ Status EventPipeline::Process(const rd_kafka_message_t* m) {
   const std::int64_t now_ns = Clock::now().time_since_epoch().count();
   if (stats_.first_message_ns.load() == 0) stats_.first_message_ns = now_ns;
   stats_.last_message_ns = now_ns;
-  stats_.last_event_wall_micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                                      std::chrono::system_clock::now().time_since_epoch())
-                                      .count();
   AccessEvent event;
   Status parsed = parser_.Parse(payload, &event);
   if (parsed.ok()) {
@@ -337,21 +334,25 @@ void EventPipeline::DecideIntoBatch(const AccessEvent& event) {
   batch_.events.push_back(MakeStoredEvent(event, decision, *policy_, reference_));
 }
 
+void EventPipeline::Enqueue(LocalRequest request, bool bounded) {
+  std::lock_guard lock(local_mu_);
+  if (local_closed_) return request.Fail(Status::IoError("the pipeline is stopping"));
+  if (bounded && local_.size() >= kMaxLocalRequests) {
+    return request.Fail(Status::IoError("too many requests waiting for the pipeline"));
+  }
+  local_.push_back(std::move(request));
+  local_pending_.store(true, std::memory_order_release);
+  // Wake the consume loop out of its poll: the request is answered after a commit.
+  if (consumer_queue_) rd_kafka_queue_yield(consumer_queue_.get());
+}
+
 std::future<Status> EventPipeline::SubmitAccess(OwnedAccessEvent event,
                                                 std::shared_ptr<LocalTicket> ticket) {
   LocalRequest request;
   request.ticket = std::move(ticket);
   request.access.emplace(std::move(event));
   std::future<Status> done = request.access_done.get_future();
-  std::lock_guard lock(local_mu_);
-  if (local_closed_ || local_.size() >= kMaxLocalRequests) {
-    request.access_done.set_value(Status::IoError(
-        local_closed_ ? "the pipeline is stopping" : "too many requests waiting for the pipeline"));
-  } else {
-    local_.push_back(std::move(request));
-    // Wake the consume loop out of its poll: the request is answered after a commit.
-    if (consumer_queue_) rd_kafka_queue_yield(consumer_queue_.get());
-  }
+  Enqueue(std::move(request), /*bounded=*/true);
   return done;
 }
 
@@ -365,15 +366,7 @@ std::future<Result<Alert>> EventPipeline::SubmitAlertTransition(
   request.by = std::move(by);
   request.why = std::move(why);
   std::future<Result<Alert>> done = request.alert_done.get_future();
-  std::lock_guard lock(local_mu_);
-  if (local_closed_ || local_.size() >= kMaxLocalRequests) {
-    request.alert_done.set_value(Status::IoError(
-        local_closed_ ? "the pipeline is stopping" : "too many requests waiting for the pipeline"));
-  } else {
-    local_.push_back(std::move(request));
-    // Wake the consume loop out of its poll: the request is answered after a commit.
-    if (consumer_queue_) rd_kafka_queue_yield(consumer_queue_.get());
-  }
+  Enqueue(std::move(request), /*bounded=*/true);
   return done;
 }
 
@@ -383,13 +376,7 @@ std::future<Status> EventPipeline::SubmitPolicy(std::shared_ptr<const Policy> po
   request.ticket = std::move(ticket);
   request.policy = std::move(policy);
   std::future<Status> done = request.access_done.get_future();
-  std::lock_guard lock(local_mu_);
-  if (local_closed_) {
-    request.access_done.set_value(Status::IoError("the pipeline is stopping"));
-  } else {
-    local_.push_back(std::move(request));
-    if (consumer_queue_) rd_kafka_queue_yield(consumer_queue_.get());
-  }
+  Enqueue(std::move(request), /*bounded=*/false);  // an operator's reload is never refused
   return done;
 }
 
@@ -412,22 +399,34 @@ Status EventPipeline::SwapPolicy(std::shared_ptr<const Policy> policy) {
   return Status::Ok();
 }
 
+Status EventPipeline::ChangeAlertStatus(const LocalRequest& r) {
+  const TimeMicros now = std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  Status st = incidents_->Transition(r.alert_id, r.to, r.by, now, r.why);
+  if (st.code() != Status::Code::kNotFound) return st;
+  // A settled alert lives in the store only: bring it back, then change it.
+  auto row = store_->Get("alerts", r.alert_id);
+  if (!row.ok() || !row->has_value()) return st;
+  auto alert = ParseAlert(**row);
+  if (!alert.ok() || !incidents_->Restore(std::move(alert).value()).ok()) return st;
+  return incidents_->Transition(r.alert_id, r.to, r.by, now, r.why);
+}
+
 void EventPipeline::DrainLocalRequests() {
+  // Every turn of the consume loop comes here: no lock unless something was queued.
+  if (!local_pending_.load(std::memory_order_acquire)) return;
   std::deque<LocalRequest> requests;
   {
     std::lock_guard lock(local_mu_);
-    if (local_.empty()) return;
     requests.swap(local_);
+    local_pending_.store(false, std::memory_order_relaxed);
   }
+  if (requests.empty()) return;
   if (batch_waiters_.empty()) waiters_since_ = Clock::now();
   for (LocalRequest& r : requests) {
     if (r.ticket && !r.ticket->Take()) {  // the caller gave up: not applied, nobody waits
-      const Status cancelled = Status::IoError("cancelled by the caller");
-      if (r.access || r.policy) {
-        r.access_done.set_value(cancelled);
-      } else {
-        r.alert_done.set_value(cancelled);
-      }
+      r.Fail(Status::IoError("cancelled by the caller"));
       continue;
     }
     if (r.policy) {
@@ -442,33 +441,20 @@ void EventPipeline::DrainLocalRequests() {
       batch_waiters_.emplace_back([done](const Status& st) { done->set_value(st); });
       continue;
     }
-    const TimeMicros now = std::chrono::duration_cast<std::chrono::microseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
-    Status st = incidents_->Transition(r.alert_id, r.to, r.by, now, r.why);
-    if (st.code() == Status::Code::kNotFound) {
-      // A settled alert lives in the store only: bring it back, then change it.
-      auto row = store_->Get("alerts", r.alert_id);
-      if (row.ok() && row->has_value()) {
-        auto alert = ParseAlert(**row);
-        if (alert.ok() && incidents_->Restore(std::move(alert).value()).ok()) {
-          st = incidents_->Transition(r.alert_id, r.to, r.by, now, r.why);
-        }
-      }
-    }
+    Status st = ChangeAlertStatus(r);
     if (!st.ok()) {
       r.alert_done.set_value(std::move(st));
       continue;
     }
-    const Alert* changed = incidents_->Find(r.alert_id);
     auto done = std::make_shared<std::promise<Result<Alert>>>(std::move(r.alert_done));
-    batch_waiters_.emplace_back([done, alert = *changed](const Status& commit) {
-      if (commit.ok()) {
-        done->set_value(alert);
-      } else {
-        done->set_value(commit);
-      }
-    });
+    batch_waiters_.emplace_back(
+        [done, alert = *incidents_->Find(r.alert_id)](const Status& commit) {
+          if (commit.ok()) {
+            done->set_value(alert);
+          } else {
+            done->set_value(commit);
+          }
+        });
   }
 }
 
@@ -479,13 +465,7 @@ void EventPipeline::FailLocalRequests(const Status& why) {
     local_closed_ = true;
     requests.swap(local_);
   }
-  for (LocalRequest& r : requests) {
-    if (r.access || r.policy) {
-      r.access_done.set_value(why);
-    } else {
-      r.alert_done.set_value(why);
-    }
-  }
+  for (LocalRequest& r : requests) r.Fail(why);
   for (Waiter& w : batch_waiters_) w(why);
   batch_waiters_.clear();
 }
@@ -503,6 +483,11 @@ Status EventPipeline::CommitBatch() {
                            "); stopping rather than lose an invalid message");
   }
   AddStateAndAlerts();
+  if (!positions_.empty()) {  // once per batch, not per message
+    stats_.last_event_wall_micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count();
+  }
   for (size_t i = 0; i < kRuleCount; ++i) {
     if (rule_fires_batch_[i] != 0) stats_.rule_fires[i] += rule_fires_batch_[i];
   }

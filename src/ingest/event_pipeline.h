@@ -89,6 +89,16 @@ class LocalTicket {
   std::atomic<int> state_{kQueued};
 };
 
+// Waits for the answer to a local request. After `timeout` the caller gives up only if the
+// pipeline has not taken the request yet (nullopt); a taken request is being committed, and its
+// real outcome is the answer.
+template <typename T>
+std::optional<T> AwaitLocal(std::future<T>& done, LocalTicket& ticket,
+                            std::chrono::milliseconds timeout) {
+  if (done.wait_for(timeout) != std::future_status::ready && ticket.Cancel()) return std::nullopt;
+  return done.get();
+}
+
 struct PipelineStats {
   std::atomic<std::uint64_t> consumed{0};
   std::atomic<std::uint64_t> allowed{0};
@@ -107,7 +117,8 @@ struct PipelineStats {
   std::atomic<std::uint64_t> store_errors{0};
   // Per rule id: how often it fired (published once per batch by the consume thread).
   std::array<std::atomic<std::uint64_t>, kRuleCount> rule_fires{};
-  // Wall-clock microseconds when the latest event was consumed ("no events" alerting).
+  // Wall-clock microseconds when the latest batch holding consumed messages was cut ("no
+  // events" alerting; within batch_max_latency_ms of the latest message).
   std::atomic<std::int64_t> last_event_wall_micros{0};
   // Steady-clock nanoseconds of the consume loop's latest turn (the watchdog's liveness check).
   std::atomic<std::int64_t> last_loop_ns{0};
@@ -262,12 +273,26 @@ class EventPipeline {
     std::shared_ptr<LocalTicket> ticket;   // may be null: the caller waits for the answer
     std::promise<Status> access_done;      // also the answer to a policy swap
     std::promise<Result<Alert>> alert_done;
+    // Answers the request with an error, whichever kind it is.
+    void Fail(const Status& error) {
+      if (access || policy) {
+        access_done.set_value(error);
+      } else {
+        alert_done.set_value(error);
+      }
+    }
   };
+  // Queues a request for the consume thread and wakes it; answers it at once when the
+  // pipeline is stopping or (bounded) too many wait.
+  void Enqueue(LocalRequest request, bool bounded);
+  Status ChangeAlertStatus(const LocalRequest& r);
   static constexpr size_t kMaxLocalRequests = 4096;
   // Above this many alerts in memory, the settled ones are dropped after a batch is cut.
   static constexpr size_t kMaxAlertsInMemory = 20000;
   std::mutex local_mu_;
-  std::deque<LocalRequest> local_;                            // guarded by local_mu_
+  std::deque<LocalRequest> local_;  // guarded by local_mu_
+  // Whether local_ may hold something: the consume loop reads it every turn without the lock.
+  std::atomic<bool> local_pending_{false};
   bool local_closed_ = false;                                 // guarded by local_mu_
   std::array<std::uint64_t, kRuleCount> rule_fires_batch_{};  // consume thread only
   mutable std::mutex lag_mu_;
