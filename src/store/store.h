@@ -43,6 +43,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -155,9 +156,11 @@ class Store {
   // One value of a column family by key ("alerts" by alert id); nullopt when absent.
   [[nodiscard]] Result<std::optional<std::string>> Get(const std::string& column_family,
                                                        const std::string& key) const;
-  // The alert outbox, oldest first (keys are increasing sequence numbers).
+  // The alert outbox, oldest first (keys are increasing sequence numbers), at most `limit`
+  // rows with keys after `after` (all rows when empty). Seeking past rows already handed out
+  // keeps the relay from walking over their deletion markers on every pass.
   [[nodiscard]] Result<std::vector<std::pair<std::string, std::string>>> ListOutbox(
-      size_t limit) const;
+      size_t limit, std::string_view after = {}) const;
   [[nodiscard]] Status DeleteOutbox(const std::vector<std::string>& keys);
   [[nodiscard]] std::uint64_t outbox_rows() const { return outbox_rows_.load(); }
 
@@ -183,6 +186,9 @@ class Store {
                           TimeMicros from, TimeMicros to, size_t limit, const std::string& cursor,
                           bool subject_keys, const Visible& visible = nullptr) const;
 
+  // The newest history_actor key of `actor` (empty when it has none). commit_mu_ held.
+  Result<std::string_view> NewestActorKey(std::string_view actor);
+
   std::unique_ptr<rocksdb::DB> db_;
   std::map<std::string, rocksdb::ColumnFamilyHandle*> cfs_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
@@ -192,6 +198,12 @@ class Store {
   std::uint64_t last_seq_ = 0;  // guarded by commit_mu_
   std::string failure_;         // guarded by commit_mu_: set after a failed write
   std::string head_;            // guarded by commit_mu_ (32 bytes)
+  // The newest history_actor key committed per actor id (guarded by commit_mu_; bounded by
+  // kMaxTrackedActors, then cleared). An event whose actor key is newer cannot be stored yet,
+  // so the duplicate check reads the store only for events at or before it: the replays and
+  // redeliveries that duplicates come from, not the in-order stream.
+  static constexpr size_t kMaxTrackedActors = 65'536;
+  std::unordered_map<std::string, std::string, StringHash, std::equal_to<>> newest_actor_key_;
   std::atomic<std::uint64_t> outbox_rows_{0};
 };
 

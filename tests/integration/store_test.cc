@@ -112,6 +112,38 @@ TEST_F(StoreTest, SameEventIdInOneBatchOrTwoIsStoredOnce) {
   EXPECT_EQ(report->entries, 4u);  // one actor entry, three subject entries
 }
 
+// The duplicate check reads the store only for events at or before their actor's newest stored
+// entry; an older event redelivered late and one redelivered after a reopen are still caught.
+TEST_F(StoreTest, LateAndReopenedDuplicatesAreStillFound) {
+  auto commit = [](Store& store, std::vector<StoredEvent> events) {
+    CommitBatch batch;
+    batch.events = std::move(events);
+    auto r = store.Commit(batch);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() ? *r : CommitResult{};
+  };
+  {
+    auto store = Open();
+    EXPECT_EQ(commit(*store, {SyntheticEvent(1, kT0, "emp-1"), SyntheticEvent(2, kT0, "emp-2"),
+                              SyntheticEvent(3, kT0 + 10, "emp-1")})
+                  .stored_events,
+              3u);
+    // Redelivered out of order, next to a new event of the same actor and time.
+    const CommitResult r =
+        commit(*store, {SyntheticEvent(1, kT0, "emp-1"), SyntheticEvent(4, kT0, "emp-1")});
+    EXPECT_EQ(r.stored_events, 1u);
+    EXPECT_EQ(r.duplicate_events, 1u);
+  }
+  auto store = Open();
+  const CommitResult r =
+      commit(*store, {SyntheticEvent(3, kT0 + 10, "emp-1"), SyntheticEvent(2, kT0, "emp-2"),
+                      SyntheticEvent(5, kT0 + 20, "emp-2")});
+  EXPECT_EQ(r.stored_events, 1u);
+  EXPECT_EQ(r.duplicate_events, 2u);
+  EXPECT_EQ(store->QueryActor("emp-1", kT0, kT0 + 100, 100, "")->entries.size(), 3u);
+  EXPECT_EQ(store->QueryActor("emp-2", kT0, kT0 + 100, 100, "")->entries.size(), 2u);
+}
+
 TEST_F(StoreTest, RefusesAnotherPseudonymKey) {
   { auto store = Open("key-a"); }
   StoreOptions o;
