@@ -97,6 +97,7 @@ void OutboxRelay::DeleteAcknowledged() {
   for (auto& key : acked) {
     if (key.rfind("\x01retry:", 0) == 0) {
       in_flight_.erase(key.substr(7));
+      produced_up_to_.clear();
       continue;
     }
     in_flight_.erase(key);
@@ -112,7 +113,7 @@ void OutboxRelay::DeleteAcknowledged() {
 }
 
 void OutboxRelay::RelayOnce() {
-  auto rows = store_->ListOutbox(1000 + in_flight_.size());
+  auto rows = store_->ListOutbox(1000, produced_up_to_);
   if (!rows.ok()) {
     errors_.fetch_add(1);
     return;
@@ -131,6 +132,7 @@ void OutboxRelay::RelayOnce() {
       break;  // try again on the next pass
     }
     in_flight_.insert(key);
+    produced_up_to_ = key;
   }
   rd_kafka_poll(producer_.get(), 0);
 }

@@ -53,6 +53,9 @@ class OutboxRelay {
   bool wake_ = false;                // guarded by mu_
   bool stop_ = false;                // guarded by mu_
   std::set<std::string> in_flight_;  // relay thread only
+  // The last outbox key handed to the producer (relay thread only). Outbox keys only grow, so
+  // the next pass starts after it; a failed delivery resets it to rescan from the start.
+  std::string produced_up_to_;
   std::mutex acked_mu_;
   std::vector<std::string> acked_;  // guarded by acked_mu_ (delivery callback)
   std::atomic<std::uint64_t> delivered_{0};
