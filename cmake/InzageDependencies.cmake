@@ -46,6 +46,9 @@ endif()
 # Debian builds cpp-httplib as a shared library with OpenSSL (TLS), zlib and brotli; its .pc
 # carries the matching CPPHTTPLIB_*_SUPPORT defines, which must agree with the library's.
 inzage_find_pkg(HTTPLIB cpp-httplib libcpp-httplib-dev)
+if(INZAGE_JEMALLOC)
+  inzage_find_pkg(JEMALLOC jemalloc libjemalloc-dev)
+endif()
 
 if(INZAGE_BUILD_TESTS OR INZAGE_FUZZ)
   inzage_find_config(GTest libgtest-dev)
