@@ -35,7 +35,8 @@ int main(int argc, char** argv) {
                                           {"group.id", argv[3]},
                                           {"enable.auto.commit", "false"},
                                           {"auto.offset.reset", "earliest"},
-                                          {"queued.max.messages.kbytes", "65536"}}) {
+                                          {"queued.max.messages.kbytes", kafka::kPrefetchMaxKbytes},
+                                          {"queued.min.messages", kafka::kPrefetchMinMessages}}) {
     if (!c.Set(k, v).ok()) return 1;
   }
   auto consumer = std::move(c.Create(RD_KAFKA_CONSUMER)).value();

@@ -103,8 +103,15 @@ void EventPipeline::AddStateAndAlerts() {
 }
 
 EventPipeline::~EventPipeline() {
-  std::lock_guard lock(local_mu_);
-  consumer_queue_.reset();  // before the consumer it belongs to
+  {
+    std::lock_guard lock(local_mu_);
+    consumer_queue_.reset();  // before the consumer it belongs to
+  }
+  // A run that ended in an error (or never ran) leaves the consumer open. Close it here, while
+  // every member is alive: closing calls OnRebalance (revoke), which uses them. Leaving it to
+  // the member destructors ran the callback on already destroyed maps (a double free).
+  if (consumer_ && !consumer_closed_) rd_kafka_consumer_close(consumer_.get());
+  consumer_.reset();
 }
 
 Status EventPipeline::Start() {
@@ -152,7 +159,8 @@ Status EventPipeline::Start() {
              {"enable.auto.commit", "false"},
              {"enable.auto.offset.store", "false"},
              {"auto.offset.reset", "earliest"},
-             {"queued.max.messages.kbytes", "65536"},  // bounds the prefetch queue
+             {"queued.max.messages.kbytes", kafka::kPrefetchMaxKbytes},  // bounds memory
+             {"queued.min.messages", kafka::kPrefetchMinMessages},
              {"client.id", "inzaged"}}) {
       if (Status st = c.Set(k, v); !st.ok()) return st;
     }
@@ -252,9 +260,39 @@ Status EventPipeline::PollReference(int timeout_ms) {
 void EventPipeline::OnDeadLetterDelivered(rd_kafka_t* /*rk*/, const rd_kafka_message_t* m,
                                           void* opaque) {
   auto* self = static_cast<EventPipeline*>(opaque);
+  const auto batch_number = reinterpret_cast<std::uintptr_t>(m->_private);
+  std::lock_guard lock(self->dead_letter_mu_);
   if (m->err) {
     self->dead_letter_failures_.fetch_add(1);
     self->dead_letter_error_ = kafka::ErrorText(m->err);
+  }
+  auto it = self->dead_letters_unacked_.find(batch_number);
+  if (it != self->dead_letters_unacked_.end() && --it->second == 0) {
+    self->dead_letters_unacked_.erase(it);
+  }
+}
+
+Status EventPipeline::AwaitDeadLetters(std::uint64_t batch_number) {
+  const auto deadline = Clock::now() + std::chrono::milliseconds(config_.shutdown_timeout_ms);
+  for (;;) {
+    {
+      std::lock_guard lock(dead_letter_mu_);
+      if (dead_letter_failures_.load() > 0) {
+        return Status::IoError("the dead-letter topic " + config_.kafka.dead_letter_topic +
+                               " cannot be written (" + dead_letter_error_ +
+                               "); stopping rather than lose an invalid message");
+      }
+      if (dead_letters_unacked_.empty() || dead_letters_unacked_.begin()->first > batch_number) {
+        return Status::Ok();
+      }
+    }
+    if (Clock::now() >= deadline) {
+      return Status::IoError("the dead-letter topic " + config_.kafka.dead_letter_topic +
+                             " did not acknowledge within " +
+                             std::to_string(config_.shutdown_timeout_ms) +
+                             " ms; stopping rather than lose an invalid message");
+    }
+    rd_kafka_poll(dead_letters_.get(), 10);  // serves the delivery reports
   }
 }
 
@@ -281,6 +319,11 @@ Status EventPipeline::Process(const rd_kafka_message_t* m) {
     // parser's messages redact digit runs).
     const std::string partition = std::to_string(m->partition);
     const std::string offset = std::to_string(m->offset);
+    {
+      // Counted before producing: the report can arrive on the writer thread at once.
+      std::lock_guard lock(dead_letter_mu_);
+      ++dead_letters_unacked_[batch_number_];
+    }
     for (;;) {
       const rd_kafka_resp_err_t err =
           kafka::Produce(dead_letters_.get(), config_.kafka.dead_letter_topic,
@@ -288,7 +331,8 @@ Status EventPipeline::Process(const rd_kafka_message_t* m) {
                          {{"inzage.reason", parsed.message()},
                           {"inzage.source.topic", topic},
                           {"inzage.source.partition", partition},
-                          {"inzage.source.offset", offset}});
+                          {"inzage.source.offset", offset}},
+                         reinterpret_cast<void*>(static_cast<std::uintptr_t>(batch_number_)));
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
       if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         rd_kafka_poll(dead_letters_.get(), 100);
@@ -473,15 +517,7 @@ void EventPipeline::FailLocalRequests(const Status& why) {
 Status EventPipeline::CommitBatch() {
   if (Status st = WriterError(); !st.ok()) return st;
   if (!BatchHasWork()) return Status::Ok();
-  // Dead letters first: the offsets of a batch are committed only once its invalid messages
-  // are safely in the dead-letter topic.
-  rd_kafka_flush(dead_letters_.get(), config_.shutdown_timeout_ms);
-  if (rd_kafka_outq_len(dead_letters_.get()) > 0 || dead_letter_failures_.load() > 0) {
-    return Status::IoError("the dead-letter topic " + config_.kafka.dead_letter_topic +
-                           " cannot be written (" +
-                           (dead_letter_error_.empty() ? "timeout" : dead_letter_error_) +
-                           "); stopping rather than lose an invalid message");
-  }
+  if (dead_letter_failures_.load() > 0) return AwaitDeadLetters(batch_number_);  // the error
   AddStateAndAlerts();
   if (!positions_.empty()) {  // once per batch, not per message
     stats_.last_event_wall_micros = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -511,6 +547,7 @@ Status EventPipeline::CommitBatch() {
   writer_cv_.wait(lock, [this] { return !pending_.has_value() || !writer_error_.ok(); });
   if (!writer_error_.ok()) return writer_error_;
   pending_.emplace(std::move(batch_));
+  pending_batch_number_ = batch_number_++;
   pending_waiters_ = std::move(batch_waiters_);
   writer_cv_.notify_all();
   lock.unlock();
@@ -536,11 +573,13 @@ void EventPipeline::WriterLoop() {
   for (;;) {
     inzage::CommitBatch batch;
     std::vector<Waiter> waiters;
+    std::uint64_t batch_number = 0;
     {
       std::unique_lock lock(writer_mu_);
       writer_cv_.wait(lock, [this] { return pending_.has_value() || writer_stop_; });
       if (!pending_.has_value()) return;
       batch = std::move(*pending_);
+      batch_number = pending_batch_number_;
       pending_.reset();
       waiters = std::move(pending_waiters_);
       pending_waiters_.clear();
@@ -549,7 +588,11 @@ void EventPipeline::WriterLoop() {
     }
     const auto started = Clock::now();
     const size_t events = batch.events.size();
-    auto r = store_->Commit(batch);
+    // Dead letters first: the offsets of a batch are committed only once its invalid messages
+    // are safely in the dead-letter topic.
+    const Status dead_letters = AwaitDeadLetters(batch_number);
+    Result<CommitResult> r =
+        dead_letters.ok() ? store_->Commit(batch) : Result<CommitResult>(dead_letters);
     for (Waiter& w : waiters) w(r.ok() ? Status::Ok() : r.status());
     if (!r.ok()) ++stats_.store_errors;
     if (r.ok() && on_commit_metrics_) {
@@ -727,6 +770,7 @@ Status EventPipeline::RunLoop() {
   if (Status st = CommitBatch(); !st.ok()) return st;
   if (Status st = WaitForWriter(); !st.ok()) return st;
   rd_kafka_consumer_close(consumer_.get());
+  consumer_closed_ = true;
   if (!fatal_.ok()) return fatal_;
   rd_kafka_flush(dead_letters_.get(), config_.shutdown_timeout_ms);
   return Status::Ok();

@@ -184,6 +184,9 @@ class EventPipeline {
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* partitions, void* opaque);
   static void OnDeadLetterDelivered(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
+  // Writer thread: returns once every dead letter of batches up to `batch_number` is
+  // acknowledged; an error when one failed or they take longer than the shutdown timeout.
+  [[nodiscard]] Status AwaitDeadLetters(std::uint64_t batch_number);
   Status Process(const rd_kafka_message_t* m);
   void DecideIntoBatch(const AccessEvent& event);
   void DrainLocalRequests();
@@ -226,6 +229,7 @@ class EventPipeline {
   std::uint64_t outbox_seq_ = 0;
 
   kafka::Handle consumer_;
+  bool consumer_closed_ = false;  // consume thread, then the destructor
   // The consumer's queue, to wake a waiting poll when a local request arrives (guarded by
   // local_mu_ for that use; released before consumer_ in the destructor).
   kafka::Queue consumer_queue_;
@@ -254,8 +258,16 @@ class EventPipeline {
   std::mutex committed_mu_;
   std::map<std::pair<std::string, std::int32_t>, std::int64_t> committed_;  // by committed_mu_
   std::chrono::steady_clock::time_point batch_started_;
+  // Dead letters produced but not yet reported on, counted per batch number. A batch's
+  // offsets reach the store only once its dead letters are acknowledged: the writer waits for
+  // its batch number to leave this map (AwaitDeadLetters), so the consume thread never blocks
+  // on the dead-letter producer. Delivery reports may be served by either thread.
+  std::mutex dead_letter_mu_;
+  std::map<std::uint64_t, std::uint64_t> dead_letters_unacked_;  // guarded by dead_letter_mu_
+  std::string dead_letter_error_;                                // guarded by dead_letter_mu_
   std::atomic<std::uint64_t> dead_letter_failures_{0};
-  std::string dead_letter_error_;
+  std::uint64_t batch_number_ = 1;          // consume thread: the number of batch_
+  std::uint64_t pending_batch_number_ = 0;  // guarded by writer_mu_
   Status fatal_;
   bool paused_ = false;
   std::atomic<bool> stop_{false};

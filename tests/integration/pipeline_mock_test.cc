@@ -134,8 +134,11 @@ std::int64_t StoredOffsetSum(const std::string& store_path, const std::string& t
 }
 
 // Runs the pipeline in this process until `until` returns true (or the timeout), then drains.
+// Without `run_status` the run must end well; with it, the run may also end by itself (an
+// error) and its status is handed back.
 void RunPipeline(const app::DaemonConfig& c, const std::function<bool(const PipelineStats&)>& until,
-                 int timeout_s, const std::function<void(const PipelineStats&)>& during = {}) {
+                 int timeout_s, const std::function<void(const PipelineStats&)>& during = {},
+                 Status* run_status = nullptr) {
   auto policy = LoadPolicy(c.policy_dir);
   ASSERT_TRUE(policy.ok());
   if (!std::filesystem::exists(c.pseudonym_key_file)) {
@@ -154,15 +157,24 @@ void RunPipeline(const app::DaemonConfig& c, const std::function<bool(const Pipe
   pipeline.set_on_commit([&relay] { relay.Wake(); });
   ASSERT_TRUE(pipeline.Start().ok());
   Status result;
-  std::thread runner([&] { result = pipeline.Run(); });
+  std::atomic<bool> finished{false};
+  std::thread runner([&] {
+    result = pipeline.Run();
+    finished = true;
+  });
   const auto deadline = Clock::now() + std::chrono::seconds(timeout_s);
-  while (!until(pipeline.stats()) && Clock::now() < deadline) {
+  while (!finished.load() && !until(pipeline.stats()) && Clock::now() < deadline) {
     if (during) during(pipeline.stats());
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let the last batch commit
   pipeline.RequestStop();
   runner.join();
+  if (run_status != nullptr) {
+    *run_status = result;
+    (void)relay.Stop();
+    return;
+  }
   ASSERT_TRUE(result.ok()) << result.message();
   EXPECT_TRUE(relay.Stop().ok());
 }
@@ -247,6 +259,39 @@ TEST(PipelineMockTest, InjectedFetchAndCommitErrorsAreSurvived) {
                                     RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT);
   RunPipeline(
       c, [&](const PipelineStats& s) { return s.consumed.load() >= in.lines.size(); }, 90);
+  EXPECT_EQ(StoredOffsetSum(c.store.path, c.kafka.events_topic), 3000);
+  const auto dead = kafka.ReadAll(c.kafka.dead_letter_topic, in.lines.size() - in.valid, 20000);
+  EXPECT_EQ(dead.size(), in.lines.size() - in.valid);
+}
+
+// While the dead-letter topic refuses writes, the pipeline stops with an error instead of storing
+// the offsets of messages it could not set aside; once the topic takes writes again, a restart
+// delivers every invalid message and stores every valid event: nothing is lost.
+TEST(PipelineMockTest, DeadLetterFailureStopsBeforeItsOffsetsAreStoredAndLosesNothing) {
+  TempDir dir;
+  MockKafka kafka;
+  app::DaemonConfig c = ConfigFor(kafka, dir.path());
+  c.shutdown_timeout_ms = 5000;
+  CreateTopics(kafka, c);
+  const Input in = Feed(kafka, c, 3000, 11);
+  Publish(kafka, c, in, 0, in.lines.size());
+  ASSERT_LT(in.valid, in.lines.size());
+  std::vector<rd_kafka_resp_err_t> refusals(100000, RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+  rd_kafka_mock_push_request_errors_array(kafka.cluster(), 0, refusals.size(), refusals.data());
+  Status first;
+  RunPipeline(
+      c, [&](const PipelineStats&) { return false; }, 60, {}, &first);
+  EXPECT_FALSE(first.ok());
+  EXPECT_THAT(first.message(), ::testing::HasSubstr("dead-letter topic"));
+  EXPECT_LT(StoredOffsetSum(c.store.path, c.kafka.events_topic), 3000);
+
+  rd_kafka_mock_clear_request_errors(kafka.cluster(), 0);
+  RunPipeline(
+      c,
+      [&](const PipelineStats&) {
+        return StoredOffsetSum(c.store.path, c.kafka.events_topic) == 3000;
+      },
+      90);
   EXPECT_EQ(StoredOffsetSum(c.store.path, c.kafka.events_topic), 3000);
   const auto dead = kafka.ReadAll(c.kafka.dead_letter_topic, in.lines.size() - in.valid, 20000);
   EXPECT_EQ(dead.size(), in.lines.size() - in.valid);
