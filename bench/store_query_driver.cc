@@ -1,10 +1,13 @@
 // Store driver (issue: history store): fills a store with N events (default 10,000,000, one
-// subject each; one chosen subject gets 10,000 of them), compacts it fully, and reports
+// subject each, drawn from a population of P citizens, default 50,000, or a new random subject
+// for every event with P = 0; one chosen subject gets 10,000 of them), compacts it fully, and
+// reports
 //   - commit throughput over the whole fill (batches of 1,000, WAL on, no fsync),
 //   - bytes per stored event on disk after full compaction,
 //   - subject query latency p50/p99: first page (1,000 newest) and all 10,000 entries.
-// Usage: store_query_driver [DIR] [EVENTS]   (DIR is removed first; default /tmp/...)
+// Usage: store_query_driver [DIR] [EVENTS] [POPULATION]   (DIR is removed first)
 #include <rocksdb/db.h>
+#include <rocksdb/table_properties.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -28,6 +31,7 @@ int main(int argc, char** argv) {
   using namespace inzage;
   const std::string dir = argc > 1 ? argv[1] : "/tmp/inzage-store-driver";
   const std::uint64_t events = argc > 2 ? std::stoull(argv[2]) : 10'000'000;
+  const std::uint64_t population = argc > 3 ? std::stoull(argv[3]) : 50'000;
   std::filesystem::remove_all(dir);
   StoreOptions o;
   o.key_id = "driver";
@@ -41,11 +45,14 @@ int main(int argc, char** argv) {
   target.bytes.fill(0x42);
   const TimeMicros t0 = *ParseRfc3339("2026-01-01T00:00:00Z");
   const auto fill_start = Clock::now();
-  if (Status st = bench::FillSyntheticHistory(store, events, t0, target); !st.ok()) {
+  if (Status st = bench::FillSyntheticHistory(store, events, t0, target, population); !st.ok()) {
     std::fprintf(stderr, "%s\n", st.message().c_str());
     return 1;
   }
   const double fill_s = Seconds(Clock::now() - fill_start);
+  std::printf("population: %s\n", population == 0
+                                      ? "a new subject for every event"
+                                      : (std::to_string(population) + " citizens").c_str());
   std::printf("fill: %llu events in %.1f s = %.0f events/s (batches of 1,000, WAL, no fsync)\n",
               static_cast<unsigned long long>(events), fill_s,
               static_cast<double>(events) / fill_s);
@@ -70,6 +77,18 @@ int main(int argc, char** argv) {
     store.raw_db()->GetProperty(store.column_family(cf), "rocksdb.total-sst-files-size", &size);
     std::printf("  %-16s %8.1f bytes per event\n", cf,
                 std::stod(size.empty() ? "0" : size) / static_cast<double>(events));
+    // Where the bytes go: compressed data blocks, index, filters, and what went in (raw).
+    rocksdb::TablePropertiesCollection tables;
+    if (!store.raw_db()->GetPropertiesOfAllTables(store.column_family(cf), &tables).ok()) continue;
+    rocksdb::TableProperties sum;
+    for (const auto& [file, props] : tables) sum.Add(*props);
+    const auto per = [&](std::uint64_t v) {
+      return static_cast<double>(v) / static_cast<double>(events);
+    };
+    std::printf(
+        "    data %.1f, index %.1f, filter %.1f; raw keys %.1f, raw values %.1f (%llu entries)\n",
+        per(sum.data_size), per(sum.index_size), per(sum.filter_size), per(sum.raw_key_size),
+        per(sum.raw_value_size), static_cast<unsigned long long>(sum.num_entries));
   }
   const TimeMicros t_end = t0 + static_cast<TimeMicros>(events) * 3'000'000;
   for (const bool all : {false, true}) {

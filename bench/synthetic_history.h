@@ -1,6 +1,9 @@
 // The store drivers' synthetic history: `events` accesses, one every 3 s from t0, each by one of
-// 300 employees over five activities and domains, to one random subject, except that every
-// (events / 10,000)th access is to `target` (the subject whose queries are measured).
+// 300 employees over five activities and domains, to one subject, except that every
+// (events / 10,000)th access is to `target` (the subject whose queries are measured). Subjects
+// are drawn from a population of `population` citizens (Dinkelland and Tubbergen have ~47,000
+// inhabitants together); population 0 gives every access a new random subject, the worst case
+// for the store's size (no two entries share a pseudonym prefix).
 // Committed in batches of 1,000 with a source position, as the daemon does.
 // Thread safety: fills one store from one thread.
 #pragma once
@@ -15,7 +18,7 @@
 namespace inzage::bench {
 
 inline Status FillSyntheticHistory(Store& store, std::uint64_t events, TimeMicros t0,
-                                   const Pseudonym& target) {
+                                   const Pseudonym& target, std::uint64_t population = 0) {
   std::mt19937_64 rng(7);
   const std::uint64_t every = std::max<std::uint64_t>(1, events / 10'000);
   static const char* kActivities[] = {"wmo-maatwerkvoorziening", "jeugdhulp-voorziening",
@@ -37,8 +40,11 @@ inline Status FillSyntheticHistory(Store& store, std::uint64_t events, TimeMicro
     Pseudonym p;
     if (n % every == 0) {
       p = target;
-    } else {
+    } else if (population == 0) {
       for (auto& b : p.bytes) b = static_cast<std::uint8_t>(rng());
+    } else {
+      std::mt19937_64 citizen(rng() % population + 1);  // the same bytes for the same citizen
+      for (auto& b : p.bytes) b = static_cast<std::uint8_t>(citizen());
     }
     e.subjects.push_back(p);
     batch.events.push_back(std::move(e));

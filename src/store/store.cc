@@ -203,7 +203,10 @@ rocksdb::ColumnFamilyOptions CfOptions(const std::string& name,
   table.metadata_block_size = 4096;
   if (name == "history_subject") {
     // A citizen's query reads one pseudonym prefix: prefix bloom filters skip files without it.
+    // Point reads (an actor entry's details) are filtered by the same prefix, so whole keys
+    // stay out of this filter: 1.2 bytes per stored event.
     o.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(16));
+    table.whole_key_filtering = false;
   }
   if (name == "history_subject" || name == "history_actor") {
     // History is written once and read in runs: large blocks compress far better, and a
