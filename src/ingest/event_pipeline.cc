@@ -296,11 +296,11 @@ Status EventPipeline::AwaitDeadLetters(std::uint64_t batch_number) {
   }
 }
 
-Status EventPipeline::Process(const rd_kafka_message_t* m) {
+Status EventPipeline::Process(const rd_kafka_message_t* m, Clock::time_point now) {
   const std::string& topic = config_.kafka.events_topic;  // the only topic subscribed
   const std::string_view payload(static_cast<const char*>(m->payload), m->len);
   ++stats_.consumed;
-  const std::int64_t now_ns = Clock::now().time_since_epoch().count();
+  const std::int64_t now_ns = now.time_since_epoch().count();
   if (stats_.first_message_ns.load() == 0) stats_.first_message_ns = now_ns;
   stats_.last_message_ns = now_ns;
   AccessEvent event;
@@ -517,6 +517,7 @@ void EventPipeline::FailLocalRequests(const Status& why) {
 Status EventPipeline::CommitBatch() {
   if (Status st = WriterError(); !st.ok()) return st;
   if (!BatchHasWork()) return Status::Ok();
+  rd_kafka_poll(dead_letters_.get(), 0);  // delivery reports; the writer also serves them
   if (dead_letter_failures_.load() > 0) return AwaitDeadLetters(batch_number_);  // the error
   AddStateAndAlerts();
   if (!positions_.empty()) {  // once per batch, not per message
@@ -558,6 +559,7 @@ Status EventPipeline::CommitBatch() {
 }
 
 Status EventPipeline::WriterError() {
+  if (!writer_failed_.load(std::memory_order_acquire)) return Status::Ok();  // no lock per message
   std::lock_guard lock(writer_mu_);
   return writer_error_;
 }
@@ -609,7 +611,10 @@ void EventPipeline::WriterLoop() {
     }
     std::lock_guard lock(writer_mu_);
     writing_ = false;
-    if (!r.ok() && writer_error_.ok()) writer_error_ = r.status();
+    if (!r.ok() && writer_error_.ok()) {
+      writer_error_ = r.status();
+      writer_failed_.store(true, std::memory_order_release);
+    }
     writer_cv_.notify_all();
   }
 }
@@ -706,7 +711,6 @@ Status EventPipeline::RunLoop() {
   const auto max_latency = std::chrono::milliseconds(config_.pipeline.batch_max_latency_ms);
   const auto max_events = static_cast<size_t>(config_.pipeline.batch_max_events);
   while (!stop_.load() && fatal_.ok()) {
-    stats_.last_loop_ns = Clock::now().time_since_epoch().count();
     if (Status st = WriterError(); !st.ok()) return st;
     // Backpressure: the alert relay is behind; stop fetching until it catches up.
     const bool outbox_full =
@@ -725,6 +729,9 @@ Status EventPipeline::RunLoop() {
       }
     }
     kafka::Message m(rd_kafka_consumer_poll(consumer_.get(), 50));
+    // One clock read per turn of the loop (it was a few per message).
+    const auto now = Clock::now();
+    stats_.last_loop_ns = now.time_since_epoch().count();
     if (m) {
       if (m->err) {
         if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
@@ -736,20 +743,19 @@ Status EventPipeline::RunLoop() {
           LogLine("level=warn component=pipeline msg=\"" + kafka::ErrorText(m->err) + "\"");
         }
       } else if (m->rkt != nullptr) {
-        if (Status st = Process(m.get()); !st.ok()) return st;
+        if (Status st = Process(m.get(), now); !st.ok()) return st;
       }
     }
-    rd_kafka_poll(dead_letters_.get(), 0);
     DrainLocalRequests();
     const bool local_waiting =
-        !batch_waiters_.empty() && (!m || Clock::now() - waiters_since_ >= kLocalRequestLatency);
+        !batch_waiters_.empty() && (!m || now - waiters_since_ >= kLocalRequestLatency);
     if (batch_.events.size() >= max_events || local_waiting ||
-        (BatchHasWork() && Clock::now() - batch_started_ >= max_latency)) {
+        (BatchHasWork() && now - batch_started_ >= max_latency)) {
       if (Status st = CommitBatch(); !st.ok()) return st;
       if (Status st = PollReference(0); !st.ok()) return st;
       batch_started_ = Clock::now();
     } else if (!BatchHasWork()) {
-      batch_started_ = Clock::now();
+      batch_started_ = now;
       if (!m) {
         if (Status st = PollReference(0); !st.ok()) return st;
       }

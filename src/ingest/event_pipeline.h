@@ -187,7 +187,7 @@ class EventPipeline {
   // Writer thread: returns once every dead letter of batches up to `batch_number` is
   // acknowledged; an error when one failed or they take longer than the shutdown timeout.
   [[nodiscard]] Status AwaitDeadLetters(std::uint64_t batch_number);
-  Status Process(const rd_kafka_message_t* m);
+  Status Process(const rd_kafka_message_t* m, std::chrono::steady_clock::time_point now);
   void DecideIntoBatch(const AccessEvent& event);
   void DrainLocalRequests();
   Status SwapPolicy(std::shared_ptr<const Policy> policy);
@@ -251,10 +251,11 @@ class EventPipeline {
   // input is idle or after kLocalRequestLatency, so API answers wait for no full batch.
   std::chrono::steady_clock::time_point waiters_since_;
   static constexpr auto kLocalRequestLatency = std::chrono::milliseconds(2);
-  std::vector<Waiter> pending_waiters_;  // guarded by writer_mu_
-  bool writing_ = false;                 // guarded by writer_mu_
-  bool writer_stop_ = false;             // guarded by writer_mu_
-  Status writer_error_;                  // guarded by writer_mu_
+  std::vector<Waiter> pending_waiters_;     // guarded by writer_mu_
+  bool writing_ = false;                    // guarded by writer_mu_
+  bool writer_stop_ = false;                // guarded by writer_mu_
+  Status writer_error_;                     // guarded by writer_mu_
+  std::atomic<bool> writer_failed_{false};  // set with writer_error_: checked without the lock
   std::mutex committed_mu_;
   std::map<std::pair<std::string, std::int32_t>, std::int64_t> committed_;  // by committed_mu_
   std::chrono::steady_clock::time_point batch_started_;

@@ -532,10 +532,16 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
   const std::uint64_t seq = last_seq_ + 1;
   rocksdb::WriteBatch wb;
   Segments segments;
-  std::string value;
   std::string actor_value;
   std::unordered_set<Pseudonym, PseudonymHash> seen_subjects;
   unsigned char digest[32];
+  // Subject entries are put in key order after the loop: a citizen's entries of this batch
+  // then reach the memtable one after the other, in time order, where its insert hint
+  // (CfOptions) places each next to the one before. Values are shared by an event's subjects.
+  std::vector<std::string> subject_values;
+  std::vector<std::pair<std::string, size_t>> subject_entries;
+  subject_values.reserve(batch.events.size());
+  subject_entries.reserve(batch.events.size());
   for (size_t i = 0; i < batch.events.size(); ++i) {
     if (found[i].ok() || !in_batch.insert(actor_keys[i]).second) {
       ++result.duplicate_events;
@@ -563,18 +569,22 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
     ++seg.count;
 
     e.record.subjects.clear();
-    value.clear();
+    std::string& value = subject_values.emplace_back();
     e.record.EncodeTo(HistoryRecord::Form::kSubjectEntry, &value);
     seen_subjects.clear();  // reused across events: no allocation per event after warm-up
     for (const Pseudonym& subject : e.subjects) {
       if (!seen_subjects.insert(subject).second) continue;  // a subject listed twice
-      const std::string key = keys::SubjectKey(subject, e.record.time, e.record.event_id);
-      wb.Put(subject_cf, key, value);
-      EntryDigest(key, value, digest);
+      subject_entries.emplace_back(keys::SubjectKey(subject, e.record.time, e.record.event_id),
+                                   subject_values.size() - 1);
+      EntryDigest(subject_entries.back().first, value, digest);
       seg.sum.Add(digest);
       ++seg.count;
     }
     ++result.stored_events;
+  }
+  std::sort(subject_entries.begin(), subject_entries.end());
+  for (const auto& [key, value_index] : subject_entries) {
+    wb.Put(subject_cf, key, subject_values[value_index]);
   }
 
   std::string new_head = head_;
