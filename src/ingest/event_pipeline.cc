@@ -332,6 +332,8 @@ Status EventPipeline::Process(const rd_kafka_message_t* m, Clock::time_point now
                           {"inzage.source.topic", topic},
                           {"inzage.source.partition", partition},
                           {"inzage.source.offset", offset}},
+                         // The opaque carries the batch number; it is never dereferenced.
+                         // NOLINTNEXTLINE(performance-no-int-to-ptr)
                          reinterpret_cast<void*>(static_cast<std::uintptr_t>(batch_number_)));
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
       if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {

@@ -211,7 +211,7 @@ rocksdb::ColumnFamilyOptions CfOptions(const std::string& name,
   if (name == "history_subject" || name == "history_actor") {
     // History is written once and read in runs: large blocks compress far better, and a
     // citizen's page of entries spans few blocks anyway.
-    table.block_size = 32 * 1024;
+    table.block_size = std::size_t{32} * 1024;
   }
   // Both history indexes receive each prefix's (subject's, actor's) entries in time order, so
   // each new key lands right after the previous key of its prefix. With a per-prefix insert
@@ -224,7 +224,7 @@ rocksdb::ColumnFamilyOptions CfOptions(const std::string& name,
   }
   if (name == "history_subject" || name == "history_actor") {
     // Make the retention filter visit cold files at least once a day.
-    o.periodic_compaction_seconds = 24 * 3600;
+    o.periodic_compaction_seconds = std::uint64_t{24} * 3600;
   }
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return o;
@@ -520,6 +520,7 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
   std::vector<rocksdb::Status> found(batch.events.size(), rocksdb::Status::NotFound());
   if (!to_check.empty()) {
     std::vector<rocksdb::Slice> slices;
+    slices.reserve(to_check.size());
     for (size_t i : to_check) slices.emplace_back(actor_keys[i]);
     std::vector<std::string> existing(to_check.size());
     std::vector<rocksdb::ColumnFamilyHandle*> cf_list(to_check.size(), actor_cf);
