@@ -221,6 +221,10 @@ rocksdb::ColumnFamilyOptions CfOptions(const std::string& name,
     o.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(16));
   } else if (name == "history_actor") {
     o.memtable_insert_with_hint_prefix_extractor = std::make_shared<ActorPrefixTransform>();
+  } else if (name == "state" || name == "alerts") {
+    // Rewritten by key (an actor's state, an alert's versions) batch after batch: the hint
+    // per key starts each insert where that key's previous version went.
+    o.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewNoopTransform());
   }
   if (name == "history_subject" || name == "history_actor") {
     // Make the retention filter visit cold files at least once a day.
