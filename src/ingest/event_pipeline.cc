@@ -555,6 +555,9 @@ Status EventPipeline::CommitBatch() {
   writer_cv_.notify_all();
   lock.unlock();
   batch_ = inzage::CommitBatch{};
+  // Room for a full batch up front: no regrowth (and moving of every event) while filling it.
+  batch_.events.reserve(
+      std::min<size_t>(static_cast<size_t>(config_.pipeline.batch_max_events), kMaxReservedEvents));
   batch_waiters_.clear();
   positions_.clear();
   return Status::Ok();

@@ -251,10 +251,11 @@ class EventPipeline {
   // input is idle or after kLocalRequestLatency, so API answers wait for no full batch.
   std::chrono::steady_clock::time_point waiters_since_;
   static constexpr auto kLocalRequestLatency = std::chrono::milliseconds(2);
-  std::vector<Waiter> pending_waiters_;     // guarded by writer_mu_
-  bool writing_ = false;                    // guarded by writer_mu_
-  bool writer_stop_ = false;                // guarded by writer_mu_
-  Status writer_error_;                     // guarded by writer_mu_
+  static constexpr size_t kMaxReservedEvents = 20'000;  // batch_ capacity reserved per handoff
+  std::vector<Waiter> pending_waiters_;                 // guarded by writer_mu_
+  bool writing_ = false;                                // guarded by writer_mu_
+  bool writer_stop_ = false;                            // guarded by writer_mu_
+  Status writer_error_;                                 // guarded by writer_mu_
   std::atomic<bool> writer_failed_{false};  // set with writer_error_: checked without the lock
   std::mutex committed_mu_;
   std::map<std::pair<std::string, std::int32_t>, std::int64_t> committed_;  // by committed_mu_
