@@ -3,7 +3,8 @@
 #   1. produce N generated events (default 1,000,000) with kcat,
 #   2. the floor: kafka_floor consumes them and writes raw bytes to RocksDB (WAL on),
 #   3. inzaged consumes the same messages (another group): parse, decide, store (WAL on),
-# and prints both rates side by side. Usage: bench/kafka_e2e_bench.sh [EVENTS]
+# and prints both rates side by side, with the CPU seconds of inzaged and of the broker while
+# inzaged ran and inzaged's peak RSS. Usage: bench/kafka_e2e_bench.sh [EVENTS]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 events=${1:-1000000}
@@ -39,12 +40,21 @@ api: {listen: "127.0.0.1:0", token_key_file: "$work/token.key"}
 policy_dir: "$root/config/policy"
 summary_interval_ms: 500
 YAML
+# CPU seconds (user + system) of a process so far, from /proc/PID/stat.
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$1/stat"; }
+broker_pid=$(<"$broker_dir/broker.pid")
+broker_before=$(cpu_s "$broker_pid")
 "$build/inzaged" --config "$work/inzaged.yaml" >"$work/out" 2>"$work/log" &
 pid=$!
 until grep -q "consumed $events " "$work/out" 2>/dev/null; do
   kill -0 $pid 2>/dev/null || { tail "$work/log"; exit 1; }
   sleep 0.2
 done
+inzaged_cpu=$(cpu_s $pid)
+broker_cpu=$(awk -v a="$broker_before" -v b="$(cpu_s "$broker_pid")" 'BEGIN {printf "%.2f", b - a}')
+peak_rss=$(awk '/VmHWM/ {print $2 " " $3}' "/proc/$pid/status")
 kill -TERM $pid
 wait $pid
 grep 'stopped cleanly' "$work/log" | sed -E 's/.*consumed=([0-9]+).*first_to_last_message_s=([0-9.]+) events_per_s=([0-9]+).*/inzaged: \1 events in \2 s = \3 events\/s (parse + decide + store, WAL on)/'
+echo "cpu while inzaged ran (from its start, so start-up included): inzaged ${inzaged_cpu} s," \
+  "Kafka broker ${broker_cpu} s; inzaged peak RSS ${peak_rss}"
