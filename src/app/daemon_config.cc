@@ -104,13 +104,17 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
     }
   }
   if (const YAML::Node p = root["pipeline"]) {
-    r.Keys(p, "pipeline", {"batch_max_events", "batch_max_latency_ms", "outbox_max_rows"});
+    r.Keys(p, "pipeline",
+           {"batch_max_events", "batch_max_latency_ms", "outbox_max_rows",
+            "alert_update_interval_ms"});
     r.Int(p["batch_max_events"], "pipeline.batch_max_events", 1, 100000,
           &c.pipeline.batch_max_events);
     r.Int(p["batch_max_latency_ms"], "pipeline.batch_max_latency_ms", 1, 60000,
           &c.pipeline.batch_max_latency_ms);
     r.Int(p["outbox_max_rows"], "pipeline.outbox_max_rows", 100, 100000000,
           &c.pipeline.outbox_max_rows);
+    r.Int(p["alert_update_interval_ms"], "pipeline.alert_update_interval_ms", 0, 3600000,
+          &c.pipeline.alert_update_interval_ms);
   }
   if (const YAML::Node s = root["store"]) {
     r.Keys(s, "store", {"path", "sync"});

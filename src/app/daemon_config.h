@@ -31,6 +31,10 @@ struct DaemonConfig {
     int batch_max_events = 5000;
     int batch_max_latency_ms = 200;
     int outbox_max_rows = 100000;  // consumption pauses above this (relay falling behind)
+    // An open incident's updates (count, last seen, evidence) go to the CISO topic at most this
+    // often; new alerts, status and severity changes and closed incidents go at once. 0: every
+    // version.
+    int alert_update_interval_ms = 5000;
   } pipeline;
   struct Store {
     std::string path = "/var/lib/inzage/store";

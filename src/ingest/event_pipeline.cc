@@ -44,6 +44,16 @@ Status EventPipeline::RestoreState() {
       stream_time_ = stream_time;
       continue;
     }
+    if (key == kPendingAlertsKey) {
+      // Versions that had not gone to the CISO topic yet: sent with the first batch.
+      size_t from = 0;
+      while (from < value.size()) {
+        const size_t nl = std::min(value.find('\n', from), value.size());
+        if (nl > from) pending_emission_.insert(value.substr(from, nl - from));
+        from = nl + 1;
+      }
+      continue;
+    }
     if (key.rfind("actor/", 0) != 0) continue;
     Status st = detector_->RestoreActorState(std::string_view(key).substr(6), value);
     if (!st.ok()) return Status::Corruption("detector state of " + key + ": " + st.message());
@@ -70,6 +80,60 @@ Status EventPipeline::RestoreState() {
   return Status::Ok();
 }
 
+void EventPipeline::EmitAlert(const Alert& alert, Clock::time_point now) {
+  // Outbox keys are increasing big-endian numbers, so the relay sends versions in order.
+  std::string key(8, '\0');
+  const std::uint64_t seq = ++outbox_seq_;
+  for (int i = 0; i < 8; ++i) key[static_cast<size_t>(i)] = static_cast<char>(seq >> (56 - 8 * i));
+  batch_.outbox.emplace_back(std::move(key), alert.alert_id + "\n" + AlertToJson(alert));
+  if (alert.aggregating) {
+    emitted_[alert.alert_id] = Emitted{now, alert.status, alert.severity};
+  } else {
+    emitted_.erase(alert.alert_id);  // closed: no more count updates to hold back
+  }
+  if (pending_emission_.erase(alert.alert_id) != 0) pending_emission_changed_ = true;
+}
+
+bool EventPipeline::AlertEmissionsDue(Clock::time_point now) const {
+  if (pending_emission_.empty()) return false;
+  if (emit_all_pending_) return true;
+  const auto interval = std::chrono::milliseconds(config_.pipeline.alert_update_interval_ms);
+  for (const std::string& id : pending_emission_) {
+    const auto it = emitted_.find(id);
+    if (it == emitted_.end() || now - it->second.at >= interval) return true;
+  }
+  return false;
+}
+
+void EventPipeline::EmitDueAlerts(Clock::time_point now) {
+  const auto interval = std::chrono::milliseconds(config_.pipeline.alert_update_interval_ms);
+  std::vector<std::string> due;
+  for (const std::string& id : pending_emission_) {
+    const auto it = emitted_.find(id);
+    if (emit_all_pending_ || it == emitted_.end() || now - it->second.at >= interval) {
+      due.push_back(id);
+    }
+  }
+  for (const std::string& id : due) {
+    if (const Alert* alert = incidents_->Find(id)) {
+      EmitAlert(*alert, now);
+      continue;
+    }
+    // No longer in memory (settled, or restored as settled): its stored newest version.
+    auto row = store_->Get("alerts", id);
+    Result<Alert> alert = !row.ok()           ? Result<Alert>(row.status())
+                          : !row->has_value() ? Result<Alert>(Status::NotFound("not stored"))
+                                              : ParseAlert(**row);
+    if (alert.ok()) {
+      EmitAlert(*alert, now);
+    } else {
+      LogLine("level=warn component=pipeline msg=\"alert " + id +
+              " waiting for the CISO topic cannot be read: " + alert.status().message() + "\"");
+      if (pending_emission_.erase(id) != 0) pending_emission_changed_ = true;
+    }
+  }
+}
+
 void EventPipeline::AddStateAndAlerts() {
   for (std::string_view actor : detector_->dirty_actors()) {
     std::string blob;
@@ -85,18 +149,31 @@ void EventPipeline::AddStateAndAlerts() {
     batch_.state.emplace_back(std::string(kInvalidRateKey), std::move(blob));
     invalid_rate_dirty_ = false;
   }
+  const auto now = Clock::now();
+  const auto interval = std::chrono::milliseconds(config_.pipeline.alert_update_interval_ms);
   for (const Alert* alert : incidents_->dirty_alerts()) {
-    const std::string& id = alert->alert_id;
-    batch_.alerts.emplace_back(id, SerializeAlert(*alert));
-    // Outbox keys are increasing big-endian numbers, so the relay sends versions in order.
-    std::string key(8, '\0');
-    const std::uint64_t seq = ++outbox_seq_;
-    for (int i = 0; i < 8; ++i)
-      key[static_cast<size_t>(i)] = static_cast<char>(seq >> (56 - 8 * i));
-    batch_.outbox.emplace_back(std::move(key), id + "\n" + AlertToJson(*alert));
+    batch_.alerts.emplace_back(alert->alert_id, SerializeAlert(*alert));
     ++stats_.alerts_changed;
+    // Every version is stored; the CISO topic gets a new alert, a status or severity change and
+    // a closed incident at once, an open incident's growing count at most every interval.
+    const auto it = emitted_.find(alert->alert_id);
+    if (it == emitted_.end() || it->second.status != alert->status ||
+        it->second.severity != alert->severity || !alert->aggregating ||
+        now - it->second.at >= interval) {
+      EmitAlert(*alert, now);
+    } else if (pending_emission_.insert(alert->alert_id).second) {
+      pending_emission_changed_ = true;
+    }
   }
   incidents_->ClearDirty();
+  EmitDueAlerts(now);
+  if (pending_emission_changed_) {
+    std::string ids;
+    for (const std::string& id : pending_emission_) ids.append(id).push_back('\n');
+    batch_.state.emplace_back(std::string(kPendingAlertsKey), std::move(ids));
+    pending_emission_changed_ = false;
+  }
+  if (emitted_.size() > kMaxEmittedTracked) emitted_.clear();  // costs only an early update
   // Their rows are in this batch: settled alerts can leave memory (memory follows the open
   // incidents, not everything since start).
   if (incidents_->alerts().size() > kMaxAlertsInMemory) incidents_->EvictSettled();
@@ -518,7 +595,7 @@ void EventPipeline::FailLocalRequests(const Status& why) {
 
 Status EventPipeline::CommitBatch() {
   if (Status st = WriterError(); !st.ok()) return st;
-  if (!BatchHasWork()) return Status::Ok();
+  if (!BatchHasWork() && !AlertEmissionsDue(Clock::now())) return Status::Ok();
   rd_kafka_poll(dead_letters_.get(), 0);  // delivery reports; the writer also serves them
   if (dead_letter_failures_.load() > 0) return AwaitDeadLetters(batch_number_);  // the error
   AddStateAndAlerts();
@@ -754,12 +831,14 @@ Status EventPipeline::RunLoop() {
     DrainLocalRequests();
     const bool local_waiting =
         !batch_waiters_.empty() && (!m || now - waiters_since_ >= kLocalRequestLatency);
+    // Held-back alert versions whose interval is over make a batch too (an idle stream).
+    const bool has_work = BatchHasWork() || AlertEmissionsDue(now);
     if (batch_.events.size() >= max_events || local_waiting ||
-        (BatchHasWork() && now - batch_started_ >= max_latency)) {
+        (has_work && now - batch_started_ >= max_latency)) {
       if (Status st = CommitBatch(); !st.ok()) return st;
       if (Status st = PollReference(0); !st.ok()) return st;
       batch_started_ = Clock::now();
-    } else if (!BatchHasWork()) {
+    } else if (!has_work) {
       batch_started_ = now;
       if (!m) {
         if (Status st = PollReference(0); !st.ok()) return st;
@@ -776,8 +855,9 @@ Status EventPipeline::RunLoop() {
     consumer_queue_.reset();
   }
   DrainLocalRequests();
-  // Drain: commit the batch in flight, then leave the group (the revoke callback commits the
-  // offsets to Kafka synchronously).
+  // Drain: commit the batch in flight with every held-back alert version, then leave the group
+  // (the revoke callback commits the offsets to Kafka synchronously).
+  emit_all_pending_ = true;
   if (Status st = CommitBatch(); !st.ok()) return st;
   if (Status st = WaitForWriter(); !st.ok()) return st;
   rd_kafka_consumer_close(consumer_.get());

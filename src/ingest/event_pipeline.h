@@ -51,8 +51,10 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "app/daemon_config.h"
@@ -111,7 +113,8 @@ struct PipelineStats {
   std::atomic<std::uint64_t> batches{0};
   std::atomic<std::uint64_t> reference_records{0};
   std::atomic<std::uint64_t> stored{0};
-  std::atomic<std::uint64_t> alerts_changed{0};  // alert versions written to the outbox
+  std::atomic<std::uint64_t> alerts_changed{0};  // alert versions stored (the outbox gets
+                                                 // the ones due for the CISO topic)
   std::atomic<std::uint64_t> late_events{0};
   std::atomic<std::uint64_t> local_events{0};  // accesses recorded for the HTTP API
   std::atomic<std::uint64_t> store_errors{0};
@@ -226,6 +229,25 @@ class EventPipeline {
   bool invalid_rate_dirty_ = false;  // the window changed since the last batch was cut
   // The state key of the invalid-rate window (with stream_time_), beside the actors' "actor/…".
   static constexpr std::string_view kInvalidRateKey = "stream/invalid_rate";
+  // Alert versions for the CISO topic (consume thread only). An open incident's updates are
+  // sent at most every pipeline.alert_update_interval_ms; the ids whose newest version waits
+  // are a state row committed with the batches, so a restart sends them (at least once).
+  struct Emitted {
+    std::chrono::steady_clock::time_point at;
+    AlertStatus status;
+    Severity severity;
+  };
+  std::unordered_map<std::string, Emitted> emitted_;
+  std::set<std::string> pending_emission_;
+  bool pending_emission_changed_ = false;
+  bool emit_all_pending_ = false;  // the last batch before stopping
+  static constexpr std::string_view kPendingAlertsKey = "alerts/pending";
+  static constexpr size_t kMaxEmittedTracked = 100'000;
+  // Writes the alert's current version as an outbox row.
+  void EmitAlert(const Alert& alert, std::chrono::steady_clock::time_point now);
+  // Outbox rows for the waiting versions whose interval is over (all when emit_all_pending_).
+  void EmitDueAlerts(std::chrono::steady_clock::time_point now);
+  [[nodiscard]] bool AlertEmissionsDue(std::chrono::steady_clock::time_point now) const;
   std::uint64_t outbox_seq_ = 0;
 
   kafka::Handle consumer_;

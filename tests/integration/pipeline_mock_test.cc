@@ -297,6 +297,48 @@ TEST(PipelineMockTest, DeadLetterFailureStopsBeforeItsOffsetsAreStoredAndLosesNo
   EXPECT_EQ(dead.size(), in.lines.size() - in.valid);
 }
 
+// An open incident's updates reach the CISO topic at most every alert_update_interval_ms, yet
+// once the pipeline has drained, the newest version of every stored alert is on the topic.
+TEST(PipelineMockTest, AlertUpdatesAreHeldBackButTheNewestVersionAlwaysFollows) {
+  TempDir dir;
+  MockKafka kafka;
+  app::DaemonConfig c = ConfigFor(kafka, dir.path());
+  c.pipeline.alert_update_interval_ms = 3600000;
+  c.pipeline.batch_max_events = 200;
+  CreateTopics(kafka, c);
+  const Input in = Feed(kafka, c, 6000, 21);
+  Publish(kafka, c, in, 0, in.lines.size());
+  std::uint64_t versions = 0;
+  RunPipeline(
+      c,
+      [&](const PipelineStats& s) {
+        versions = s.alerts_changed.load();
+        return s.consumed.load() >= in.lines.size();
+      },
+      90);
+
+  StoreOptions o;
+  o.read_only = true;
+  auto store = Store::Open(c.store.path, o);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  auto rows = (*store)->ScanColumnFamily("alerts");
+  ASSERT_TRUE(rows.ok());
+  ASSERT_FALSE(rows->empty());
+  const auto messages = kafka.ReadAll(c.kafka.alerts_topic, versions, 5000);
+  std::map<std::string, std::string> newest;  // one partition: the last message is the newest
+  for (const auto& m : messages) newest[m.key] = m.value;
+  for (const auto& [id, bytes] : *rows) {
+    auto alert = ParseAlert(bytes);
+    ASSERT_TRUE(alert.ok());
+    auto it = newest.find(id);
+    ASSERT_NE(it, newest.end()) << "alert " << id << " never reached the topic";
+    EXPECT_EQ(it->second, AlertToJson(*alert)) << "the topic's newest version of " << id;
+  }
+  EXPECT_LT(messages.size(), versions) << "updates were not held back";
+  std::printf("%zu alerts, %llu versions stored, %zu sent\n", rows->size(),
+              static_cast<unsigned long long>(versions), messages.size());
+}
+
 // The daemon process is killed with SIGKILL several times mid-stream and restarted; the store's
 // history must equal that of an uninterrupted run over the same input.
 TEST(PipelineMockTest, SigkillMidStreamGivesTheSameHistoryAsAnUninterruptedRun) {
