@@ -36,10 +36,16 @@ inline std::string SubjectPrefix(const Pseudonym& p) {
   return std::string(reinterpret_cast<const char*>(p.bytes.data()), p.bytes.size());
 }
 
+inline void AppendSubjectKey(std::string* out, const Pseudonym& p, TimeMicros t,
+                             std::string_view event_id) {
+  out->append(reinterpret_cast<const char*>(p.bytes.data()), p.bytes.size());
+  PutTime(out, t);
+  out->append(event_id);
+}
+
 inline std::string SubjectKey(const Pseudonym& p, TimeMicros t, std::string_view event_id) {
-  std::string k = SubjectPrefix(p);
-  PutTime(&k, t);
-  k.append(event_id);
+  std::string k;
+  AppendSubjectKey(&k, p, t, event_id);
   return k;
 }
 

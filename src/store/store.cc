@@ -542,11 +542,19 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
   unsigned char digest[32];
   // Subject entries are put in key order after the loop: a citizen's entries of this batch
   // then reach the memtable one after the other, in time order, where its insert hint
-  // (CfOptions) places each next to the one before. Values are shared by an event's subjects.
-  std::vector<std::string> subject_values;
-  std::vector<std::pair<std::string, size_t>> subject_entries;
-  subject_values.reserve(batch.events.size());
+  // (CfOptions) places each next to the one before. Keys and values are appended to two
+  // buffers (no allocation per entry); an event's subjects share its value.
+  struct Span {
+    size_t offset = 0;
+    size_t size = 0;
+  };
+  std::string subject_keys;
+  std::string subject_values;
+  std::vector<std::pair<Span, Span>> subject_entries;  // (key, value) in those buffers
   subject_entries.reserve(batch.events.size());
+  const auto view = [](const std::string& buffer, Span s) {
+    return std::string_view(buffer).substr(s.offset, s.size);
+  };
   for (size_t i = 0; i < batch.events.size(); ++i) {
     if (found[i].ok() || !in_batch.insert(actor_keys[i]).second) {
       ++result.duplicate_events;
@@ -574,22 +582,28 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
     ++seg.count;
 
     e.record.subjects.clear();
-    std::string& value = subject_values.emplace_back();
-    e.record.EncodeTo(HistoryRecord::Form::kSubjectEntry, &value);
+    Span value{subject_values.size(), 0};
+    e.record.EncodeTo(HistoryRecord::Form::kSubjectEntry, &subject_values);
+    value.size = subject_values.size() - value.offset;
     seen_subjects.clear();  // reused across events: no allocation per event after warm-up
     for (const Pseudonym& subject : e.subjects) {
       if (!seen_subjects.insert(subject).second) continue;  // a subject listed twice
-      subject_entries.emplace_back(keys::SubjectKey(subject, e.record.time, e.record.event_id),
-                                   subject_values.size() - 1);
-      EntryDigest(subject_entries.back().first, value, digest);
+      Span key{subject_keys.size(), 0};
+      keys::AppendSubjectKey(&subject_keys, subject, e.record.time, e.record.event_id);
+      key.size = subject_keys.size() - key.offset;
+      subject_entries.emplace_back(key, value);
+      EntryDigest(view(subject_keys, key), view(subject_values, value), digest);
       seg.sum.Add(digest);
       ++seg.count;
     }
     ++result.stored_events;
   }
-  std::sort(subject_entries.begin(), subject_entries.end());
-  for (const auto& [key, value_index] : subject_entries) {
-    wb.Put(subject_cf, key, subject_values[value_index]);
+  std::sort(subject_entries.begin(), subject_entries.end(), [&](const auto& a, const auto& b) {
+    return view(subject_keys, a.first) < view(subject_keys, b.first);
+  });
+  for (const auto& [key, value] : subject_entries) {
+    const std::string_view k = view(subject_keys, key), v = view(subject_values, value);
+    wb.Put(subject_cf, rocksdb::Slice(k.data(), k.size()), rocksdb::Slice(v.data(), v.size()));
   }
 
   std::string new_head = head_;
