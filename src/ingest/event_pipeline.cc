@@ -94,25 +94,24 @@ void EventPipeline::EmitAlert(const Alert& alert, Clock::time_point now) {
   if (pending_emission_.erase(alert.alert_id) != 0) pending_emission_changed_ = true;
 }
 
+bool EventPipeline::UpdateIntervalOver(const std::string& alert_id, Clock::time_point now) const {
+  const auto it = emitted_.find(alert_id);
+  return it == emitted_.end() ||
+         now - it->second.at >=
+             std::chrono::milliseconds(config_.pipeline.alert_update_interval_ms);
+}
+
 bool EventPipeline::AlertEmissionsDue(Clock::time_point now) const {
   if (pending_emission_.empty()) return false;
-  if (emit_all_pending_) return true;
-  const auto interval = std::chrono::milliseconds(config_.pipeline.alert_update_interval_ms);
-  for (const std::string& id : pending_emission_) {
-    const auto it = emitted_.find(id);
-    if (it == emitted_.end() || now - it->second.at >= interval) return true;
-  }
-  return false;
+  return emit_all_pending_ ||
+         std::any_of(pending_emission_.begin(), pending_emission_.end(),
+                     [&](const std::string& id) { return UpdateIntervalOver(id, now); });
 }
 
 void EventPipeline::EmitDueAlerts(Clock::time_point now) {
-  const auto interval = std::chrono::milliseconds(config_.pipeline.alert_update_interval_ms);
   std::vector<std::string> due;
   for (const std::string& id : pending_emission_) {
-    const auto it = emitted_.find(id);
-    if (emit_all_pending_ || it == emitted_.end() || now - it->second.at >= interval) {
-      due.push_back(id);
-    }
+    if (emit_all_pending_ || UpdateIntervalOver(id, now)) due.push_back(id);
   }
   for (const std::string& id : due) {
     if (const Alert* alert = incidents_->Find(id)) {
@@ -150,16 +149,15 @@ void EventPipeline::AddStateAndAlerts() {
     invalid_rate_dirty_ = false;
   }
   const auto now = Clock::now();
-  const auto interval = std::chrono::milliseconds(config_.pipeline.alert_update_interval_ms);
   for (const Alert* alert : incidents_->dirty_alerts()) {
     batch_.alerts.emplace_back(alert->alert_id, SerializeAlert(*alert));
     ++stats_.alerts_changed;
     // Every version is stored; the CISO topic gets a new alert, a status or severity change and
     // a closed incident at once, an open incident's growing count at most every interval.
     const auto it = emitted_.find(alert->alert_id);
-    if (it == emitted_.end() || it->second.status != alert->status ||
-        it->second.severity != alert->severity || !alert->aggregating ||
-        now - it->second.at >= interval) {
+    const bool changed = it != emitted_.end() && (it->second.status != alert->status ||
+                                                  it->second.severity != alert->severity);
+    if (changed || !alert->aggregating || UpdateIntervalOver(alert->alert_id, now)) {
       EmitAlert(*alert, now);
     } else if (pending_emission_.insert(alert->alert_id).second) {
       pending_emission_changed_ = true;

@@ -243,6 +243,9 @@ class EventPipeline {
   bool emit_all_pending_ = false;  // the last batch before stopping
   static constexpr std::string_view kPendingAlertsKey = "alerts/pending";
   static constexpr size_t kMaxEmittedTracked = 100'000;
+  // True when the alert was not sent yet or its last version went an interval ago.
+  [[nodiscard]] bool UpdateIntervalOver(const std::string& alert_id,
+                                        std::chrono::steady_clock::time_point now) const;
   // Writes the alert's current version as an outbox row.
   void EmitAlert(const Alert& alert, std::chrono::steady_clock::time_point now);
   // Outbox rows for the waiting versions whose interval is over (all when emit_all_pending_).
