@@ -10,35 +10,10 @@
 #include <random>
 
 #include "store/store.h"
+#include "synthetic_history.h"
 
 namespace inzage {
 namespace {
-
-StoredEvent BenchEvent(std::uint64_t n, std::mt19937_64& rng, std::uint64_t population = 0) {
-  static const char* kActivities[] = {"wmo-maatwerkvoorziening", "jeugdhulp-voorziening",
-                                      "bijstand-aanvraag", "brp-bijhouding", "belastingheffing"};
-  static const char* kDomains[] = {"wmo", "jeugd", "participatie", "brp", "belastingen"};
-  const size_t k = rng() % 5;
-  StoredEvent e;
-  e.record.time = 1'795'000'000'000'000 + static_cast<TimeMicros>(n) * 20'000;
-  e.record.event_id = "01JD2Q9V6N3K4M5P" + std::to_string(1'000'000'000 + n);
-  e.record.actor = "emp-" + std::to_string(1000 + rng() % 300);
-  e.record.role = "wmo-consulent";
-  e.record.department = "sociaal-domein";
-  e.record.municipality = rng() % 2 ? "dinkelland" : "tubbergen";
-  e.record.domain = kDomains[k];
-  e.record.activity = kActivities[k];
-  e.record.case_id = "zaak-2026-" + std::to_string(100000 + rng() % 5000);
-  Pseudonym p;
-  if (population == 0) {
-    for (auto& b : p.bytes) b = static_cast<std::uint8_t>(rng());
-  } else {
-    std::mt19937_64 citizen(rng() % population);  // the same bytes for the same citizen
-    for (auto& b : p.bytes) b = static_cast<std::uint8_t>(citizen());
-  }
-  e.subjects.push_back(p);
-  return e;
-}
 
 void CommitBatchesOf1000(benchmark::State& state, std::uint64_t population) {
   const std::string dir = "/tmp/inzage-bench-commit-" + std::to_string(::getpid());
@@ -56,7 +31,13 @@ void CommitBatchesOf1000(benchmark::State& state, std::uint64_t population) {
     state.PauseTiming();
     CommitBatch batch;
     batch.events.reserve(1000);
-    for (int i = 0; i < 1000; ++i) batch.events.push_back(BenchEvent(n++, rng, population));
+    for (int i = 0; i < 1000; ++i, ++n) {
+      StoredEvent e =
+          bench::SyntheticAccess(rng, 1'795'000'000'000'000 + static_cast<TimeMicros>(n) * 20'000,
+                                 "01JD2Q9V6N3K4M5P" + std::to_string(1'000'000'000 + n), 5000);
+      e.subjects.push_back(bench::SyntheticCitizen(rng, population));
+      batch.events.push_back(std::move(e));
+    }
     batch.positions = {{"inzage.access-events", 0, static_cast<std::int64_t>(n)}};
     state.ResumeTiming();
     auto r = (*store)->Commit(batch);
