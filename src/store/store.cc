@@ -535,7 +535,17 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
   std::unordered_set<std::string_view> in_batch;
 
   const std::uint64_t seq = last_seq_ + 1;
-  rocksdb::WriteBatch wb;
+  // One batch buffer for every commit: a new one per commit grew by doubling into fresh pages
+  // (half of the writer thread's page faults). A buffer grown past kMaxKeptBatchBytes (an
+  // unusual batch) is let go after its commit.
+  rocksdb::WriteBatch& wb = commit_wb_;
+  wb.Clear();
+  struct ReleaseOversized {
+    rocksdb::WriteBatch& batch;
+    ~ReleaseOversized() {
+      if (batch.GetDataSize() > kMaxKeptBatchBytes) batch = rocksdb::WriteBatch();
+    }
+  } release_oversized{wb};
   Segments segments;
   std::string actor_value;
   std::unordered_set<Pseudonym, PseudonymHash> seen_subjects;

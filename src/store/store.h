@@ -35,6 +35,8 @@
 // concurrently from other threads (RocksDB is thread-safe; the commit sequence is guarded).
 #pragma once
 
+#include <rocksdb/write_batch.h>
+
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -205,6 +207,9 @@ class Store {
   static constexpr size_t kMaxTrackedActors = 65'536;
   std::unordered_map<std::string, std::string, StringHash, std::equal_to<>> newest_actor_key_;
   std::atomic<std::uint64_t> outbox_rows_{0};
+  // Reused by every Commit (guarded by commit_mu_); see Commit for the bound.
+  static constexpr size_t kMaxKeptBatchBytes = size_t{64} << 20;
+  rocksdb::WriteBatch commit_wb_;
 };
 
 }  // namespace inzage
