@@ -53,8 +53,14 @@ done
 inzaged_cpu=$(cpu_s $pid)
 broker_cpu=$(awk -v a="$broker_before" -v b="$(cpu_s "$broker_pid")" 'BEGIN {printf "%.2f", b - a}')
 peak_rss=$(awk '/VmHWM/ {print $2 " " $3}' "/proc/$pid/status")
+# CPU seconds per thread name (librdkafka's broker threads summed), largest first.
+by_thread=$(for t in /proc/$pid/task/*; do
+  printf '%s %s\n' "$(<"$t/comm")" "$(sed 's/.*) //' "$t/stat" | awk -v hz="$(getconf CLK_TCK)" '{print ($12 + $13) / hz}')"
+done | sed -E 's/^rdk:broker[^ ]*/rdk:broker*/' |
+  awk '{s[$1] += $2} END {for (n in s) if (s[n] >= 0.05) printf "%s %.2f\n", n, s[n]}' | sort -k2 -rn | xargs printf '%s %s s, ')
 kill -TERM $pid
 wait $pid
 grep 'stopped cleanly' "$work/log" | sed -E 's/.*consumed=([0-9]+).*first_to_last_message_s=([0-9.]+) events_per_s=([0-9]+).*/inzaged: \1 events in \2 s = \3 events\/s (parse + decide + store, WAL on)/'
 echo "cpu while inzaged ran (from its start, so start-up included): inzaged ${inzaged_cpu} s," \
   "Kafka broker ${broker_cpu} s; inzaged peak RSS ${peak_rss}"
+echo "inzaged cpu by thread: ${by_thread%, }"

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace inzage {
 
@@ -29,7 +30,10 @@ Status OutboxRelay::Start() {
   auto h = c.Create(RD_KAFKA_PRODUCER);
   if (!h.ok()) return h.status();
   producer_ = std::move(h).value();
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    NameThisThread("inzage-relay");
+    Loop();
+  });
   return Status::Ok();
 }
 

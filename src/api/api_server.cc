@@ -15,6 +15,7 @@
 #include <unordered_set>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "event/bsn.h"
 #include "policy/decision.h"
 #include "store/keys.h"
@@ -448,7 +449,11 @@ Status ParseListenAddress(std::string_view listen, std::string* host, int* port)
 class BoundedThreadPool final : public httplib::TaskQueue {
  public:
   BoundedThreadPool(size_t threads, size_t max_queued) : max_queued_(max_queued) {
-    for (size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(); });
+    for (size_t i = 0; i < threads; ++i)
+      workers_.emplace_back([this] {
+        NameThisThread("inzage-http");
+        Work();
+      });
   }
   ~BoundedThreadPool() override = default;
 
@@ -1376,7 +1381,10 @@ Status ApiServer::Start() {
     port_ = port;
   }
   impl.listening = true;
-  thread_ = std::thread([&svr] { svr.listen_after_bind(); });
+  thread_ = std::thread([&svr] {
+    NameThisThread("inzage-listen");
+    svr.listen_after_bind();
+  });
   // Stop() is a no-op until the server runs: wait for it, so a Stop right after Start ends it.
   for (int i = 0; i < 5000 && !svr.is_running(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));

@@ -26,6 +26,7 @@
 #include "app/service_notifier.h"
 #include "app/world_generator.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "ingest/event_pipeline.h"
 #include "policy/policy_loader.h"
 #include "policy/policy_tests.h"
@@ -110,7 +111,10 @@ class Demo {
   // consumed: the pipeline's counter; the generator stays at most 20,000 events ahead of it.
   void StartStream(const std::atomic<std::uint64_t>* consumed) {
     consumed_ = consumed;
-    thread_ = std::thread([this] { Generate(); });
+    thread_ = std::thread([this] {
+      NameThisThread("inzage-demo-gen");
+      Generate();
+    });
   }
 
   void Stop() {
@@ -429,6 +433,7 @@ int Run(DaemonConfig config, const DemoOptions& demo_options) {
   std::mutex mu;
   std::condition_variable cv;
   std::thread reporter([&] {
+    NameThisThread("inzage-summary");
     if (config.summary_interval_ms <= 0) return;
     const auto start = Clock::now();
     std::uint64_t last = 0;
@@ -466,6 +471,7 @@ int Run(DaemonConfig config, const DemoOptions& demo_options) {
   // Watchdog: ping only while the consume loop keeps turning (it turns every 50 ms when there is
   // no input); a stalled pipeline gets no pings and systemd restarts it.
   std::thread watchdog([&] {
+    NameThisThread("inzage-watchdog");
     const auto interval = notifier.watchdog_interval();
     if (interval.count() == 0) return;
     std::unique_lock lock(mu);
@@ -483,6 +489,7 @@ int Run(DaemonConfig config, const DemoOptions& demo_options) {
 
   // Policy reloads run here, not in the signal handler: loading and testing take a while.
   std::thread reloader([&] {
+    NameThisThread("inzage-reload");
     std::unique_lock lock(mu);
     while (!cv.wait_for(lock, std::chrono::milliseconds(200), [&] { return done.load(); })) {
       if (!g_reload_requested.exchange(false)) continue;

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "detect/alert.h"
 #include "detect/state_codec.h"
 #include "ingest/stored_event.h"
@@ -776,7 +777,10 @@ void EventPipeline::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
 }
 
 Status EventPipeline::Run() {
-  writer_ = std::thread([this] { WriterLoop(); });
+  writer_ = std::thread([this] {
+    NameThisThread("inzage-writer");
+    WriterLoop();
+  });
   Status result = RunLoop();
   // Requests that arrived too late for the last batch: answered, never left hanging.
   FailLocalRequests(result.ok() ? Status::IoError("the pipeline is stopping") : result);
