@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 namespace inzage {
 namespace {
@@ -70,6 +71,36 @@ TEST(PseudonymTest, RejectsShortOrNonHexKeys) {
   }
   EXPECT_FALSE(Pseudonymizer::FromKeyFile(path).ok());
   std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace inzage
+
+namespace inzage {
+namespace {
+// Sorted sets and keys rely on pseudonyms ordering exactly like their bytes (memcmp); the
+// operators compare 64-bit words, so check them against memcmp, including pairs that differ
+// only in the last byte, only in the second word, and in bytes whose sign bit differs.
+TEST(PseudonymTest, OrderingAndEqualityFollowTheBytes) {
+  std::vector<Pseudonym> all;
+  const Pseudonymizer p(std::string(32, 'k'));
+  for (int i = 0; i < 64; ++i) all.push_back(p.Pseudonymise(std::to_string(100000000 + i)));
+  Pseudonym base = all.front();
+  for (size_t byte : {size_t{0}, size_t{7}, size_t{8}, size_t{15}}) {
+    for (std::uint8_t v : {0x00, 0x01, 0x7f, 0x80, 0xff}) {
+      Pseudonym q = base;
+      q.bytes[byte] = v;
+      all.push_back(q);
+    }
+  }
+  for (const Pseudonym& a : all) {
+    for (const Pseudonym& b : all) {
+      const int bytes = std::memcmp(a.bytes.data(), b.bytes.data(), a.bytes.size());
+      EXPECT_EQ(a == b, bytes == 0);
+      EXPECT_EQ(a < b, bytes < 0);
+      EXPECT_EQ(a > b, bytes > 0);
+    }
+  }
 }
 
 }  // namespace
