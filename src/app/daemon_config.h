@@ -28,7 +28,7 @@ struct DaemonConfig {
     std::map<std::string, std::string> properties;  // librdkafka properties, passed through
   } kafka;
   struct Pipeline {
-    int batch_max_events = 5000;
+    int batch_max_events = 20000;
     int batch_max_latency_ms = 200;
     int outbox_max_rows = 100000;  // consumption pauses above this (relay falling behind)
     // An open incident's updates (count, last seen, evidence) go to the CISO topic at most this

@@ -33,7 +33,7 @@ TEST(DaemonConfigTest, ShippedConfigLoads) {
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(c->kafka.events_topic, "inzage.access-events");
   EXPECT_EQ(c->kafka.dead_letter_topic, "inzage.access-events.dlq");
-  EXPECT_EQ(c->pipeline.batch_max_events, 5000);
+  EXPECT_EQ(c->pipeline.batch_max_events, 20000);
   EXPECT_FALSE(c->store.sync);
 }
 
