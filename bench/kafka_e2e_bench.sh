@@ -60,9 +60,14 @@ by_thread=$(for t in /proc/$pid/task/*; do
   printf '%s %s\n' "$(<"$t/comm")" "$(sed 's/.*) //' "$t/stat" | awk -v hz="$(getconf CLK_TCK)" '{print ($12 + $13) / hz}')"
 done | sed -E 's/^rdk:broker[^ ]*/rdk:broker*/' |
   awk '{s[$1] += $2} END {for (n in s) if (s[n] >= 0.05) printf "%s %.2f\n", n, s[n]}' | sort -k2 -rn | xargs printf '%s %s s, ')
+# What RocksDB holds of that RSS, from the daemon's own metrics (the listener's URL is logged).
+url=$(grep -o 'http listener bound" url=[^ ]*' "$work/log" | head -1 | sed 's/.*url=//')
+store_memory=$(curl -s --noproxy '*' "$url/metrics" |
+  awk -F'[{}"]' '/^inzage_store_memory_bytes/ {split($NF, v, " "); printf "%s %.0f MB, ", $3, v[1] / 1048576}')
 kill -TERM $pid
 wait $pid
 grep 'stopped cleanly' "$work/log" | sed -E 's/.*consumed=([0-9]+).*first_to_last_message_s=([0-9.]+) events_per_s=([0-9]+).*/inzaged: \1 events in \2 s = \3 events\/s (parse + decide + store, WAL on)/'
 echo "cpu while inzaged ran (from its start, so start-up included): inzaged ${inzaged_cpu} s," \
   "Kafka broker ${broker_cpu} s; inzaged peak RSS ${peak_rss}"
 echo "inzaged cpu by thread: ${by_thread%, }"
+echo "store memory at the end: ${store_memory%, }"

@@ -79,6 +79,17 @@ DaemonMetrics::DaemonMetrics(std::shared_ptr<prometheus::Registry> registry)
                      .Help("Messages behind the end of each assigned events partition")
                      .Register(r);
   outbox_rows_ = NewGauge(r, "inzage_outbox_rows", "Alert versions waiting for the Kafka relay");
+  auto& store_memory = prometheus::BuildGauge()
+                           .Name("inzage_store_memory_bytes")
+                           .Help(
+                               "Memory RocksDB holds, by kind: memtables (bounded by "
+                               "write_buffer_size per column family), block_cache (bounded by "
+                               "its capacity), table_readers (index and filter blocks "
+                               "outside the cache)")
+                           .Register(r);
+  store_memtables_ = &store_memory.Add({{"kind", "memtables"}});
+  store_block_cache_ = &store_memory.Add({{"kind", "block_cache"}});
+  store_table_readers_ = &store_memory.Add({{"kind", "table_readers"}});
   relay_errors_ = NewCounter(r, "inzage_alert_relay_errors_total",
                              "Alert deliveries to the CISO topic that failed (retried)");
   delivered_ =
@@ -192,7 +203,13 @@ std::string DaemonMetrics::Render() {
       Follow(relay_errors_, relay_->errors(), &last_relay_errors_);
       Follow(delivered_, relay_->delivered(), &last_delivered_);
     }
-    if (store_ != nullptr) outbox_rows_->Set(static_cast<double>(store_->outbox_rows()));
+    if (store_ != nullptr) {
+      outbox_rows_->Set(static_cast<double>(store_->outbox_rows()));
+      const Store::MemoryUsage memory = store_->memory_usage();
+      store_memtables_->Set(static_cast<double>(memory.memtables));
+      store_block_cache_->Set(static_cast<double>(memory.block_cache));
+      store_table_readers_->Set(static_cast<double>(memory.table_readers));
+    }
     RefreshAlerts();
   }
   std::ostringstream out;

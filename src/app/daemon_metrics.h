@@ -81,6 +81,9 @@ class DaemonMetrics {
   prometheus::Family<prometheus::Gauge>* lag_family_;
   std::map<std::int32_t, prometheus::Gauge*> lag_;
   prometheus::Gauge* outbox_rows_;
+  prometheus::Gauge* store_memtables_;
+  prometheus::Gauge* store_block_cache_;
+  prometheus::Gauge* store_table_readers_;
   prometheus::Counter* relay_errors_;
   prometheus::Counter* delivered_;
   prometheus::Family<prometheus::Gauge>* alerts_family_;

@@ -666,6 +666,23 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
   return result;
 }
 
+Store::MemoryUsage Store::memory_usage() const {
+  MemoryUsage usage;
+  std::uint64_t value = 0;
+  if (db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables, &value)) {
+    usage.memtables = value;
+  }
+  if (db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kEstimateTableReadersMem, &value)) {
+    usage.table_readers = value;
+  }
+  // One cache serves every column family: ask one of them.
+  if (db_->GetIntProperty(cfs_.at("history_subject"), rocksdb::DB::Properties::kBlockCacheUsage,
+                          &value)) {
+    usage.block_cache = value;
+  }
+  return usage;
+}
+
 Result<std::string_view> Store::NewestActorKey(std::string_view actor) {
   if (auto it = newest_actor_key_.find(actor); it != newest_actor_key_.end()) {
     return std::string_view(it->second);

@@ -166,6 +166,16 @@ class Store {
   [[nodiscard]] Status DeleteOutbox(const std::vector<std::string>& keys);
   [[nodiscard]] std::uint64_t outbox_rows() const { return outbox_rows_.load(); }
 
+  // What RocksDB holds in memory now, for the metrics: memtables (all column families, mutable
+  // and not yet flushed), the block cache (shared, bounded by block_cache_bytes) and the table
+  // readers outside the cache. Thread safe.
+  struct MemoryUsage {
+    std::uint64_t memtables = 0;
+    std::uint64_t block_cache = 0;
+    std::uint64_t table_readers = 0;
+  };
+  [[nodiscard]] MemoryUsage memory_usage() const;
+
   [[nodiscard]] Result<VerifyReport> Verify() const;
   [[nodiscard]] Status CompactAll();
   [[nodiscard]] Status Flush();

@@ -144,6 +144,21 @@ TEST_F(StoreTest, LateAndReopenedDuplicatesAreStillFound) {
   EXPECT_EQ(store->QueryActor("emp-2", kT0, kT0 + 100, 100, "")->entries.size(), 2u);
 }
 
+TEST_F(StoreTest, ReportsTheMemoryItHolds) {
+  auto store = Open();
+  const Store::MemoryUsage empty = store->memory_usage();
+  CommitBatch batch;
+  for (int i = 0; i < 200; ++i) {
+    batch.events.push_back(SyntheticEvent(i, kT0 + i, "emp-" + std::to_string(i % 7)));
+  }
+  ASSERT_TRUE(store->Commit(batch).ok());
+  EXPECT_GT(store->memory_usage().memtables, empty.memtables);
+  // Flushed to a table file, the entries are read through the block cache.
+  ASSERT_TRUE(store->Flush().ok());
+  ASSERT_EQ(store->QueryActor("emp-1", kT0, kT0 + 1000, 100, "")->entries.size(), 29u);
+  EXPECT_GT(store->memory_usage().block_cache, 0u);
+}
+
 TEST_F(StoreTest, RefusesAnotherPseudonymKey) {
   { auto store = Open("key-a"); }
   StoreOptions o;
