@@ -13,7 +13,9 @@ events=${1:-4000000}
 build="$root/build"
 work=$(mktemp -d)
 broker_dir="$work/kafka"
-trap '"$root/scripts/kafka-broker.sh" stop "$broker_dir" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+pid=
+# inzaged too, if a step fails while it runs (its store is in $work).
+trap '[[ -n $pid ]] && kill "$pid" 2>/dev/null; "$root/scripts/kafka-broker.sh" stop "$broker_dir" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 
 source "$root/tests/e2e/kafka_common.sh"
 bootstrap=$(kafka_up "$broker_dir" 4)
@@ -56,16 +58,18 @@ inzaged_cpu=$(cpu_s $pid)
 broker_cpu=$(awk -v a="$broker_before" -v b="$(cpu_s "$broker_pid")" 'BEGIN {printf "%.2f", b - a}')
 peak_rss=$(awk '/VmHWM/ {print $2 " " $3}' "/proc/$pid/status")
 # CPU seconds per thread name (librdkafka's broker threads summed), largest first.
-by_thread=$(for t in /proc/$pid/task/*; do
+by_thread=$(for t in "/proc/$pid/task/"*; do
   printf '%s %s\n' "$(<"$t/comm")" "$(sed 's/.*) //' "$t/stat" | awk -v hz="$(getconf CLK_TCK)" '{print ($12 + $13) / hz}')"
 done | sed -E 's/^rdk:broker[^ ]*/rdk:broker*/' |
-  awk '{s[$1] += $2} END {for (n in s) if (s[n] >= 0.05) printf "%s %.2f\n", n, s[n]}' | sort -k2 -rn | xargs printf '%s %s s, ')
+  awk '{s[$1] += $2} END {for (n in s) if (s[n] >= 0.05) printf "%s %.2f\n", n, s[n]}' | sort -k2 -rn | xargs -r printf '%s %s s, ')
 # What RocksDB holds of that RSS, from the daemon's own metrics (the listener's URL is logged).
-url=$(grep -o 'http listener bound" url=[^ ]*' "$work/log" | head -1 | sed 's/.*url=//')
-store_memory=$(curl -s --noproxy '*' "$url/metrics" |
+# Informational: a missing line or a failed scrape leaves it empty rather than ending the run.
+url=$(grep -o 'http listener bound" url=[^ ]*' "$work/log" | head -1 | sed 's/.*url=//' || true)
+store_memory=$( (curl -fsS --max-time 5 --noproxy '*' "$url/metrics" || true) |
   awk -F'[{}"]' '/^inzage_store_memory_bytes/ {split($NF, v, " "); printf "%s %.0f MB, ", $3, v[1] / 1048576}')
 kill -TERM $pid
 wait $pid
+pid=
 grep 'stopped cleanly' "$work/log" | sed -E 's/.*consumed=([0-9]+).*first_to_last_message_s=([0-9.]+) events_per_s=([0-9]+).*/inzaged: \1 events in \2 s = \3 events\/s (parse + decide + store, WAL on)/'
 echo "cpu while inzaged ran (from its start, so start-up included): inzaged ${inzaged_cpu} s," \
   "Kafka broker ${broker_cpu} s; inzaged peak RSS ${peak_rss}"

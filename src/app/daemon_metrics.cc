@@ -68,12 +68,13 @@ DaemonMetrics::DaemonMetrics(std::shared_ptr<prometheus::Registry> registry)
            .Register(r)
            .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                             0.1, 0.25, 0.5, 1, 2.5});
-  batch_events_ = &prometheus::BuildHistogram()
-                       .Name("inzage_store_batch_events")
-                       .Help("Events per store commit")
-                       .Register(r)
-                       .Add({}, prometheus::Histogram::BucketBoundaries{1, 10, 100, 500, 1000, 2500,
-                                                                        5000, 10000});
+  batch_events_ =
+      &prometheus::BuildHistogram()
+           .Name("inzage_store_batch_events")
+           .Help("Events per store commit")
+           .Register(r)
+           .Add({}, prometheus::Histogram::BucketBoundaries{1, 10, 100, 500, 1000, 2500, 5000,
+                                                            10000, 20000, 50000, 100000});
   lag_family_ = &prometheus::BuildGauge()
                      .Name("inzage_consumer_lag_messages")
                      .Help("Messages behind the end of each assigned events partition")
@@ -82,10 +83,11 @@ DaemonMetrics::DaemonMetrics(std::shared_ptr<prometheus::Registry> registry)
   auto& store_memory = prometheus::BuildGauge()
                            .Name("inzage_store_memory_bytes")
                            .Help(
-                               "Memory RocksDB holds, by kind: memtables (bounded by "
-                               "write_buffer_size per column family), block_cache (bounded by "
-                               "its capacity), table_readers (index and filter blocks "
-                               "outside the cache)")
+                               "Memory RocksDB holds, by kind: memtables (at most "
+                               "max_write_buffer_number x write_buffer_size per column "
+                               "family), block_cache (bounded by its capacity; holds the index "
+                               "and filter blocks too), table_readers (the open table files' "
+                               "own structures)")
                            .Register(r);
   store_memtables_ = &store_memory.Add({{"kind", "memtables"}});
   store_block_cache_ = &store_memory.Add({{"kind", "block_cache"}});

@@ -183,8 +183,9 @@ rocksdb::ColumnFamilyOptions CfOptions(const std::string& name,
   o.bottommost_compression_opts.enabled = true;
   // Level 1, not 6: while the store is small, nearly every compaction writes the bottommost
   // level, and level 6 made ZSTD over half of the compaction threads' CPU during ingest. With
-  // the dictionary, level 1 stores 59.8 instead of 58.4 bytes per event and a full compaction
-  // of 2 M events takes 7.5 instead of 13.7 s (bench/README.md, fourth session).
+  // the dictionary, level 1 stores 59.8 instead of 58.6 bytes per event (10 M events, 50,000
+  // citizens) and a full compaction of 2 M events takes 7.5 instead of 13.7 s (bench/README.md,
+  // fourth session).
   o.bottommost_compression_opts.level = 1;
   // A trained dictionary lets each block reuse the strings (activities, roles, case prefixes)
   // that every block repeats.
@@ -545,9 +546,9 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
   rocksdb::WriteBatch& wb = commit_wb_;
   wb.Clear();
   struct ReleaseOversized {
-    rocksdb::WriteBatch& batch;
+    rocksdb::WriteBatch& reused;
     ~ReleaseOversized() {
-      if (batch.GetDataSize() > kMaxKeptBatchBytes) batch = rocksdb::WriteBatch();
+      if (reused.Data().capacity() > kMaxKeptBatchBytes) reused = rocksdb::WriteBatch();
     }
   } release_oversized{wb};
   Segments segments;
