@@ -7,6 +7,11 @@
 # inzaged ran, per thread, and inzaged's peak RSS. Usage: bench/kafka_e2e_bench.sh [EVENTS]
 # The default of 4,000,000 events runs long enough for RocksDB's compactions to take their share
 # (a run of 1,000,000 ends before the first one: a burst rate, not a sustained one).
+# Environment: BATCH_MAX_EVENTS sets pipeline.batch_max_events (default: inzaged's own);
+# READ_PROBE_SECONDS=N also measures API reads under the full ingest load: 5 s after the
+# daemon starts, wrk sends a CISO's actor query (each one recorded and committed as an access)
+# one at a time for N seconds; that steals CPU from ingest, so compare rates only between runs
+# without it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 events=${1:-4000000}
@@ -44,12 +49,37 @@ api: {listen: "127.0.0.1:0", token_key_file: "$work/token.key"}
 policy_dir: "$root/config/policy"
 summary_interval_ms: 500
 YAML
+if [[ -n ${BATCH_MAX_EVENTS:-} ]]; then
+  echo "pipeline: {batch_max_events: $BATCH_MAX_EVENTS}" >>"$work/inzaged.yaml"
+fi
 # CPU seconds (user + system) of a process so far, from /proc/PID/stat.
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$1/stat"; }
 broker_pid=$(<"$broker_dir/broker.pid")
 broker_before=$(cpu_s "$broker_pid")
 "$build/inzaged" --config "$work/inzaged.yaml" >"$work/out" 2>"$work/log" &
 pid=$!
+if [[ ${READ_PROBE_SECONDS:-0} -gt 0 ]]; then
+  sleep 5
+  url=$(grep -o 'http listener bound" url=[^ ]*' "$work/log" | head -1 | sed 's/.*url=//')
+  # An HS256 token for the CISO, signed with the daemon's token key (hex, as `inzage keygen`).
+  token=$(python3 - "$work/token.key" <<'PY'
+import base64, hashlib, hmac, json, sys, time
+key = bytes.fromhex("".join(open(sys.argv[1]).read().split()))
+part = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
+signed = part({"alg": "HS256", "typ": "JWT"}) + "." + part(
+    {"sub": "bench-ciso", "role": "ciso", "aud": "inzage", "exp": int(time.time()) + 3600})
+mac = hmac.new(key, signed.encode(), hashlib.sha256).digest()
+print(signed + "." + base64.urlsafe_b64encode(mac).rstrip(b"=").decode())
+PY
+)
+  actor=$(grep -m1 -o '"type":"employee","id":"[^"]*"' "$work/ref.ndjson" | sed 's/.*"id":"//; s/"$//')
+  # A query may span at most a year; the generated events lie in the days before today.
+  query="$url/v1/actors/$actor/accesses?from=$(date -u -d '-300 days' +%FT%TZ)&to=$(date -u -d '+60 days' +%FT%TZ)&limit=100"
+  echo "API under full ingest: GET /v1/actors/$actor/accesses (limit 100), one at a time, ${READ_PROBE_SECONDS} s:"
+  echo "  first answer: HTTP $(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H "Authorization: Bearer $token" "$query" || true)"
+  wrk -t1 -c1 -d"${READ_PROBE_SECONDS}s" --latency -H "Authorization: Bearer $token" "$query" |
+    grep -E 'Requests/sec|requests in|Non-2xx|^ +(50|90|99)%' || true
+fi
 until grep -q "consumed $events " "$work/out" 2>/dev/null; do
   kill -0 $pid 2>/dev/null || { tail "$work/log"; exit 1; }
   sleep 0.2
