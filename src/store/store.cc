@@ -232,6 +232,14 @@ rocksdb::ColumnFamilyOptions CfOptions(const std::string& name,
     o.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewNoopTransform());
   }
   if (name == "history_subject" || name == "history_actor") {
+    // Their keys spread over the whole key space (pseudonyms, actor ids), so every L0 file
+    // overlaps all of the base level and each L0 compaction rewrites it: merging eight files at
+    // a time instead of four took 22-45 % less compaction CPU over 10 M events (two pairs of
+    // runs, bench/README.md). Reads stay cheap: the L0 files' filters are pinned in the cache.
+    o.level0_file_num_compaction_trigger = 8;
+    o.max_bytes_for_level_base = std::uint64_t{512} << 20;  // eight 64 MiB memtables
+  }
+  if (name == "history_subject" || name == "history_actor") {
     // Make the retention filter visit cold files at least once a day.
     o.periodic_compaction_seconds = std::uint64_t{24} * 3600;
   }
