@@ -4,7 +4,9 @@
 // reports
 //   - commit throughput over the whole fill (batches of 1,000, WAL on, no fsync),
 //   - bytes per stored event on disk after full compaction,
-//   - subject query latency p50/p99: first page (1,000 newest) and all 10,000 entries.
+//   - subject query latency p50/p99: first page (1,000 newest) and all 10,000 entries, right
+//     after the fill (the LSM shape ingest leaves: memtables and several L0 files) and again
+//     after the full compaction.
 // Usage: store_query_driver [DIR] [EVENTS] [POPULATION]   (DIR is removed first)
 #include <rocksdb/db.h>
 #include <rocksdb/table_properties.h>
@@ -57,6 +59,36 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(events), fill_s,
               static_cast<double>(events) / fill_s);
 
+  // Subject query latency, first page and all pages; false when a query fails.
+  const TimeMicros t_end = t0 + static_cast<TimeMicros>(events) * 3'000'000;
+  const auto query_latencies = [&](const char* when) {
+    std::string l0;
+    store.raw_db()->GetProperty(store.column_family("history_subject"),
+                                "rocksdb.num-files-at-level0", &l0);
+    for (const bool all : {false, true}) {
+      std::vector<double> micros;
+      size_t found = 0;
+      for (int q = 0; q < (all ? 200 : 1000); ++q) {
+        const auto s = Clock::now();
+        std::string cursor;
+        found = 0;
+        do {
+          auto page = store.QuerySubject(target, t0, t_end, 1000, cursor);
+          if (!page.ok()) return false;
+          found += page->entries.size();
+          cursor = all ? page->next_cursor : "";
+        } while (!cursor.empty());
+        micros.push_back(Seconds(Clock::now() - s) * 1e6);
+      }
+      std::sort(micros.begin(), micros.end());
+      std::printf("subject query %s, %s L0 files (%s, %zu entries): p50 %.0f us, p99 %.0f us\n",
+                  when, l0.c_str(), all ? "all pages" : "first page of 1,000", found,
+                  micros[micros.size() / 2], micros[micros.size() * 99 / 100]);
+    }
+    return true;
+  };
+  if (!query_latencies("after the fill")) return 1;
+
   const auto compact_start = Clock::now();
   if (Status st = store.CompactAll(); !st.ok()) {
     std::fprintf(stderr, "%s\n", st.message().c_str());
@@ -90,27 +122,7 @@ int main(int argc, char** argv) {
         per(sum.data_size), per(sum.index_size), per(sum.filter_size), per(sum.raw_key_size),
         per(sum.raw_value_size), static_cast<unsigned long long>(sum.num_entries));
   }
-  const TimeMicros t_end = t0 + static_cast<TimeMicros>(events) * 3'000'000;
-  for (const bool all : {false, true}) {
-    std::vector<double> micros;
-    size_t found = 0;
-    for (int q = 0; q < (all ? 200 : 1000); ++q) {
-      const auto s = Clock::now();
-      std::string cursor;
-      found = 0;
-      do {
-        auto page = store.QuerySubject(target, t0, t_end, 1000, cursor);
-        if (!page.ok()) return 1;
-        found += page->entries.size();
-        cursor = all ? page->next_cursor : "";
-      } while (!cursor.empty());
-      micros.push_back(Seconds(Clock::now() - s) * 1e6);
-    }
-    std::sort(micros.begin(), micros.end());
-    std::printf("subject query (%s, %zu entries): p50 %.0f us, p99 %.0f us\n",
-                all ? "all pages" : "first page of 1,000", found, micros[micros.size() / 2],
-                micros[micros.size() * 99 / 100]);
-  }
+  if (!query_latencies("after full compaction")) return 1;
   opened->reset();
   if (argc <= 1) std::filesystem::remove_all(dir);
   return 0;
