@@ -8,6 +8,7 @@
 #include "detect/alert.h"
 #include "detect/state_codec.h"
 #include "ingest/stored_event.h"
+#include "store/keys.h"
 
 namespace inzage {
 namespace {
@@ -83,9 +84,8 @@ Status EventPipeline::RestoreState() {
 
 void EventPipeline::EmitAlert(const Alert& alert, Clock::time_point now) {
   // Outbox keys are increasing big-endian numbers, so the relay sends versions in order.
-  std::string key(8, '\0');
-  const std::uint64_t seq = ++outbox_seq_;
-  for (int i = 0; i < 8; ++i) key[static_cast<size_t>(i)] = static_cast<char>(seq >> (56 - 8 * i));
+  std::string key;
+  keys::PutBigEndian64(&key, ++outbox_seq_);
   batch_.outbox.emplace_back(std::move(key), alert.alert_id + "\n" + AlertToJson(alert));
   if (alert.aggregating) {
     emitted_[alert.alert_id] = Emitted{now, alert.status, alert.severity};
