@@ -101,6 +101,12 @@ echo "inzaged: /readyz 200 after $((60 - (deadline - $(now)))) s"
 # 2. /metrics is valid Prometheus text format.
 get -f "http://127.0.0.1:$port/metrics" >"$work/metrics.txt" || fail "GET /metrics failed"
 grep -q '^inzage_build_info{' "$work/metrics.txt" || fail "/metrics has no inzage_build_info"
+# RocksDB's memory, read at scrape time: the store has written its first rows by now.
+grep -qE '^inzage_store_memory_bytes\{kind="memtables"\} [1-9]' "$work/metrics.txt" ||
+  fail "/metrics has no non-zero inzage_store_memory_bytes{kind=\"memtables\"}"
+# The batch-size histogram reaches the default batch of 20,000 events.
+grep -q '^inzage_store_batch_events_bucket{le="20000"}' "$work/metrics.txt" ||
+  fail "/metrics: inzage_store_batch_events has no 20000 bucket"
 promtool check metrics <"$work/metrics.txt" || fail "promtool check metrics rejected /metrics"
 echo "inzaged: /metrics has $(grep -c '^inzage_' "$work/metrics.txt") inzage_ samples and passes promtool check metrics"
 
