@@ -48,9 +48,32 @@ bool GetByte(std::string_view* in, std::uint8_t* b) {
   return true;
 }
 
+// A dictionary-eligible string (version 3): its entry number, or 0 and the string itself.
+void PutRef(std::string* out, std::string_view s, Interner* interner) {
+  const std::uint32_t id = interner == nullptr ? 0 : interner->Intern(s);
+  PutVarint(out, id);
+  if (id == 0) PutString(out, s);
+}
+
+enum class RefRead { kOk, kMalformed, kUnknownEntry };
+
+RefRead GetRef(std::string_view* in, const StringTable* dictionary, std::string* s) {
+  std::uint64_t id = 0;
+  if (!GetVarint(in, &id)) return RefRead::kMalformed;
+  if (id == 0) {
+    std::string_view inline_value;
+    if (!GetString(in, &inline_value)) return RefRead::kMalformed;
+    s->assign(inline_value);
+    return RefRead::kOk;
+  }
+  if (dictionary == nullptr || id > dictionary->size()) return RefRead::kUnknownEntry;
+  s->assign((*dictionary)[id - 1]);
+  return RefRead::kOk;
+}
+
 }  // namespace
 
-void HistoryRecord::EncodeTo(Form form, std::string* out) const {
+void HistoryRecord::EncodeTo(Form form, std::string* out, Interner* interner) const {
   out->push_back(static_cast<char>(kVersion));
   out->push_back(static_cast<char>(form));
   PutVarint(out, batch_seq);
@@ -71,10 +94,11 @@ void HistoryRecord::EncodeTo(Form form, std::string* out) const {
   out->push_back(static_cast<char>(verdict));
   out->push_back(static_cast<char>(recipient_kind));
   PutVarint(out, categories);
-  for (const std::string* s :
-       {&actor, &role, &department, &municipality, &domain, &case_id, &recipient}) {
-    PutString(out, *s);
+  for (const std::string* s : {&actor, &role, &department, &municipality, &domain}) {
+    PutRef(out, *s, interner);
   }
+  PutString(out, case_id);
+  PutRef(out, recipient, interner);
   out->push_back(static_cast<char>(rules.size()));
   for (RuleId r : rules) out->push_back(static_cast<char>(r));
   PutVarint(out, subject_count);  // version 2
@@ -97,7 +121,7 @@ bool HistoryRecord::PeekHeader(std::string_view value, std::uint64_t* batch_seq,
 }
 
 Status HistoryRecord::Decode(std::string_view key_suffix, std::string_view in, HistoryRecord* r,
-                             Form* form_out) {
+                             Form* form_out, const StringTable* dictionary) {
   auto bad = [] { return Status::Corruption("history entry is malformed"); };
   if (key_suffix.size() < 8) return bad();
   std::uint64_t t = 0;
@@ -142,11 +166,29 @@ Status HistoryRecord::Decode(std::string_view key_suffix, std::string_view in, H
   r->recipient_kind = b[3];
   if (!GetVarint(&in, &v)) return bad();
   r->categories = static_cast<CategorySet>(v);
-  for (std::string* s : {&r->actor, &r->role, &r->department, &r->municipality, &r->domain,
-                         &r->case_id, &r->recipient}) {
-    std::string_view sv;
-    if (!GetString(&in, &sv)) return bad();
-    s->assign(sv);
+  if (version >= 3) {
+    for (std::string* s : {&r->actor, &r->role, &r->department, &r->municipality, &r->domain,
+                           &r->case_id, &r->recipient}) {
+      RefRead read = RefRead::kOk;
+      if (s == &r->case_id) {
+        std::string_view case_id;
+        read = GetString(&in, &case_id) ? RefRead::kOk : RefRead::kMalformed;
+        s->assign(case_id);
+      } else {
+        read = GetRef(&in, dictionary, s);
+      }
+      if (read == RefRead::kMalformed) return bad();
+      if (read == RefRead::kUnknownEntry) {
+        return Status::Corruption("history entry refers to a dictionary entry the store lacks");
+      }
+    }
+  } else {
+    for (std::string* s : {&r->actor, &r->role, &r->department, &r->municipality, &r->domain,
+                           &r->case_id, &r->recipient}) {
+      std::string_view sv;
+      if (!GetString(&in, &sv)) return bad();
+      s->assign(sv);
+    }
   }
   std::uint8_t rule_count = 0;
   if (!GetByte(&in, &rule_count)) return bad();

@@ -5,21 +5,27 @@
 // explanations are rebuilt from rule ids when read.
 //
 // Two entry forms share one header, so retention and verification read any entry alike:
-//   header:  u8 version (1 or 2) | u8 form (0 = subject entry, 1 = actor entry)
+//   header:  u8 version (1, 2 or 3) | u8 form (0 = subject entry, 1 = actor entry)
 //            | varint batch sequence (ties the entry to its commit for `inzage verify`)
 //            | str activity (retention)
 //   subject entry (history_subject; the full record):
 //            u8 action | u8 info | u8 verdict | u8 recipient kind (0xff = none)
-//            | varint categories | str actor, role, department, municipality, domain, case_id,
+//            | varint categories | actor, role, department, municipality, domain, case_id,
 //            recipient | u8 rule count, u8 rule id each | varint subject count (version 2:
 //            how many subjects the event had, shown to investigators; version 1 ends before)
+//            Versions 1 and 2 write those seven strings as str. Version 3 writes case_id as
+//            str and the other six as ref: varint n, then n = 0: a str follows; n >= 1: entry
+//            n of the store's dictionary (Store: meta "dict/"). These six repeat in nearly
+//            every entry and have few values; as refs they take ~6 instead of ~60 bytes, which
+//            every commit, flush and compaction writes (bench/README.md, fifth session).
 //   actor entry (history_actor; small: the rest is read from the first subject's entry):
 //            u8 verdict | varint subject count | varint n | n pseudonyms of 16 bytes (n <= 100)
 // Time and event id are not repeated in values: both keys end with them (store/keys.h).
 // Strings are a varint length and at most 255 bytes. A reader rejects unknown versions and
-// forms (Status::Corruption) instead of guessing.
+// forms, and refs to dictionary entries it does not have (Status::Corruption), instead of
+// guessing.
 //
-// Thread safety: values; pure functions.
+// Thread safety: values; pure functions. An Interner is used by one thread at a time.
 #pragma once
 
 #include <cstdint>
@@ -35,8 +41,19 @@
 
 namespace inzage {
 
+// The store's dictionary: entry n (n >= 1) is at index n - 1.
+using StringTable = std::vector<std::string>;
+
+// Chooses how EncodeTo writes a dictionary-eligible string: the number of its dictionary entry,
+// or 0 to write it inline (e.g. when the dictionary is full).
+class Interner {
+ public:
+  virtual ~Interner() = default;
+  virtual std::uint32_t Intern(std::string_view s) = 0;
+};
+
 struct HistoryRecord {
-  static constexpr std::uint8_t kVersion = 2;  // writes 2, reads 1 and 2
+  static constexpr std::uint8_t kVersion = 3;  // writes 3, reads 1 to 3
   static constexpr size_t kMaxActorSubjects = 100;
 
   std::uint64_t batch_seq = 0;
@@ -61,11 +78,13 @@ struct HistoryRecord {
 
   enum class Form : std::uint8_t { kSubjectEntry = 0, kActorEntry = 1 };
 
-  void EncodeTo(Form form, std::string* out) const;
+  // Without an interner every string is written inline.
+  void EncodeTo(Form form, std::string* out, Interner* interner = nullptr) const;
   // Decodes a value; time and event_id are taken from the entry's key suffix (time 8 | id),
-  // which the caller passes.
+  // which the caller passes. `dictionary` resolves refs (version 3); without one, an entry
+  // with refs is reported as Corruption.
   static Status Decode(std::string_view key_suffix, std::string_view value, HistoryRecord* out,
-                       Form* form = nullptr);
+                       Form* form = nullptr, const StringTable* dictionary = nullptr);
   // Only what retention and verification need (no copies).
   static bool PeekHeader(std::string_view value, std::uint64_t* batch_seq,
                          std::string_view* activity);

@@ -4,7 +4,7 @@
 //   history_subject: pseudonym (16) | time (8) | event_id
 //   history_actor:   u8 len | actor id | time (8) | event_id
 //   meta:            text keys ("schema_version", "key_id", "chain/head", "chain/<seq 8>",
-//                    "offset/<source>\0<partition 4>")
+//                    "offset/<source>\0<partition 4>", "dict/<entry number 4>")
 // Thread safety: pure functions.
 #pragma once
 
@@ -66,6 +66,12 @@ inline std::string ActorKey(std::string_view actor, TimeMicros t, std::string_vi
 inline std::string ChainKey(std::uint64_t seq) {
   std::string k = "chain/";
   PutBigEndian64(&k, seq);
+  return k;
+}
+
+inline std::string DictionaryKey(std::uint32_t entry) {
+  std::string k = "dict/";
+  for (int shift = 24; shift >= 0; shift -= 8) k.push_back(static_cast<char>(entry >> shift));
   return k;
 }
 

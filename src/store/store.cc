@@ -130,6 +130,41 @@ std::string ChainHead(std::string_view prev, std::uint64_t seq, std::string_view
 
 std::string DayText(std::int64_t day) { return FormatRfc3339(day * kMicrosPerDay).substr(0, 10); }
 
+// The chain segment that covers a batch's new dictionary entries. Activities are printable
+// (event parser), so no history segment can take this name; it never expires.
+constexpr std::string_view kDictionarySegment = "\x01dictionary";
+
+std::string SegmentName(const SegmentKey& key) {
+  if (key.activity == kDictionarySegment) return "the dictionary";
+  return "segment " + key.activity + "/" + DayText(key.day);
+}
+
+// Hands out dictionary entry numbers for one commit: the store's entries, then new ones after
+// them while there is room (strings longer than a record keeps stay inline).
+class BatchInterner : public Interner {
+ public:
+  BatchInterner(const StringMap<std::uint32_t>& known, size_t known_count, size_t max_entries)
+      : known_(known), known_count_(known_count), max_entries_(max_entries) {}
+  std::uint32_t Intern(std::string_view s) override {
+    if (auto it = known_.find(s); it != known_.end()) return it->second;
+    if (auto it = added_ids_.find(s); it != added_ids_.end()) return it->second;
+    if (s.size() > 255 || known_count_ + added_.size() >= max_entries_) return 0;
+    added_.emplace_back(s);
+    const auto entry = static_cast<std::uint32_t>(known_count_ + added_.size());
+    added_ids_.emplace(std::string(s), entry);
+    return entry;
+  }
+  [[nodiscard]] const std::vector<std::string>& added() const { return added_; }
+  [[nodiscard]] StringMap<std::uint32_t>& added_ids() { return added_ids_; }
+
+ private:
+  const StringMap<std::uint32_t>& known_;
+  size_t known_count_;
+  size_t max_entries_;
+  std::vector<std::string> added_;
+  StringMap<std::uint32_t> added_ids_;
+};
+
 std::string HexOf(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
@@ -482,7 +517,35 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, StoreOptions
   } else {
     return FromRocks(s, "read integrity chain head");
   }
+  {
+    auto table = std::make_shared<StringTable>();
+    std::unique_ptr<rocksdb::Iterator> it(store->db_->NewIterator(rocksdb::ReadOptions(), meta));
+    for (it->Seek("dict/"); it->Valid() && it->key().starts_with("dict/"); it->Next()) {
+      const std::string_view row(it->value().data(), it->value().size());
+      if (it->key() !=
+              rocksdb::Slice(keys::DictionaryKey(static_cast<std::uint32_t>(table->size() + 1))) ||
+          row.size() < 8) {
+        return Status::Corruption("store " + path + ": dictionary entry " +
+                                  std::to_string(table->size() + 1) + " is missing or malformed");
+      }
+      table->emplace_back(row.substr(8));
+      store->dictionary_ids_.emplace(table->back(), static_cast<std::uint32_t>(table->size()));
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "read dictionary");
+    store->dictionary_ = std::move(table);
+  }
   return store;
+}
+
+std::shared_ptr<const StringTable> Store::Dictionary() const {
+  std::lock_guard lock(dictionary_mu_);
+  return dictionary_;
+}
+
+Status Store::DecodeHistory(std::string_view key_suffix, std::string_view value,
+                            HistoryRecord* out) const {
+  const auto dictionary = Dictionary();
+  return HistoryRecord::Decode(key_suffix, value, out, nullptr, dictionary.get());
 }
 
 Store::~Store() {
@@ -562,6 +625,7 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
   std::string actor_value;
   std::unordered_set<Pseudonym, PseudonymHash> seen_subjects;
   unsigned char digest[32];
+  BatchInterner interner(dictionary_ids_, dictionary_ids_.size(), kMaxDictionaryEntries);
   // Subject entries are put in key order after the loop: a citizen's entries of this batch
   // then reach the memtable one after the other, in time order, where its insert hint
   // (CfOptions) places each next to the one before. Keys and values are appended to two
@@ -597,7 +661,7 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
     // hold its details, so its actor entry carries the full record.
     e.record.EncodeTo(
         e.subjects.empty() ? HistoryRecord::Form::kSubjectEntry : HistoryRecord::Form::kActorEntry,
-        &actor_value);
+        &actor_value, &interner);
     wb.Put(actor_cf, actor_keys[i], actor_value);
     EntryDigest(actor_keys[i], actor_value, digest);
     seg.sum.Add(digest);
@@ -605,7 +669,7 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
 
     e.record.subjects.clear();
     Span value{subject_values.size(), 0};
-    e.record.EncodeTo(HistoryRecord::Form::kSubjectEntry, &subject_values);
+    e.record.EncodeTo(HistoryRecord::Form::kSubjectEntry, &subject_values, &interner);
     value.size = subject_values.size() - value.offset;
     seen_subjects.clear();  // reused across events: no allocation per event after warm-up
     for (const Pseudonym& subject : e.subjects) {
@@ -626,6 +690,27 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
   for (const auto& [key, value] : subject_entries) {
     const std::string_view k = view(subject_keys, key), v = view(subject_values, value);
     wb.Put(subject_cf, rocksdb::Slice(k.data(), k.size()), rocksdb::Slice(v.data(), v.size()));
+  }
+
+  // New dictionary entries: written with the history that first refers to them, summed into
+  // the batch's chain segments, and visible to readers before that history is.
+  if (!interner.added().empty()) {
+    SegmentSum& seg = segments[SegmentKey{std::string(kDictionarySegment), 0}];
+    auto table = std::make_shared<StringTable>(*Dictionary());
+    std::string value;
+    for (const std::string& added : interner.added()) {
+      table->push_back(added);
+      const std::string key = keys::DictionaryKey(static_cast<std::uint32_t>(table->size()));
+      value.clear();
+      keys::PutBigEndian64(&value, seq);
+      value += added;
+      wb.Put(meta, key, value);
+      EntryDigest(key, value, digest);
+      seg.sum.Add(digest);
+      ++seg.count;
+    }
+    std::lock_guard dictionary_lock(dictionary_mu_);
+    dictionary_ = std::move(table);
   }
 
   std::string new_head = head_;
@@ -659,6 +744,7 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
     last_seq_ = seq;
     head_ = new_head;
   }
+  dictionary_ids_.merge(interner.added_ids());
   if (newest_actor_key_.size() > kMaxTrackedActors) newest_actor_key_.clear();
   for (size_t i = 0; i < batch.events.size(); ++i) {
     if (!found[i].IsNotFound()) continue;  // a duplicate: not written
@@ -755,6 +841,7 @@ Result<QueryPage> Store::Query(rocksdb::ColumnFamilyHandle* cf, const std::strin
   if (!cursor.empty() && it->Valid() && it->key() == rocksdb::Slice(upper)) it->Prev();
   const auto table = filter_factory_->Get();
   const TimeMicros now = filter_factory_->Now();
+  const auto dictionary = Dictionary();
   QueryPage page;
   for (; it->Valid(); it->Prev()) {
     const std::string_view key(it->key().data(), it->key().size());
@@ -766,7 +853,7 @@ Result<QueryPage> Store::Query(rocksdb::ColumnFamilyHandle* cf, const std::strin
     QueryEntry entry;
     Status st = HistoryRecord::Decode(key.substr(prefix.size()),
                                       std::string_view(it->value().data(), it->value().size()),
-                                      &entry.record);
+                                      &entry.record, nullptr, dictionary.get());
     if (!st.ok()) return st;
     if (!subject_keys) entry.record.actor.assign(prefix.substr(1));
     if (!subject_keys && !entry.record.subjects.empty()) {
@@ -778,7 +865,8 @@ Result<QueryPage> Store::Query(rocksdb::ColumnFamilyHandle* cf, const std::strin
           db_->Get(rocksdb::ReadOptions(), cfs_.at("history_subject"), subject_key, &details);
       if (gs.ok()) {
         HistoryRecord full;
-        st = HistoryRecord::Decode(key.substr(prefix.size()), details, &full);
+        st = HistoryRecord::Decode(key.substr(prefix.size()), details, &full, nullptr,
+                                   dictionary.get());
         if (!st.ok()) return st;
         full.subjects = std::move(entry.record.subjects);
         full.subject_count = entry.record.subject_count;
@@ -918,8 +1006,27 @@ Result<VerifyReport> Store::Verify() const {
   }
   report.batches = chain.size();
 
-  // 2. The entries, summed per batch and segment.
+  // 2. The entries, summed per batch and segment, and the dictionary entries per batch that
+  // added them.
   std::map<std::uint64_t, Segments> actual;
+  const auto dictionary = Dictionary();
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta));
+    unsigned char digest[32];
+    for (it->Seek("dict/"); it->Valid() && it->key().starts_with("dict/"); it->Next()) {
+      const std::string_view key(it->key().data(), it->key().size());
+      const std::string_view value(it->value().data(), it->value().size());
+      std::uint64_t seq = 0;
+      for (size_t i = 0; i < 8 && i < value.size(); ++i) {
+        seq = (seq << 8) | static_cast<unsigned char>(value[i]);
+      }
+      EntryDigest(key, value, digest);
+      SegmentSum& seg = actual[seq][SegmentKey{std::string(kDictionarySegment), 0}];
+      seg.sum.Add(digest);
+      ++seg.count;
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "verify dictionary");
+  }
   for (const char* name : {"history_actor", "history_subject"}) {
     rocksdb::ReadOptions ro;
     ro.total_order_seek = true;
@@ -932,7 +1039,8 @@ Result<VerifyReport> Store::Verify() const {
       const std::string_view value(it->value().data(), it->value().size());
       ++report.entries;
       const std::string_view suffix = KeySuffix(key, subject_keys);
-      if (suffix.empty() || !HistoryRecord::Decode(suffix, value, &r).ok()) {
+      if (suffix.empty() ||
+          !HistoryRecord::Decode(suffix, value, &r, nullptr, dictionary.get()).ok()) {
         report.ok = false;
         report.first_problem = std::string(name) + ": an entry cannot be decoded (key " +
                                HexOf(key.substr(0, 24)) + "...)";
@@ -949,7 +1057,9 @@ Result<VerifyReport> Store::Verify() const {
   for (const auto& [seq, segments] : chain) {
     const auto found = actual.find(seq);
     for (const auto& [key, expected] : segments) {
-      const TimeMicros expiry = table->ExpiryOf(key.activity, key.day * kMicrosPerDay);
+      const TimeMicros expiry = key.activity == kDictionarySegment
+                                    ? INT64_MAX
+                                    : table->ExpiryOf(key.activity, key.day * kMicrosPerDay);
       if (now >= expiry) {
         ++report.expired_segments_skipped;
         continue;
@@ -962,9 +1072,9 @@ Result<VerifyReport> Store::Verify() const {
       if (got == nullptr || got->count != expected.count || !(got->sum == expected.sum)) {
         report.ok = false;
         report.first_problem =
-            "batch " + std::to_string(seq) + ": segment " + key.activity + "/" + DayText(key.day) +
-            " holds " + std::to_string(got ? got->count : 0) + " entries, " +
-            std::to_string(expected.count) + " were committed; " +
+            "batch " + std::to_string(seq) + ": " + SegmentName(key) + " holds " +
+            std::to_string(got ? got->count : 0) + " entries, " + std::to_string(expected.count) +
+            " were committed; " +
             (got && got->count == expected.count ? "an entry was altered"
                                                  : "entries were added or removed");
         return report;
@@ -974,8 +1084,8 @@ Result<VerifyReport> Store::Verify() const {
       for (const auto& [key, seg] : found->second) {
         if (segments.count(key) == 0) {
           report.ok = false;
-          report.first_problem = "batch " + std::to_string(seq) + ": entries of " + key.activity +
-                                 "/" + DayText(key.day) + " were never committed";
+          report.first_problem = "batch " + std::to_string(seq) + ": entries of " +
+                                 SegmentName(key) + " were never committed";
           return report;
         }
       }

@@ -6,7 +6,8 @@
 //   state            detector state blobs (per actor), written with the events that changed it
 //   alerts, outbox   alert rows and the outbox the relay drains to Kafka
 //   reference        reference tables (the compacted topic's image)
-//   meta             schema version, pseudonym key id, consumed offsets, the integrity chain
+//   meta             schema version, pseudonym key id, consumed offsets, the integrity chain,
+//                    the dictionary of strings that history entries refer to by number
 //
 // Exactly-once: Commit() writes one atomic WriteBatch holding the history of a batch of events,
 // state, outbox rows and the consumed offsets up to which the batch is complete. After a crash
@@ -20,6 +21,12 @@
 // stored entries and the heads from the chain, and names the first batch that does not match.
 // Retention deletes whole segments (activity and day), and Verify skips expired segments, so
 // deletion never breaks verification while the chain of heads stays complete.
+//
+// Dictionary: actor, role, department, municipality, domain and recipient are written into
+// history entries as numbers of dictionary entries (history_record.h, version 3). Entries are
+// only ever added, in the commit whose history first uses them ("dict/<n>" -> batch sequence 8
+// | string), and take part in that batch's chain segments, so Verify also notices an altered
+// dictionary. At most kMaxDictionaryEntries; after that, new strings are written inline.
 //
 // Retention (§2.2.5): a compaction filter drops history entries whose segment has expired
 // (retention of the activity from the register, counted from the end of the event's UTC day);
@@ -45,6 +52,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -176,6 +184,12 @@ class Store {
   };
   [[nodiscard]] MemoryUsage memory_usage() const;
 
+  // Decodes a stored history value (tests and tools reading the raw column families): like
+  // HistoryRecord::Decode, with this store's dictionary.
+  [[nodiscard]] Status DecodeHistory(std::string_view key_suffix, std::string_view value,
+                                     HistoryRecord* out) const;
+  [[nodiscard]] size_t dictionary_size() const { return Dictionary()->size(); }
+
   [[nodiscard]] Result<VerifyReport> Verify() const;
   [[nodiscard]] Status CompactAll();
   [[nodiscard]] Status Flush();
@@ -198,6 +212,10 @@ class Store {
                           TimeMicros from, TimeMicros to, size_t limit, const std::string& cursor,
                           bool subject_keys, const Visible& visible = nullptr) const;
 
+  // A snapshot of the dictionary: entries only get added, so it stays valid for every entry
+  // the caller reads afterwards that it already refers to.
+  [[nodiscard]] std::shared_ptr<const StringTable> Dictionary() const;
+
   // The newest history_actor key of `actor` (empty when it has none). commit_mu_ held.
   Result<std::string_view> NewestActorKey(std::string_view actor);
 
@@ -217,6 +235,13 @@ class Store {
   static constexpr size_t kMaxTrackedActors = 65'536;
   std::unordered_map<std::string, std::string, StringHash, std::equal_to<>> newest_actor_key_;
   std::atomic<std::uint64_t> outbox_rows_{0};
+  // The dictionary (see the top of this file). Readers copy the pointer under dictionary_mu_;
+  // Commit publishes a longer table before the write that first refers to its new entries.
+  static constexpr size_t kMaxDictionaryEntries = 65'536;
+  mutable std::mutex dictionary_mu_;
+  std::shared_ptr<const StringTable> dictionary_ =  // guarded by dictionary_mu_; never null
+      std::make_shared<const StringTable>();
+  StringMap<std::uint32_t> dictionary_ids_;  // guarded by commit_mu_: string -> entry
   // Reused by every Commit (guarded by commit_mu_); see Commit for the bound.
   static constexpr size_t kMaxKeptBatchBytes = size_t{64} << 20;
   rocksdb::WriteBatch commit_wb_;

@@ -111,7 +111,7 @@ std::vector<std::string> History(const std::string& store_path) {
       const std::string key = it->key().ToString();
       const size_t prefix =
           std::string_view(cf) == "history_subject" ? 16 : 1 + static_cast<unsigned char>(key[0]);
-      EXPECT_TRUE(HistoryRecord::Decode(std::string_view(key).substr(prefix), value, &r).ok());
+      EXPECT_TRUE((*store)->DecodeHistory(std::string_view(key).substr(prefix), value, &r).ok());
       std::string line = std::string(cf) + " " + key.substr(0, prefix) + " " + r.event_id + " " +
                          std::to_string(static_cast<int>(r.verdict)) + " " + r.activity;
       for (RuleId id : r.rules) line += " " + std::string(InfoOf(id).id);

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <thread>
 
 #include "store/keys.h"
 #include "store_test_util.h"
@@ -377,7 +378,7 @@ TEST_F(StoreTest, ReadOnlyAndBadPaths) {
   EXPECT_FALSE(missing.ok());
 }
 
-TEST(HistoryRecordTest, RoundTripBothFormsAndVersionCheck) {
+HistoryRecord SampleRecord() {
   HistoryRecord r;
   r.batch_seq = 77;
   r.time = -5;
@@ -388,11 +389,78 @@ TEST(HistoryRecordTest, RoundTripBothFormsAndVersionCheck) {
   r.categories = 0x101;
   r.event_id = "e-1";
   r.actor = "emp-1";
+  r.role = "wmo-consulent";
+  r.department = "sociaal-domein";
+  r.municipality = "dinkelland";
+  r.domain = "wmo";
   r.activity = "wmo-toegang";
   r.case_id = "zaak-1";
+  r.recipient = "zorgaanbieder-1";
   r.rules = {RuleId::kNtkNoRelationship, RuleId::kProvideNoTriage};
   r.subject_count = 3;
   r.subjects = {SyntheticSubject(1), SyntheticSubject(2)};
+  return r;
+}
+
+void ExpectSameSubjectEntry(const HistoryRecord& back, const HistoryRecord& r) {
+  EXPECT_EQ(back.batch_seq, r.batch_seq);
+  EXPECT_EQ(back.time, r.time);
+  EXPECT_EQ(back.event_id, r.event_id);
+  EXPECT_EQ(back.action, r.action);
+  EXPECT_EQ(back.info, r.info);
+  EXPECT_EQ(back.verdict, r.verdict);
+  EXPECT_EQ(back.recipient_kind, r.recipient_kind);
+  EXPECT_EQ(back.categories, r.categories);
+  EXPECT_EQ(back.actor, r.actor);
+  EXPECT_EQ(back.role, r.role);
+  EXPECT_EQ(back.department, r.department);
+  EXPECT_EQ(back.municipality, r.municipality);
+  EXPECT_EQ(back.domain, r.domain);
+  EXPECT_EQ(back.activity, r.activity);
+  EXPECT_EQ(back.case_id, r.case_id);
+  EXPECT_EQ(back.recipient, r.recipient);
+  EXPECT_EQ(back.rules, r.rules);
+}
+
+// A subject entry as versions 1 and 2 wrote it (every string inline), byte by byte, so that
+// stores written before version 3 keep reading.
+std::string OldSubjectEntry(const HistoryRecord& r, std::uint8_t version) {
+  auto str = [](std::string* out, const std::string& s) {
+    out->push_back(static_cast<char>(s.size()));
+    out->append(s);
+  };
+  std::string v = {static_cast<char>(version), 0, static_cast<char>(r.batch_seq)};
+  str(&v, r.activity);
+  for (int b : {static_cast<int>(r.action), static_cast<int>(r.info), static_cast<int>(r.verdict),
+                static_cast<int>(r.recipient_kind)}) {
+    v.push_back(static_cast<char>(b));
+  }
+  v += "\x81\x02";  // categories 0x101 as a varint
+  for (const std::string* s :
+       {&r.actor, &r.role, &r.department, &r.municipality, &r.domain, &r.case_id, &r.recipient}) {
+    str(&v, *s);
+  }
+  v.push_back(static_cast<char>(r.rules.size()));
+  for (RuleId id : r.rules) v.push_back(static_cast<char>(id));
+  if (version >= 2) v.push_back(static_cast<char>(r.subject_count));
+  return v;
+}
+
+// Numbers strings in the order it first sees them, like the store's dictionary.
+class CountingInterner : public Interner {
+ public:
+  std::uint32_t Intern(std::string_view s) override {
+    for (size_t i = 0; i < table.size(); ++i) {
+      if (table[i] == s) return static_cast<std::uint32_t>(i + 1);
+    }
+    table.emplace_back(s);
+    return static_cast<std::uint32_t>(table.size());
+  }
+  StringTable table;
+};
+
+TEST(HistoryRecordTest, RoundTripBothFormsAndVersionCheck) {
+  const HistoryRecord r = SampleRecord();
   const std::string key = keys::SubjectKey(SyntheticSubject(1), r.time, r.event_id);
   const std::string_view suffix = std::string_view(key).substr(16);
 
@@ -402,22 +470,18 @@ TEST(HistoryRecordTest, RoundTripBothFormsAndVersionCheck) {
   HistoryRecord::Form form;
   ASSERT_TRUE(HistoryRecord::Decode(suffix, subject_value, &back, &form).ok());
   EXPECT_EQ(form, HistoryRecord::Form::kSubjectEntry);
-  EXPECT_EQ(back.batch_seq, 77u);
-  EXPECT_EQ(back.time, -5);
-  EXPECT_EQ(back.event_id, "e-1");
-  EXPECT_EQ(back.action, Action::kProvide);
-  EXPECT_EQ(back.rules, r.rules);
-  EXPECT_EQ(back.case_id, "zaak-1");
-  EXPECT_EQ(back.activity, "wmo-toegang");
-  EXPECT_EQ(back.subject_count, 3u) << "version 2 keeps the subject count in subject entries";
+  ExpectSameSubjectEntry(back, r);
+  EXPECT_EQ(back.subject_count, 3u) << "subject entries keep the subject count (version 2 on)";
   EXPECT_EQ(subject_value.find("e-1"), std::string::npos) << "the event id lives in the key";
-  // A version 1 subject entry (no subject count at the end) still reads.
-  std::string v1 = subject_value.substr(0, subject_value.size() - 1);
-  v1[0] = 1;
-  HistoryRecord old;
-  ASSERT_TRUE(HistoryRecord::Decode(suffix, v1, &old).ok());
-  EXPECT_EQ(old.rules, r.rules);
-  EXPECT_EQ(old.subject_count, 0u);
+
+  // Versions 1 and 2 (every string inline) still read.
+  for (std::uint8_t version : {1, 2}) {
+    HistoryRecord old;
+    ASSERT_TRUE(HistoryRecord::Decode(suffix, OldSubjectEntry(r, version), &old).ok())
+        << "version " << int{version};
+    ExpectSameSubjectEntry(old, r);
+    EXPECT_EQ(old.subject_count, version == 1 ? 0u : 3u);
+  }
 
   std::string actor_value;
   r.EncodeTo(HistoryRecord::Form::kActorEntry, &actor_value);
@@ -437,6 +501,113 @@ TEST(HistoryRecordTest, RoundTripBothFormsAndVersionCheck) {
   EXPECT_THAT(HistoryRecord::Decode(suffix, subject_value, &back).message(),
               HasSubstr("version 9"));
   EXPECT_FALSE(HistoryRecord::Decode(suffix, "", &back).ok());
+}
+
+TEST(HistoryRecordTest, DictionaryRefsReadBackOnlyWithTheDictionary) {
+  const HistoryRecord r = SampleRecord();
+  const std::string key = keys::SubjectKey(SyntheticSubject(1), r.time, r.event_id);
+  const std::string_view suffix = std::string_view(key).substr(16);
+  std::string inline_value, ref_value;
+  r.EncodeTo(HistoryRecord::Form::kSubjectEntry, &inline_value);
+  CountingInterner interner;
+  r.EncodeTo(HistoryRecord::Form::kSubjectEntry, &ref_value, &interner);
+  // actor, role, department, municipality, domain and recipient; the case id stays inline.
+  EXPECT_EQ(interner.table, (StringTable{"emp-1", "wmo-consulent", "sociaal-domein", "dinkelland",
+                                         "wmo", "zorgaanbieder-1"}));
+  EXPECT_EQ(ref_value.size() + 66, inline_value.size()) << "six strings became one byte each";
+  EXPECT_NE(ref_value.find("zaak-1"), std::string::npos);
+
+  HistoryRecord back;
+  ASSERT_TRUE(HistoryRecord::Decode(suffix, ref_value, &back, nullptr, &interner.table).ok());
+  ExpectSameSubjectEntry(back, r);
+  EXPECT_THAT(HistoryRecord::Decode(suffix, ref_value, &back).message(),
+              HasSubstr("dictionary entry the store lacks"));
+  StringTable shorter(interner.table.begin(), interner.table.end() - 1);
+  EXPECT_FALSE(HistoryRecord::Decode(suffix, ref_value, &back, nullptr, &shorter).ok())
+      << "the recipient's entry is missing";
+}
+
+TEST_F(StoreTest, DictionaryIsSharedPersistedAndCoveredByVerify) {
+  {
+    auto store = Open();
+    for (int b = 0; b < 3; ++b) {
+      CommitBatch batch;
+      for (int i = 0; i < 10; ++i) {
+        const int n = b * 10 + i;
+        // A new actor in every batch: batches 1-3 each add dictionary entries.
+        batch.events.push_back(SyntheticEvent(
+            static_cast<std::uint64_t>(n), kT0 + n * kMicrosPerSecond, "emp-" + std::to_string(b)));
+      }
+      ASSERT_TRUE(store->Commit(batch).ok());
+    }
+    EXPECT_GE(store->dictionary_size(), 3u);
+    EXPECT_LT(store->dictionary_size(), 30u) << "strings repeat; the dictionary must not";
+    auto report = store->Verify();
+    ASSERT_TRUE(report.ok());
+    EXPECT_TRUE(report->ok) << report->first_problem;
+  }
+  // After a restart the entries read back and new batches reuse the same numbers.
+  auto store = Open();
+  const size_t entries = store->dictionary_size();
+  ASSERT_GE(entries, 3u);
+  auto page = store->QueryActor("emp-2", kT0, kT0 + kMicrosPerDay, 100, "");
+  ASSERT_TRUE(page.ok()) << page.status().message();
+  ASSERT_EQ(page->entries.size(), 10u);
+  EXPECT_EQ(page->entries[0].record.actor, "emp-2");
+  EXPECT_EQ(page->entries[0].record.activity, "wmo-maatwerkvoorziening");
+  CommitBatch again;
+  again.events.push_back(SyntheticEvent(100, kT0 + 100 * kMicrosPerSecond, "emp-1"));
+  ASSERT_TRUE(store->Commit(again).ok());
+  EXPECT_EQ(store->dictionary_size(), entries);
+  auto subject = store->QuerySubject(SyntheticSubject(100 * 7), kT0, kT0 + kMicrosPerDay, 10, "");
+  ASSERT_TRUE(subject.ok());
+  ASSERT_EQ(subject->entries.size(), 1u);
+  EXPECT_EQ(subject->entries[0].record.actor, "emp-1");
+
+  // Rewriting a dictionary entry rewrites every entry that refers to it: Verify names the
+  // batch that added it.
+  const std::string dict_key = keys::DictionaryKey(static_cast<std::uint32_t>(entries));
+  std::string value;
+  auto* meta = store->column_family("meta");
+  ASSERT_TRUE(store->raw_db()->Get(rocksdb::ReadOptions(), meta, dict_key, &value).ok());
+  ASSERT_EQ(value.substr(8), "emp-2");
+  value.replace(8, std::string::npos, "emp-9");
+  ASSERT_TRUE(store->raw_db()->Put(rocksdb::WriteOptions(), meta, dict_key, value).ok());
+  auto report = store->Verify();
+  ASSERT_TRUE(report.ok());
+  EXPECT_FALSE(report->ok);
+  EXPECT_THAT(report->first_problem, HasSubstr("batch 3: the dictionary"));
+}
+
+// Readers on other threads see an entry only after the dictionary entries it refers to: a
+// query racing the commits that add new actors never meets a number it cannot resolve.
+TEST_F(StoreTest, ReadersNeverSeeARefBeforeItsDictionaryEntry) {
+  auto store = Open();
+  constexpr int kBatches = 200;
+  std::atomic<int> committed{0};
+  std::atomic<int> failures{0};
+  std::string first_failure;
+  std::thread reader([&] {
+    while (committed.load() < kBatches) {
+      const int b = committed.load();  // the actor of the batch being committed now
+      auto page = store->QueryActor("emp-" + std::to_string(b), kT0, kT0 + kMicrosPerDay, 10, "");
+      if (!page.ok() ||
+          (!page->entries.empty() && page->entries[0].record.actor != "emp-" + std::to_string(b))) {
+        if (failures++ == 0) first_failure = page.ok() ? "wrong actor" : page.status().message();
+      }
+    }
+  });
+  for (int b = 0; b < kBatches; ++b) {
+    CommitBatch batch;
+    batch.events.push_back(SyntheticEvent(static_cast<std::uint64_t>(b), kT0 + b * kMicrosPerSecond,
+                                          "emp-" + std::to_string(b)));
+    batch.events.back().record.department = "afdeling-" + std::to_string(b);
+    ASSERT_TRUE(store->Commit(batch).ok());
+    committed.store(b + 1);
+  }
+  reader.join();
+  EXPECT_EQ(failures.load(), 0) << first_failure;
+  EXPECT_GE(store->dictionary_size(), 2u * kBatches);
 }
 
 }  // namespace
