@@ -105,3 +105,9 @@ echo "cpu while inzaged ran (from its start, so start-up included): inzaged ${in
   "Kafka broker ${broker_cpu} s; inzaged peak RSS ${peak_rss}"
 echo "inzaged cpu by thread: ${by_thread%, }"
 echo "store memory at the end: ${store_memory%, }"
+# RocksDB logs (warn level) when it slows or stops writes because compaction is behind.
+stalls=$(grep -ciE 'stalling writes|stopping writes' "$work/log" || true)
+echo "rocksdb write stalls logged: ${stalls}"
+# Backpressure from the alert relay (outbox above its limit) pauses consumption.
+echo "consumption paused (alert relay behind): $(grep -c 'consumption paused' "$work/log" || true) times"
+grep -oiE '(stalling|stopping) writes because [^0-9]*' "$work/log" | sort | uniq -c | sed 's/^/  /' || true

@@ -41,7 +41,10 @@ class OutboxRelay {
  private:
   static void OnDelivered(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
   void Loop();
-  void RelayOnce();
+  // Hands the next page of outbox rows to the producer. True when there may be more to hand
+  // out right away (a full page, or the producer's queue was full and has had a moment to
+  // drain): the loop then goes on without waiting for a wake-up.
+  bool RelayOnce();
   void DeleteAcknowledged();
 
   const app::DaemonConfig config_;

@@ -810,6 +810,12 @@ Status EventPipeline::RunLoop() {
           rd_kafka_resume_partitions(consumer_.get(), assigned.get());
         }
         paused_ = outbox_full;
+        // Rare and worth knowing: a pause also drops librdkafka's prefetched messages.
+        LogLine(std::string("level=info component=pipeline msg=\"") +
+                (outbox_full ? "consumption paused: the alert relay is behind"
+                             : "consumption resumed: the alert relay caught up") +
+                "\" outbox_rows=" + std::to_string(store_->outbox_rows()) +
+                " limit=" + std::to_string(config_.pipeline.outbox_max_rows));
       }
     }
     kafka::Message m(rd_kafka_consumer_poll(consumer_.get(), 50));

@@ -299,6 +299,44 @@ TEST(PipelineMockTest, DeadLetterFailureStopsBeforeItsOffsetsAreStoredAndLosesNo
 
 // An open incident's updates reach the CISO topic at most every alert_update_interval_ms, yet
 // once the pipeline has drained, the newest version of every stored alert is on the topic.
+// A backlog of many pages is drained without waiting for wake-ups, through a producer queue
+// far smaller than the backlog (QUEUE_FULL): every row reaches the topic once and leaves the
+// outbox.
+TEST(PipelineMockTest, RelayDrainsABacklogOfManyPagesOnceEach) {
+  TempDir dir;
+  MockKafka kafka;
+  app::DaemonConfig c = ConfigFor(kafka, dir.path());
+  CreateTopics(kafka, c);
+  c.kafka.properties["queue.buffering.max.messages"] = "100";
+  auto store = Store::Open(c.store.path, StoreOptions{});
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  constexpr int kRows = 2500;  // two and a half pages
+  CommitBatch batch;
+  for (int i = 0; i < kRows; ++i) {
+    std::string key;
+    keys::PutBigEndian64(&key, static_cast<std::uint64_t>(i + 1));
+    batch.outbox.emplace_back(key,
+                              "alert-" + std::to_string(i) + "\n{\"n\":" + std::to_string(i) + "}");
+  }
+  ASSERT_TRUE((*store)->Commit(batch).ok());
+  ASSERT_EQ((*store)->outbox_rows(), static_cast<std::uint64_t>(kRows));
+  OutboxRelay relay(c, store->get());
+  ASSERT_TRUE(relay.Start().ok());  // never woken: it must find the backlog by itself
+  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  while ((*store)->outbox_rows() > 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ((*store)->outbox_rows(), 0u);
+  EXPECT_TRUE(relay.Stop().ok());
+  EXPECT_EQ(relay.errors(), 0u);
+  const auto sent = kafka.ReadAll(c.kafka.alerts_topic, kRows, 20000);
+  std::map<std::string, int> times;
+  for (const auto& m : sent) ++times[m.key];
+  EXPECT_EQ(times.size(), static_cast<size_t>(kRows));
+  EXPECT_EQ(sent.size(), static_cast<size_t>(kRows)) << "a row was sent twice";
+  EXPECT_EQ(times.count("alert-0") + times.count("alert-1999") + times.count("alert-2499"), 3u);
+}
+
 TEST(PipelineMockTest, AlertUpdatesAreHeldBackButTheNewestVersionAlwaysFollows) {
   TempDir dir;
   MockKafka kafka;
