@@ -57,18 +57,25 @@ void PutRef(std::string* out, std::string_view s, Interner* interner) {
 
 enum class RefRead { kOk, kMalformed, kUnknownEntry };
 
-RefRead GetRef(std::string_view* in, const StringTable* dictionary, std::string* s) {
+// The string of a ref: a view into `in` (inline) or into the dictionary.
+RefRead GetRef(std::string_view* in, const StringTable* dictionary, std::string_view* s) {
   std::uint64_t id = 0;
   if (!GetVarint(in, &id)) return RefRead::kMalformed;
-  if (id == 0) {
-    std::string_view inline_value;
-    if (!GetString(in, &inline_value)) return RefRead::kMalformed;
-    s->assign(inline_value);
-    return RefRead::kOk;
-  }
+  if (id == 0) return GetString(in, s) ? RefRead::kOk : RefRead::kMalformed;
   if (dictionary == nullptr || id > dictionary->size()) return RefRead::kUnknownEntry;
-  s->assign((*dictionary)[id - 1]);
+  *s = (*dictionary)[id - 1];
   return RefRead::kOk;
+}
+
+// Reads the header; the activity is a str before version 3 and a ref from it on.
+RefRead ReadHeader(std::string_view* in, const StringTable* dictionary, std::uint8_t* version,
+                   std::uint8_t* form, std::uint64_t* batch_seq, std::string_view* activity) {
+  if (!GetByte(in, version) || *version < 1 || *version > HistoryRecord::kVersion ||
+      !GetByte(in, form) || *form > 1 || !GetVarint(in, batch_seq)) {
+    return RefRead::kMalformed;
+  }
+  if (*version >= 3) return GetRef(in, dictionary, activity);
+  return GetString(in, activity) ? RefRead::kOk : RefRead::kMalformed;
 }
 
 }  // namespace
@@ -77,7 +84,7 @@ void HistoryRecord::EncodeTo(Form form, std::string* out, Interner* interner) co
   out->push_back(static_cast<char>(kVersion));
   out->push_back(static_cast<char>(form));
   PutVarint(out, batch_seq);
-  PutString(out, activity);
+  PutRef(out, activity, interner);
   if (form == Form::kActorEntry) {
     out->push_back(static_cast<char>(verdict));
     PutVarint(out, subject_count);
@@ -104,20 +111,10 @@ void HistoryRecord::EncodeTo(Form form, std::string* out, Interner* interner) co
   PutVarint(out, subject_count);  // version 2
 }
 
-namespace {
-
-bool ReadHeader(std::string_view* in, std::uint8_t* version, std::uint8_t* form,
-                std::uint64_t* batch_seq, std::string_view* activity) {
-  return GetByte(in, version) && *version >= 1 && *version <= HistoryRecord::kVersion &&
-         GetByte(in, form) && *form <= 1 && GetVarint(in, batch_seq) && GetString(in, activity);
-}
-
-}  // namespace
-
 bool HistoryRecord::PeekHeader(std::string_view value, std::uint64_t* batch_seq,
-                               std::string_view* activity) {
+                               std::string_view* activity, const StringTable* dictionary) {
   std::uint8_t version = 0, form = 0;
-  return ReadHeader(&value, &version, &form, batch_seq, activity);
+  return ReadHeader(&value, dictionary, &version, &form, batch_seq, activity) == RefRead::kOk;
 }
 
 Status HistoryRecord::Decode(std::string_view key_suffix, std::string_view in, HistoryRecord* r,
@@ -135,9 +132,19 @@ Status HistoryRecord::Decode(std::string_view key_suffix, std::string_view in, H
                               std::to_string(static_cast<std::uint8_t>(in[0])) +
                               " is not supported by this inzage");
   }
+  const auto lacks_entry = [] {
+    return Status::Corruption("history entry refers to a dictionary entry the store lacks");
+  };
   std::uint8_t version = 0, form = 0;
   std::string_view activity;
-  if (!ReadHeader(&in, &version, &form, &r->batch_seq, &activity)) return bad();
+  switch (ReadHeader(&in, dictionary, &version, &form, &r->batch_seq, &activity)) {
+    case RefRead::kOk:
+      break;
+    case RefRead::kMalformed:
+      return bad();
+    case RefRead::kUnknownEntry:
+      return lacks_entry();
+  }
   r->activity.assign(activity);
   if (form_out != nullptr) *form_out = static_cast<Form>(form);
   std::uint64_t v = 0;
@@ -169,18 +176,13 @@ Status HistoryRecord::Decode(std::string_view key_suffix, std::string_view in, H
   if (version >= 3) {
     for (std::string* s : {&r->actor, &r->role, &r->department, &r->municipality, &r->domain,
                            &r->case_id, &r->recipient}) {
-      RefRead read = RefRead::kOk;
-      if (s == &r->case_id) {
-        std::string_view case_id;
-        read = GetString(&in, &case_id) ? RefRead::kOk : RefRead::kMalformed;
-        s->assign(case_id);
-      } else {
-        read = GetRef(&in, dictionary, s);
-      }
+      std::string_view value;
+      const RefRead read = s == &r->case_id
+                               ? (GetString(&in, &value) ? RefRead::kOk : RefRead::kMalformed)
+                               : GetRef(&in, dictionary, &value);
       if (read == RefRead::kMalformed) return bad();
-      if (read == RefRead::kUnknownEntry) {
-        return Status::Corruption("history entry refers to a dictionary entry the store lacks");
-      }
+      if (read == RefRead::kUnknownEntry) return lacks_entry();
+      s->assign(value);
     }
   } else {
     for (std::string* s : {&r->actor, &r->role, &r->department, &r->municipality, &r->domain,

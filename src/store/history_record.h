@@ -7,7 +7,7 @@
 // Two entry forms share one header, so retention and verification read any entry alike:
 //   header:  u8 version (1, 2 or 3) | u8 form (0 = subject entry, 1 = actor entry)
 //            | varint batch sequence (ties the entry to its commit for `inzage verify`)
-//            | str activity (retention)
+//            | activity (retention): str before version 3, ref from version 3
 //   subject entry (history_subject; the full record):
 //            u8 action | u8 info | u8 verdict | u8 recipient kind (0xff = none)
 //            | varint categories | actor, role, department, municipality, domain, case_id,
@@ -15,9 +15,10 @@
 //            how many subjects the event had, shown to investigators; version 1 ends before)
 //            Versions 1 and 2 write those seven strings as str. Version 3 writes case_id as
 //            str and the other six as ref: varint n, then n = 0: a str follows; n >= 1: entry
-//            n of the store's dictionary (Store: meta "dict/"). These six repeat in nearly
-//            every entry and have few values; as refs they take ~6 instead of ~60 bytes, which
-//            every commit, flush and compaction writes (bench/README.md, fifth session).
+//            n of the store's dictionary (Store: meta "dict/"). These six and the activity
+//            repeat in nearly every entry and have few values; as refs they take ~7 instead of
+//            ~80 bytes, which every commit, flush and compaction writes (bench/README.md,
+//            fifth session).
 //   actor entry (history_actor; small: the rest is read from the first subject's entry):
 //            u8 verdict | varint subject count | varint n | n pseudonyms of 16 bytes (n <= 100)
 // Time and event id are not repeated in values: both keys end with them (store/keys.h).
@@ -85,9 +86,10 @@ struct HistoryRecord {
   // with refs is reported as Corruption.
   static Status Decode(std::string_view key_suffix, std::string_view value, HistoryRecord* out,
                        Form* form = nullptr, const StringTable* dictionary = nullptr);
-  // Only what retention and verification need (no copies).
+  // Only what retention and verification need (no copies; `activity` may point into the
+  // dictionary). False when malformed or when it refers to an entry `dictionary` lacks.
   static bool PeekHeader(std::string_view value, std::uint64_t* batch_seq,
-                         std::string_view* activity);
+                         std::string_view* activity, const StringTable* dictionary = nullptr);
 };
 
 }  // namespace inzage

@@ -368,8 +368,11 @@ TimeMicros RetentionTable::ExpiryOf(std::string_view activity, TimeMicros event_
 
 class Store::RetentionFilterFactory : public rocksdb::CompactionFilterFactory {
  public:
-  RetentionFilterFactory(RetentionTable table, std::function<TimeMicros()> now)
-      : table_(std::make_shared<const RetentionTable>(std::move(table))), now_(std::move(now)) {}
+  RetentionFilterFactory(RetentionTable table, std::function<TimeMicros()> now,
+                         std::shared_ptr<SharedDictionary> dictionary)
+      : table_(std::make_shared<const RetentionTable>(std::move(table))),
+        now_(std::move(now)),
+        dictionary_(std::move(dictionary)) {}
   void SetSubjectColumnFamilyId(std::uint32_t id) { subject_cf_id_ = id; }
 
   void Set(RetentionTable table) {
@@ -384,7 +387,14 @@ class Store::RetentionFilterFactory : public rocksdb::CompactionFilterFactory {
 
   std::unique_ptr<rocksdb::CompactionFilter> CreateCompactionFilter(
       const rocksdb::CompactionFilter::Context& context) override {
-    return std::make_unique<RetentionFilter>(Get(), now_(),
+    // Entries refer only to dictionary entries published before they were written, so a
+    // snapshot taken now resolves every entry this compaction reads.
+    std::shared_ptr<const StringTable> dictionary;
+    {
+      std::lock_guard lock(dictionary_->mu);
+      dictionary = dictionary_->table;
+    }
+    return std::make_unique<RetentionFilter>(Get(), std::move(dictionary), now_(),
                                              context.column_family_id == subject_cf_id_);
   }
   const char* Name() const override { return "inzage.RetentionFilterFactory"; }
@@ -392,8 +402,13 @@ class Store::RetentionFilterFactory : public rocksdb::CompactionFilterFactory {
  private:
   class RetentionFilter : public rocksdb::CompactionFilter {
    public:
-    RetentionFilter(std::shared_ptr<const RetentionTable> table, TimeMicros now, bool subject_keys)
-        : table_(std::move(table)), now_(now), subject_keys_(subject_keys) {}
+    RetentionFilter(std::shared_ptr<const RetentionTable> table,
+                    std::shared_ptr<const StringTable> dictionary, TimeMicros now,
+                    bool subject_keys)
+        : table_(std::move(table)),
+          dictionary_(std::move(dictionary)),
+          now_(now),
+          subject_keys_(subject_keys) {}
     bool Filter(int /*level*/, const rocksdb::Slice& key, const rocksdb::Slice& value,
                 std::string* /*new_value*/, bool* /*value_changed*/) const override {
       std::uint64_t seq = 0;
@@ -401,7 +416,7 @@ class Store::RetentionFilterFactory : public rocksdb::CompactionFilterFactory {
       const std::string_view suffix =
           KeySuffix(std::string_view(key.data(), key.size()), subject_keys_);
       if (suffix.empty() || !HistoryRecord::PeekHeader(std::string_view(value.data(), value.size()),
-                                                       &seq, &activity)) {
+                                                       &seq, &activity, dictionary_.get())) {
         return false;  // never drop what we cannot read: verify will report it
       }
       return now_ >= table_->ExpiryOf(activity, keys::GetTime(suffix));
@@ -410,6 +425,7 @@ class Store::RetentionFilterFactory : public rocksdb::CompactionFilterFactory {
 
    private:
     std::shared_ptr<const RetentionTable> table_;
+    std::shared_ptr<const StringTable> dictionary_;
     TimeMicros now_;
     bool subject_keys_;
   };
@@ -417,13 +433,15 @@ class Store::RetentionFilterFactory : public rocksdb::CompactionFilterFactory {
   mutable std::mutex mu_;
   std::shared_ptr<const RetentionTable> table_;
   std::function<TimeMicros()> now_;
+  std::shared_ptr<SharedDictionary> dictionary_;
   std::atomic<std::uint32_t> subject_cf_id_{UINT32_MAX};
 };
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path, StoreOptions options) {
   if (!options.now) options.now = WallClock;
   std::unique_ptr<Store> store(new Store());
-  store->filter_factory_ = std::make_shared<RetentionFilterFactory>(options.retention, options.now);
+  store->filter_factory_ =
+      std::make_shared<RetentionFilterFactory>(options.retention, options.now, store->dictionary_);
   // Half of the cache is reserved for index and filter blocks (high priority).
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes, -1, false, 0.5);
 
@@ -532,14 +550,17 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, StoreOptions
       store->dictionary_ids_.emplace(table->back(), static_cast<std::uint32_t>(table->size()));
     }
     if (!it->status().ok()) return FromRocks(it->status(), "read dictionary");
-    store->dictionary_ = std::move(table);
+    // A compaction that started before this saw no entries: its filter keeps what it cannot
+    // read (expired entries go at a later compaction), never drops it.
+    std::lock_guard lock(store->dictionary_->mu);
+    store->dictionary_->table = std::move(table);
   }
   return store;
 }
 
 std::shared_ptr<const StringTable> Store::Dictionary() const {
-  std::lock_guard lock(dictionary_mu_);
-  return dictionary_;
+  std::lock_guard lock(dictionary_->mu);
+  return dictionary_->table;
 }
 
 Status Store::DecodeHistory(std::string_view key_suffix, std::string_view value,
@@ -709,8 +730,8 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
       seg.sum.Add(digest);
       ++seg.count;
     }
-    std::lock_guard dictionary_lock(dictionary_mu_);
-    dictionary_ = std::move(table);
+    std::lock_guard dictionary_lock(dictionary_->mu);
+    dictionary_->table = std::move(table);
   }
 
   std::string new_head = head_;

@@ -235,12 +235,16 @@ class Store {
   static constexpr size_t kMaxTrackedActors = 65'536;
   std::unordered_map<std::string, std::string, StringHash, std::equal_to<>> newest_actor_key_;
   std::atomic<std::uint64_t> outbox_rows_{0};
-  // The dictionary (see the top of this file). Readers copy the pointer under dictionary_mu_;
-  // Commit publishes a longer table before the write that first refers to its new entries.
+  // The dictionary (see the top of this file), shared with the retention filter, which reads
+  // activities through it. Readers copy the table pointer under `mu`; Commit publishes a
+  // longer table before the write that first refers to its new entries.
+  struct SharedDictionary {
+    std::mutex mu;
+    std::shared_ptr<const StringTable> table =  // guarded by mu; never null
+        std::make_shared<const StringTable>();
+  };
   static constexpr size_t kMaxDictionaryEntries = 65'536;
-  mutable std::mutex dictionary_mu_;
-  std::shared_ptr<const StringTable> dictionary_ =  // guarded by dictionary_mu_; never null
-      std::make_shared<const StringTable>();
+  std::shared_ptr<SharedDictionary> dictionary_ = std::make_shared<SharedDictionary>();
   StringMap<std::uint32_t> dictionary_ids_;  // guarded by commit_mu_: string -> entry
   // Reused by every Commit (guarded by commit_mu_); see Commit for the bound.
   static constexpr size_t kMaxKeptBatchBytes = size_t{64} << 20;

@@ -511,10 +511,11 @@ TEST(HistoryRecordTest, DictionaryRefsReadBackOnlyWithTheDictionary) {
   r.EncodeTo(HistoryRecord::Form::kSubjectEntry, &inline_value);
   CountingInterner interner;
   r.EncodeTo(HistoryRecord::Form::kSubjectEntry, &ref_value, &interner);
-  // actor, role, department, municipality, domain and recipient; the case id stays inline.
-  EXPECT_EQ(interner.table, (StringTable{"emp-1", "wmo-consulent", "sociaal-domein", "dinkelland",
-                                         "wmo", "zorgaanbieder-1"}));
-  EXPECT_EQ(ref_value.size() + 66, inline_value.size()) << "six strings became one byte each";
+  // The activity, actor, role, department, municipality, domain and recipient; the case id
+  // stays inline.
+  EXPECT_EQ(interner.table, (StringTable{"wmo-toegang", "emp-1", "wmo-consulent", "sociaal-domein",
+                                         "dinkelland", "wmo", "zorgaanbieder-1"}));
+  EXPECT_EQ(ref_value.size() + 78, inline_value.size()) << "seven strings became one byte each";
   EXPECT_NE(ref_value.find("zaak-1"), std::string::npos);
 
   HistoryRecord back;
@@ -525,6 +526,19 @@ TEST(HistoryRecordTest, DictionaryRefsReadBackOnlyWithTheDictionary) {
   StringTable shorter(interner.table.begin(), interner.table.end() - 1);
   EXPECT_FALSE(HistoryRecord::Decode(suffix, ref_value, &back, nullptr, &shorter).ok())
       << "the recipient's entry is missing";
+
+  // Retention and verify read the activity of either form through the dictionary, and an
+  // entry they cannot resolve is reported, not guessed (the retention filter then keeps it).
+  std::string actor_value;
+  r.EncodeTo(HistoryRecord::Form::kActorEntry, &actor_value, &interner);
+  std::uint64_t seq = 0;
+  std::string_view activity;
+  ASSERT_TRUE(HistoryRecord::PeekHeader(actor_value, &seq, &activity, &interner.table));
+  EXPECT_EQ(seq, 77u);
+  EXPECT_EQ(activity, "wmo-toegang");
+  EXPECT_FALSE(HistoryRecord::PeekHeader(actor_value, &seq, &activity));
+  ASSERT_TRUE(HistoryRecord::PeekHeader(inline_value, &seq, &activity));
+  EXPECT_EQ(activity, "wmo-toegang");
 }
 
 TEST_F(StoreTest, DictionaryIsSharedPersistedAndCoveredByVerify) {
