@@ -123,10 +123,21 @@ bool OutboxRelay::RelayOnce() {
     errors_.fetch_add(1);
     return false;
   }
+  // The cursor moves past every row this pass has dealt with, in flight ones included (a
+  // failed delivery resets it to the start), so a page of rows still in flight is not read
+  // again and again; the loop goes on at once only while this pass handed something out.
+  bool produced = false;
   for (auto& [key, value] : *rows) {
-    if (in_flight_.count(key) != 0) continue;
+    if (in_flight_.count(key) != 0) {
+      produced_up_to_ = key;
+      continue;
+    }
     const size_t nl = value.find('\n');
-    if (nl == std::string::npos) continue;
+    if (nl == std::string::npos) {
+      errors_.fetch_add(1);  // not a row this relay wrote; it stays for inspection
+      produced_up_to_ = key;
+      continue;
+    }
     auto* opaque = new std::string(key);
     const rd_kafka_resp_err_t err = kafka::Produce(
         producer_.get(), config_.kafka.alerts_topic, std::string_view(value).substr(0, nl),
@@ -140,13 +151,15 @@ bool OutboxRelay::RelayOnce() {
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       delete opaque;
       errors_.fetch_add(1);
-      break;  // try again on the next pass
+      rd_kafka_poll(producer_.get(), 0);
+      return false;  // try again after the next wake-up, not at once
     }
     in_flight_.insert(key);
     produced_up_to_ = key;
+    produced = true;
   }
   rd_kafka_poll(producer_.get(), 0);
-  return rows->size() == kPage;
+  return produced && rows->size() == kPage;
 }
 
 void OutboxRelay::Loop() {

@@ -42,8 +42,9 @@ class OutboxRelay {
   static void OnDelivered(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
   void Loop();
   // Hands the next page of outbox rows to the producer. True when there may be more to hand
-  // out right away (a full page, or the producer's queue was full and has had a moment to
-  // drain): the loop then goes on without waiting for a wake-up.
+  // out right away: a full page of which some rows were produced, or the producer's queue was
+  // full and has had 50 ms to drain. The loop then goes on without waiting for a wake-up; a
+  // page of rows already in flight, or a produce error, makes it wait.
   bool RelayOnce();
   void DeleteAcknowledged();
 
@@ -56,8 +57,9 @@ class OutboxRelay {
   bool wake_ = false;                // guarded by mu_
   bool stop_ = false;                // guarded by mu_
   std::set<std::string> in_flight_;  // relay thread only
-  // The last outbox key handed to the producer (relay thread only). Outbox keys only grow, so
-  // the next pass starts after it; a failed delivery resets it to rescan from the start.
+  // The last outbox key a pass dealt with: handed to the producer, or passed over as in flight
+  // (relay thread only). Outbox keys only grow, so the next pass starts after it; a failed
+  // delivery resets it to rescan from the start.
   std::string produced_up_to_;
   std::mutex acked_mu_;
   std::vector<std::string> acked_;  // guarded by acked_mu_ (delivery callback)

@@ -796,9 +796,10 @@ Status EventPipeline::RunLoop() {
   const auto max_events = static_cast<size_t>(config_.pipeline.batch_max_events);
   while (!stop_.load() && fatal_.ok()) {
     if (Status st = WriterError(); !st.ok()) return st;
-    // Backpressure: the alert relay is behind; stop fetching until it catches up.
-    const bool outbox_full =
-        store_->outbox_rows() > static_cast<std::uint64_t>(config_.pipeline.outbox_max_rows);
+    // Backpressure: the alert relay is behind; stop fetching until it catches up. Resuming
+    // only below 90 % of the limit keeps an outbox that hovers at the limit from flapping.
+    const auto limit = static_cast<std::uint64_t>(config_.pipeline.outbox_max_rows);
+    const bool outbox_full = store_->outbox_rows() > (paused_ ? limit / 10 * 9 : limit);
     if (outbox_full != paused_) {
       kafka::PartitionList assigned;
       rd_kafka_topic_partition_list_t* raw = nullptr;
