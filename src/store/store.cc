@@ -132,11 +132,26 @@ std::string DayText(std::int64_t day) { return FormatRfc3339(day * kMicrosPerDay
 
 // The chain segment that covers a batch's new dictionary entries. Activities are printable
 // (event parser), so no history segment can take this name; it never expires.
-constexpr std::string_view kDictionarySegment = "\x01dictionary";
+// Two literals: "\x01dictionary" would be the byte 0x1d followed by "ictionary".
+constexpr std::string_view kDictionarySegment =
+    "\x01"
+    "dictionary";
 
 std::string SegmentName(const SegmentKey& key) {
   if (key.activity == kDictionarySegment) return "the dictionary";
   return "segment " + key.activity + "/" + DayText(key.day);
+}
+
+// Dictionary entries are never deleted, so a string that could hold a BSN (a run of eight or
+// more digits, e.g. from a source that misfilled a field) stays inline in its entries, where
+// retention removes it with them.
+bool HasDigitRun(std::string_view s) {
+  int run = 0;
+  for (char c : s) {
+    run = c >= '0' && c <= '9' ? run + 1 : 0;
+    if (run >= 8) return true;
+  }
+  return false;
 }
 
 // Hands out dictionary entry numbers for one commit: the store's entries, then new ones after
@@ -148,7 +163,9 @@ class BatchInterner : public Interner {
   std::uint32_t Intern(std::string_view s) override {
     if (auto it = known_.find(s); it != known_.end()) return it->second;
     if (auto it = added_ids_.find(s); it != added_ids_.end()) return it->second;
-    if (s.size() > 255 || known_count_ + added_.size() >= max_entries_) return 0;
+    if (s.size() > 255 || known_count_ + added_.size() >= max_entries_ || HasDigitRun(s)) {
+      return 0;
+    }
     added_.emplace_back(s);
     const auto entry = static_cast<std::uint32_t>(known_count_ + added_.size());
     added_ids_.emplace(std::string(s), entry);
@@ -547,7 +564,11 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, StoreOptions
                                   std::to_string(table->size() + 1) + " is missing or malformed");
       }
       table->emplace_back(row.substr(8));
-      store->dictionary_ids_.emplace(table->back(), static_cast<std::uint32_t>(table->size()));
+      if (!store->dictionary_ids_.emplace(table->back(), static_cast<std::uint32_t>(table->size()))
+               .second) {
+        return Status::Corruption("store " + path + ": dictionary entry " +
+                                  std::to_string(table->size()) + " repeats an earlier one");
+      }
     }
     if (!it->status().ok()) return FromRocks(it->status(), "read dictionary");
     // A compaction that started before this saw no entries: its filter keeps what it cannot
@@ -646,7 +667,11 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
   std::string actor_value;
   std::unordered_set<Pseudonym, PseudonymHash> seen_subjects;
   unsigned char digest[32];
-  BatchInterner interner(dictionary_ids_, dictionary_ids_.size(), kMaxDictionaryEntries);
+  const size_t dictionary_size = Dictionary()->size();
+  if (dictionary_size != dictionary_ids_.size()) {
+    return Status::Internal("the store's dictionary and its index disagree");
+  }
+  BatchInterner interner(dictionary_ids_, dictionary_size, kMaxDictionaryEntries);
   // Subject entries are put in key order after the loop: a citizen's entries of this batch
   // then reach the memtable one after the other, in time order, where its insert hint
   // (CfOptions) places each next to the one before. Keys and values are appended to two
@@ -1030,7 +1055,6 @@ Result<VerifyReport> Store::Verify() const {
   // 2. The entries, summed per batch and segment, and the dictionary entries per batch that
   // added them.
   std::map<std::uint64_t, Segments> actual;
-  const auto dictionary = Dictionary();
   {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta));
     unsigned char digest[32];
@@ -1052,6 +1076,9 @@ Result<VerifyReport> Store::Verify() const {
     rocksdb::ReadOptions ro;
     ro.total_order_seek = true;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cfs_.at(name)));
+    // Taken after the iterator (which reads as of its creation): every entry it can return
+    // refers only to dictionary entries published before it was written.
+    const auto dictionary = Dictionary();
     HistoryRecord r;
     unsigned char digest[32];
     const bool subject_keys = std::string_view(name) == "history_subject";

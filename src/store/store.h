@@ -22,11 +22,13 @@
 // Retention deletes whole segments (activity and day), and Verify skips expired segments, so
 // deletion never breaks verification while the chain of heads stays complete.
 //
-// Dictionary: actor, role, department, municipality, domain and recipient are written into
-// history entries as numbers of dictionary entries (history_record.h, version 3). Entries are
-// only ever added, in the commit whose history first uses them ("dict/<n>" -> batch sequence 8
-// | string), and take part in that batch's chain segments, so Verify also notices an altered
-// dictionary. At most kMaxDictionaryEntries; after that, new strings are written inline.
+// Dictionary: activity, actor, role, department, municipality, domain and recipient are written
+// into history entries as numbers of dictionary entries (history_record.h, version 3). Entries
+// are only ever added, in the commit whose history first uses them ("dict/<n>" -> batch
+// sequence 8 | string), and take part in that batch's chain segments, so Verify also notices
+// an altered dictionary. Entries are never deleted (retention removes history, not the names
+// it used), so strings with a run of eight or more digits stay inline, as do all new strings
+// once there are kMaxDictionaryEntries.
 //
 // Retention (§2.2.5): a compaction filter drops history entries whose segment has expired
 // (retention of the activity from the register, counted from the end of the event's UTC day);
@@ -212,8 +214,8 @@ class Store {
                           TimeMicros from, TimeMicros to, size_t limit, const std::string& cursor,
                           bool subject_keys, const Visible& visible = nullptr) const;
 
-  // A snapshot of the dictionary: entries only get added, so it stays valid for every entry
-  // the caller reads afterwards that it already refers to.
+  // A snapshot of the dictionary. Take it after creating the iterator (or RocksDB snapshot)
+  // to read with: every entry that iterator returns then refers only to entries it holds.
   [[nodiscard]] std::shared_ptr<const StringTable> Dictionary() const;
 
   // The newest history_actor key of `actor` (empty when it has none). commit_mu_ held.

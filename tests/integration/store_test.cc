@@ -556,6 +556,13 @@ TEST_F(StoreTest, DictionaryIsSharedPersistedAndCoveredByVerify) {
     }
     EXPECT_GE(store->dictionary_size(), 3u);
     EXPECT_LT(store->dictionary_size(), 30u) << "strings repeat; the dictionary must not";
+    // The chain names the dictionary's segment with these exact bytes (stores depend on them).
+    std::string chain;
+    ASSERT_TRUE(
+        store->raw_db()
+            ->Get(rocksdb::ReadOptions(), store->column_family("meta"), keys::ChainKey(1), &chain)
+            .ok());
+    EXPECT_NE(chain.find(std::string("\x0b\x01") + "dictionary"), std::string::npos);
     auto report = store->Verify();
     ASSERT_TRUE(report.ok());
     EXPECT_TRUE(report->ok) << report->first_problem;
@@ -593,6 +600,40 @@ TEST_F(StoreTest, DictionaryIsSharedPersistedAndCoveredByVerify) {
   EXPECT_THAT(report->first_problem, HasSubstr("batch 3: the dictionary"));
 }
 
+// Strings that could hold a BSN stay inline (the dictionary is never pruned by retention), and
+// a store whose dictionary repeats an entry is refused rather than numbered wrongly.
+TEST_F(StoreTest, DictionaryKeepsDigitRunsInlineAndRefusesRepeatedEntries) {
+  {
+    auto store = Open();
+    CommitBatch batch;
+    batch.events.push_back(SyntheticEvent(1, kT0, "emp-1"));
+    batch.events.back().record.recipient = "ontvanger-999999011";
+    ASSERT_TRUE(store->Commit(batch).ok());
+    auto page = store->QuerySubject(SyntheticSubject(7), kT0, kT0, 10, "");
+    ASSERT_TRUE(page.ok());
+    ASSERT_EQ(page->entries.size(), 1u);
+    EXPECT_EQ(page->entries[0].record.recipient, "ontvanger-999999011");
+    std::unique_ptr<rocksdb::Iterator> it(
+        store->raw_db()->NewIterator(rocksdb::ReadOptions(), store->column_family("meta")));
+    for (it->Seek("dict/"); it->Valid() && it->key().starts_with("dict/"); it->Next()) {
+      EXPECT_EQ(it->value().ToString().find("999999011"), std::string::npos);
+    }
+    // Tamper: a second entry with the string of the first.
+    std::string first;
+    auto* meta = store->column_family("meta");
+    ASSERT_TRUE(
+        store->raw_db()->Get(rocksdb::ReadOptions(), meta, keys::DictionaryKey(1), &first).ok());
+    const auto next = static_cast<std::uint32_t>(store->dictionary_size() + 1);
+    ASSERT_TRUE(
+        store->raw_db()->Put(rocksdb::WriteOptions(), meta, keys::DictionaryKey(next), first).ok());
+  }
+  StoreOptions o;
+  o.key_id = "key-a";
+  auto reopened = Store::Open(dir_.sub("store"), o);
+  ASSERT_FALSE(reopened.ok());
+  EXPECT_THAT(reopened.status().message(), HasSubstr("repeats an earlier one"));
+}
+
 // Readers on other threads see an entry only after the dictionary entries it refers to: a
 // query racing the commits that add new actors never meets a number it cannot resolve.
 TEST_F(StoreTest, ReadersNeverSeeARefBeforeItsDictionaryEntry) {
@@ -616,8 +657,10 @@ TEST_F(StoreTest, ReadersNeverSeeARefBeforeItsDictionaryEntry) {
     batch.events.push_back(SyntheticEvent(static_cast<std::uint64_t>(b), kT0 + b * kMicrosPerSecond,
                                           "emp-" + std::to_string(b)));
     batch.events.back().record.department = "afdeling-" + std::to_string(b);
-    ASSERT_TRUE(store->Commit(batch).ok());
-    committed.store(b + 1);
+    const bool ok = store->Commit(batch).ok();
+    EXPECT_TRUE(ok);
+    committed.store(ok ? b + 1 : kBatches);  // a failure ends the reader too
+    if (!ok) break;
   }
   reader.join();
   EXPECT_EQ(failures.load(), 0) << first_failure;
