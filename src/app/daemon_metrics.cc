@@ -80,6 +80,9 @@ DaemonMetrics::DaemonMetrics(std::shared_ptr<prometheus::Registry> registry)
                      .Help("Messages behind the end of each assigned events partition")
                      .Register(r);
   outbox_rows_ = NewGauge(r, "inzage_outbox_rows", "Alert versions waiting for the Kafka relay");
+  store_dictionary_entries_ =
+      NewGauge(r, "inzage_store_dictionary_entries",
+               "Strings history entries refer to by number (at 65,536 new ones stay inline)");
   auto& store_memory = prometheus::BuildGauge()
                            .Name("inzage_store_memory_bytes")
                            .Help(
@@ -211,6 +214,7 @@ std::string DaemonMetrics::Render() {
       store_memtables_->Set(static_cast<double>(memory.memtables));
       store_block_cache_->Set(static_cast<double>(memory.block_cache));
       store_table_readers_->Set(static_cast<double>(memory.table_readers));
+      store_dictionary_entries_->Set(static_cast<double>(store_->dictionary_size()));
     }
     RefreshAlerts();
   }

@@ -84,6 +84,7 @@ class DaemonMetrics {
   prometheus::Gauge* store_memtables_;
   prometheus::Gauge* store_block_cache_;
   prometheus::Gauge* store_table_readers_;
+  prometheus::Gauge* store_dictionary_entries_;
   prometheus::Counter* relay_errors_;
   prometheus::Counter* delivered_;
   prometheus::Family<prometheus::Gauge>* alerts_family_;

@@ -104,6 +104,9 @@ grep -q '^inzage_build_info{' "$work/metrics.txt" || fail "/metrics has no inzag
 # RocksDB's memory, read at scrape time: the store has written its first rows by now.
 grep -qE '^inzage_store_memory_bytes\{kind="memtables"\} [1-9]' "$work/metrics.txt" ||
   fail "/metrics has no non-zero inzage_store_memory_bytes{kind=\"memtables\"}"
+# The dictionary may still be empty this early (no event committed yet): present is enough.
+grep -qE '^inzage_store_dictionary_entries [0-9]' "$work/metrics.txt" ||
+  fail "/metrics has no inzage_store_dictionary_entries"
 # The batch-size histogram reaches the default batch of 20,000 events.
 grep -q '^inzage_store_batch_events_bucket{le="20000"}' "$work/metrics.txt" ||
   fail "/metrics: inzage_store_batch_events has no 20000 bucket"
@@ -158,6 +161,20 @@ while :; do
   sleep 1
 done
 echo "prometheus: up=$up inzage_ready=$ready inzage_events_consumed_total=$consumed"
+# Once events are committed, their history entries refer to dictionary entries.
+deadline=$(($(now) + 30))
+entries=""
+while :; do
+  alive "$inzaged_pid" inzaged
+  entries=$(query_max 'inzage_store_dictionary_entries{job="inzaged"}')
+  if [[ -n $entries ]] &&
+    python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) > 0 else 1)' "$entries"; then
+    break
+  fi
+  (($(now) < deadline)) || fail "within 30 s inzage_store_dictionary_entries stayed ${entries:-absent}"
+  sleep 1
+done
+echo "prometheus: inzage_store_dictionary_entries=$entries"
 
 # The rule group is loaded and every alert of the file has been evaluated without error.
 mapfile -t expected < <(sed -nE 's/^[[:space:]]*-[[:space:]]*alert:[[:space:]]*([A-Za-z0-9_]+).*/\1/p' "$rules")
