@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "store/keys.h"
+
 namespace inzage {
 namespace {
 
@@ -121,10 +123,7 @@ Status HistoryRecord::Decode(std::string_view key_suffix, std::string_view in, H
                              Form* form_out, const StringTable* dictionary) {
   auto bad = [] { return Status::Corruption("history entry is malformed"); };
   if (key_suffix.size() < 8) return bad();
-  std::uint64_t t = 0;
-  for (int i = 0; i < 8; ++i)
-    t = (t << 8) | static_cast<unsigned char>(key_suffix[static_cast<size_t>(i)]);
-  r->time = static_cast<TimeMicros>(t ^ (std::uint64_t{1} << 63));
+  r->time = keys::GetTime(key_suffix);
   r->event_id.assign(key_suffix.substr(8));
   if (!in.empty() &&
       (static_cast<std::uint8_t>(in[0]) == 0 || static_cast<std::uint8_t>(in[0]) > kVersion)) {
@@ -173,24 +172,16 @@ Status HistoryRecord::Decode(std::string_view key_suffix, std::string_view in, H
   r->recipient_kind = b[3];
   if (!GetVarint(&in, &v)) return bad();
   r->categories = static_cast<CategorySet>(v);
-  if (version >= 3) {
-    for (std::string* s : {&r->actor, &r->role, &r->department, &r->municipality, &r->domain,
-                           &r->case_id, &r->recipient}) {
-      std::string_view value;
-      const RefRead read = s == &r->case_id
-                               ? (GetString(&in, &value) ? RefRead::kOk : RefRead::kMalformed)
-                               : GetRef(&in, dictionary, &value);
-      if (read == RefRead::kMalformed) return bad();
-      if (read == RefRead::kUnknownEntry) return lacks_entry();
-      s->assign(value);
-    }
-  } else {
-    for (std::string* s : {&r->actor, &r->role, &r->department, &r->municipality, &r->domain,
-                           &r->case_id, &r->recipient}) {
-      std::string_view sv;
-      if (!GetString(&in, &sv)) return bad();
-      s->assign(sv);
-    }
+  // Before version 3 all seven are str; from it on all but case_id are refs.
+  for (std::string* s : {&r->actor, &r->role, &r->department, &r->municipality, &r->domain,
+                         &r->case_id, &r->recipient}) {
+    std::string_view value;
+    const RefRead read = version >= 3 && s != &r->case_id
+                             ? GetRef(&in, dictionary, &value)
+                             : (GetString(&in, &value) ? RefRead::kOk : RefRead::kMalformed);
+    if (read == RefRead::kMalformed) return bad();
+    if (read == RefRead::kUnknownEntry) return lacks_entry();
+    s->assign(value);
   }
   std::uint8_t rule_count = 0;
   if (!GetByte(&in, &rule_count)) return bad();

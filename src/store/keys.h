@@ -22,14 +22,19 @@ inline void PutTime(std::string* out, TimeMicros t) {
   for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>(u >> shift));
 }
 
-inline TimeMicros GetTime(std::string_view in) {
-  std::uint64_t u = 0;
-  for (int i = 0; i < 8; ++i) u = (u << 8) | static_cast<unsigned char>(in[static_cast<size_t>(i)]);
-  return static_cast<TimeMicros>(u ^ (std::uint64_t{1} << 63));
-}
-
 inline void PutBigEndian64(std::string* out, std::uint64_t v) {
   for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>(v >> shift));
+}
+
+// The first 8 bytes of `in` (the caller checks there are 8).
+inline std::uint64_t GetBigEndian64(std::string_view in) {
+  std::uint64_t u = 0;
+  for (size_t i = 0; i < 8; ++i) u = (u << 8) | static_cast<unsigned char>(in[i]);
+  return u;
+}
+
+inline TimeMicros GetTime(std::string_view in) {
+  return static_cast<TimeMicros>(GetBigEndian64(in) ^ (std::uint64_t{1} << 63));
 }
 
 inline std::string SubjectPrefix(const Pseudonym& p) {

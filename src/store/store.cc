@@ -269,31 +269,27 @@ rocksdb::ColumnFamilyOptions CfOptions(const std::string& name,
     // History is written once and read in runs: large blocks compress far better, and a
     // citizen's page of entries spans few blocks anyway.
     table.block_size = std::size_t{32} * 1024;
-  }
-  // Both history indexes receive each prefix's (subject's, actor's) entries in time order, so
-  // each new key lands right after the previous key of its prefix. With a per-prefix insert
-  // hint the memtable's skip list starts from there instead of searching from the top, which
-  // was the largest single cost of a commit (profile in bench/README.md).
-  if (name == "history_subject") {
-    o.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(16));
-  } else if (name == "history_actor") {
-    o.memtable_insert_with_hint_prefix_extractor = std::make_shared<ActorPrefixTransform>();
-  }
-  // No hints for "state" and "alerts", rewritten by key batch after batch: a newer version of a
-  // key sorts before the older one in the memtable, so a hint at the older one never brackets
-  // it (removing them measured no different, bench/README.md, fourth session).
-  if (name == "history_subject" || name == "history_actor") {
+    // Both indexes receive each prefix's (subject's, actor's) entries in time order, so each
+    // new key lands right after the previous key of its prefix. With a per-prefix insert hint
+    // the memtable's skip list starts from there instead of searching from the top, which was
+    // the largest single cost of a commit (profile in bench/README.md).
+    if (name == "history_subject") {
+      o.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(16));
+    } else {
+      o.memtable_insert_with_hint_prefix_extractor = std::make_shared<ActorPrefixTransform>();
+    }
     // Their keys spread over the whole key space (pseudonyms, actor ids), so every L0 file
     // overlaps all of the base level and each L0 compaction rewrites it: merging eight files at
     // a time instead of four took 22-45 % less compaction CPU over 10 M events (two pairs of
     // runs, bench/README.md). Reads stay cheap: the L0 files' filters are pinned in the cache.
     o.level0_file_num_compaction_trigger = 8;
     o.max_bytes_for_level_base = std::uint64_t{512} << 20;  // eight 64 MiB memtables
-  }
-  if (name == "history_subject" || name == "history_actor") {
     // Make the retention filter visit cold files at least once a day.
     o.periodic_compaction_seconds = std::uint64_t{24} * 3600;
   }
+  // No insert hints for "state" and "alerts", rewritten by key batch after batch: a newer
+  // version of a key sorts before the older one in the memtable, so a hint at the older one
+  // never brackets it (removing them measured no different, bench/README.md, fourth session).
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return o;
 }
@@ -1020,10 +1016,8 @@ Result<VerifyReport> Store::Verify() const {
     const std::string start = keys::ChainKey(0);
     for (it->Seek(start); it->Valid() && it->key().size() == 14 && it->key().starts_with("chain/");
          it->Next()) {
-      std::uint64_t seq = 0;
-      for (size_t i = 6; i < 14; ++i) {
-        seq = (seq << 8) | static_cast<unsigned char>(it->key()[i]);
-      }
+      const std::uint64_t seq =
+          keys::GetBigEndian64(std::string_view(it->key().data(), it->key().size()).substr(6));
       const std::string_view v(it->value().data(), it->value().size());
       Segments segments;
       if (seq != expected_seq || v.size() < 32 || v.substr(0, 32) != prev ||
@@ -1061,10 +1055,8 @@ Result<VerifyReport> Store::Verify() const {
     for (it->Seek("dict/"); it->Valid() && it->key().starts_with("dict/"); it->Next()) {
       const std::string_view key(it->key().data(), it->key().size());
       const std::string_view value(it->value().data(), it->value().size());
-      std::uint64_t seq = 0;
-      for (size_t i = 0; i < 8 && i < value.size(); ++i) {
-        seq = (seq << 8) | static_cast<unsigned char>(value[i]);
-      }
+      // Open refused rows shorter than the sequence; batch 0 is never in the chain.
+      const std::uint64_t seq = value.size() >= 8 ? keys::GetBigEndian64(value) : 0;
       EntryDigest(key, value, digest);
       SegmentSum& seg = actual[seq][SegmentKey{std::string(kDictionarySegment), 0}];
       seg.sum.Add(digest);
