@@ -279,10 +279,14 @@ rocksdb::ColumnFamilyOptions CfOptions(const std::string& name,
       o.memtable_insert_with_hint_prefix_extractor = std::make_shared<ActorPrefixTransform>();
     }
     // Their keys spread over the whole key space (pseudonyms, actor ids), so every L0 file
-    // overlaps all of the base level and each L0 compaction rewrites it: merging eight files at
-    // a time instead of four took 22-45 % less compaction CPU over 10 M events (two pairs of
-    // runs, bench/README.md). Reads stay cheap: the L0 files' filters are pinned in the cache.
-    o.level0_file_num_compaction_trigger = 8;
+    // overlaps all of the base level and each L0 compaction rewrites it. Merging more files at
+    // a time means fewer rewrites: compaction CPU over 10 M events was 41.7 s with 4 files,
+    // 15.4-16.3 s with 8 and 8.3 s with 16 (bench/README.md). Reads stay cheap: a citizen's
+    // query skips the L0 files without its prefix by their filters, pinned in the cache.
+    // Writes slow down only well past the trigger (RocksDB's defaults, 20 and 36, assume 4).
+    o.level0_file_num_compaction_trigger = 16;
+    o.level0_slowdown_writes_trigger = 36;
+    o.level0_stop_writes_trigger = 52;
     o.max_bytes_for_level_base = std::uint64_t{512} << 20;  // eight 64 MiB memtables
     // Make the retention filter visit cold files at least once a day.
     o.periodic_compaction_seconds = std::uint64_t{24} * 3600;
@@ -559,7 +563,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, StoreOptions
         return Status::Corruption("store " + path + ": dictionary entry " +
                                   std::to_string(table->size() + 1) + " is missing or malformed");
       }
-      table->emplace_back(row.substr(8));
+      table->push_back(std::string(row.substr(8)));
       if (!store->dictionary_ids_.emplace(table->back(), static_cast<std::uint32_t>(table->size()))
                .second) {
         return Status::Corruption("store " + path + ": dictionary entry " +
