@@ -30,6 +30,8 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,8 +44,54 @@
 
 namespace inzage {
 
-// The store's dictionary: entry n (n >= 1) is at index n - 1.
-using StringTable = std::vector<std::string>;
+// The store's dictionary: entry n (n >= 1) is at index n - 1. Entries are only ever appended,
+// and each commit that appends publishes a new copy while readers keep theirs. So the entries
+// live in chunks of kChunk, shared between copies: a copy costs a pointer per chunk, and an
+// append copies at most the last chunk (a flat vector copied every entry on every such commit,
+// quadratic while a varied stream fills the dictionary). Thread safety: a value; copies may be
+// read from several threads, each is changed by one.
+class StringTable {
+ public:
+  static constexpr size_t kChunk = 1024;
+
+  StringTable() = default;
+  StringTable(std::initializer_list<std::string_view> entries) {
+    for (std::string_view e : entries) push_back(std::string(e));
+  }
+
+  [[nodiscard]] size_t size() const { return size_; }
+  [[nodiscard]] bool empty() const { return size_ == 0; }
+  [[nodiscard]] const std::string& operator[](size_t i) const {
+    return (*chunks_[i / kChunk])[i % kChunk];
+  }
+  [[nodiscard]] const std::string& back() const { return (*this)[size_ - 1]; }
+
+  void push_back(std::string entry) {
+    if (size_ % kChunk == 0) {
+      chunks_.push_back(std::make_shared<std::vector<std::string>>());
+      chunks_.back()->reserve(kChunk);
+    } else if (chunks_.back().use_count() > 1) {
+      // Shared with an earlier copy (a reader's): that copy must not see the new entry.
+      auto own = std::make_shared<std::vector<std::string>>(*chunks_.back());
+      own->reserve(kChunk);
+      chunks_.back() = std::move(own);
+    }
+    chunks_.back()->push_back(std::move(entry));
+    ++size_;
+  }
+
+  friend bool operator==(const StringTable& a, const StringTable& b) {
+    if (a.size_ != b.size_) return false;
+    for (size_t i = 0; i < a.size_; ++i) {
+      if (a[i] != b[i]) return false;
+    }
+    return true;
+  }
+
+ private:
+  std::vector<std::shared_ptr<std::vector<std::string>>> chunks_;
+  size_t size_ = 0;
+};
 
 // Chooses how EncodeTo writes a dictionary-eligible string: the number of its dictionary entry,
 // or 0 to write it inline (e.g. when the dictionary is full).

@@ -453,11 +453,33 @@ class CountingInterner : public Interner {
     for (size_t i = 0; i < table.size(); ++i) {
       if (table[i] == s) return static_cast<std::uint32_t>(i + 1);
     }
-    table.emplace_back(s);
+    table.push_back(std::string(s));
     return static_cast<std::uint32_t>(table.size());
   }
   StringTable table;
 };
+
+TEST(StringTableTest, ACopyKeepsItsEntriesWhileTheOriginalGrows) {
+  constexpr size_t kChunk = StringTable::kChunk;
+  StringTable table;
+  for (size_t i = 0; i < kChunk + 10; ++i) table.push_back("entry-" + std::to_string(i));
+  const StringTable snapshot = table;  // what a reader holds while the next commit appends
+  const std::string* first = &snapshot[0];
+  const std::string* last = &snapshot[kChunk + 9];
+  for (size_t i = 0; i < 3 * kChunk; ++i) table.push_back("more-" + std::to_string(i));
+
+  EXPECT_EQ(snapshot.size(), kChunk + 10);
+  EXPECT_EQ(&snapshot[0], first);
+  EXPECT_EQ(&snapshot[kChunk + 9], last) << "a reader's view never moves";
+  EXPECT_EQ(*last, "entry-1033");
+  EXPECT_EQ(table.size(), 4 * kChunk + 10);
+  EXPECT_EQ(table[kChunk + 9], "entry-1033");
+  EXPECT_EQ(table[kChunk + 10], "more-0");
+  EXPECT_EQ(table.back(), "more-3071");
+  EXPECT_EQ(&table[0], first) << "full chunks are shared, not copied";
+  EXPECT_NE(&table[kChunk + 9], last) << "the shared last chunk is copied before it grows";
+  EXPECT_FALSE(table == snapshot);
+}
 
 TEST(HistoryRecordTest, RoundTripBothFormsAndVersionCheck) {
   const HistoryRecord r = SampleRecord();
@@ -523,7 +545,8 @@ TEST(HistoryRecordTest, DictionaryRefsReadBackOnlyWithTheDictionary) {
   ExpectSameSubjectEntry(back, r);
   EXPECT_THAT(HistoryRecord::Decode(suffix, ref_value, &back).message(),
               HasSubstr("dictionary entry the store lacks"));
-  StringTable shorter(interner.table.begin(), interner.table.end() - 1);
+  StringTable shorter;
+  for (size_t i = 0; i + 1 < interner.table.size(); ++i) shorter.push_back(interner.table[i]);
   EXPECT_FALSE(HistoryRecord::Decode(suffix, ref_value, &back, nullptr, &shorter).ok())
       << "the recipient's entry is missing";
 
