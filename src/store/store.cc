@@ -5,6 +5,7 @@
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/perf_level.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/backup_engine.h>
@@ -616,6 +617,9 @@ std::uint64_t Store::last_batch_seq() const {
 void Store::SetRetention(RetentionTable retention) { filter_factory_->Set(std::move(retention)); }
 
 Result<CommitResult> Store::Commit(CommitBatch& batch) {
+  // RocksDB counts per thread by default (PerfLevel kEnableCount), one thread-local access per
+  // key comparison of every memtable insert; nothing reads those counts (0.8 % of all samples).
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
   std::lock_guard lock(commit_mu_);
   if (!failure_.empty()) {
     return Status::FailedPrecondition("the store refuses writes after an earlier failure: " +
