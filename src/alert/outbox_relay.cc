@@ -122,6 +122,7 @@ void OutboxRelay::DeleteAcknowledged() {
 
 bool OutboxRelay::RelayOnce() {
   constexpr size_t kPage = 1000;
+  passes_.fetch_add(1, std::memory_order_relaxed);
   auto rows = store_->ListOutbox(kPage, produced_up_to_);
   if (!rows.ok()) {
     errors_.fetch_add(1);

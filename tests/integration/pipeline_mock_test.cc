@@ -337,6 +337,72 @@ TEST(PipelineMockTest, RelayDrainsABacklogOfManyPagesOnceEach) {
   EXPECT_EQ(times.count("alert-0") + times.count("alert-1999") + times.count("alert-2499"), 3u);
 }
 
+TEST(PipelineMockTest, RelayWaitsWhileItsRowsAreInFlight) {
+  TempDir dir;
+  MockKafka kafka;
+  app::DaemonConfig c = ConfigFor(kafka, dir.path());
+  CreateTopics(kafka, c);
+  auto store = Store::Open(c.store.path, StoreOptions{});
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  constexpr int kRows = 2000;  // two full pages
+  CommitBatch batch;
+  for (int i = 0; i < kRows; ++i) {
+    std::string key;
+    keys::PutBigEndian64(&key, static_cast<std::uint64_t>(i + 1));
+    batch.outbox.emplace_back(key, "alert-" + std::to_string(i) + "\n{}");
+  }
+  ASSERT_TRUE((*store)->Commit(batch).ok());
+  // The broker is down: every row handed to the producer stays in flight.
+  rd_kafka_mock_broker_set_down(kafka.cluster(), 1);
+  OutboxRelay relay(c, store->get());
+  ASSERT_TRUE(relay.Start().ok());
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  // Two passes hand out the two pages, one finds nothing more; then one pass per 200 ms wait
+  // (a relay that loops makes thousands a second: RelayBacksOffAfterAProduceError).
+  EXPECT_LT(relay.passes(), 40u) << "the relay loops while its rows are in flight";
+  EXPECT_EQ((*store)->outbox_rows(), static_cast<std::uint64_t>(kRows));
+
+  rd_kafka_mock_broker_set_up(kafka.cluster(), 1);
+  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  while ((*store)->outbox_rows() > 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ((*store)->outbox_rows(), 0u);
+  EXPECT_TRUE(relay.Stop().ok());
+  const auto sent = kafka.ReadAll(c.kafka.alerts_topic, kRows, 20000);
+  std::set<std::string> keys_sent;
+  for (const auto& m : sent) keys_sent.insert(m.key);
+  EXPECT_EQ(keys_sent.size(), static_cast<size_t>(kRows)) << "every row reached the topic";
+}
+
+TEST(PipelineMockTest, RelayBacksOffAfterAProduceError) {
+  TempDir dir;
+  MockKafka kafka;
+  app::DaemonConfig c = ConfigFor(kafka, dir.path());
+  CreateTopics(kafka, c);
+  c.kafka.properties["message.max.bytes"] = "10000";
+  auto store = Store::Open(c.store.path, StoreOptions{});
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  // A full page whose first row the producer refuses at once (too large): the relay must wait
+  // before trying it again, not re-read the page in a loop.
+  CommitBatch batch;
+  for (int i = 0; i < 1000; ++i) {
+    std::string key;
+    keys::PutBigEndian64(&key, static_cast<std::uint64_t>(i + 1));
+    batch.outbox.emplace_back(
+        key, "alert-" + std::to_string(i) + "\n" + std::string(i == 0 ? 20000 : 10, 'x'));
+  }
+  ASSERT_TRUE((*store)->Commit(batch).ok());
+  OutboxRelay relay(c, store->get());
+  ASSERT_TRUE(relay.Start().ok());
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_GE(relay.errors(), 1u);
+  EXPECT_LT(relay.errors(), 40u) << "the refused row is retried in a loop";
+  EXPECT_LT(relay.passes(), 40u);
+  EXPECT_EQ((*store)->outbox_rows(), 1000u) << "rows stay in order behind the refused one";
+  EXPECT_TRUE(relay.Stop().ok());
+}
+
 TEST(PipelineMockTest, AlertUpdatesAreHeldBackButTheNewestVersionAlwaysFollows) {
   TempDir dir;
   MockKafka kafka;
