@@ -61,6 +61,10 @@ DaemonMetrics::DaemonMetrics(std::shared_ptr<prometheus::Registry> registry)
   dead_letter_errors_ = NewCounter(r, "inzage_dead_letter_errors_total",
                                    "Dead letters Kafka did not accept (consumption stops)");
   store_errors_ = NewCounter(r, "inzage_store_errors_total", "Failed store commits");
+  consumption_pauses_ =
+      NewCounter(r, "inzage_consumption_pauses_total",
+                 "Times consumption paused because the alert relay fell behind (the outbox "
+                 "passed pipeline.outbox_max_rows)");
   commit_seconds_ =
       &prometheus::BuildHistogram()
            .Name("inzage_store_commit_seconds")
@@ -189,6 +193,7 @@ std::string DaemonMetrics::Render() {
       Follow(dead_letters_, s.dead_letters.load(), &last_dead_letters_);
       Follow(dead_letter_errors_, pipeline_->dead_letter_failures(), &last_dead_letter_errors_);
       Follow(store_errors_, s.store_errors.load(), &last_store_errors_);
+      Follow(consumption_pauses_, s.consumption_pauses.load(), &last_consumption_pauses_);
       if (const std::int64_t t = s.last_event_wall_micros.load(); t > 0) {
         last_event_->Set(static_cast<double>(t) / 1e6);
       }

@@ -811,6 +811,7 @@ Status EventPipeline::RunLoop() {
           rd_kafka_resume_partitions(consumer_.get(), assigned.get());
         }
         paused_ = outbox_full;
+        if (outbox_full) ++stats_.consumption_pauses;
         // Rare and worth knowing: a pause also drops librdkafka's prefetched messages.
         LogLine(std::string("level=info component=pipeline msg=\"") +
                 (outbox_full ? "consumption paused: the alert relay is behind"

@@ -118,6 +118,8 @@ struct PipelineStats {
   std::atomic<std::uint64_t> late_events{0};
   std::atomic<std::uint64_t> local_events{0};  // accesses recorded for the HTTP API
   std::atomic<std::uint64_t> store_errors{0};
+  // Times consumption paused because the alert relay fell behind (pipeline.outbox_max_rows).
+  std::atomic<std::uint64_t> consumption_pauses{0};
   // Per rule id: how often it fired (published once per batch by the consume thread).
   std::array<std::atomic<std::uint64_t>, kRuleCount> rule_fires{};
   // Wall-clock microseconds when the latest batch holding consumed messages was cut ("no

@@ -403,6 +403,45 @@ TEST(PipelineMockTest, RelayBacksOffAfterAProduceError) {
   EXPECT_TRUE(relay.Stop().ok());
 }
 
+TEST(PipelineMockTest, ConsumptionPausesWhileTheAlertRelayIsBehindAndResumes) {
+  TempDir dir;
+  MockKafka kafka(2);
+  app::DaemonConfig c = ConfigFor(kafka, dir.path());
+  CreateTopics(kafka, c);
+  // Everything on broker 1 but the CISO topic, on broker 2, which is down: the relay can
+  // deliver nothing and the outbox grows past its limit.
+  for (int p = 0; p < 4; ++p) {
+    rd_kafka_mock_partition_set_leader(kafka.cluster(), c.kafka.events_topic.c_str(), p, 1);
+  }
+  rd_kafka_mock_partition_set_leader(kafka.cluster(), c.kafka.reference_topic.c_str(), 0, 1);
+  rd_kafka_mock_partition_set_leader(kafka.cluster(), c.kafka.dead_letter_topic.c_str(), 0, 1);
+  rd_kafka_mock_partition_set_leader(kafka.cluster(), c.kafka.alerts_topic.c_str(), 0, 2);
+  rd_kafka_mock_coordinator_set(kafka.cluster(), "group", c.kafka.group_id.c_str(), 1);
+  rd_kafka_mock_broker_set_down(kafka.cluster(), 2);
+  c.pipeline.outbox_max_rows = 40;
+  c.kafka.properties["reconnect.backoff.max.ms"] = "500";  // back to broker 2 soon after it is up
+  const Input in = Feed(kafka, c, 6000, 8);
+  Publish(kafka, c, in, 0, in.lines.size());
+
+  std::uint64_t consumed_at_pause = 0;
+  bool held = false;
+  RunPipeline(
+      c, [&](const PipelineStats& s) { return held && s.consumed.load() >= in.lines.size(); }, 120,
+      [&](const PipelineStats& s) {
+        if (held || s.consumption_pauses.load() == 0) return;
+        consumed_at_pause = s.consumed.load();
+        std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+        EXPECT_EQ(s.consumed.load(), consumed_at_pause) << "consumed while paused";
+        held = true;
+        rd_kafka_mock_broker_set_up(kafka.cluster(), 2);  // the relay catches up: resume
+      });
+  ASSERT_TRUE(held) << "consumption never paused";
+  EXPECT_LT(consumed_at_pause, in.lines.size());
+  EXPECT_EQ(StoredOffsetSum(c.store.path, c.kafka.events_topic),
+            static_cast<std::int64_t>(in.lines.size()))
+      << "every event was stored after the pause";
+}
+
 TEST(PipelineMockTest, AlertUpdatesAreHeldBackButTheNewestVersionAlwaysFollows) {
   TempDir dir;
   MockKafka kafka;
