@@ -282,7 +282,7 @@ rocksdb::ColumnFamilyOptions CfOptions(const std::string& name,
     // Their keys spread over the whole key space (pseudonyms, actor ids), so every L0 file
     // overlaps all of the base level and each L0 compaction rewrites it. Merging more files at
     // a time means fewer rewrites: compaction CPU over 10 M events was 41.7 s with 4 files,
-    // 15.4-16.3 s with 8 and 8.3 s with 16 (bench/README.md). Reads stay cheap: a citizen's
+    // 14.9-16.3 s with 8 and 8.3 s with 16 (bench/README.md). Reads stay cheap: a citizen's
     // query skips the L0 files without its prefix by their filters, pinned in the cache.
     // Writes slow down only well past the trigger (RocksDB's defaults, 20 and 36, assume 4).
     o.level0_file_num_compaction_trigger = 16;
