@@ -297,8 +297,18 @@ TEST(PipelineMockTest, DeadLetterFailureStopsBeforeItsOffsetsAreStoredAndLosesNo
   EXPECT_EQ(dead.size(), in.lines.size() - in.valid);
 }
 
-// An open incident's updates reach the CISO topic at most every alert_update_interval_ms, yet
-// once the pipeline has drained, the newest version of every stored alert is on the topic.
+// Commits outbox rows with keys 1 to `rows` (big-endian, as the pipeline numbers them); row i
+// (from 0) has the value `value(i)`: "<alert id>\n<alert JSON>".
+void CommitOutboxRows(Store* store, int rows, const std::function<std::string(int)>& value) {
+  CommitBatch batch;
+  for (int i = 0; i < rows; ++i) {
+    std::string key;
+    keys::PutBigEndian64(&key, static_cast<std::uint64_t>(i + 1));
+    batch.outbox.emplace_back(key, value(i));
+  }
+  ASSERT_TRUE(store->Commit(batch).ok());
+}
+
 // A backlog of many pages is drained without waiting for wake-ups, through a producer queue
 // far smaller than the backlog (QUEUE_FULL): every row reaches the topic once and leaves the
 // outbox.
@@ -311,14 +321,9 @@ TEST(PipelineMockTest, RelayDrainsABacklogOfManyPagesOnceEach) {
   auto store = Store::Open(c.store.path, StoreOptions{});
   ASSERT_TRUE(store.ok()) << store.status().message();
   constexpr int kRows = 2500;  // two and a half pages
-  CommitBatch batch;
-  for (int i = 0; i < kRows; ++i) {
-    std::string key;
-    keys::PutBigEndian64(&key, static_cast<std::uint64_t>(i + 1));
-    batch.outbox.emplace_back(key,
-                              "alert-" + std::to_string(i) + "\n{\"n\":" + std::to_string(i) + "}");
-  }
-  ASSERT_TRUE((*store)->Commit(batch).ok());
+  ASSERT_NO_FATAL_FAILURE(CommitOutboxRows(store->get(), kRows, [](int i) {
+    return "alert-" + std::to_string(i) + "\n{\"n\":" + std::to_string(i) + "}";
+  }));
   ASSERT_EQ((*store)->outbox_rows(), static_cast<std::uint64_t>(kRows));
   OutboxRelay relay(c, store->get());
   ASSERT_TRUE(relay.Start().ok());  // never woken: it must find the backlog by itself
@@ -345,13 +350,8 @@ TEST(PipelineMockTest, RelayWaitsWhileItsRowsAreInFlight) {
   auto store = Store::Open(c.store.path, StoreOptions{});
   ASSERT_TRUE(store.ok()) << store.status().message();
   constexpr int kRows = 2000;  // two full pages
-  CommitBatch batch;
-  for (int i = 0; i < kRows; ++i) {
-    std::string key;
-    keys::PutBigEndian64(&key, static_cast<std::uint64_t>(i + 1));
-    batch.outbox.emplace_back(key, "alert-" + std::to_string(i) + "\n{}");
-  }
-  ASSERT_TRUE((*store)->Commit(batch).ok());
+  ASSERT_NO_FATAL_FAILURE(CommitOutboxRows(
+      store->get(), kRows, [](int i) { return "alert-" + std::to_string(i) + "\n{}"; }));
   // The broker is down: every row handed to the producer stays in flight.
   rd_kafka_mock_broker_set_down(kafka.cluster(), 1);
   OutboxRelay relay(c, store->get());
@@ -385,14 +385,9 @@ TEST(PipelineMockTest, RelayBacksOffAfterAProduceError) {
   ASSERT_TRUE(store.ok()) << store.status().message();
   // A full page whose first row the producer refuses at once (too large): the relay must wait
   // before trying it again, not re-read the page in a loop.
-  CommitBatch batch;
-  for (int i = 0; i < 1000; ++i) {
-    std::string key;
-    keys::PutBigEndian64(&key, static_cast<std::uint64_t>(i + 1));
-    batch.outbox.emplace_back(
-        key, "alert-" + std::to_string(i) + "\n" + std::string(i == 0 ? 20000 : 10, 'x'));
-  }
-  ASSERT_TRUE((*store)->Commit(batch).ok());
+  ASSERT_NO_FATAL_FAILURE(CommitOutboxRows(store->get(), 1000, [](int i) {
+    return "alert-" + std::to_string(i) + "\n" + std::string(i == 0 ? 20000 : 10, 'x');
+  }));
   OutboxRelay relay(c, store->get());
   ASSERT_TRUE(relay.Start().ok());
   std::this_thread::sleep_for(std::chrono::seconds(2));
@@ -442,6 +437,8 @@ TEST(PipelineMockTest, ConsumptionPausesWhileTheAlertRelayIsBehindAndResumes) {
       << "every event was stored after the pause";
 }
 
+// An open incident's updates reach the CISO topic at most every alert_update_interval_ms, yet
+// once the pipeline has drained, the newest version of every stored alert is on the topic.
 TEST(PipelineMockTest, AlertUpdatesAreHeldBackButTheNewestVersionAlwaysFollows) {
   TempDir dir;
   MockKafka kafka;
