@@ -153,6 +153,18 @@ bool OutboxRelay::RelayOnce() {
       rd_kafka_poll(producer_.get(), 50);
       return true;
     }
+    if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
+      delete opaque;
+      errors_.fetch_add(1);
+      LogLine(
+          "level=error component=alert-relay msg=\"alert larger than the producer's "
+          "message.max.bytes: passed over, it stays in the outbox and is tried again after "
+          "a restart\" alert_id=" +
+          std::string(std::string_view(value).substr(0, nl)) +
+          " bytes=" + std::to_string(value.size() - nl - 1));
+      produced_up_to_ = key;
+      continue;
+    }
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       delete opaque;
       errors_.fetch_add(1);

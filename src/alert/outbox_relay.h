@@ -6,6 +6,11 @@
 //
 // Outbox row value: "<alert id>\n<alert JSON>".
 //
+// A row the producer refuses outright as larger than its message.max.bytes is logged, counted
+// and passed over, so it cannot hold back every later alert; it stays in the outbox and is
+// tried again after a restart (e.g. with a larger limit). Other produce errors are retried, in
+// order, at the next wake-up.
+//
 // Thread safety: Start/Stop from the owning thread; Wake from any thread; runs its own thread.
 #pragma once
 
