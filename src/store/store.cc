@@ -1013,6 +1013,12 @@ Status Store::DeleteOutbox(const std::vector<std::string>& keys) {
 Result<VerifyReport> Store::Verify() const {
   VerifyReport report;
   auto* meta = cfs_.at("meta");
+  // Every read at one snapshot: on a store that is being written, the chain, the dictionary
+  // rows and the entries are then of the same commits (without it, a batch committed between
+  // reading the chain and scanning the entries showed as "never committed").
+  rocksdb::ManagedSnapshot snapshot(db_.get());
+  rocksdb::ReadOptions at_snapshot;
+  at_snapshot.snapshot = snapshot.snapshot();
   const auto table = filter_factory_->Get();
   const TimeMicros now = filter_factory_->Now();
 
@@ -1021,7 +1027,7 @@ Result<VerifyReport> Store::Verify() const {
   std::string prev(32, '\0');
   std::uint64_t expected_seq = 1;
   {
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta));
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(at_snapshot, meta));
     const std::string start = keys::ChainKey(0);
     for (it->Seek(start); it->Valid() && it->key().size() == 14 && it->key().starts_with("chain/");
          it->Next()) {
@@ -1043,7 +1049,7 @@ Result<VerifyReport> Store::Verify() const {
     }
   }
   std::string head;
-  if (db_->Get(rocksdb::ReadOptions(), meta, "chain/head", &head).ok()) {
+  if (db_->Get(at_snapshot, meta, "chain/head", &head).ok()) {
     std::uint64_t seq = 0;
     if (head.size() == 40) std::memcpy(&seq, head.data(), 8);
     if (head.size() != 40 || seq != expected_seq - 1 || head.substr(8) != prev) {
@@ -1059,7 +1065,7 @@ Result<VerifyReport> Store::Verify() const {
   // added them.
   std::map<std::uint64_t, Segments> actual;
   {
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta));
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(at_snapshot, meta));
     unsigned char digest[32];
     for (it->Seek("dict/"); it->Valid() && it->key().starts_with("dict/"); it->Next()) {
       const std::string_view key(it->key().data(), it->key().size());
@@ -1074,11 +1080,11 @@ Result<VerifyReport> Store::Verify() const {
     if (!it->status().ok()) return FromRocks(it->status(), "verify dictionary");
   }
   for (const char* name : {"history_actor", "history_subject"}) {
-    rocksdb::ReadOptions ro;
+    rocksdb::ReadOptions ro = at_snapshot;
     ro.total_order_seek = true;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cfs_.at(name)));
-    // Taken after the iterator (which reads as of its creation): every entry it can return
-    // refers only to dictionary entries published before it was written.
+    // Taken after the snapshot: every entry the iterator can return refers only to dictionary
+    // entries published before it was written.
     const auto dictionary = Dictionary();
     HistoryRecord r;
     unsigned char digest[32];

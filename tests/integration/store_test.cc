@@ -690,5 +690,41 @@ TEST_F(StoreTest, ReadersNeverSeeARefBeforeItsDictionaryEntry) {
   EXPECT_GE(store->dictionary_size(), 2u * kBatches);
 }
 
+// Verify reads the chain, the dictionary rows and the entries at one snapshot, so a store that
+// is being written verifies clean at any moment.
+TEST_F(StoreTest, VerifyOfAStoreBeingWrittenReportsNoProblem) {
+  auto store = Open();
+  constexpr int kBatches = 300;
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int b = 0; b < kBatches; ++b) {
+      CommitBatch batch;
+      for (int e = 0; e < 20; ++e) {
+        const auto n = static_cast<std::uint64_t>(b * 20 + e);
+        batch.events.push_back(SyntheticEvent(n,
+                                              kT0 + static_cast<TimeMicros>(n) * kMicrosPerSecond,
+                                              "emp-" + std::to_string(b % 7)));
+      }
+      if (!store->Commit(batch).ok()) break;
+    }
+    done = true;
+  });
+  int verified = 0;
+  std::string first_problem;
+  while (!done.load()) {
+    auto report = store->Verify();
+    ASSERT_TRUE(report.ok()) << report.status().message();
+    if (!report->ok && first_problem.empty()) first_problem = report->first_problem;
+    ++verified;
+  }
+  writer.join();
+  EXPECT_EQ(first_problem, "") << "after " << verified << " verifications";
+  EXPECT_GT(verified, 1);
+  auto last = store->Verify();
+  ASSERT_TRUE(last.ok());
+  EXPECT_TRUE(last->ok) << last->first_problem;
+  EXPECT_EQ(last->batches, static_cast<std::uint64_t>(kBatches));
+}
+
 }  // namespace
 }  // namespace inzage
