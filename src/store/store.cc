@@ -409,12 +409,7 @@ class Store::RetentionFilterFactory : public rocksdb::CompactionFilterFactory {
       const rocksdb::CompactionFilter::Context& context) override {
     // Entries refer only to dictionary entries published before they were written, so a
     // snapshot taken now resolves every entry this compaction reads.
-    std::shared_ptr<const StringTable> dictionary;
-    {
-      std::lock_guard lock(dictionary_->mu);
-      dictionary = dictionary_->table;
-    }
-    return std::make_unique<RetentionFilter>(Get(), std::move(dictionary), now_(),
+    return std::make_unique<RetentionFilter>(Get(), dictionary_->Get(), now_(),
                                              context.column_family_id == subject_cf_id_);
   }
   const char* Name() const override { return "inzage.RetentionFilterFactory"; }
@@ -576,16 +571,12 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, StoreOptions
     if (!it->status().ok()) return FromRocks(it->status(), "read dictionary");
     // A compaction that started before this saw no entries: its filter keeps what it cannot
     // read (expired entries go at a later compaction), never drops it.
-    std::lock_guard lock(store->dictionary_->mu);
-    store->dictionary_->table = std::move(table);
+    store->dictionary_->Publish(std::move(table));
   }
   return store;
 }
 
-std::shared_ptr<const StringTable> Store::Dictionary() const {
-  std::lock_guard lock(dictionary_->mu);
-  return dictionary_->table;
-}
+std::shared_ptr<const StringTable> Store::Dictionary() const { return dictionary_->Get(); }
 
 Status Store::DecodeHistory(std::string_view key_suffix, std::string_view value,
                             HistoryRecord* out) const {
@@ -761,8 +752,7 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
       seg.sum.Add(digest);
       ++seg.count;
     }
-    std::lock_guard dictionary_lock(dictionary_->mu);
-    dictionary_->table = std::move(table);
+    dictionary_->Publish(std::move(table));
   }
 
   std::string new_head = head_;
@@ -1020,6 +1010,9 @@ Result<VerifyReport> Store::Verify() const {
   rocksdb::ManagedSnapshot snapshot(db_.get());
   rocksdb::ReadOptions at_snapshot;
   at_snapshot.snapshot = snapshot.snapshot();
+  // Taken after the snapshot: every entry the snapshot holds refers only to dictionary entries
+  // published before it was written.
+  const auto dictionary = Dictionary();
   const auto table = filter_factory_->Get();
   const TimeMicros now = filter_factory_->Now();
 
@@ -1084,9 +1077,6 @@ Result<VerifyReport> Store::Verify() const {
     rocksdb::ReadOptions ro = at_snapshot;
     ro.total_order_seek = true;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cfs_.at(name)));
-    // Taken after the snapshot: every entry the iterator can return refers only to dictionary
-    // entries published before it was written.
-    const auto dictionary = Dictionary();
     HistoryRecord r;
     unsigned char digest[32];
     const bool subject_keys = std::string_view(name) == "history_subject";

@@ -238,11 +238,22 @@ class Store {
   std::unordered_map<std::string, std::string, StringHash, std::equal_to<>> newest_actor_key_;
   std::atomic<std::uint64_t> outbox_rows_{0};
   // The dictionary (see the top of this file), shared with the retention filter, which reads
-  // activities through it. Readers copy the table pointer under `mu`; Commit publishes a
+  // activities through it. Readers take the table pointer (Get); Commit publishes a
   // longer table before the write that first refers to its new entries.
-  struct SharedDictionary {
-    std::mutex mu;
-    std::shared_ptr<const StringTable> table =  // guarded by mu; never null
+  class SharedDictionary {
+   public:
+    [[nodiscard]] std::shared_ptr<const StringTable> Get() const {
+      std::lock_guard lock(mu_);
+      return table_;
+    }
+    void Publish(std::shared_ptr<const StringTable> table) {
+      std::lock_guard lock(mu_);
+      table_ = std::move(table);
+    }
+
+   private:
+    mutable std::mutex mu_;
+    std::shared_ptr<const StringTable> table_ =  // guarded by mu_; never null
         std::make_shared<const StringTable>();
   };
   static constexpr size_t kMaxDictionaryEntries = 65'536;
