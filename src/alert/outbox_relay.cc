@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <memory>
 
 #include "common/log.h"
 #include "common/thread_name.h"
@@ -143,34 +144,31 @@ bool OutboxRelay::RelayOnce() {
       produced_up_to_ = key;
       continue;
     }
-    auto* opaque = new std::string(key);
+    auto opaque = std::make_unique<std::string>(key);
     const rd_kafka_resp_err_t err = kafka::Produce(
         producer_.get(), config_.kafka.alerts_topic, std::string_view(value).substr(0, nl),
-        std::string_view(value).substr(nl + 1), {}, opaque);
+        std::string_view(value).substr(nl + 1), {}, opaque.get());
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-      delete opaque;
       // Wait for some acknowledgements (served here), then go on from this row.
       rd_kafka_poll(producer_.get(), 50);
       return true;
     }
     if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
-      delete opaque;
       errors_.fetch_add(1);
       LogLine(
           "level=error component=alert-relay msg=\"alert larger than the producer's "
           "message.max.bytes: passed over, it stays in the outbox and is tried again after "
           "a restart\" alert_id=" +
-          std::string(std::string_view(value).substr(0, nl)) +
-          " bytes=" + std::to_string(value.size() - nl - 1));
+          value.substr(0, nl) + " bytes=" + std::to_string(value.size() - nl - 1));
       produced_up_to_ = key;
       continue;
     }
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      delete opaque;
       errors_.fetch_add(1);
       rd_kafka_poll(producer_.get(), 0);
       return false;  // try again after the next wake-up, not at once
     }
+    (void)opaque.release();  // OnDelivered deletes it
     in_flight_.insert(key);
     produced_up_to_ = key;
     produced = true;

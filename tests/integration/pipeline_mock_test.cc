@@ -309,29 +309,44 @@ void CommitOutboxRows(Store* store, int rows, const std::function<std::string(in
   ASSERT_TRUE(store->Commit(batch).ok());
 }
 
+// What the relay tests start from: a mock cluster with the daemon's topics, a configuration for
+// it (with one Kafka property set, if named), and an empty store (null when it cannot be opened).
+struct RelaySetup {
+  explicit RelaySetup(const std::string& kafka_property = "", const std::string& value = "")
+      : config(ConfigFor(kafka, dir.path())) {
+    CreateTopics(kafka, config);
+    if (!kafka_property.empty()) config.kafka.properties[kafka_property] = value;
+    auto opened = Store::Open(config.store.path, StoreOptions{});
+    EXPECT_TRUE(opened.ok()) << opened.status().message();
+    if (opened.ok()) store = std::move(opened).value();
+  }
+  TempDir dir;
+  MockKafka kafka;
+  app::DaemonConfig config;
+  std::unique_ptr<Store> store;
+};
+
 // A backlog of many pages is drained without waiting for wake-ups, through a producer queue
 // far smaller than the backlog (QUEUE_FULL): every row reaches the topic once and leaves the
 // outbox.
 TEST(PipelineMockTest, RelayDrainsABacklogOfManyPagesOnceEach) {
-  TempDir dir;
-  MockKafka kafka;
-  app::DaemonConfig c = ConfigFor(kafka, dir.path());
-  CreateTopics(kafka, c);
-  c.kafka.properties["queue.buffering.max.messages"] = "100";
-  auto store = Store::Open(c.store.path, StoreOptions{});
-  ASSERT_TRUE(store.ok()) << store.status().message();
+  RelaySetup setup("queue.buffering.max.messages", "100");
+  ASSERT_NE(setup.store, nullptr);
+  MockKafka& kafka = setup.kafka;
+  const app::DaemonConfig& c = setup.config;
+  Store* store = setup.store.get();
   constexpr int kRows = 2500;  // two and a half pages
-  ASSERT_NO_FATAL_FAILURE(CommitOutboxRows(store->get(), kRows, [](int i) {
+  ASSERT_NO_FATAL_FAILURE(CommitOutboxRows(store, kRows, [](int i) {
     return "alert-" + std::to_string(i) + "\n{\"n\":" + std::to_string(i) + "}";
   }));
-  ASSERT_EQ((*store)->outbox_rows(), static_cast<std::uint64_t>(kRows));
-  OutboxRelay relay(c, store->get());
+  ASSERT_EQ(store->outbox_rows(), static_cast<std::uint64_t>(kRows));
+  OutboxRelay relay(c, store);
   ASSERT_TRUE(relay.Start().ok());  // never woken: it must find the backlog by itself
   const auto deadline = Clock::now() + std::chrono::seconds(60);
-  while ((*store)->outbox_rows() > 0 && Clock::now() < deadline) {
+  while (store->outbox_rows() > 0 && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  EXPECT_EQ((*store)->outbox_rows(), 0u);
+  EXPECT_EQ(store->outbox_rows(), 0u);
   EXPECT_TRUE(relay.Stop().ok());
   EXPECT_EQ(relay.errors(), 0u);
   const auto sent = kafka.ReadAll(c.kafka.alerts_topic, kRows, 20000);
@@ -343,31 +358,30 @@ TEST(PipelineMockTest, RelayDrainsABacklogOfManyPagesOnceEach) {
 }
 
 TEST(PipelineMockTest, RelayWaitsWhileItsRowsAreInFlight) {
-  TempDir dir;
-  MockKafka kafka;
-  app::DaemonConfig c = ConfigFor(kafka, dir.path());
-  CreateTopics(kafka, c);
-  auto store = Store::Open(c.store.path, StoreOptions{});
-  ASSERT_TRUE(store.ok()) << store.status().message();
+  RelaySetup setup;
+  ASSERT_NE(setup.store, nullptr);
+  MockKafka& kafka = setup.kafka;
+  const app::DaemonConfig& c = setup.config;
+  Store* store = setup.store.get();
   constexpr int kRows = 2000;  // two full pages
-  ASSERT_NO_FATAL_FAILURE(CommitOutboxRows(
-      store->get(), kRows, [](int i) { return "alert-" + std::to_string(i) + "\n{}"; }));
+  ASSERT_NO_FATAL_FAILURE(
+      CommitOutboxRows(store, kRows, [](int i) { return "alert-" + std::to_string(i) + "\n{}"; }));
   // The broker is down: every row handed to the producer stays in flight.
   rd_kafka_mock_broker_set_down(kafka.cluster(), 1);
-  OutboxRelay relay(c, store->get());
+  OutboxRelay relay(c, store);
   ASSERT_TRUE(relay.Start().ok());
   std::this_thread::sleep_for(std::chrono::seconds(2));
   // Two passes hand out the two pages, one finds nothing more; then one pass per 200 ms wait
   // (a relay that loops makes thousands a second).
   EXPECT_LT(relay.passes(), 40u) << "the relay loops while its rows are in flight";
-  EXPECT_EQ((*store)->outbox_rows(), static_cast<std::uint64_t>(kRows));
+  EXPECT_EQ(store->outbox_rows(), static_cast<std::uint64_t>(kRows));
 
   rd_kafka_mock_broker_set_up(kafka.cluster(), 1);
   const auto deadline = Clock::now() + std::chrono::seconds(60);
-  while ((*store)->outbox_rows() > 0 && Clock::now() < deadline) {
+  while (store->outbox_rows() > 0 && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  EXPECT_EQ((*store)->outbox_rows(), 0u);
+  EXPECT_EQ(store->outbox_rows(), 0u);
   EXPECT_TRUE(relay.Stop().ok());
   const auto sent = kafka.ReadAll(c.kafka.alerts_topic, kRows, 20000);
   std::set<std::string> keys_sent;
@@ -376,29 +390,27 @@ TEST(PipelineMockTest, RelayWaitsWhileItsRowsAreInFlight) {
 }
 
 TEST(PipelineMockTest, RelayPassesOverAnAlertTooLargeForKafka) {
-  TempDir dir;
-  MockKafka kafka;
-  app::DaemonConfig c = ConfigFor(kafka, dir.path());
-  CreateTopics(kafka, c);
-  c.kafka.properties["message.max.bytes"] = "10000";
-  auto store = Store::Open(c.store.path, StoreOptions{});
-  ASSERT_TRUE(store.ok()) << store.status().message();
+  RelaySetup setup("message.max.bytes", "10000");
+  ASSERT_NE(setup.store, nullptr);
+  MockKafka& kafka = setup.kafka;
+  const app::DaemonConfig& c = setup.config;
+  Store* store = setup.store.get();
   // A full page whose first row the producer refuses at once (too large): the rows behind it
   // are sent, the refused one stays in the outbox, and the relay does not loop over it.
-  ASSERT_NO_FATAL_FAILURE(CommitOutboxRows(store->get(), 1000, [](int i) {
+  ASSERT_NO_FATAL_FAILURE(CommitOutboxRows(store, 1000, [](int i) {
     return "alert-" + std::to_string(i) + "\n" + std::string(i == 0 ? 20000 : 10, 'x');
   }));
-  OutboxRelay relay(c, store->get());
+  OutboxRelay relay(c, store);
   ASSERT_TRUE(relay.Start().ok());
   const auto deadline = Clock::now() + std::chrono::seconds(60);
-  while ((*store)->outbox_rows() > 1 && Clock::now() < deadline) {
+  while (store->outbox_rows() > 1 && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   const std::uint64_t passes_when_done = relay.passes();
   std::this_thread::sleep_for(std::chrono::seconds(2));
   EXPECT_LT(relay.passes() - passes_when_done, 20u) << "the relay loops over the refused row";
   EXPECT_EQ(relay.errors(), 1u);
-  EXPECT_EQ((*store)->outbox_rows(), 1u) << "the refused row stays in the outbox";
+  EXPECT_EQ(store->outbox_rows(), 1u) << "the refused row stays in the outbox";
   EXPECT_TRUE(relay.Stop().ok());
   const auto sent = kafka.ReadAll(c.kafka.alerts_topic, 999, 20000);
   std::set<std::string> keys_sent;
