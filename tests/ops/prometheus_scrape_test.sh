@@ -107,6 +107,9 @@ grep -qE '^inzage_store_memory_bytes\{kind="memtables"\} [1-9]' "$work/metrics.t
 # The dictionary may still be empty this early (no event committed yet): present is enough.
 grep -qE '^inzage_store_dictionary_entries [0-9]' "$work/metrics.txt" ||
   fail "/metrics has no inzage_store_dictionary_entries"
+# Backpressure pauses: none in this short run, but the counter is exported.
+grep -qE '^inzage_consumption_pauses_total [0-9]' "$work/metrics.txt" ||
+  fail "/metrics has no inzage_consumption_pauses_total"
 # The batch-size histogram reaches the default batch of 20,000 events.
 grep -q '^inzage_store_batch_events_bucket{le="20000"}' "$work/metrics.txt" ||
   fail "/metrics: inzage_store_batch_events has no 20000 bucket"
