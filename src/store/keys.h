@@ -61,10 +61,17 @@ inline std::string ActorPrefix(std::string_view actor) {
   return k;
 }
 
+inline void AppendActorKey(std::string* out, std::string_view actor, TimeMicros t,
+                           std::string_view event_id) {
+  out->push_back(static_cast<char>(actor.size()));
+  out->append(actor);
+  PutTime(out, t);
+  out->append(event_id);
+}
+
 inline std::string ActorKey(std::string_view actor, TimeMicros t, std::string_view event_id) {
-  std::string k = ActorPrefix(actor);
-  PutTime(&k, t);
-  k.append(event_id);
+  std::string k;
+  AppendActorKey(&k, actor, t, event_id);
   return k;
 }
 

@@ -79,7 +79,27 @@ struct SegmentSum {
   std::uint64_t count = 0;
   Sum256 sum;
 };
-using Segments = std::map<SegmentKey, SegmentSum>;
+// Looks a segment up by (activity, day) without building a SegmentKey: Commit does that once
+// per stored event, and an activity longer than 15 bytes would cost an allocation each time.
+struct SegmentLess {
+  using is_transparent = void;
+  using View = std::pair<std::string_view, std::int64_t>;
+  static View Of(const SegmentKey& k) { return {k.activity, k.day}; }
+  static View Of(const View& v) { return v; }
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const {
+    return Of(a) < Of(b);
+  }
+};
+using Segments = std::map<SegmentKey, SegmentSum, SegmentLess>;
+
+SegmentSum& SegmentOf(Segments& segments, std::string_view activity, std::int64_t day) {
+  auto it = segments.find(SegmentLess::View{activity, day});
+  if (it == segments.end()) {
+    it = segments.emplace(SegmentKey{std::string(activity), day}, SegmentSum{}).first;
+  }
+  return it->second;
+}
 
 // Chain entry value: prev head (32) | count of segments | per segment: activity len + bytes,
 // day (8), count (8), sum (32). head = SHA-256(prev head | seq | segments bytes).
@@ -623,29 +643,54 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
   auto* meta = cfs_.at("meta");
   CommitResult result;
 
-  // Idempotency: skip events already stored (earlier batch) or repeated in this batch. Only
-  // keys at or before their actor's newest stored key can exist already; those are looked up.
-  std::vector<std::string> actor_keys;
+  // Idempotency: skip events already stored (earlier batch) or repeated in this batch. An event
+  // whose actor key is newer than its actor's newest key so far (stored, or earlier in this
+  // batch) can be neither: only the others, the replays and redeliveries, are looked up, and
+  // only a batch that has such an event looks for repeats within itself. Keys go into one
+  // buffer (no allocation per event).
+  struct Span {
+    size_t offset = 0;
+    size_t size = 0;
+  };
+  const auto view = [](const std::string& buffer, Span s) {
+    return std::string_view(buffer).substr(s.offset, s.size);
+  };
+  std::string actor_key_bytes;
+  std::vector<Span> actor_keys;
   actor_keys.reserve(batch.events.size());
   std::vector<size_t> to_check;
   for (size_t i = 0; i < batch.events.size(); ++i) {
     const auto& r = batch.events[i].record;
-    actor_keys.push_back(keys::ActorKey(r.actor, r.time, r.event_id));
-    Result<std::string_view> newest = NewestActorKey(r.actor);
+    Span key{actor_key_bytes.size(), 0};
+    keys::AppendActorKey(&actor_key_bytes, r.actor, r.time, r.event_id);
+    key.size = actor_key_bytes.size() - key.offset;
+    actor_keys.push_back(key);
+    Result<std::string*> newest = NewestActorKey(r.actor);
     if (!newest.ok()) return newest.status();
-    if (std::string_view(actor_keys.back()) <= *newest) to_check.push_back(i);
+    if (view(actor_key_bytes, key) <= **newest) {
+      to_check.push_back(i);
+    } else {
+      // Raised before the write: should this commit fail, the key only costs later events
+      // with older keys a lookup (and a failed write refuses every later commit anyway).
+      (*newest)->assign(view(actor_key_bytes, key));
+    }
   }
   std::vector<rocksdb::Status> found(batch.events.size(), rocksdb::Status::NotFound());
   if (!to_check.empty()) {
     std::vector<rocksdb::Slice> slices;
     slices.reserve(to_check.size());
-    for (size_t i : to_check) slices.emplace_back(actor_keys[i]);
+    for (size_t i : to_check) {
+      const std::string_view k = view(actor_key_bytes, actor_keys[i]);
+      slices.emplace_back(k.data(), k.size());
+    }
     std::vector<std::string> existing(to_check.size());
     std::vector<rocksdb::ColumnFamilyHandle*> cf_list(to_check.size(), actor_cf);
     std::vector<rocksdb::Status> checked =
         db_->MultiGet(rocksdb::ReadOptions(), cf_list, slices, &existing);
     for (size_t j = 0; j < to_check.size(); ++j) found[to_check[j]] = std::move(checked[j]);
   }
+  // A repeat within the batch is at or before its actor's newest key, so it is in to_check.
+  const bool may_repeat = !to_check.empty();
   std::unordered_set<std::string_view> in_batch;
 
   const std::uint64_t seq = last_seq_ + 1;
@@ -673,19 +718,20 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
   // then reach the memtable one after the other, in time order, where its insert hint
   // (CfOptions) places each next to the one before. Keys and values are appended to two
   // buffers (no allocation per entry); an event's subjects share its value.
-  struct Span {
-    size_t offset = 0;
-    size_t size = 0;
-  };
   std::string subject_keys;
   std::string subject_values;
-  std::vector<std::pair<Span, Span>> subject_entries;  // (key, value) in those buffers
-  subject_entries.reserve(batch.events.size());
-  const auto view = [](const std::string& buffer, Span s) {
-    return std::string_view(buffer).substr(s.offset, s.size);
+  // (key, value) in those buffers, and the key's first 8 bytes (of a random pseudonym) as a
+  // number: most comparisons of the sort end there, without a memcmp.
+  struct SubjectEntry {
+    std::uint64_t head = 0;
+    Span key;
+    Span value;
   };
+  std::vector<SubjectEntry> subject_entries;
+  subject_entries.reserve(batch.events.size());
   for (size_t i = 0; i < batch.events.size(); ++i) {
-    if (found[i].ok() || !in_batch.insert(actor_keys[i]).second) {
+    const std::string_view actor_key = view(actor_key_bytes, actor_keys[i]);
+    if (found[i].ok() || (may_repeat && !in_batch.insert(actor_key).second)) {
       ++result.duplicate_events;
       continue;
     }
@@ -693,7 +739,7 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
     StoredEvent& e = batch.events[i];
     e.record.batch_seq = seq;
     e.record.subject_count = static_cast<std::uint32_t>(e.subjects.size());
-    SegmentSum& seg = segments[SegmentKey{e.record.activity, UtcDay(e.record.time)}];
+    SegmentSum& seg = SegmentOf(segments, e.record.activity, UtcDay(e.record.time));
 
     e.record.subjects.assign(
         e.subjects.begin(),
@@ -705,8 +751,8 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
     e.record.EncodeTo(
         e.subjects.empty() ? HistoryRecord::Form::kSubjectEntry : HistoryRecord::Form::kActorEntry,
         &actor_value, &interner);
-    wb.Put(actor_cf, actor_keys[i], actor_value);
-    EntryDigest(actor_keys[i], actor_value, digest);
+    wb.Put(actor_cf, rocksdb::Slice(actor_key.data(), actor_key.size()), actor_value);
+    EntryDigest(actor_key, actor_value, digest);
     seg.sum.Add(digest);
     ++seg.count;
 
@@ -720,18 +766,21 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
       Span key{subject_keys.size(), 0};
       keys::AppendSubjectKey(&subject_keys, subject, e.record.time, e.record.event_id);
       key.size = subject_keys.size() - key.offset;
-      subject_entries.emplace_back(key, value);
+      subject_entries.push_back({keys::GetBigEndian64(view(subject_keys, key)), key, value});
       EntryDigest(view(subject_keys, key), view(subject_values, value), digest);
       seg.sum.Add(digest);
       ++seg.count;
     }
     ++result.stored_events;
   }
-  std::sort(subject_entries.begin(), subject_entries.end(), [&](const auto& a, const auto& b) {
-    return view(subject_keys, a.first) < view(subject_keys, b.first);
-  });
-  for (const auto& [key, value] : subject_entries) {
-    const std::string_view k = view(subject_keys, key), v = view(subject_values, value);
+  std::sort(subject_entries.begin(), subject_entries.end(),
+            [&](const SubjectEntry& a, const SubjectEntry& b) {
+              if (a.head != b.head) return a.head < b.head;
+              return view(subject_keys, a.key) < view(subject_keys, b.key);
+            });
+  for (const SubjectEntry& entry : subject_entries) {
+    const std::string_view k = view(subject_keys, entry.key);
+    const std::string_view v = view(subject_values, entry.value);
     wb.Put(subject_cf, rocksdb::Slice(k.data(), k.size()), rocksdb::Slice(v.data(), v.size()));
   }
 
@@ -788,15 +837,6 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
   }
   dictionary_ids_.merge(interner.added_ids());
   if (newest_actor_key_.size() > kMaxTrackedActors) newest_actor_key_.clear();
-  for (size_t i = 0; i < batch.events.size(); ++i) {
-    if (!found[i].IsNotFound()) continue;  // a duplicate: not written
-    auto it = newest_actor_key_.find(std::string_view(batch.events[i].record.actor));
-    if (it == newest_actor_key_.end()) {
-      newest_actor_key_.emplace(batch.events[i].record.actor, std::move(actor_keys[i]));
-    } else if (it->second < actor_keys[i]) {
-      it->second = std::move(actor_keys[i]);
-    }
-  }
   outbox_rows_ += batch.outbox.size();
   outbox_rows_ -= std::min<std::uint64_t>(outbox_rows_, batch.outbox_deletes.size());
   return result;
@@ -819,10 +859,8 @@ Store::MemoryUsage Store::memory_usage() const {
   return usage;
 }
 
-Result<std::string_view> Store::NewestActorKey(std::string_view actor) {
-  if (auto it = newest_actor_key_.find(actor); it != newest_actor_key_.end()) {
-    return std::string_view(it->second);
-  }
+Result<std::string*> Store::NewestActorKey(std::string_view actor) {
+  if (auto it = newest_actor_key_.find(actor); it != newest_actor_key_.end()) return &it->second;
   // First event of this actor since the store was opened: read its newest entry (the last key
   // with the actor's prefix). Empty when the actor has none: every key is then newer.
   const std::string prefix = keys::ActorPrefix(actor);
@@ -838,8 +876,7 @@ Result<std::string_view> Store::NewestActorKey(std::string_view actor) {
   std::string newest;
   if (it->Valid() && it->key().starts_with(prefix)) newest = it->key().ToString();
   if (!it->status().ok()) return FromRocks(it->status(), "duplicate check");
-  return std::string_view(
-      newest_actor_key_.emplace(std::string(actor), std::move(newest)).first->second);
+  return &newest_actor_key_.emplace(std::string(actor), std::move(newest)).first->second;
 }
 
 std::map<std::pair<std::string, std::int32_t>, std::int64_t> Store::Offsets() const {

@@ -218,8 +218,9 @@ class Store {
   // to read with: every entry that iterator returns then refers only to entries it holds.
   [[nodiscard]] std::shared_ptr<const StringTable> Dictionary() const;
 
-  // The newest history_actor key of `actor` (empty when it has none). commit_mu_ held.
-  Result<std::string_view> NewestActorKey(std::string_view actor);
+  // The newest history_actor key of `actor` (empty when it has none), which Commit raises as
+  // it goes. commit_mu_ held; the pointer is valid until newest_actor_key_ is cleared.
+  Result<std::string*> NewestActorKey(std::string_view actor);
 
   std::unique_ptr<rocksdb::DB> db_;
   std::map<std::string, rocksdb::ColumnFamilyHandle*> cfs_;
@@ -230,10 +231,10 @@ class Store {
   std::uint64_t last_seq_ = 0;  // guarded by commit_mu_
   std::string failure_;         // guarded by commit_mu_: set after a failed write
   std::string head_;            // guarded by commit_mu_ (32 bytes)
-  // The newest history_actor key committed per actor id (guarded by commit_mu_; bounded by
-  // kMaxTrackedActors, then cleared). An event whose actor key is newer cannot be stored yet,
-  // so the duplicate check reads the store only for events at or before it: the replays and
-  // redeliveries that duplicates come from, not the in-order stream.
+  // The newest history_actor key committed (or being committed) per actor id (guarded by
+  // commit_mu_; bounded by kMaxTrackedActors, then cleared). An event whose actor key is newer
+  // cannot be stored yet, so the duplicate check reads the store only for events at or before
+  // it: the replays and redeliveries that duplicates come from, not the in-order stream.
   static constexpr size_t kMaxTrackedActors = 65'536;
   std::unordered_map<std::string, std::string, StringHash, std::equal_to<>> newest_actor_key_;
   std::atomic<std::uint64_t> outbox_rows_{0};

@@ -113,6 +113,32 @@ TEST_F(StoreTest, SameEventIdInOneBatchOrTwoIsStoredOnce) {
   EXPECT_EQ(report->entries, 4u);  // one actor entry, three subject entries
 }
 
+// Within one batch, an actor's older event after a newer one is stored, and a repeat of either
+// is caught, whether the batch also holds a redelivery or not.
+TEST_F(StoreTest, ARepeatBehindANewerEventOfItsActorInOneBatchIsCaught) {
+  auto store = Open();
+  CommitBatch batch;
+  batch.events.push_back(SyntheticEvent(1, kT0 + 10, "emp-1"));
+  batch.events.push_back(SyntheticEvent(2, kT0 + 5, "emp-1"));
+  batch.events.push_back(SyntheticEvent(3, kT0 + 20, "emp-2"));
+  batch.events.push_back(SyntheticEvent(1, kT0 + 10, "emp-1"));
+  batch.events.push_back(SyntheticEvent(2, kT0 + 5, "emp-1"));
+  auto r = store->Commit(batch);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->stored_events, 3u);
+  EXPECT_EQ(r->duplicate_events, 2u);
+  CommitBatch next;
+  next.events.push_back(SyntheticEvent(4, kT0 + 30, "emp-2"));
+  next.events.push_back(SyntheticEvent(4, kT0 + 30, "emp-2"));
+  next.events.push_back(SyntheticEvent(5, kT0 + 1, "emp-1"));
+  r = store->Commit(next);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->stored_events, 2u);
+  EXPECT_EQ(r->duplicate_events, 1u);
+  EXPECT_EQ(store->QueryActor("emp-1", kT0, kT0 + 100, 100, "")->entries.size(), 3u);
+  EXPECT_EQ(store->QueryActor("emp-2", kT0, kT0 + 100, 100, "")->entries.size(), 2u);
+}
+
 // The duplicate check reads the store only for events at or before their actor's newest stored
 // entry; an older event redelivered late and one redelivered after a reopen are still caught.
 TEST_F(StoreTest, LateAndReopenedDuplicatesAreStillFound) {
