@@ -760,9 +760,16 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
     Span value{subject_values.size(), 0};
     e.record.EncodeTo(HistoryRecord::Form::kSubjectEntry, &subject_values, &interner);
     value.size = subject_values.size() - value.offset;
-    seen_subjects.clear();  // reused across events: no allocation per event after warm-up
-    for (const Pseudonym& subject : e.subjects) {
-      if (!seen_subjects.insert(subject).second) continue;  // a subject listed twice
+    // A subject listed twice gets one entry. Most events have a few subjects: those are
+    // compared with each other, and only a long list goes through the set (a node per insert).
+    const bool few_subjects = e.subjects.size() <= 16;
+    seen_subjects.clear();
+    for (auto it = e.subjects.begin(); it != e.subjects.end(); ++it) {
+      const Pseudonym& subject = *it;
+      if (few_subjects ? std::find(e.subjects.begin(), it, subject) != it
+                       : !seen_subjects.insert(subject).second) {
+        continue;
+      }
       Span key{subject_keys.size(), 0};
       keys::AppendSubjectKey(&subject_keys, subject, e.record.time, e.record.event_id);
       key.size = subject_keys.size() - key.offset;

@@ -113,6 +113,28 @@ TEST_F(StoreTest, SameEventIdInOneBatchOrTwoIsStoredOnce) {
   EXPECT_EQ(report->entries, 4u);  // one actor entry, three subject entries
 }
 
+// A subject listed twice in one event gets one entry, in a short list (compared pairwise) and
+// in a long one (through a set); verify counts exactly the entries written.
+TEST_F(StoreTest, ASubjectListedTwiceInAnEventGetsOneEntry) {
+  auto store = Open();
+  CommitBatch batch;
+  StoredEvent few = SyntheticEvent(1, kT0, "emp-1", "wmo-maatwerkvoorziening", 3);
+  few.subjects.push_back(few.subjects[1]);
+  StoredEvent many = SyntheticEvent(2, kT0 + 1, "emp-1", "wmo-maatwerkvoorziening", 20);
+  many.subjects.push_back(many.subjects[0]);
+  many.subjects.push_back(many.subjects[19]);
+  batch.events.push_back(few);
+  batch.events.push_back(many);
+  ASSERT_TRUE(store->Commit(batch).ok());
+  EXPECT_EQ(store->QuerySubject(few.subjects[1], kT0, kT0 + 10, 100, "")->entries.size(), 1u);
+  EXPECT_EQ(store->QuerySubject(many.subjects[0], kT0, kT0 + 10, 100, "")->entries.size(), 1u);
+  EXPECT_EQ(store->QuerySubject(many.subjects[19], kT0, kT0 + 10, 100, "")->entries.size(), 1u);
+  auto report = store->Verify();
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok) << report->first_problem;
+  EXPECT_EQ(report->entries, 2u + 3u + 20u);  // two actor entries, 23 distinct subjects
+}
+
 // Within one batch, an actor's older event after a newer one is stored, and a repeat of either
 // is caught, whether the batch also holds a redelivery or not.
 TEST_F(StoreTest, ARepeatBehindANewerEventOfItsActorInOneBatchIsCaught) {
