@@ -65,6 +65,14 @@ class AggregationTest : public ::testing::Test {
 
 const TimeMicros kStart = T("2026-11-24T10:00:00Z");
 
+// Alert ids are derived, not stored counters: a restored incident is found again by its id, so
+// the derivation must never change between versions: the first 16 bytes of
+// SHA-256("emp-1042|ntk.no_relationship|2026-11-24T10:00:00Z"), computed with Python's hashlib.
+TEST(AlertIdTest, IsAStableDigestOfActorRuleAndStart) {
+  EXPECT_EQ(AlertId("emp-1042", RuleId::kNtkNoRelationship, kStart),
+            "f1d4f197-fe3e6b51-0628b5bf-895669bc");
+}
+
 TEST_F(AggregationTest, HitsOfOneActorAndRuleWithinTheWindowBecomeOneAlert) {
   Violate("e-1", kStart, {1});
   Violate("e-2", kStart + kHour, {2, 1});
