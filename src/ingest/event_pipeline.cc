@@ -453,7 +453,13 @@ void EventPipeline::DecideIntoBatch(const AccessEvent& event) {
   for (size_t i = 0; i < decision.hit_count; ++i) {
     ++rule_fires_batch_[static_cast<size_t>(decision.hits[i].rule)];
   }
-  batch_.events.push_back(MakeStoredEvent(event, decision, *policy_, reference_));
+  if (spare_events_.empty()) {
+    batch_.events.emplace_back();
+  } else {
+    batch_.events.push_back(std::move(spare_events_.back()));
+    spare_events_.pop_back();
+  }
+  FillStoredEvent(event, decision, *policy_, reference_, &batch_.events.back());
 }
 
 void EventPipeline::Enqueue(LocalRequest request, bool bounded) {
@@ -628,6 +634,7 @@ Status EventPipeline::CommitBatch() {
   pending_.emplace(std::move(batch_));
   pending_batch_number_ = batch_number_++;
   pending_waiters_ = std::move(batch_waiters_);
+  if (spare_events_.empty()) spare_events_.swap(returned_events_);
   writer_cv_.notify_all();
   lock.unlock();
   batch_ = inzage::CommitBatch{};
@@ -692,6 +699,7 @@ void EventPipeline::WriterLoop() {
     }
     std::lock_guard lock(writer_mu_);
     writing_ = false;
+    if (returned_events_.empty()) returned_events_.swap(batch.events);
     if (!r.ok() && writer_error_.ok()) {
       writer_error_ = r.status();
       writer_failed_.store(true, std::memory_order_release);

@@ -25,9 +25,10 @@
 // not in this store: its windows start empty here (documented limitation of state per shard).
 // The input.invalid_rate window is committed and restored the same way.
 //
-// Memory is bounded: librdkafka's prefetch queue (queued.max.messages.kbytes, set here), one
-// batch, the alert outbox, above whose limit consumption pauses, and the incidents still
-// aggregating (settled alerts are dropped from memory once stored; kMaxAlertsInMemory).
+// Memory is bounded: librdkafka's prefetch queue (queued.max.messages.kbytes, set here), the
+// batch being built, the one waiting, the one being written and the events of one committed
+// batch kept for reuse, the alert outbox, above whose limit consumption pauses, and the incidents
+// still aggregating (settled alerts are dropped from memory once stored; kMaxAlertsInMemory).
 //
 // Requests from inside the daemon (the HTTP API): an access event built in-process (a read of
 // the audit store) and an alert status change. Both are queued for the consume thread, which
@@ -271,6 +272,11 @@ class EventPipeline {
   std::mutex writer_mu_;
   std::condition_variable writer_cv_;
   std::optional<inzage::CommitBatch> pending_;  // guarded by writer_mu_
+  // The events of the last committed batch, handed back by the writer so that the consume
+  // thread refills them (FillStoredEvent) instead of allocating each event's strings anew and
+  // the writer freeing them. At most one batch's worth is kept.
+  std::vector<StoredEvent> returned_events_;  // guarded by writer_mu_
+  std::vector<StoredEvent> spare_events_;     // consume thread
   // Completion callbacks of local requests in batch_ and in pending_ (answered after commit).
   using Waiter = std::function<void(const Status&)>;
   std::vector<Waiter> batch_waiters_;

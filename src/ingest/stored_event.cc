@@ -7,7 +7,16 @@ namespace inzage {
 StoredEvent MakeStoredEvent(const AccessEvent& e, const Decision& d, const Policy& policy,
                             const ReferenceData& reference) {
   StoredEvent out;
-  HistoryRecord& r = out.record;
+  FillStoredEvent(e, d, policy, reference, &out);
+  return out;
+}
+
+void FillStoredEvent(const AccessEvent& e, const Decision& d, const Policy& policy,
+                     const ReferenceData& reference, StoredEvent* out) {
+  HistoryRecord& r = out->record;
+  r.batch_seq = 0;
+  r.subject_count = 0;
+  r.subjects.clear();
   r.time = e.time;
   r.action = e.action;
   r.info = e.info;
@@ -16,6 +25,7 @@ StoredEvent MakeStoredEvent(const AccessEvent& e, const Decision& d, const Polic
   r.event_id.assign(e.event_id);
   r.actor.assign(e.actor_id);
   const Actor* actor = reference.FindActor(e.actor_id);
+  r.role.clear();
   if (d.role >= 0) {
     r.role = policy.roles()[static_cast<size_t>(d.role)].id;
   } else if (actor != nullptr && actor->roles != 0) {
@@ -23,18 +33,21 @@ StoredEvent MakeStoredEvent(const AccessEvent& e, const Decision& d, const Polic
   } else if (e.actor_kind != ActorKind::kEmployee) {
     r.role.assign(NameOf(kActorKindNames, e.actor_kind));
   }
+  r.department.clear();
   if (actor != nullptr) r.department = actor->department;
   r.municipality.assign(e.municipality);
   r.domain.assign(e.domain);
   r.activity.assign(e.purpose);
   r.case_id.assign(e.case_id);
+  r.recipient.clear();
+  r.recipient_kind = 0xff;
   if (e.recipient) {
     r.recipient.assign(e.recipient->id);
     r.recipient_kind = static_cast<std::uint8_t>(e.recipient->kind);
   }
+  r.rules.clear();
   for (size_t i = 0; i < d.hit_count; ++i) r.rules.push_back(d.hits[i].rule);
-  out.subjects.assign(e.subjects.begin(), e.subjects.end());
-  return out;
+  out->subjects.assign(e.subjects.begin(), e.subjects.end());
 }
 
 }  // namespace inzage

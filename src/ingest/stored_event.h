@@ -15,4 +15,10 @@ namespace inzage {
 StoredEvent MakeStoredEvent(const AccessEvent& event, const Decision& decision,
                             const Policy& policy, const ReferenceData& reference);
 
+// The same into an existing StoredEvent, every field overwritten: its strings and vectors keep
+// their heap buffers, so a recycled one is filled without allocating (the daemon reuses the
+// events of each committed batch).
+void FillStoredEvent(const AccessEvent& event, const Decision& decision, const Policy& policy,
+                     const ReferenceData& reference, StoredEvent* out);
+
 }  // namespace inzage

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "event/event_parser.h"
+#include "ingest/stored_event.h"
 #include "policy/policy_loader.h"
 
 namespace inzage {
@@ -71,6 +72,43 @@ class DeciderTest : public ::testing::Test {
   Decision decision_;
   std::string last_line_;
 };
+
+// The daemon refills the StoredEvents of committed batches: a refilled one must equal a fresh
+// one field by field, whatever the event it held before (a provision by a system actor with
+// a recipient and several rules fired, here).
+TEST_F(DeciderTest, ARefilledStoredEventEqualsAFreshOne) {
+  json rich = Event();
+  rich["event_id"] = "e-rich-with-a-long-event-identifier-0001";
+  rich["actor"] = {{"id", "svc-koppeling-suite4sd"}, {"kind", "system"}};
+  rich["action"] = "provide";
+  rich["recipient"] = {{"id", "zorg-oost"}, {"kind", "third_party"}, {"country", "NL"}};
+  rich["subjects"] = json::array({{{"bsn", "999993653"}}, {{"bsn", "999990019"}}});
+  rich["purpose"] = nullptr;
+  Decide(rich);
+  ASSERT_GT(decision_.hit_count, 1u);
+  StoredEvent recycled;
+  FillStoredEvent(event_, decision_, *policy_, reference_, &recycled);
+  ASSERT_FALSE(recycled.record.recipient.empty());
+  recycled.record.batch_seq = 9;  // as Commit leaves it
+  recycled.record.subject_count = 2;
+
+  Decide(Event());
+  FillStoredEvent(event_, decision_, *policy_, reference_, &recycled);
+  const StoredEvent fresh = MakeStoredEvent(event_, decision_, *policy_, reference_);
+  const auto bytes = [](StoredEvent e) {
+    e.record.subjects = e.subjects;
+    std::string out;
+    e.record.EncodeTo(HistoryRecord::Form::kSubjectEntry, &out);
+    e.record.EncodeTo(HistoryRecord::Form::kActorEntry, &out);
+    return out;
+  };
+  EXPECT_EQ(bytes(recycled), bytes(fresh));
+  EXPECT_EQ(recycled.record.event_id, fresh.record.event_id);
+  EXPECT_EQ(recycled.record.time, fresh.record.time);
+  EXPECT_EQ(recycled.record.batch_seq, 0u);
+  EXPECT_TRUE(recycled.record.subjects.empty());
+  EXPECT_EQ(recycled.subjects, fresh.subjects);
+}
 
 TEST_F(DeciderTest, AllowNamesTheCaseAndRole) {
   const json d = Decide(Event());
