@@ -645,9 +645,9 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
 
   // Idempotency: skip events already stored (earlier batch) or repeated in this batch. An event
   // whose actor key is newer than its actor's newest key so far (stored, or earlier in this
-  // batch) can be neither: only the others, the replays and redeliveries, are looked up, and
-  // only a batch that has such an event looks for repeats within itself. Keys go into one
-  // buffer (no allocation per event).
+  // batch) can be neither: only the others are looked up (replays, redeliveries, and events
+  // older than one before them in the batch), and only a batch that has such an event looks
+  // for repeats within itself. Keys go into one buffer (no allocation per event).
   struct Span {
     size_t offset = 0;
     size_t size = 0;
