@@ -73,7 +73,6 @@ void EntryDigest(std::string_view key, std::string_view value, unsigned char out
 struct SegmentKey {
   std::string activity;
   std::int64_t day = 0;
-  friend auto operator<=>(const SegmentKey&, const SegmentKey&) = default;
 };
 struct SegmentSum {
   std::uint64_t count = 0;
