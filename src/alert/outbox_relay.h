@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "app/daemon_config.h"
+#include "common/log.h"
 #include "ingest/kafka.h"
 #include "store/store.h"
 
@@ -74,6 +75,9 @@ class OutboxRelay {
   std::atomic<std::uint64_t> delivered_{0};
   std::atomic<std::uint64_t> errors_{0};
   std::atomic<std::uint64_t> passes_{0};
+  // Failures that repeat for as long as Kafka or the store is unwell (each wake-up, each row):
+  // logged at once, then once a minute with the number left out.
+  ThrottledLog problems_{std::chrono::minutes(1)};
 };
 
 }  // namespace inzage

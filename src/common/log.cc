@@ -49,4 +49,20 @@ void LogLine(std::string_view line) {
   (void)!::write(STDERR_FILENO, out.data(), out.size());
 }
 
+bool ThrottledLog::Log(const std::string& line, Clock::time_point now) {
+  std::uint64_t left_out = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (last_ && now - *last_ < interval_) {
+      ++left_out_;
+      return false;
+    }
+    last_ = now;
+    left_out = left_out_;
+    left_out_ = 0;
+  }
+  LogLine(left_out == 0 ? line : line + " not_logged=" + std::to_string(left_out));
+  return true;
+}
+
 }  // namespace inzage

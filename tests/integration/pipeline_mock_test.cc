@@ -389,6 +389,46 @@ TEST(PipelineMockTest, RelayWaitsWhileItsRowsAreInFlight) {
   EXPECT_EQ(keys_sent.size(), static_cast<size_t>(kRows)) << "every row reached the topic";
 }
 
+// While Kafka stays away, every row's delivery fails (message.timeout.ms) and is retried: the
+// relay says so in one log line a minute, not one per row, and sends every row once it is back.
+TEST(PipelineMockTest, RelayLogsFailedDeliveriesOnceAMinuteAndRetriesThem) {
+  RelaySetup setup("message.timeout.ms", "300");
+  ASSERT_NE(setup.store, nullptr);
+  MockKafka& kafka = setup.kafka;
+  const app::DaemonConfig& c = setup.config;
+  Store* store = setup.store.get();
+  constexpr int kRows = 500;
+  ASSERT_NO_FATAL_FAILURE(
+      CommitOutboxRows(store, kRows, [](int i) { return "alert-" + std::to_string(i) + "\n{}"; }));
+  rd_kafka_mock_broker_set_down(kafka.cluster(), 1);
+  ::testing::internal::CaptureStderr();
+  OutboxRelay relay(c, store);
+  ASSERT_TRUE(relay.Start().ok());
+  const auto failing = Clock::now() + std::chrono::seconds(30);
+  while (relay.errors() < 2 * kRows && Clock::now() < failing) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_GE(relay.errors(), 2u * kRows) << "every row failed at least twice";
+  rd_kafka_mock_broker_set_up(kafka.cluster(), 1);
+  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  while (store->outbox_rows() > 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(relay.Stop().ok());
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  size_t lines = 0;
+  for (size_t at = log.find("alert not delivered"); at != std::string::npos;
+       at = log.find("alert not delivered", at + 1)) {
+    ++lines;
+  }
+  EXPECT_EQ(lines, 1u) << log.substr(0, 2000);
+  EXPECT_EQ(store->outbox_rows(), 0u);
+  const auto sent = kafka.ReadAll(c.kafka.alerts_topic, kRows, 20000);
+  std::set<std::string> keys_sent;
+  for (const auto& m : sent) keys_sent.insert(m.key);
+  EXPECT_EQ(keys_sent.size(), static_cast<size_t>(kRows)) << "every row reached the topic";
+}
+
 TEST(PipelineMockTest, RelayPassesOverAnAlertTooLargeForKafka) {
   RelaySetup setup("message.max.bytes", "10000");
   ASSERT_NE(setup.store, nullptr);

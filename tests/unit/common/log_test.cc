@@ -24,5 +24,23 @@ TEST(LogLevel, ThresholdDropsLessSevereLines) {
   EXPECT_FALSE(LogEnabled(LogLevel::kDebug));
 }
 
+// A problem that repeats while it lasts is logged at once, then at most once per interval with
+// the number of lines left out in between.
+TEST(ThrottledLog, WritesTheFirstLineThenOnePerIntervalWithTheCountLeftOut) {
+  SetLogLevel(LogLevel::kInfo);
+  ThrottledLog log(std::chrono::seconds(60));
+  const ThrottledLog::Clock::time_point t0{std::chrono::hours(1)};
+  testing::internal::CaptureStderr();
+  EXPECT_TRUE(log.Log("level=warn component=test msg=\"down\"", t0));
+  EXPECT_FALSE(log.Log("level=warn component=test msg=\"down\"", t0 + std::chrono::seconds(1)));
+  EXPECT_FALSE(log.Log("level=warn component=test msg=\"down\"", t0 + std::chrono::seconds(59)));
+  EXPECT_TRUE(log.Log("level=warn component=test msg=\"down\"", t0 + std::chrono::seconds(60)));
+  EXPECT_TRUE(log.Log("level=warn component=test msg=\"down\"", t0 + std::chrono::seconds(200)));
+  EXPECT_EQ(testing::internal::GetCapturedStderr(),
+            "level=warn component=test msg=\"down\"\n"
+            "level=warn component=test msg=\"down\" not_logged=2\n"
+            "level=warn component=test msg=\"down\"\n");
+}
+
 }  // namespace
 }  // namespace inzage
