@@ -87,6 +87,10 @@ DaemonMetrics::DaemonMetrics(std::shared_ptr<prometheus::Registry> registry)
   store_dictionary_entries_ =
       NewGauge(r, "inzage_store_dictionary_entries",
                "Strings history entries refer to by number (at 65,536 new ones stay inline)");
+  store_inline_strings_ = NewCounter(
+      r, "inzage_store_inline_strings_total",
+      "Strings written into history entries instead of the dictionary (it is full, or the "
+      "string has 8+ digits in a row or over 255 bytes)");
   auto& store_memory = prometheus::BuildGauge()
                            .Name("inzage_store_memory_bytes")
                            .Help(
@@ -220,6 +224,7 @@ std::string DaemonMetrics::Render() {
       store_block_cache_->Set(static_cast<double>(memory.block_cache));
       store_table_readers_->Set(static_cast<double>(memory.table_readers));
       store_dictionary_entries_->Set(static_cast<double>(store_->dictionary_size()));
+      Follow(store_inline_strings_, store_->inline_strings(), &last_store_inline_strings_);
     }
     RefreshAlerts();
   }

@@ -76,6 +76,7 @@ class DaemonMetrics {
   prometheus::Counter* dead_letters_;
   prometheus::Counter* dead_letter_errors_;
   prometheus::Counter* store_errors_;
+  prometheus::Counter* store_inline_strings_;
   prometheus::Counter* consumption_pauses_;
   prometheus::Histogram* commit_seconds_;
   prometheus::Histogram* batch_events_;
@@ -107,6 +108,7 @@ class DaemonMetrics {
   std::uint64_t last_dead_letter_errors_ = 0;
   std::uint64_t last_store_errors_ = 0;
   std::uint64_t last_consumption_pauses_ = 0;
+  std::uint64_t last_store_inline_strings_ = 0;
   std::uint64_t last_relay_errors_ = 0;
   std::uint64_t last_delivered_ = 0;
 };

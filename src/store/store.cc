@@ -184,6 +184,7 @@ class BatchInterner : public Interner {
     if (auto it = known_.find(s); it != known_.end()) return it->second;
     if (auto it = added_ids_.find(s); it != added_ids_.end()) return it->second;
     if (s.size() > 255 || known_count_ + added_.size() >= max_entries_ || HasDigitRun(s)) {
+      ++inlined_;
       return 0;
     }
     added_.emplace_back(s);
@@ -193,6 +194,7 @@ class BatchInterner : public Interner {
   }
   [[nodiscard]] const std::vector<std::string>& added() const { return added_; }
   [[nodiscard]] StringMap<std::uint32_t>& added_ids() { return added_ids_; }
+  [[nodiscard]] std::uint64_t inlined() const { return inlined_; }
 
  private:
   const StringMap<std::uint32_t>& known_;
@@ -200,6 +202,7 @@ class BatchInterner : public Interner {
   size_t max_entries_;
   std::vector<std::string> added_;
   StringMap<std::uint32_t> added_ids_;
+  std::uint64_t inlined_ = 0;
 };
 
 std::string HexOf(std::string_view bytes) {
@@ -842,6 +845,7 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
     head_ = new_head;
   }
   dictionary_ids_.merge(interner.added_ids());
+  inline_strings_.fetch_add(interner.inlined(), std::memory_order_relaxed);
   if (newest_actor_key_.size() > kMaxTrackedActors) newest_actor_key_.clear();
   outbox_rows_ += batch.outbox.size();
   outbox_rows_ -= std::min<std::uint64_t>(outbox_rows_, batch.outbox_deletes.size());

@@ -191,6 +191,10 @@ class Store {
   [[nodiscard]] Status DecodeHistory(std::string_view key_suffix, std::string_view value,
                                      HistoryRecord* out) const;
   [[nodiscard]] size_t dictionary_size() const { return Dictionary()->size(); }
+  // Strings this process wrote inline instead of as dictionary refs (the dictionary is full,
+  // or the string holds a run of 8+ digits or is over 255 bytes). Once the dictionary is full,
+  // this grows with every event, and so does the store's size per event.
+  [[nodiscard]] std::uint64_t inline_strings() const { return inline_strings_.load(); }
 
   [[nodiscard]] Result<VerifyReport> Verify() const;
   [[nodiscard]] Status CompactAll();
@@ -238,6 +242,7 @@ class Store {
   static constexpr size_t kMaxTrackedActors = 65'536;
   std::unordered_map<std::string, std::string, StringHash, std::equal_to<>> newest_actor_key_;
   std::atomic<std::uint64_t> outbox_rows_{0};
+  std::atomic<std::uint64_t> inline_strings_{0};
   // The dictionary (see the top of this file), shared with the retention filter, which reads
   // activities through it. Readers take the table pointer (Get); Commit publishes a
   // longer table before the write that first refers to its new entries.

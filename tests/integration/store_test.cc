@@ -684,6 +684,7 @@ TEST_F(StoreTest, DictionaryKeepsDigitRunsInlineAndRefusesRepeatedEntries) {
     ASSERT_TRUE(page.ok());
     ASSERT_EQ(page->entries.size(), 1u);
     EXPECT_EQ(page->entries[0].record.recipient, "ontvanger-999999011");
+    EXPECT_EQ(store->inline_strings(), 1u);  // counted for inzage_store_inline_strings_total
     std::unique_ptr<rocksdb::Iterator> it(
         store->raw_db()->NewIterator(rocksdb::ReadOptions(), store->column_family("meta")));
     for (it->Seek("dict/"); it->Valid() && it->key().starts_with("dict/"); it->Next()) {

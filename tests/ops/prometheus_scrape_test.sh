@@ -107,6 +107,8 @@ grep -qE '^inzage_store_memory_bytes\{kind="memtables"\} [1-9]' "$work/metrics.t
 # The dictionary may still be empty this early (no event committed yet): present is enough.
 grep -qE '^inzage_store_dictionary_entries [0-9]' "$work/metrics.txt" ||
   fail "/metrics has no inzage_store_dictionary_entries"
+grep -qE '^inzage_store_inline_strings_total [0-9]' "$work/metrics.txt" ||
+  fail "/metrics has no inzage_store_inline_strings_total"
 # Backpressure pauses: none in this short run, but the counter is exported.
 grep -qE '^inzage_consumption_pauses_total [0-9]' "$work/metrics.txt" ||
   fail "/metrics has no inzage_consumption_pauses_total"
