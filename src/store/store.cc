@@ -764,8 +764,9 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
     value.size = subject_values.size() - value.offset;
     // A subject listed twice gets one entry. Most events have a few subjects: those are
     // compared with each other, and only a long list goes through the set (a node per insert).
+    // (Clearing the set costs a pass over its buckets, so only a long list does that too.)
     const bool few_subjects = e.subjects.size() <= 16;
-    seen_subjects.clear();
+    if (!few_subjects) seen_subjects.clear();
     for (auto it = e.subjects.begin(); it != e.subjects.end(); ++it) {
       const Pseudonym& subject = *it;
       if (few_subjects ? std::find(e.subjects.begin(), it, subject) != it
