@@ -320,6 +320,22 @@ struct RelaySetup {
     EXPECT_TRUE(opened.ok()) << opened.status().message();
     if (opened.ok()) store = std::move(opened).value();
   }
+  // Waits up to 60 s for the relay to bring the outbox down to `rows`.
+  void WaitUntilOutboxHolds(std::uint64_t rows) const {
+    const auto deadline = Clock::now() + std::chrono::seconds(60);
+    while (store->outbox_rows() > rows && Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  // The distinct keys on the alerts topic, read until `expected` messages or 20 s.
+  std::set<std::string> KeysSent(size_t expected) {
+    std::set<std::string> keys_sent;
+    for (const auto& m : kafka.ReadAll(config.kafka.alerts_topic, expected, 20000)) {
+      keys_sent.insert(m.key);
+    }
+    return keys_sent;
+  }
+
   TempDir dir;
   MockKafka kafka;
   app::DaemonConfig config;
@@ -342,10 +358,7 @@ TEST(PipelineMockTest, RelayDrainsABacklogOfManyPagesOnceEach) {
   ASSERT_EQ(store->outbox_rows(), static_cast<std::uint64_t>(kRows));
   OutboxRelay relay(c, store);
   ASSERT_TRUE(relay.Start().ok());  // never woken: it must find the backlog by itself
-  const auto deadline = Clock::now() + std::chrono::seconds(60);
-  while (store->outbox_rows() > 0 && Clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  setup.WaitUntilOutboxHolds(0);
   EXPECT_EQ(store->outbox_rows(), 0u);
   EXPECT_TRUE(relay.Stop().ok());
   EXPECT_EQ(relay.errors(), 0u);
@@ -377,16 +390,11 @@ TEST(PipelineMockTest, RelayWaitsWhileItsRowsAreInFlight) {
   EXPECT_EQ(store->outbox_rows(), static_cast<std::uint64_t>(kRows));
 
   rd_kafka_mock_broker_set_up(kafka.cluster(), 1);
-  const auto deadline = Clock::now() + std::chrono::seconds(60);
-  while (store->outbox_rows() > 0 && Clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  setup.WaitUntilOutboxHolds(0);
   EXPECT_EQ(store->outbox_rows(), 0u);
   EXPECT_TRUE(relay.Stop().ok());
-  const auto sent = kafka.ReadAll(c.kafka.alerts_topic, kRows, 20000);
-  std::set<std::string> keys_sent;
-  for (const auto& m : sent) keys_sent.insert(m.key);
-  EXPECT_EQ(keys_sent.size(), static_cast<size_t>(kRows)) << "every row reached the topic";
+  EXPECT_EQ(setup.KeysSent(kRows).size(), static_cast<size_t>(kRows))
+      << "every row reached the topic";
 }
 
 // While Kafka stays away, every row's delivery fails (message.timeout.ms) and is retried: the
@@ -410,10 +418,7 @@ TEST(PipelineMockTest, RelayLogsFailedDeliveriesOnceAMinuteAndRetriesThem) {
   }
   EXPECT_GE(relay.errors(), 2u * kRows) << "every row failed at least twice";
   rd_kafka_mock_broker_set_up(kafka.cluster(), 1);
-  const auto deadline = Clock::now() + std::chrono::seconds(60);
-  while (store->outbox_rows() > 0 && Clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  setup.WaitUntilOutboxHolds(0);
   EXPECT_TRUE(relay.Stop().ok());
   const std::string log = ::testing::internal::GetCapturedStderr();
   size_t lines = 0;
@@ -423,16 +428,13 @@ TEST(PipelineMockTest, RelayLogsFailedDeliveriesOnceAMinuteAndRetriesThem) {
   }
   EXPECT_EQ(lines, 1u) << log.substr(0, 2000);
   EXPECT_EQ(store->outbox_rows(), 0u);
-  const auto sent = kafka.ReadAll(c.kafka.alerts_topic, kRows, 20000);
-  std::set<std::string> keys_sent;
-  for (const auto& m : sent) keys_sent.insert(m.key);
-  EXPECT_EQ(keys_sent.size(), static_cast<size_t>(kRows)) << "every row reached the topic";
+  EXPECT_EQ(setup.KeysSent(kRows).size(), static_cast<size_t>(kRows))
+      << "every row reached the topic";
 }
 
 TEST(PipelineMockTest, RelayPassesOverAnAlertTooLargeForKafka) {
   RelaySetup setup("message.max.bytes", "10000");
   ASSERT_NE(setup.store, nullptr);
-  MockKafka& kafka = setup.kafka;
   const app::DaemonConfig& c = setup.config;
   Store* store = setup.store.get();
   // A full page whose first row the producer refuses at once (too large): the rows behind it
@@ -442,19 +444,14 @@ TEST(PipelineMockTest, RelayPassesOverAnAlertTooLargeForKafka) {
   }));
   OutboxRelay relay(c, store);
   ASSERT_TRUE(relay.Start().ok());
-  const auto deadline = Clock::now() + std::chrono::seconds(60);
-  while (store->outbox_rows() > 1 && Clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  setup.WaitUntilOutboxHolds(1);
   const std::uint64_t passes_when_done = relay.passes();
   std::this_thread::sleep_for(std::chrono::seconds(2));
   EXPECT_LT(relay.passes() - passes_when_done, 20u) << "the relay loops over the refused row";
   EXPECT_EQ(relay.errors(), 1u);
   EXPECT_EQ(store->outbox_rows(), 1u) << "the refused row stays in the outbox";
   EXPECT_TRUE(relay.Stop().ok());
-  const auto sent = kafka.ReadAll(c.kafka.alerts_topic, 999, 20000);
-  std::set<std::string> keys_sent;
-  for (const auto& m : sent) keys_sent.insert(m.key);
+  const std::set<std::string> keys_sent = setup.KeysSent(999);
   EXPECT_EQ(keys_sent.size(), 999u);
   EXPECT_EQ(keys_sent.count("alert-0"), 0u);
 }
