@@ -458,11 +458,7 @@ void EventPipeline::DecideIntoBatch(const AccessEvent& event) {
   } else {
     batch_.events.push_back(std::move(spare_events_.back()));
     spare_events_.pop_back();
-    // An event may list up to 10,000 subjects: a refilled one keeps no such buffer, or the
-    // kept batches would grow towards holding the largest event in every slot.
-    StoredEvent& e = batch_.events.back();
-    if (e.subjects.capacity() > kMaxKeptSubjects) e.subjects = {};
-    if (e.record.subjects.capacity() > kMaxKeptSubjects) e.record.subjects = {};
+    TrimForReuse(&batch_.events.back());
   }
   FillStoredEvent(event, decision, *policy_, reference_, &batch_.events.back());
 }

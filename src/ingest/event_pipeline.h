@@ -275,9 +275,8 @@ class EventPipeline {
   // The events of the last committed batch, handed back by the writer so that the consume
   // thread refills them (FillStoredEvent) instead of allocating each event's strings anew and
   // the writer freeing them. At most one batch's worth is kept.
-  std::vector<StoredEvent> returned_events_;      // guarded by writer_mu_
-  std::vector<StoredEvent> spare_events_;         // consume thread
-  static constexpr size_t kMaxKeptSubjects = 16;  // subject capacity a refilled event keeps
+  std::vector<StoredEvent> returned_events_;  // guarded by writer_mu_
+  std::vector<StoredEvent> spare_events_;     // consume thread
   // Completion callbacks of local requests in batch_ and in pending_ (answered after commit).
   using Waiter = std::function<void(const Status&)>;
   std::vector<Waiter> batch_waiters_;

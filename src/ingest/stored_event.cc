@@ -50,4 +50,12 @@ void FillStoredEvent(const AccessEvent& e, const Decision& d, const Policy& poli
   out->subjects.assign(e.subjects.begin(), e.subjects.end());
 }
 
+void TrimForReuse(StoredEvent* event) {
+  // Not `= {}`: that assigns an empty initializer list and keeps the capacity.
+  if (event->subjects.capacity() > kMaxKeptSubjects) std::vector<Pseudonym>().swap(event->subjects);
+  if (event->record.subjects.capacity() > kMaxKeptSubjects) {
+    std::vector<Pseudonym>().swap(event->record.subjects);
+  }
+}
+
 }  // namespace inzage

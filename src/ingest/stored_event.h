@@ -21,4 +21,10 @@ StoredEvent MakeStoredEvent(const AccessEvent& event, const Decision& decision,
 void FillStoredEvent(const AccessEvent& event, const Decision& decision, const Policy& policy,
                      const ReferenceData& reference, StoredEvent* out);
 
+// Lets go of a kept StoredEvent's subject buffers when they hold room for more than
+// kMaxKeptSubjects: an event may list up to 10,000 subjects, and kept events would otherwise
+// grow towards holding the largest event in every slot.
+inline constexpr size_t kMaxKeptSubjects = 16;
+void TrimForReuse(StoredEvent* event);
+
 }  // namespace inzage

@@ -110,6 +110,22 @@ TEST_F(DeciderTest, ARefilledStoredEventEqualsAFreshOne) {
   EXPECT_EQ(recycled.subjects, fresh.subjects);
 }
 
+// A kept event lets go of subject buffers above kMaxKeptSubjects and keeps smaller ones.
+TEST(StoredEventTest, TrimForReuseLetsGoOfLargeSubjectBuffersOnly) {
+  StoredEvent large;
+  large.subjects.resize(kMaxKeptSubjects + 1);
+  large.record.subjects.resize(100);
+  TrimForReuse(&large);
+  EXPECT_EQ(large.subjects.capacity(), 0u);
+  EXPECT_EQ(large.record.subjects.capacity(), 0u);
+  StoredEvent small;
+  small.subjects.resize(3);
+  small.record.subjects.resize(kMaxKeptSubjects);
+  TrimForReuse(&small);
+  EXPECT_GE(small.subjects.capacity(), 3u);
+  EXPECT_GE(small.record.subjects.capacity(), kMaxKeptSubjects);
+}
+
 TEST_F(DeciderTest, AllowNamesTheCaseAndRole) {
   const json d = Decide(Event());
   EXPECT_EQ(d["verdict"], "allow");
