@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "app/world_generator.h"
+#include "detect/alert.h"
 #include "detect/behavior_detector.h"
 #include "detect/incidents.h"
 #include "event/event_arena.h"
@@ -152,6 +153,17 @@ void BM_DetectOneActorOverflowing(benchmark::State& state) {
   state.counters["state_bytes"] = static_cast<double>(detector.Stats("sys-batch")->memory_bytes);
 }
 BENCHMARK(BM_DetectOneActorOverflowing);
+
+// The id of a new incident: SHA-256 over actor, rule and window start (once per ~15 events of
+// the benchmark stream).
+void BM_AlertId(benchmark::State& state) {
+  TimeMicros start = 1'795'000'000'000'000;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(AlertId("emp-1042", RuleId::kNtkNoRelationship, start));
+    start += 1'000'000;
+  }
+}
+BENCHMARK(BM_AlertId);
 
 }  // namespace
 }  // namespace inzage
