@@ -6,7 +6,10 @@
 //   - bytes per stored event on disk after full compaction,
 //   - subject query latency p50/p99: first page (1,000 newest) and all 10,000 entries, right
 //     after the fill (the LSM shape ingest leaves: memtables and several L0 files) and again
-//     after the full compaction.
+//     after the full compaction;
+//   - actor query latency p50/p99 (first page of 100): an employee of the fill (~1/300 of the
+//     events), and a service account that then makes 200,000 accesses on one day, the most an
+//     actor query merges at once (store/history_record.h, actor groups).
 // Usage: store_query_driver [DIR] [EVENTS] [POPULATION]   (DIR is removed first)
 #include <rocksdb/db.h>
 #include <rocksdb/table_properties.h>
@@ -16,6 +19,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -123,6 +127,42 @@ int main(int argc, char** argv) {
         per(sum.raw_value_size), static_cast<unsigned long long>(sum.num_entries));
   }
   if (!query_latencies("after full compaction")) return 1;
+
+  // Actor queries: an actor's events of one UTC day are merged before its page is cut.
+  const auto actor_latency = [&](const std::string& actor, const char* what) {
+    std::vector<double> micros;
+    size_t found = 0;
+    for (int q = 0; q < 200; ++q) {
+      const auto s = Clock::now();
+      auto page = store.QueryActor(actor, INT64_MIN / 2, INT64_MAX / 2, 100, "");
+      if (!page.ok()) return false;
+      found = page->entries.size();
+      micros.push_back(Seconds(Clock::now() - s) * 1e6);
+    }
+    std::sort(micros.begin(), micros.end());
+    std::printf("actor query, %s (first page, %zu entries): p50 %.0f us, p99 %.0f us\n", what,
+                found, micros[micros.size() / 2], micros[micros.size() * 99 / 100]);
+    return true;
+  };
+  if (!actor_latency("emp-1000", "an employee of the fill")) return 1;
+  {
+    std::mt19937_64 rng(11);
+    const TimeMicros day = t_end + kMicrosPerDay - t_end % kMicrosPerDay;
+    CommitBatch batch;
+    for (std::uint64_t n = 0; n < 200'000; ++n) {
+      StoredEvent e = bench::SyntheticAccess(rng, day + static_cast<TimeMicros>(n) * 400'000,
+                                             "svc-" + std::to_string(n), 50000);
+      e.record.actor = "svc-export";
+      e.subjects.push_back(bench::SyntheticCitizen(rng, population));
+      batch.events.push_back(std::move(e));
+      if (batch.events.size() == 1000) {
+        batch.positions = {{"driver", 0, static_cast<std::int64_t>(events + n + 1)}};
+        if (auto r = store.Commit(batch); !r.ok()) return 1;
+        batch = CommitBatch{};
+      }
+    }
+  }
+  if (!actor_latency("svc-export", "200,000 accesses on one day")) return 1;
   opened->reset();
   if (argc <= 1) std::filesystem::remove_all(dir);
   return 0;

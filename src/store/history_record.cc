@@ -1,5 +1,6 @@
 #include "store/history_record.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "store/keys.h"
@@ -73,7 +74,7 @@ RefRead GetRef(std::string_view* in, const StringTable* dictionary, std::string_
 RefRead ReadHeader(std::string_view* in, const StringTable* dictionary, std::uint8_t* version,
                    std::uint8_t* form, std::uint64_t* batch_seq, std::string_view* activity) {
   if (!GetByte(in, version) || *version < 1 || *version > HistoryRecord::kVersion ||
-      !GetByte(in, form) || *form > 1 || !GetVarint(in, batch_seq)) {
+      !GetByte(in, form) || *form > (*version >= 4 ? 2 : 1) || !GetVarint(in, batch_seq)) {
     return RefRead::kMalformed;
   }
   if (*version >= 3) return GetRef(in, dictionary, activity);
@@ -113,6 +114,31 @@ void HistoryRecord::EncodeTo(Form form, std::string* out, Interner* interner) co
   PutVarint(out, subject_count);  // version 2
 }
 
+void HistoryRecord::EncodeActorGroup(std::uint64_t batch_seq, std::string_view activity,
+                                     std::span<const GroupItem> items, std::string* out,
+                                     Interner* interner) {
+  out->push_back(static_cast<char>(kVersion));
+  out->push_back(static_cast<char>(Form::kActorGroup));
+  PutVarint(out, batch_seq);
+  PutRef(out, activity, interner);
+  PutVarint(out, items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    const HistoryRecord& r = *items[i].record;
+    if (i > 0) {
+      PutVarint(out, static_cast<std::uint64_t>(r.time - items[i - 1].record->time));
+      PutString(out, r.event_id);
+    }
+    out->push_back(static_cast<char>(r.verdict));
+    PutVarint(out, items[i].subjects.size());
+    const size_t n = std::min(items[i].subjects.size(), kMaxActorSubjects);
+    PutVarint(out, n);
+    for (size_t j = 0; j < n; ++j) {
+      out->append(reinterpret_cast<const char*>(items[i].subjects[j].bytes.data()),
+                  items[i].subjects[j].bytes.size());
+    }
+  }
+}
+
 bool HistoryRecord::PeekHeader(std::string_view value, std::uint64_t* batch_seq,
                                std::string_view* activity, const StringTable* dictionary) {
   std::uint8_t version = 0, form = 0;
@@ -146,6 +172,9 @@ Status HistoryRecord::Decode(std::string_view key_suffix, std::string_view in, H
   }
   r->activity.assign(activity);
   if (form_out != nullptr) *form_out = static_cast<Form>(form);
+  if (static_cast<Form>(form) == Form::kActorGroup) {
+    return Status::InvalidArgument("an actor group holds several records");
+  }
   std::uint64_t v = 0;
   if (static_cast<Form>(form) == Form::kActorEntry) {
     std::uint8_t verdict = 0;
@@ -197,6 +226,69 @@ Status HistoryRecord::Decode(std::string_view key_suffix, std::string_view in, H
     r->subject_count = static_cast<std::uint32_t>(v);
   }
   if (!in.empty()) return bad();
+  return Status::Ok();
+}
+
+Status HistoryRecord::DecodeEntry(std::string_view key_suffix, std::string_view value,
+                                  std::vector<HistoryRecord>* out, const StringTable* dictionary) {
+  auto bad = [] { return Status::Corruption("history entry is malformed"); };
+  std::string_view in = value;
+  std::uint8_t version = 0, form = 0;
+  std::uint64_t batch_seq = 0;
+  std::string_view activity;
+  if (key_suffix.size() < 8 ||
+      ReadHeader(&in, dictionary, &version, &form, &batch_seq, &activity) != RefRead::kOk ||
+      static_cast<Form>(form) != Form::kActorGroup) {
+    // Not a well-formed group: Decode reads (or names the problem with) the other forms.
+    out->emplace_back();
+    Status st = Decode(key_suffix, value, &out->back(), nullptr, dictionary);
+    if (!st.ok()) out->pop_back();
+    return st;
+  }
+  std::uint64_t count = 0;
+  if (!GetVarint(&in, &count) || count == 0 || count > kMaxGroupEvents) return bad();
+  const size_t first = out->size();
+  TimeMicros time = keys::GetTime(key_suffix);
+  for (std::uint64_t i = 0; i < count; ++i) {
+    HistoryRecord& r = out->emplace_back();
+    std::string_view event_id = key_suffix.substr(8);
+    std::uint64_t v = 0;
+    if (i > 0) {
+      if (!GetVarint(&in, &v) || v > static_cast<std::uint64_t>(kGroupSpan) ||
+          !GetString(&in, &event_id)) {
+        out->resize(first);
+        return bad();
+      }
+      time += static_cast<TimeMicros>(v);
+      // A group lies within one span (so within one retention and verification segment).
+      if (GroupStart(time) != GroupStart(keys::GetTime(key_suffix))) {
+        out->resize(first);
+        return bad();
+      }
+    }
+    std::uint8_t verdict = 0;
+    std::uint64_t subject_count = 0;
+    if (!GetByte(&in, &verdict) || verdict > 3 || !GetVarint(&in, &subject_count) ||
+        !GetVarint(&in, &v) || v > kMaxActorSubjects || v > subject_count || in.size() < v * 16) {
+      out->resize(first);
+      return bad();
+    }
+    r.batch_seq = batch_seq;
+    r.time = time;
+    r.event_id.assign(event_id);
+    r.activity.assign(activity);
+    r.verdict = static_cast<Verdict>(verdict);
+    r.subject_count = static_cast<std::uint32_t>(subject_count);
+    r.subjects.resize(v);
+    for (auto& p : r.subjects) {
+      std::memcpy(p.bytes.data(), in.data(), 16);
+      in.remove_prefix(16);
+    }
+  }
+  if (!in.empty()) {
+    out->resize(first);
+    return bad();
+  }
   return Status::Ok();
 }
 

@@ -92,6 +92,21 @@ struct SegmentLess {
 };
 using Segments = std::map<SegmentKey, SegmentSum, SegmentLess>;
 
+// The events of one actor group (history_record.h): actor, activity and group span; the views
+// point into the batch being committed.
+struct ActorGroupKey {
+  std::string_view actor;
+  std::string_view activity;
+  TimeMicros start = 0;
+  bool operator==(const ActorGroupKey&) const = default;
+};
+struct ActorGroupKeyHash {
+  size_t operator()(const ActorGroupKey& k) const {
+    const std::hash<std::string_view> h;
+    return h(k.actor) ^ (h(k.activity) * 31) ^ std::hash<TimeMicros>()(k.start) * 1000003;
+  }
+};
+
 SegmentSum& SegmentOf(Segments& segments, std::string_view activity, std::int64_t day) {
   auto it = segments.find(SegmentLess::View{activity, day});
   if (it == segments.end()) {
@@ -601,9 +616,9 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, StoreOptions
 std::shared_ptr<const StringTable> Store::Dictionary() const { return dictionary_->Get(); }
 
 Status Store::DecodeHistory(std::string_view key_suffix, std::string_view value,
-                            HistoryRecord* out) const {
+                            std::vector<HistoryRecord>* out) const {
   const auto dictionary = Dictionary();
-  return HistoryRecord::Decode(key_suffix, value, out, nullptr, dictionary.get());
+  return HistoryRecord::DecodeEntry(key_suffix, value, out, dictionary.get());
 }
 
 Store::~Store() {
@@ -677,19 +692,25 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
       (*newest)->assign(view(actor_key_bytes, key));
     }
   }
-  std::vector<rocksdb::Status> found(batch.events.size(), rocksdb::Status::NotFound());
+  // Events already stored. The store is read per (actor, group span) of the events to check,
+  // once per commit: an event may be any member of an actor group of its span.
+  std::vector<bool> stored(batch.events.size(), false);
   if (!to_check.empty()) {
-    std::vector<rocksdb::Slice> slices;
-    slices.reserve(to_check.size());
+    std::unordered_map<std::string, std::unordered_set<std::string>> span_keys;
     for (size_t i : to_check) {
-      const std::string_view k = view(actor_key_bytes, actor_keys[i]);
-      slices.emplace_back(k.data(), k.size());
+      const auto& r = batch.events[i].record;
+      const TimeMicros start = HistoryRecord::GroupStart(r.time);
+      std::string span = keys::ActorPrefix(r.actor);
+      keys::PutTime(&span, start);
+      const auto emplaced = span_keys.try_emplace(std::move(span));
+      std::unordered_set<std::string>& keys_of_span = emplaced.first->second;
+      if (emplaced.second) {
+        Status st = ForEachActorEventInSpan(
+            r.actor, start, [&keys_of_span](std::string_view key) { keys_of_span.emplace(key); });
+        if (!st.ok()) return st;
+      }
+      stored[i] = keys_of_span.contains(std::string(view(actor_key_bytes, actor_keys[i])));
     }
-    std::vector<std::string> existing(to_check.size());
-    std::vector<rocksdb::ColumnFamilyHandle*> cf_list(to_check.size(), actor_cf);
-    std::vector<rocksdb::Status> checked =
-        db_->MultiGet(rocksdb::ReadOptions(), cf_list, slices, &existing);
-    for (size_t j = 0; j < to_check.size(); ++j) found[to_check[j]] = std::move(checked[j]);
   }
   // A repeat within the batch is at or before its actor's newest key, so it is in to_check.
   const bool may_repeat = !to_check.empty();
@@ -731,34 +752,50 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
   };
   std::vector<SubjectEntry> subject_entries;
   subject_entries.reserve(batch.events.size());
+  // Actor groups (history_record.h): each group's events are linked in batch order through
+  // next_in_group; the views point into the batch's records.
+  constexpr std::uint32_t kNoEvent = UINT32_MAX;
+  std::unordered_map<ActorGroupKey, size_t, ActorGroupKeyHash> group_index;
+  std::vector<std::uint32_t> group_first, group_last;
+  std::vector<std::uint32_t> next_in_group(batch.events.size(), kNoEvent);
   for (size_t i = 0; i < batch.events.size(); ++i) {
     const std::string_view actor_key = view(actor_key_bytes, actor_keys[i]);
-    if (found[i].ok() || (may_repeat && !in_batch.insert(actor_key).second)) {
+    if (stored[i] || (may_repeat && !in_batch.insert(actor_key).second)) {
       ++result.duplicate_events;
       continue;
     }
-    if (!found[i].IsNotFound()) return FromRocks(found[i], "duplicate check");
     StoredEvent& e = batch.events[i];
     e.record.batch_seq = seq;
     e.record.subject_count = static_cast<std::uint32_t>(e.subjects.size());
     SegmentSum& seg = SegmentOf(segments, e.record.activity, UtcDay(e.record.time));
+    if (e.subjects.empty()) {
+      // An event without subjects (an officer reading the alert queue) has no subject entry to
+      // hold its details, so it gets an actor entry of its own with the full record.
+      actor_value.clear();
+      e.record.EncodeTo(HistoryRecord::Form::kSubjectEntry, &actor_value, &interner);
+      wb.Put(actor_cf, rocksdb::Slice(actor_key.data(), actor_key.size()), actor_value);
+      EntryDigest(actor_key, actor_value, digest);
+      seg.sum.Add(digest);
+      ++seg.count;
+      ++result.stored_events;
+      continue;
+    }
+    // The others go into the group of their actor, activity and day (written below).
+    const ActorGroupKey group_key{e.record.actor, e.record.activity,
+                                  HistoryRecord::GroupStart(e.record.time)};
+    auto [group, added] = group_index.try_emplace(group_key, group_first.size());
+    if (added) {
+      group_first.push_back(kNoEvent);
+      group_last.push_back(kNoEvent);
+    }
+    const std::uint32_t event = static_cast<std::uint32_t>(i);
+    if (group_last[group->second] == kNoEvent) {
+      group_first[group->second] = event;
+    } else {
+      next_in_group[group_last[group->second]] = event;
+    }
+    group_last[group->second] = event;
 
-    e.record.subjects.assign(
-        e.subjects.begin(),
-        e.subjects.begin() + static_cast<std::ptrdiff_t>(
-                                 std::min(e.subjects.size(), HistoryRecord::kMaxActorSubjects)));
-    actor_value.clear();
-    // An event without subjects (an officer reading the alert queue) has no subject entry to
-    // hold its details, so its actor entry carries the full record.
-    e.record.EncodeTo(
-        e.subjects.empty() ? HistoryRecord::Form::kSubjectEntry : HistoryRecord::Form::kActorEntry,
-        &actor_value, &interner);
-    wb.Put(actor_cf, rocksdb::Slice(actor_key.data(), actor_key.size()), actor_value);
-    EntryDigest(actor_key, actor_value, digest);
-    seg.sum.Add(digest);
-    ++seg.count;
-
-    e.record.subjects.clear();
     Span value{subject_values.size(), 0};
     e.record.EncodeTo(HistoryRecord::Form::kSubjectEntry, &subject_values, &interner);
     value.size = subject_values.size() - value.offset;
@@ -782,6 +819,37 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
       ++seg.count;
     }
     ++result.stored_events;
+  }
+  // One entry per actor group, under the key of its first event, with its events in key order
+  // (a source's events usually arrive in order, so the sort rarely has work).
+  std::vector<std::uint32_t> members;
+  std::vector<HistoryRecord::GroupItem> items;
+  for (std::uint32_t first : group_first) {
+    members.clear();
+    for (std::uint32_t m = first; m != kNoEvent; m = next_in_group[m]) members.push_back(m);
+    const auto key_less = [&](std::uint32_t a, std::uint32_t b) {
+      return view(actor_key_bytes, actor_keys[a]) < view(actor_key_bytes, actor_keys[b]);
+    };
+    if (!std::is_sorted(members.begin(), members.end(), key_less)) {
+      std::sort(members.begin(), members.end(), key_less);
+    }
+    for (size_t from = 0; from < members.size(); from += HistoryRecord::kMaxGroupEvents) {
+      const size_t to = std::min(members.size(), from + HistoryRecord::kMaxGroupEvents);
+      items.clear();
+      for (size_t m = from; m < to; ++m) {
+        const StoredEvent& e = batch.events[members[m]];
+        items.push_back({&e.record, e.subjects});
+      }
+      const HistoryRecord& head = batch.events[members[from]].record;
+      actor_value.clear();
+      HistoryRecord::EncodeActorGroup(seq, head.activity, items, &actor_value, &interner);
+      const std::string_view key = view(actor_key_bytes, actor_keys[members[from]]);
+      wb.Put(actor_cf, rocksdb::Slice(key.data(), key.size()), actor_value);
+      EntryDigest(key, actor_value, digest);
+      SegmentSum& seg = SegmentOf(segments, head.activity, UtcDay(head.time));
+      seg.sum.Add(digest);
+      ++seg.count;
+    }
   }
   std::sort(subject_entries.begin(), subject_entries.end(),
             [&](const SubjectEntry& a, const SubjectEntry& b) {
@@ -872,8 +940,9 @@ Store::MemoryUsage Store::memory_usage() const {
 
 Result<std::string*> Store::NewestActorKey(std::string_view actor) {
   if (auto it = newest_actor_key_.find(actor); it != newest_actor_key_.end()) return &it->second;
-  // First event of this actor since the store was opened: read its newest entry (the last key
-  // with the actor's prefix). Empty when the actor has none: every key is then newer.
+  // First event of this actor since the store was opened: its newest event is in the group span
+  // of its last entry (groups lie within one span). Empty when the actor has none: every key is
+  // then newer.
   const std::string prefix = keys::ActorPrefix(actor);
   std::string upper = prefix;
   while (!upper.empty() && static_cast<unsigned char>(upper.back()) == 0xff) upper.pop_back();
@@ -885,9 +954,50 @@ Result<std::string*> Store::NewestActorKey(std::string_view actor) {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cfs_.at("history_actor")));
   it->SeekToLast();
   std::string newest;
-  if (it->Valid() && it->key().starts_with(prefix)) newest = it->key().ToString();
+  if (it->Valid() && it->key().starts_with(prefix) && it->key().size() >= prefix.size() + 8) {
+    const TimeMicros last = keys::GetTime(
+        std::string_view(it->key().data(), it->key().size()).substr(prefix.size(), 8));
+    Status st =
+        ForEachActorEventInSpan(actor, HistoryRecord::GroupStart(last), [&](std::string_view key) {
+          if (key > newest) newest.assign(key);
+        });
+    if (!st.ok()) return st;
+  }
   if (!it->status().ok()) return FromRocks(it->status(), "duplicate check");
   return &newest_actor_key_.emplace(std::string(actor), std::move(newest)).first->second;
+}
+
+Status Store::ForEachActorEventInSpan(std::string_view actor, TimeMicros start,
+                                      const std::function<void(std::string_view)>& each) const {
+  const std::string prefix = keys::ActorPrefix(actor);
+  std::string from = prefix;
+  keys::PutTime(&from, start);
+  std::string to = prefix;
+  keys::PutTime(&to, start + HistoryRecord::kGroupSpan);
+  rocksdb::Slice to_slice(to);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &to_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cfs_.at("history_actor")));
+  const auto dictionary = Dictionary();
+  std::vector<HistoryRecord> records;
+  std::string key;
+  for (it->Seek(from); it->Valid(); it->Next()) {
+    const std::string_view entry_key(it->key().data(), it->key().size());
+    records.clear();
+    if (!HistoryRecord::DecodeEntry(entry_key.substr(prefix.size()),
+                                    std::string_view(it->value().data(), it->value().size()),
+                                    &records, dictionary.get())
+             .ok()) {
+      each(entry_key);  // unreadable: at least its own key is taken
+      continue;
+    }
+    for (const HistoryRecord& r : records) {
+      key.clear();
+      keys::AppendActorKey(&key, actor, r.time, r.event_id);
+      each(key);
+    }
+  }
+  return FromRocks(it->status(), "duplicate check");
 }
 
 std::map<std::pair<std::string, std::int32_t>, std::int64_t> Store::Offsets() const {
@@ -908,25 +1018,32 @@ std::map<std::pair<std::string, std::int32_t>, std::int64_t> Store::Offsets() co
   return out;
 }
 
-Result<QueryPage> Store::Query(rocksdb::ColumnFamilyHandle* cf, const std::string& prefix,
-                               TimeMicros from, TimeMicros to, size_t limit,
-                               const std::string& cursor, bool subject_keys,
-                               const Visible& visible) const {
-  if (limit == 0) return QueryPage{};
-  std::string upper = prefix;
+// The bound below which a page continues: the cursor (strictly below it), or every key at or
+// before `to`.
+Result<std::string> PageBound(const std::string& cursor, TimeMicros to) {
+  std::string bound;
   if (!cursor.empty()) {
-    std::string raw;
-    if (!UnHex(cursor, &raw) || raw.size() < 8) {
+    if (!UnHex(cursor, &bound) || bound.size() < 8) {
       return Status::InvalidArgument("cursor is not one this store handed out");
     }
-    upper += raw;  // continue strictly below the last returned key
-  } else {
-    keys::PutTime(&upper, to);
-    upper.append(256, '\xff');
+    return bound;
   }
+  keys::PutTime(&bound, to);
+  bound.append(256, '\xff');
+  return bound;
+}
+
+Result<QueryPage> Store::QuerySubject(const Pseudonym& subject, TimeMicros from, TimeMicros to,
+                                      size_t limit, const std::string& cursor,
+                                      const Visible& visible) const {
+  if (limit == 0) return QueryPage{};
+  const std::string prefix = keys::SubjectPrefix(subject);
+  auto bound = PageBound(cursor, to);
+  if (!bound.ok()) return bound.status();
+  const std::string upper = prefix + *bound;
   rocksdb::ReadOptions ro;
-  ro.prefix_same_as_start = subject_keys;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf));
+  ro.prefix_same_as_start = true;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cfs_.at("history_subject")));
   it->SeekForPrev(upper);
   if (!cursor.empty() && it->Valid() && it->key() == rocksdb::Slice(upper)) it->Prev();
   const auto table = filter_factory_->Get();
@@ -937,7 +1054,6 @@ Result<QueryPage> Store::Query(rocksdb::ColumnFamilyHandle* cf, const std::strin
     const std::string_view key(it->key().data(), it->key().size());
     if (key.size() < prefix.size() + 8 || key.compare(0, prefix.size(), prefix) != 0) break;
     const TimeMicros t = keys::GetTime(key.substr(prefix.size(), 8));
-    // The actor id is part of the query's prefix; the record's own copy may be absent.
     if (t < from) break;
     if (t > to) continue;
     QueryEntry entry;
@@ -945,36 +1061,12 @@ Result<QueryPage> Store::Query(rocksdb::ColumnFamilyHandle* cf, const std::strin
                                       std::string_view(it->value().data(), it->value().size()),
                                       &entry.record, nullptr, dictionary.get());
     if (!st.ok()) return st;
-    if (!subject_keys) entry.record.actor.assign(prefix.substr(1));
-    if (!subject_keys && !entry.record.subjects.empty()) {
-      // The actor entry is small; the details live in the first subject's entry.
-      std::string details;
-      const std::string subject_key =
-          keys::SubjectKey(entry.record.subjects[0], t, entry.record.event_id);
-      rocksdb::Status gs =
-          db_->Get(rocksdb::ReadOptions(), cfs_.at("history_subject"), subject_key, &details);
-      if (gs.ok()) {
-        HistoryRecord full;
-        st = HistoryRecord::Decode(key.substr(prefix.size()), details, &full, nullptr,
-                                   dictionary.get());
-        if (!st.ok()) return st;
-        full.subjects = std::move(entry.record.subjects);
-        full.subject_count = entry.record.subject_count;
-        entry.record = std::move(full);
-      } else if (!gs.IsNotFound()) {
-        return FromRocks(gs, "query actor details");
-      }
-    }
     if (now >= table->ExpiryOf(entry.record.activity, entry.record.time)) continue;
     if (visible && !visible(entry.record)) continue;
-    if (subject_keys) std::memcpy(entry.subject.bytes.data(), key.data(), 16);
+    entry.subject = subject;
     if (page.entries.size() == limit) {
-      const std::string last_key =
-          subject_keys
-              ? keys::SubjectKey(page.entries.back().subject, page.entries.back().record.time,
-                                 page.entries.back().record.event_id)
-              : keys::ActorKey(page.entries.back().record.actor, page.entries.back().record.time,
-                               page.entries.back().record.event_id);
+      const std::string last_key = keys::SubjectKey(subject, page.entries.back().record.time,
+                                                    page.entries.back().record.event_id);
       page.next_cursor = HexOf(std::string_view(last_key).substr(prefix.size()));
       break;
     }
@@ -984,17 +1076,112 @@ Result<QueryPage> Store::Query(rocksdb::ColumnFamilyHandle* cf, const std::strin
   return page;
 }
 
-Result<QueryPage> Store::QuerySubject(const Pseudonym& subject, TimeMicros from, TimeMicros to,
-                                      size_t limit, const std::string& cursor,
-                                      const Visible& visible) const {
-  return Query(cfs_.at("history_subject"), keys::SubjectPrefix(subject), from, to, limit, cursor,
-               true, visible);
-}
-
 Result<QueryPage> Store::QueryActor(const std::string& actor, TimeMicros from, TimeMicros to,
                                     size_t limit, const std::string& cursor) const {
   if (actor.empty() || actor.size() > 255) return Status::InvalidArgument("bad actor id");
-  return Query(cfs_.at("history_actor"), keys::ActorPrefix(actor), from, to, limit, cursor, false);
+  if (limit == 0) return QueryPage{};
+  const std::string prefix = keys::ActorPrefix(actor);
+  auto bound = PageBound(cursor, to);
+  if (!bound.ok()) return bound.status();
+  const std::string upper = prefix + *bound;
+  // An entry holds its first event's key; an actor group's later events sort after it, within
+  // the group span (history_record.h). So the entries are read newest first by their keys, a
+  // span's records gathered, and each span's records sorted before they are handed out.
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), cfs_.at("history_actor")));
+  it->SeekForPrev(upper);
+  // An entry at the cursor holds only events at or after it.
+  if (!cursor.empty() && it->Valid() && it->key() == rocksdb::Slice(upper)) it->Prev();
+  const auto table = filter_factory_->Get();
+  const TimeMicros now = filter_factory_->Now();
+  const auto dictionary = Dictionary();
+  const std::string_view below = *bound;
+  const bool inclusive = cursor.empty();
+  QueryPage page;
+  std::vector<HistoryRecord> span_records;
+  std::string suffix;
+  const auto suffix_of = [&suffix](const HistoryRecord& r) -> const std::string& {
+    suffix.clear();
+    keys::PutTime(&suffix, r.time);
+    suffix.append(r.event_id);
+    return suffix;
+  };
+  const auto newer = [](const HistoryRecord& a, const HistoryRecord& b) {
+    return a.time != b.time ? a.time > b.time : a.event_id > b.event_id;
+  };
+  // Hands out the gathered records newest first; false once the page is full.
+  const auto hand_out = [&]() -> Result<bool> {
+    std::sort(span_records.begin(), span_records.end(), newer);
+    for (HistoryRecord& r : span_records) {
+      if (page.entries.size() == limit) {
+        page.next_cursor = HexOf(suffix_of(page.entries.back().record));
+        return false;
+      }
+      QueryEntry& entry = page.entries.emplace_back();
+      entry.record = std::move(r);
+      entry.record.actor = actor;
+      if (entry.record.subjects.empty()) continue;  // a full record of its own
+      // The actor's record is small; the details live in the first subject's entry.
+      std::string details;
+      const std::string subject_key =
+          keys::SubjectKey(entry.record.subjects[0], entry.record.time, entry.record.event_id);
+      rocksdb::Status gs =
+          db_->Get(rocksdb::ReadOptions(), cfs_.at("history_subject"), subject_key, &details);
+      if (gs.IsNotFound()) continue;
+      if (!gs.ok()) return FromRocks(gs, "query actor details");
+      HistoryRecord full;
+      Status st = HistoryRecord::Decode(std::string_view(subject_key).substr(16), details, &full,
+                                        nullptr, dictionary.get());
+      if (!st.ok()) return st;
+      full.subjects = std::move(entry.record.subjects);
+      full.subject_count = entry.record.subject_count;
+      entry.record = std::move(full);
+    }
+    span_records.clear();
+    return true;
+  };
+  TimeMicros span = 0;
+  for (; it->Valid(); it->Prev()) {
+    const std::string_view key(it->key().data(), it->key().size());
+    if (key.size() < prefix.size() + 8 || key.compare(0, prefix.size(), prefix) != 0) break;
+    const TimeMicros start = HistoryRecord::GroupStart(keys::GetTime(key.substr(prefix.size(), 8)));
+    if (!span_records.empty() && start != span) {
+      auto more = hand_out();
+      if (!more.ok()) return more.status();
+      if (!*more) return page;
+    }
+    span = start;
+    // Every event of this span and the ones before it is older than `from`.
+    if (start + HistoryRecord::kGroupSpan <= from) break;
+    const size_t before = span_records.size();
+    Status st = HistoryRecord::DecodeEntry(key.substr(prefix.size()),
+                                           std::string_view(it->value().data(), it->value().size()),
+                                           &span_records, dictionary.get());
+    if (!st.ok()) return st;
+    span_records.erase(std::remove_if(span_records.begin() + static_cast<std::ptrdiff_t>(before),
+                                      span_records.end(),
+                                      [&](const HistoryRecord& r) {
+                                        const std::string& s = suffix_of(r);
+                                        return r.time < from || r.time > to ||
+                                               (inclusive ? std::string_view(s) > below
+                                                          : std::string_view(s) >= below) ||
+                                               now >= table->ExpiryOf(r.activity, r.time);
+                                      }),
+                       span_records.end());
+    // A span may hold an actor's whole day: memory follows the page, not the day. Only the
+    // newest records that can still reach this page (and tell whether a next one exists) stay.
+    const size_t wanted = limit - page.entries.size() + 1;
+    if (span_records.size() > 2 * wanted + 64) {
+      std::nth_element(span_records.begin(),
+                       span_records.begin() + static_cast<std::ptrdiff_t>(wanted),
+                       span_records.end(), newer);
+      span_records.resize(wanted);
+    }
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "query");
+  auto more = hand_out();
+  if (!more.ok()) return more.status();
+  return page;
 }
 
 Result<std::optional<std::string>> Store::Get(const std::string& name,
@@ -1125,7 +1312,7 @@ Result<VerifyReport> Store::Verify() const {
     rocksdb::ReadOptions ro = at_snapshot;
     ro.total_order_seek = true;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cfs_.at(name)));
-    HistoryRecord r;
+    std::vector<HistoryRecord> records;
     unsigned char digest[32];
     const bool subject_keys = std::string_view(name) == "history_subject";
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -1133,13 +1320,17 @@ Result<VerifyReport> Store::Verify() const {
       const std::string_view value(it->value().data(), it->value().size());
       ++report.entries;
       const std::string_view suffix = KeySuffix(key, subject_keys);
+      records.clear();
+      // An actor group's records share its batch, activity and day (DecodeEntry checks).
       if (suffix.empty() ||
-          !HistoryRecord::Decode(suffix, value, &r, nullptr, dictionary.get()).ok()) {
+          !HistoryRecord::DecodeEntry(suffix, value, &records, dictionary.get()).ok() ||
+          (subject_keys && records.size() != 1)) {
         report.ok = false;
         report.first_problem = std::string(name) + ": an entry cannot be decoded (key " +
                                HexOf(key.substr(0, 24)) + "...)";
         return report;
       }
+      const HistoryRecord& r = records.front();
       EntryDigest(key, value, digest);
       SegmentSum& seg = actual[r.batch_seq][SegmentKey{r.activity, UtcDay(r.time)}];
       seg.sum.Add(digest);

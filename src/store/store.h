@@ -2,7 +2,8 @@
 //
 // Column families (keys in store/keys.h, values in store/history_record.h):
 //   history_subject  per-citizen history, one entry per (subject, event); pseudonym-prefixed
-//   history_actor    per-actor history (investigations), one entry per event
+//   history_actor    per-actor history (investigations), one entry per actor, activity and
+//                    UTC day of each commit (an actor group, history_record.h)
 //   state            detector state blobs (per actor), written with the events that changed it
 //   alerts, outbox   alert rows and the outbox the relay drains to Kafka
 //   reference        reference tables (the compacted topic's image)
@@ -187,9 +188,10 @@ class Store {
   [[nodiscard]] MemoryUsage memory_usage() const;
 
   // Decodes a stored history value (tests and tools reading the raw column families): like
-  // HistoryRecord::Decode, with this store's dictionary.
+  // HistoryRecord::DecodeEntry (an actor group holds several records), with this store's
+  // dictionary.
   [[nodiscard]] Status DecodeHistory(std::string_view key_suffix, std::string_view value,
-                                     HistoryRecord* out) const;
+                                     std::vector<HistoryRecord>* out) const;
   [[nodiscard]] size_t dictionary_size() const { return Dictionary()->size(); }
   // Strings this process wrote inline instead of as dictionary refs (the dictionary is full,
   // or the string holds a run of 8+ digits or is over 255 bytes). Once the dictionary is full,
@@ -214,10 +216,6 @@ class Store {
  private:
   class RetentionFilterFactory;
   Store() = default;
-  Result<QueryPage> Query(rocksdb::ColumnFamilyHandle* cf, const std::string& prefix,
-                          TimeMicros from, TimeMicros to, size_t limit, const std::string& cursor,
-                          bool subject_keys, const Visible& visible = nullptr) const;
-
   // A snapshot of the dictionary. Take it after creating the iterator (or RocksDB snapshot)
   // to read with: every entry that iterator returns then refers only to entries it holds.
   [[nodiscard]] std::shared_ptr<const StringTable> Dictionary() const;
@@ -225,6 +223,10 @@ class Store {
   // The newest history_actor key of `actor` (empty when it has none), which Commit raises as
   // it goes. commit_mu_ held; the pointer is valid until newest_actor_key_ is cleared.
   Result<std::string*> NewestActorKey(std::string_view actor);
+  // Calls `each` with the history_actor key (store/keys.h) of every event of `actor` stored in
+  // the group span that starts at `start`, whether in a group or an entry of its own.
+  Status ForEachActorEventInSpan(std::string_view actor, TimeMicros start,
+                                 const std::function<void(std::string_view)>& each) const;
 
   std::unique_ptr<rocksdb::DB> db_;
   std::map<std::string, rocksdb::ColumnFamilyHandle*> cfs_;

@@ -107,15 +107,19 @@ std::vector<std::string> History(const std::string& store_path) {
         (*store)->raw_db()->NewIterator(ro, (*store)->column_family(cf)));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       std::string value = it->value().ToString();
-      HistoryRecord r;
+      std::vector<HistoryRecord> records;
       const std::string key = it->key().ToString();
       const size_t prefix =
           std::string_view(cf) == "history_subject" ? 16 : 1 + static_cast<unsigned char>(key[0]);
-      EXPECT_TRUE((*store)->DecodeHistory(std::string_view(key).substr(prefix), value, &r).ok());
-      std::string line = std::string(cf) + " " + key.substr(0, prefix) + " " + r.event_id + " " +
-                         std::to_string(static_cast<int>(r.verdict)) + " " + r.activity;
-      for (RuleId id : r.rules) line += " " + std::string(InfoOf(id).id);
-      out.push_back(line);
+      EXPECT_TRUE(
+          (*store)->DecodeHistory(std::string_view(key).substr(prefix), value, &records).ok());
+      // One line per event: an actor group holds several.
+      for (const HistoryRecord& r : records) {
+        std::string line = std::string(cf) + " " + key.substr(0, prefix) + " " + r.event_id + " " +
+                           std::to_string(static_cast<int>(r.verdict)) + " " + r.activity;
+        for (RuleId id : r.rules) line += " " + std::string(InfoOf(id).id);
+        out.push_back(line);
+      }
     }
   }
   std::sort(out.begin(), out.end());

@@ -132,7 +132,8 @@ TEST_F(StoreTest, ASubjectListedTwiceInAnEventGetsOneEntry) {
   auto report = store->Verify();
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->ok) << report->first_problem;
-  EXPECT_EQ(report->entries, 2u + 3u + 20u);  // two actor entries, 23 distinct subjects
+  // One actor group (one actor, activity and hour) and 23 distinct subjects.
+  EXPECT_EQ(report->entries, 1u + 3u + 20u);
 }
 
 // Within one batch, an actor's older event after a newer one is stored, and a repeat of either
@@ -191,6 +192,140 @@ TEST_F(StoreTest, LateAndReopenedDuplicatesAreStillFound) {
   EXPECT_EQ(r.duplicate_events, 2u);
   EXPECT_EQ(store->QueryActor("emp-1", kT0, kT0 + 100, 100, "")->entries.size(), 3u);
   EXPECT_EQ(store->QueryActor("emp-2", kT0, kT0 + 100, 100, "")->entries.size(), 2u);
+}
+
+// The history_actor entries of a commit are actor groups (one per actor, activity and hour).
+// An actor's query still returns every event once, newest first, across pages and windows,
+// when groups overlap in time (two activities, late events in a later batch, an event without
+// subjects in an entry of its own); redeliveries of any group member are caught, also after a
+// reopen.
+TEST_F(StoreTest, ActorQueryMergesOverlappingGroupsNewestFirst) {
+  struct Made {
+    TimeMicros time;
+    std::string id;
+  };
+  std::vector<Made> all;
+  std::vector<std::vector<StoredEvent>> batches(3);
+  const auto add = [&](size_t batch, std::uint64_t n, TimeMicros t, const char* activity,
+                       int subjects = 1) {
+    batches[batch].push_back(SyntheticEvent(n, t, "emp-1", activity, subjects));
+    all.push_back({t, "ev-" + std::to_string(n)});
+  };
+  const TimeMicros s = kMicrosPerSecond;
+  for (std::uint64_t n = 1; n <= 20; ++n) {
+    add(0, n, kT0 + static_cast<TimeMicros>(n) * s,
+        n % 2 == 0 ? "wmo-maatwerkvoorziening" : "sturing-verantwoording");
+  }
+  add(0, 21, kT0 + 7 * s + s / 2, "wmo-maatwerkvoorziening", 0);  // no subjects
+  add(0, 22, kT0 + 3600 * s + 5 * s, "wmo-maatwerkvoorziening");  // the next hour
+  add(1, 23, kT0 + 2 * s + s / 2, "wmo-maatwerkvoorziening");     // late, inside a group
+  add(1, 24, kT0 + 10 * s + s / 2, "sturing-verantwoording");
+  add(1, 25, kT0 + 3600 * s + 1 * s, "wmo-maatwerkvoorziening");
+  add(1, 28, kT0 + 3600 * s + 10 * s, "wmo-maatwerkvoorziening");
+  add(2, 26, kT0 + 4 * s, "wmo-maatwerkvoorziening");  // same time as ev-4, another id
+  add(2, 27, kT0 + 4 * s, "sturing-verantwoording");
+  add(2, 29, kT0 + kMicrosPerDay + 5 * s, "wmo-maatwerkvoorziening");  // the next day
+  add(2, 30, kT0 - 10 * kMicrosPerDay, "wmo-maatwerkvoorziening");     // days before
+  // Enough events in one day that a short page keeps only the newest of them while it reads.
+  for (std::uint64_t n = 100; n < 300; ++n) {
+    add(2, n, kT0 + 7200 * s + static_cast<TimeMicros>(n % 37) * s,
+        n % 3 == 0 ? "wmo-maatwerkvoorziening" : "sturing-verantwoording");
+  }
+  // Another actor in between, whose entries must never show up.
+  batches[1].push_back(SyntheticEvent(99, kT0 + 3 * s, "emp-2"));
+  std::sort(all.begin(), all.end(), [](const Made& a, const Made& b) {
+    return a.time != b.time ? a.time > b.time : a.id > b.id;
+  });
+
+  auto store = Open();
+  size_t events = 0;
+  for (auto& events_of_batch : batches) {
+    CommitBatch batch;
+    batch.events = events_of_batch;
+    events += batch.events.size();
+    auto r = store->Commit(batch);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->stored_events, events_of_batch.size());
+  }
+  const auto page_through = [&](Store& st, TimeMicros from, TimeMicros to, size_t limit) {
+    std::vector<std::string> ids;
+    std::string cursor;
+    for (int pages = 0; pages < 1000; ++pages) {
+      auto page = st.QueryActor("emp-1", from, to, limit, cursor);
+      EXPECT_TRUE(page.ok()) << page.status().message();
+      if (!page.ok()) break;
+      EXPECT_LE(page->entries.size(), limit);
+      for (const auto& e : page->entries) {
+        ids.push_back(e.record.event_id);
+        EXPECT_EQ(e.record.actor, "emp-1");
+        // Details come from the subject entry (or the entry of its own).
+        EXPECT_EQ(e.record.role, "wmo-consulent") << e.record.event_id;
+      }
+      if (page->next_cursor.empty()) break;
+      cursor = page->next_cursor;
+    }
+    return ids;
+  };
+  const auto expected = [&](TimeMicros from, TimeMicros to) {
+    std::vector<std::string> ids;
+    for (const Made& m : all) {
+      if (m.time >= from && m.time <= to) ids.push_back(m.id);
+    }
+    return ids;
+  };
+  const TimeMicros first = kT0 - 20 * kMicrosPerDay, last = kT0 + 2 * kMicrosPerDay;
+  for (size_t limit : {1, 3, 7, 100, 1000}) {
+    EXPECT_EQ(page_through(*store, first, last, limit), expected(first, last)) << "limit " << limit;
+  }
+  EXPECT_EQ(page_through(*store, kT0 + 4 * s, kT0 + 10 * s + s / 2, 2),
+            expected(kT0 + 4 * s, kT0 + 10 * s + s / 2));
+  EXPECT_EQ(page_through(*store, kT0 + 3600 * s, kT0 + 3600 * s + 2 * s, 5),
+            expected(kT0 + 3600 * s, kT0 + 3600 * s + 2 * s));
+
+  auto report = store->Verify();
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok) << report->first_problem;
+  EXPECT_LT(report->entries, 2 * events) << "the actor's events share entries";
+
+  // Every event again, in one batch: all are caught, here and after a reopen.
+  const auto redeliver = [&](Store& st) {
+    CommitBatch again;
+    for (const auto& b : batches) again.events.insert(again.events.end(), b.begin(), b.end());
+    auto r = st.Commit(again);
+    EXPECT_TRUE(r.ok());
+    EXPECT_EQ(r->stored_events, 0u);
+    EXPECT_EQ(r->duplicate_events, events);
+  };
+  redeliver(*store);
+  store.reset();
+  store = Open();
+  redeliver(*store);
+  EXPECT_EQ(page_through(*store, first, last, 100), expected(first, last));
+}
+
+// After a reopen, an actor's newest stored event is looked for in every entry of its last day,
+// not only the last key: here it is inside a group whose key sorts before another entry's.
+TEST_F(StoreTest, TheNewestEventInsideAGroupIsADuplicateAfterAReopen) {
+  const StoredEvent a1 = SyntheticEvent(1, kT0, "emp-3", "wmo-maatwerkvoorziening");
+  const StoredEvent a2 = SyntheticEvent(2, kT0 + 10, "emp-3", "wmo-maatwerkvoorziening");
+  const StoredEvent b1 = SyntheticEvent(3, kT0 + 5, "emp-3", "sturing-verantwoording");
+  {
+    auto store = Open();
+    CommitBatch first;
+    first.events = {a1, a2};  // one group, under a1's key
+    ASSERT_TRUE(store->Commit(first).ok());
+    CommitBatch second;
+    second.events = {b1};  // the last key of emp-3, but not its newest event
+    ASSERT_TRUE(store->Commit(second).ok());
+  }
+  auto store = Open();
+  CommitBatch again;
+  again.events = {a2};
+  auto r = store->Commit(again);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->stored_events, 0u);
+  EXPECT_EQ(r->duplicate_events, 1u);
+  EXPECT_EQ(store->QueryActor("emp-3", kT0, kT0 + 100, 100, "")->entries.size(), 3u);
 }
 
 TEST_F(StoreTest, ReportsTheMemoryItHolds) {
@@ -265,10 +400,10 @@ TEST_F(StoreTest, VerifyNamesTheBatchOfAFlippedByte) {
           .ok());
   EXPECT_THAT(store->Verify()->first_problem, HasSubstr("cannot be decoded"));
 
-  // Deleting an entry is found too.
+  // Deleting an entry is found too: here batch 5's actor group, under its first event's key.
   ASSERT_TRUE(store->raw_db()
                   ->Delete(rocksdb::WriteOptions(), store->column_family("history_actor"),
-                           keys::ActorKey("emp-1", kT0 + 41 * kMicrosPerSecond, "ev-41"))
+                           keys::ActorKey("emp-1", kT0 + 40 * kMicrosPerSecond, "ev-40"))
                   .ok());
   value[at + 5] = '2';  // undo the first change, so that only the deletion remains
   ASSERT_TRUE(
@@ -571,6 +706,79 @@ TEST(HistoryRecordTest, RoundTripBothFormsAndVersionCheck) {
   EXPECT_THAT(HistoryRecord::Decode(suffix, subject_value, &back).message(),
               HasSubstr("version 9"));
   EXPECT_FALSE(HistoryRecord::Decode(suffix, "", &back).ok());
+}
+
+TEST(HistoryRecordTest, ActorGroupRoundTripAndBounds) {
+  HistoryRecord a = SampleRecord();
+  a.time = 10 * kMicrosPerSecond;
+  HistoryRecord b = SampleRecord();
+  b.time = a.time + 1'500'000;
+  b.event_id = "e-2";
+  b.verdict = Verdict::kAllow;
+  HistoryRecord c = SampleRecord();
+  c.time = b.time;
+  c.event_id = "e-3";
+  std::vector<Pseudonym> many;
+  for (std::uint64_t i = 0; i < 130; ++i) many.push_back(SyntheticSubject(i));
+  const std::vector<Pseudonym> one = {SyntheticSubject(7)};
+  const std::vector<HistoryRecord::GroupItem> items = {{&a, a.subjects}, {&b, one}, {&c, many}};
+  std::string value;
+  CountingInterner interner;
+  HistoryRecord::EncodeActorGroup(77, "wmo-toegang", items, &value, &interner);
+  EXPECT_EQ(interner.table, StringTable{"wmo-toegang"});
+  const std::string key = keys::ActorKey("emp-1", a.time, a.event_id);
+  const std::string_view suffix = std::string_view(key).substr(6);
+
+  std::vector<HistoryRecord> back;
+  ASSERT_TRUE(HistoryRecord::DecodeEntry(suffix, value, &back, &interner.table).ok());
+  ASSERT_EQ(back.size(), 3u);
+  EXPECT_EQ(back[0].event_id, "e-1");
+  EXPECT_EQ(back[0].time, a.time);
+  EXPECT_EQ(back[0].subjects, a.subjects);
+  EXPECT_EQ(back[0].verdict, Verdict::kViolation);
+  EXPECT_EQ(back[1].event_id, "e-2");
+  EXPECT_EQ(back[1].time, b.time);
+  EXPECT_EQ(back[1].verdict, Verdict::kAllow);
+  EXPECT_EQ(back[1].subjects, one);
+  EXPECT_EQ(back[2].subject_count, 130u);
+  EXPECT_EQ(back[2].subjects.size(), HistoryRecord::kMaxActorSubjects);
+  for (const HistoryRecord& r : back) {
+    EXPECT_EQ(r.batch_seq, 77u);
+    EXPECT_EQ(r.activity, "wmo-toegang");
+  }
+  // Retention and verify read its header like any entry's; Decode refuses it (several records).
+  std::uint64_t seq = 0;
+  std::string_view activity;
+  ASSERT_TRUE(HistoryRecord::PeekHeader(value, &seq, &activity, &interner.table));
+  EXPECT_EQ(seq, 77u);
+  HistoryRecord single;
+  EXPECT_FALSE(HistoryRecord::Decode(suffix, value, &single, nullptr, &interner.table).ok());
+  // DecodeEntry reads the other forms as one record.
+  std::string subject_value;
+  a.EncodeTo(HistoryRecord::Form::kSubjectEntry, &subject_value);
+  back.clear();
+  ASSERT_TRUE(HistoryRecord::DecodeEntry(suffix, subject_value, &back).ok());
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].case_id, a.case_id);
+
+  // Truncated, padded, or reaching into the next hour: malformed, and nothing is appended.
+  for (const std::string& bad :
+       {value.substr(0, value.size() - 1), value + "x", std::string(value.substr(0, 5))}) {
+    back.clear();
+    EXPECT_FALSE(HistoryRecord::DecodeEntry(suffix, bad, &back, &interner.table).ok());
+    EXPECT_TRUE(back.empty());
+  }
+  HistoryRecord late = SampleRecord();
+  late.time = HistoryRecord::GroupStart(a.time) + HistoryRecord::kGroupSpan;
+  late.event_id = "e-4";
+  const std::vector<HistoryRecord::GroupItem> crossing = {{&a, one}, {&late, one}};
+  std::string crossing_value;
+  HistoryRecord::EncodeActorGroup(77, "wmo-toegang", crossing, &crossing_value);
+  back.clear();
+  EXPECT_FALSE(HistoryRecord::DecodeEntry(suffix, crossing_value, &back).ok());
+  // An older inzage names the version it cannot read.
+  value[0] = 3;
+  EXPECT_FALSE(HistoryRecord::DecodeEntry(suffix, value, &back, &interner.table).ok());
 }
 
 TEST(HistoryRecordTest, DictionaryRefsReadBackOnlyWithTheDictionary) {
