@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "store/keys.h"
 
@@ -254,8 +255,11 @@ Status HistoryRecord::DecodeEntry(std::string_view key_suffix, std::string_view 
     std::string_view event_id = key_suffix.substr(8);
     std::uint64_t v = 0;
     if (i > 0) {
+      // Members are in key order: a later time, or the same time and a greater id.
+      const std::string_view previous_id = (*out)[out->size() - 2].event_id;
       if (!GetVarint(&in, &v) || v > static_cast<std::uint64_t>(kGroupSpan) ||
-          !GetString(&in, &event_id)) {
+          time > std::numeric_limits<TimeMicros>::max() - static_cast<TimeMicros>(v) ||
+          !GetString(&in, &event_id) || (v == 0 && event_id <= previous_id)) {
         out->resize(first);
         return bad();
       }

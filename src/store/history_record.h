@@ -123,8 +123,12 @@ struct HistoryRecord {
   // 262,000 against 283,000 events/s for a day (bench/README.md, eighth session).
   static constexpr TimeMicros kGroupSpan = kMicrosPerDay;
   static_assert(kMicrosPerDay % kGroupSpan == 0);
-  // The start of the group span holding t (rounded down, also before 1970).
+  // The start of the group span holding t (rounded down, also before 1970). Times beyond
+  // ±2^62 µs (146,000 years; none is valid) are clamped first, so that neither this nor
+  // start + kGroupSpan can overflow on a corrupt key.
   static constexpr TimeMicros GroupStart(TimeMicros t) {
+    constexpr TimeMicros kLimit = TimeMicros{1} << 62;
+    t = t < -kLimit ? -kLimit : (t > kLimit ? kLimit : t);
     return (t >= 0 ? t : t - kGroupSpan + 1) / kGroupSpan * kGroupSpan;
   }
 

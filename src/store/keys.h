@@ -2,7 +2,7 @@
 // so that byte order equals time order (scans run by time; "newest first" is a reverse scan).
 //
 //   history_subject: pseudonym (16) | time (8) | event_id
-//   history_actor:   u8 len | actor id | time (8) | event_id
+//   history_actor:   u8 len | actor id | time (8) | event_id   (of an actor group's first event)
 //   meta:            text keys ("schema_version", "key_id", "chain/head", "chain/<seq 8>",
 //                    "offset/<source>\0<partition 4>", "dict/<entry number 4>")
 // Thread safety: pure functions.

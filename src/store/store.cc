@@ -1170,12 +1170,12 @@ Result<QueryPage> Store::QueryActor(const std::string& actor, TimeMicros from, T
                        span_records.end());
     // A span may hold an actor's whole day: memory follows the page, not the day. Only the
     // newest records that can still reach this page (and tell whether a next one exists) stay.
-    const size_t wanted = limit - page.entries.size() + 1;
-    if (span_records.size() > 2 * wanted + 64) {
+    const size_t room = limit - page.entries.size();  // at least 1 here
+    if (room < SIZE_MAX / 4 && span_records.size() > 2 * room + 66) {
       std::nth_element(span_records.begin(),
-                       span_records.begin() + static_cast<std::ptrdiff_t>(wanted),
+                       span_records.begin() + static_cast<std::ptrdiff_t>(room + 1),
                        span_records.end(), newer);
-      span_records.resize(wanted);
+      span_records.resize(room + 1);
     }
   }
   if (!it->status().ok()) return FromRocks(it->status(), "query");
@@ -1321,10 +1321,14 @@ Result<VerifyReport> Store::Verify() const {
       ++report.entries;
       const std::string_view suffix = KeySuffix(key, subject_keys);
       records.clear();
-      // An actor group's records share its batch, activity and day (DecodeEntry checks).
+      // An actor group's records share its batch, activity and day (DecodeEntry checks); a
+      // subject entry is never a group (Decode refuses one).
+      if (subject_keys && !suffix.empty()) records.emplace_back();
       if (suffix.empty() ||
-          !HistoryRecord::DecodeEntry(suffix, value, &records, dictionary.get()).ok() ||
-          (subject_keys && records.size() != 1)) {
+          !(subject_keys
+                ? HistoryRecord::Decode(suffix, value, &records.back(), nullptr, dictionary.get())
+                : HistoryRecord::DecodeEntry(suffix, value, &records, dictionary.get()))
+               .ok()) {
         report.ok = false;
         report.first_problem = std::string(name) + ": an entry cannot be decoded (key " +
                                HexOf(key.substr(0, 24)) + "...)";

@@ -132,7 +132,7 @@ TEST_F(StoreTest, ASubjectListedTwiceInAnEventGetsOneEntry) {
   auto report = store->Verify();
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->ok) << report->first_problem;
-  // One actor group (one actor, activity and hour) and 23 distinct subjects.
+  // One actor group (one actor, activity and day) and 23 distinct subjects.
   EXPECT_EQ(report->entries, 1u + 3u + 20u);
 }
 
@@ -194,7 +194,7 @@ TEST_F(StoreTest, LateAndReopenedDuplicatesAreStillFound) {
   EXPECT_EQ(store->QueryActor("emp-2", kT0, kT0 + 100, 100, "")->entries.size(), 2u);
 }
 
-// The history_actor entries of a commit are actor groups (one per actor, activity and hour).
+// The history_actor entries of a commit are actor groups (one per actor, activity and day).
 // An actor's query still returns every event once, newest first, across pages and windows,
 // when groups overlap in time (two activities, late events in a later batch, an event without
 // subjects in an entry of its own); redeliveries of any group member are caught, also after a
@@ -761,7 +761,7 @@ TEST(HistoryRecordTest, ActorGroupRoundTripAndBounds) {
   ASSERT_EQ(back.size(), 1u);
   EXPECT_EQ(back[0].case_id, a.case_id);
 
-  // Truncated, padded, or reaching into the next hour: malformed, and nothing is appended.
+  // Truncated, padded, or reaching into the next day: malformed, and nothing is appended.
   for (const std::string& bad :
        {value.substr(0, value.size() - 1), value + "x", std::string(value.substr(0, 5))}) {
     back.clear();
@@ -776,6 +776,15 @@ TEST(HistoryRecordTest, ActorGroupRoundTripAndBounds) {
   HistoryRecord::EncodeActorGroup(77, "wmo-toegang", crossing, &crossing_value);
   back.clear();
   EXPECT_FALSE(HistoryRecord::DecodeEntry(suffix, crossing_value, &back).ok());
+  // Members out of key order (the same time, a smaller id) are malformed too.
+  HistoryRecord same_time = SampleRecord();
+  same_time.time = a.time;
+  same_time.event_id = "e-0";
+  const std::vector<HistoryRecord::GroupItem> unordered = {{&a, one}, {&same_time, one}};
+  std::string unordered_value;
+  HistoryRecord::EncodeActorGroup(77, "wmo-toegang", unordered, &unordered_value);
+  back.clear();
+  EXPECT_FALSE(HistoryRecord::DecodeEntry(suffix, unordered_value, &back).ok());
   // An older inzage names the version it cannot read.
   value[0] = 3;
   EXPECT_FALSE(HistoryRecord::DecodeEntry(suffix, value, &back, &interner.table).ok());
