@@ -230,6 +230,45 @@ Status HistoryRecord::Decode(std::string_view key_suffix, std::string_view in, H
   return Status::Ok();
 }
 
+bool HistoryRecord::PeekLastTime(std::string_view key_suffix, std::string_view value,
+                                 TimeMicros* last) {
+  if (key_suffix.size() < 8) return false;
+  *last = keys::GetTime(key_suffix);
+  std::uint8_t version = 0, form = 0;
+  std::uint64_t batch_seq = 0, count = 0;
+  std::string_view activity;
+  // The activity is skipped, not resolved: no dictionary needed.
+  if (!GetByte(&value, &version) || version < 1 || version > kVersion || !GetByte(&value, &form) ||
+      !GetVarint(&value, &batch_seq)) {
+    return false;
+  }
+  if (static_cast<Form>(form) != Form::kActorGroup) return true;
+  std::uint64_t ref = 0;
+  if (!GetVarint(&value, &ref) || (ref == 0 && !GetString(&value, &activity)) ||
+      !GetVarint(&value, &count) || count == 0 || count > kMaxGroupEvents) {
+    return false;
+  }
+  for (std::uint64_t i = 0; i < count; ++i) {
+    std::uint64_t delta = 0, subject_count = 0, n = 0;
+    std::string_view event_id;
+    std::uint8_t verdict = 0;
+    if (i > 0) {
+      if (!GetVarint(&value, &delta) || delta > static_cast<std::uint64_t>(kGroupSpan) ||
+          *last > std::numeric_limits<TimeMicros>::max() - static_cast<TimeMicros>(delta) ||
+          !GetString(&value, &event_id)) {
+        return false;
+      }
+      *last += static_cast<TimeMicros>(delta);
+    }
+    if (!GetByte(&value, &verdict) || !GetVarint(&value, &subject_count) ||
+        !GetVarint(&value, &n) || n > kMaxActorSubjects || value.size() < n * 16) {
+      return false;
+    }
+    value.remove_prefix(n * 16);
+  }
+  return true;
+}
+
 Status HistoryRecord::DecodeEntry(std::string_view key_suffix, std::string_view value,
                                   std::vector<HistoryRecord>* out, const StringTable* dictionary) {
   auto bad = [] { return Status::Corruption("history entry is malformed"); };

@@ -179,6 +179,9 @@ struct HistoryRecord {
   static Status DecodeEntry(std::string_view key_suffix, std::string_view value,
                             std::vector<HistoryRecord>* out,
                             const StringTable* dictionary = nullptr);
+  // The time of an entry's newest event without decoding it (an actor group's last member; the
+  // key's time for the other forms). False when the value is malformed.
+  static bool PeekLastTime(std::string_view key_suffix, std::string_view value, TimeMicros* last);
   // Only what retention and verification need (no copies; `activity` may point into the
   // dictionary). False when malformed or when it refers to an entry `dictionary` lacks.
   static bool PeekHeader(std::string_view value, std::uint64_t* batch_seq,

@@ -1141,6 +1141,8 @@ Result<QueryPage> Store::QueryActor(const std::string& actor, TimeMicros from, T
     return true;
   };
   TimeMicros span = 0;
+  // The time of the oldest record kept after pruning this span (INT64_MIN: none pruned yet).
+  TimeMicros oldest_kept = INT64_MIN;
   for (; it->Valid(); it->Prev()) {
     const std::string_view key(it->key().data(), it->key().size());
     if (key.size() < prefix.size() + 8 || key.compare(0, prefix.size(), prefix) != 0) break;
@@ -1150,9 +1152,20 @@ Result<QueryPage> Store::QueryActor(const std::string& actor, TimeMicros from, T
       if (!more.ok()) return more.status();
       if (!*more) return page;
     }
+    if (start != span) oldest_kept = INT64_MIN;
     span = start;
     // Every event of this span and the ones before it is older than `from`.
     if (start + HistoryRecord::kGroupSpan <= from) break;
+    // Enough newer records are kept for the page: an entry whose newest event is older than
+    // all of them cannot reach it (this keeps a page of a busy actor's day from decoding it all).
+    TimeMicros entry_last = 0;
+    if (oldest_kept != INT64_MIN &&
+        HistoryRecord::PeekLastTime(key.substr(prefix.size()),
+                                    std::string_view(it->value().data(), it->value().size()),
+                                    &entry_last) &&
+        entry_last < oldest_kept) {
+      continue;
+    }
     const size_t before = span_records.size();
     Status st = HistoryRecord::DecodeEntry(key.substr(prefix.size()),
                                            std::string_view(it->value().data(), it->value().size()),
@@ -1176,6 +1189,8 @@ Result<QueryPage> Store::QueryActor(const std::string& actor, TimeMicros from, T
                        span_records.begin() + static_cast<std::ptrdiff_t>(room + 1),
                        span_records.end(), newer);
       span_records.resize(room + 1);
+      oldest_kept = INT64_MAX;
+      for (const HistoryRecord& r : span_records) oldest_kept = std::min(oldest_kept, r.time);
     }
   }
   if (!it->status().ok()) return FromRocks(it->status(), "query");

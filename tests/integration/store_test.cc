@@ -303,6 +303,38 @@ TEST_F(StoreTest, ActorQueryMergesOverlappingGroupsNewestFirst) {
   EXPECT_EQ(page_through(*store, first, last, 100), expected(first, last));
 }
 
+// A page of a busy actor's day decodes only the groups that can reach it; pages still return
+// every event once, in order, also where one commit's last event and the next one's first
+// share a time.
+TEST_F(StoreTest, ActorPagesOfABusyDaySkipGroupsThatCannotReachThem) {
+  auto store = Open();
+  std::vector<std::string> expected;
+  for (std::uint64_t b = 0; b < 6; ++b) {
+    CommitBatch batch;
+    for (std::uint64_t i = 0; i < 100; ++i) {
+      const std::uint64_t n = 1000 + b * 100 + i;
+      // Each commit starts at the time its predecessor ended.
+      const TimeMicros t = kT0 + static_cast<TimeMicros>(b * 99 + i) * kMicrosPerSecond;
+      batch.events.push_back(SyntheticEvent(n, t, "emp-9"));
+      expected.push_back("ev-" + std::to_string(n));
+    }
+    ASSERT_TRUE(store->Commit(batch).ok());
+  }
+  std::reverse(expected.begin(), expected.end());  // newest first; ids grow with time
+  for (size_t limit : {1, 10, 99, 100, 101}) {
+    std::vector<std::string> ids;
+    std::string cursor;
+    for (int pages = 0; pages < 1000; ++pages) {
+      auto page = store->QueryActor("emp-9", kT0, kT0 + kMicrosPerDay, limit, cursor);
+      ASSERT_TRUE(page.ok());
+      for (const auto& e : page->entries) ids.push_back(e.record.event_id);
+      if (page->next_cursor.empty()) break;
+      cursor = page->next_cursor;
+    }
+    EXPECT_EQ(ids, expected) << "limit " << limit;
+  }
+}
+
 // After a reopen, an actor's newest stored event is looked for in every entry of its last day,
 // not only the last key: here it is inside a group whose key sorts before another entry's.
 TEST_F(StoreTest, TheNewestEventInsideAGroupIsADuplicateAfterAReopen) {
@@ -746,6 +778,15 @@ TEST(HistoryRecordTest, ActorGroupRoundTripAndBounds) {
     EXPECT_EQ(r.batch_seq, 77u);
     EXPECT_EQ(r.activity, "wmo-toegang");
   }
+  // Its newest event's time, without decoding it; the other forms answer with the key's time.
+  TimeMicros last = 0;
+  ASSERT_TRUE(HistoryRecord::PeekLastTime(suffix, value, &last));
+  EXPECT_EQ(last, c.time);
+  std::string single_value;
+  a.EncodeTo(HistoryRecord::Form::kActorEntry, &single_value);
+  ASSERT_TRUE(HistoryRecord::PeekLastTime(suffix, single_value, &last));
+  EXPECT_EQ(last, a.time);
+  EXPECT_FALSE(HistoryRecord::PeekLastTime(suffix, value.substr(0, value.size() - 1), &last));
   // Retention and verify read its header like any entry's; Decode refuses it (several records).
   std::uint64_t seq = 0;
   std::string_view activity;
