@@ -27,7 +27,12 @@ namespace {
 
 constexpr const char* kColumnFamilies[] = {"default", "history_subject", "history_actor", "state",
                                            "alerts",  "outbox",          "reference",     "meta"};
-constexpr std::string_view kSchemaVersion = "1";
+// 2: history entries may be actor groups (entry version 4). An older inzage reads schema 1
+// only, so it refuses a store this one has opened for writing instead of misreading groups (its
+// retention would keep entries it cannot read, its duplicate check would miss group members).
+// A schema 1 store is upgraded when opened for writing; it has no groups yet.
+constexpr std::string_view kSchemaVersion = "2";
+constexpr std::string_view kOldestSchemaVersion = "1";
 
 TimeMicros WallClock() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -542,10 +547,16 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, StoreOptions
   } else if (!s.ok()) {
     return FromRocks(s, "read store meta");
   } else {
-    if (value != kSchemaVersion) {
-      return Status::FailedPrecondition("store " + path + " has schema version " + value +
-                                        "; this inzage reads version " +
-                                        std::string(kSchemaVersion));
+    if (value != kSchemaVersion && value != kOldestSchemaVersion) {
+      return Status::FailedPrecondition(
+          "store " + path + " has schema version " + value + "; this inzage reads versions " +
+          std::string(kOldestSchemaVersion) + " to " + std::string(kSchemaVersion));
+    }
+    if (value != kSchemaVersion && !store->options_.read_only) {
+      rocksdb::WriteOptions wo;
+      wo.sync = true;
+      s = store->db_->Put(wo, meta, "schema_version", std::string(kSchemaVersion));
+      if (!s.ok()) return FromRocks(s, "upgrade store schema version");
     }
     std::string key_id;
     s = store->db_->Get(rocksdb::ReadOptions(), meta, "key_id", &key_id);

@@ -360,6 +360,42 @@ TEST_F(StoreTest, TheNewestEventInsideAGroupIsADuplicateAfterAReopen) {
   EXPECT_EQ(store->QueryActor("emp-3", kT0, kT0 + 100, 100, "")->entries.size(), 3u);
 }
 
+// Schema 2 (actor groups): a schema 1 store is upgraded when opened for writing, so that an
+// older inzage refuses it rather than misread its groups; read-only opens change nothing, and
+// a newer schema is refused with both versions named.
+TEST_F(StoreTest, SchemaOneIsUpgradedOnWritableOpenAndNewerIsRefused) {
+  const auto set_schema = [&](const std::string& version) {
+    auto store = Open();
+    ASSERT_TRUE(
+        store->raw_db()
+            ->Put(rocksdb::WriteOptions(), store->column_family("meta"), "schema_version", version)
+            .ok());
+  };
+  const auto schema = [&](Store& store) {
+    std::string v;
+    EXPECT_TRUE(store.raw_db()
+                    ->Get(rocksdb::ReadOptions(), store.column_family("meta"), "schema_version", &v)
+                    .ok());
+    return v;
+  };
+  set_schema("1");
+  {
+    StoreOptions o;
+    o.read_only = true;
+    auto store = Store::Open(dir_.sub("store"), o);
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    EXPECT_EQ(schema(**store), "1");
+  }
+  EXPECT_EQ(schema(*Open()), "2");
+  set_schema("3");
+  StoreOptions o;
+  o.key_id = "key-a";
+  auto refused = Store::Open(dir_.sub("store"), o);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.status().message(), HasSubstr("schema version 3"));
+  EXPECT_THAT(refused.status().message(), HasSubstr("versions 1 to 2"));
+}
+
 TEST_F(StoreTest, ReportsTheMemoryItHolds) {
   auto store = Open();
   const Store::MemoryUsage empty = store->memory_usage();
