@@ -17,6 +17,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <unordered_set>
 
 #include "common/log.h"
@@ -693,35 +694,46 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
     keys::AppendActorKey(&actor_key_bytes, r.actor, r.time, r.event_id);
     key.size = actor_key_bytes.size() - key.offset;
     actor_keys.push_back(key);
-    Result<std::string*> newest = NewestActorKey(r.actor);
-    if (!newest.ok()) return newest.status();
-    if (view(actor_key_bytes, key) <= **newest) {
+    Result<ActorKeys*> tracked = KeysOfActor(r.actor);
+    if (!tracked.ok()) return tracked.status();
+    if (view(actor_key_bytes, key) <= (*tracked)->newest) {
       to_check.push_back(i);
     } else {
       // Raised before the write: should this commit fail, the key only costs later events
       // with older keys a lookup (and a failed write refuses every later commit anyway).
-      (*newest)->assign(view(actor_key_bytes, key));
+      (*tracked)->newest.assign(view(actor_key_bytes, key));
     }
   }
-  // Events already stored. The store is read per (actor, group span) of the events to check,
-  // once per commit: an event may be any member of an actor group of its span.
+  // Events already stored: above their actor's floor, its recent keys say; below it, the store
+  // is read per (actor, group span), once per commit (an event may be any member of a group).
   std::vector<bool> stored(batch.events.size(), false);
-  if (!to_check.empty()) {
-    std::unordered_map<std::string, std::unordered_set<std::string>> span_keys;
-    for (size_t i : to_check) {
-      const auto& r = batch.events[i].record;
-      const TimeMicros start = HistoryRecord::GroupStart(r.time);
-      std::string span = keys::ActorPrefix(r.actor);
-      keys::PutTime(&span, start);
-      const auto emplaced = span_keys.try_emplace(std::move(span));
-      std::unordered_set<std::string>& keys_of_span = emplaced.first->second;
-      if (emplaced.second) {
-        Status st = ForEachActorEventInSpan(
-            r.actor, start, [&keys_of_span](std::string_view key) { keys_of_span.emplace(key); });
-        if (!st.ok()) return st;
+  std::unordered_map<std::string, std::unordered_set<std::string>> span_keys;
+  for (size_t i : to_check) {
+    const auto& r = batch.events[i].record;
+    const std::string_view key = view(actor_key_bytes, actor_keys[i]);
+    Result<ActorKeys*> tracked = KeysOfActor(r.actor);
+    if (!tracked.ok()) return tracked.status();
+    if (r.time > (*tracked)->floor) {
+      const std::uint64_t id_hash = std::hash<std::string_view>()(r.event_id);
+      const auto& recent = (*tracked)->recent;
+      if (std::none_of(recent.begin(), recent.end(), [&](const ActorKeys::Recent& e) {
+            return e.time == r.time && e.id_hash == id_hash;
+          })) {
+        continue;  // not stored
       }
-      stored[i] = keys_of_span.contains(std::string(view(actor_key_bytes, actor_keys[i])));
+      // The same time and id hash: most likely a repeat; the store says for sure.
     }
+    const TimeMicros start = HistoryRecord::GroupStart(r.time);
+    std::string span = keys::ActorPrefix(r.actor);
+    keys::PutTime(&span, start);
+    const auto emplaced = span_keys.try_emplace(std::move(span));
+    std::unordered_set<std::string>& keys_of_span = emplaced.first->second;
+    if (emplaced.second) {
+      Status st = ForEachActorEventInSpan(
+          r.actor, start, [&keys_of_span](std::string_view k) { keys_of_span.emplace(k); });
+      if (!st.ok()) return st;
+    }
+    stored[i] = keys_of_span.contains(std::string(key));
   }
   // A repeat within the batch is at or before its actor's newest key, so it is in to_check.
   const bool may_repeat = !to_check.empty();
@@ -776,6 +788,21 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
       continue;
     }
     StoredEvent& e = batch.events[i];
+    {
+      // Every stored event passes here, so `recent` holds all of them after `floor`.
+      Result<ActorKeys*> tracked = KeysOfActor(e.record.actor);
+      if (!tracked.ok()) return tracked.status();
+      ActorKeys& a = **tracked;
+      const ActorKeys::Recent added{e.record.time,
+                                    std::hash<std::string_view>()(e.record.event_id)};
+      if (a.recent.size() < kRecentPerActor) {
+        a.recent.push_back(added);
+      } else {
+        a.floor = std::max(a.floor, a.recent[a.next].time);
+        a.recent[a.next] = added;
+        a.next = (a.next + 1) % kRecentPerActor;
+      }
+    }
     e.record.batch_seq = seq;
     e.record.subject_count = static_cast<std::uint32_t>(e.subjects.size());
     SegmentSum& seg = SegmentOf(segments, e.record.activity, UtcDay(e.record.time));
@@ -926,7 +953,7 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
   }
   dictionary_ids_.merge(interner.added_ids());
   inline_strings_.fetch_add(interner.inlined(), std::memory_order_relaxed);
-  if (newest_actor_key_.size() > kMaxTrackedActors) newest_actor_key_.clear();
+  if (actor_keys_.size() > kMaxTrackedActors) actor_keys_.clear();
   outbox_rows_ += batch.outbox.size();
   outbox_rows_ -= std::min<std::uint64_t>(outbox_rows_, batch.outbox_deletes.size());
   return result;
@@ -949,8 +976,8 @@ Store::MemoryUsage Store::memory_usage() const {
   return usage;
 }
 
-Result<std::string*> Store::NewestActorKey(std::string_view actor) {
-  if (auto it = newest_actor_key_.find(actor); it != newest_actor_key_.end()) return &it->second;
+Result<Store::ActorKeys*> Store::KeysOfActor(std::string_view actor) {
+  if (auto it = actor_keys_.find(actor); it != actor_keys_.end()) return &it->second;
   // First event of this actor since the store was opened: its newest event is in the group span
   // of its last entry (groups lie within one span). Empty when the actor has none: every key is
   // then newer.
@@ -975,7 +1002,13 @@ Result<std::string*> Store::NewestActorKey(std::string_view actor) {
     if (!st.ok()) return st;
   }
   if (!it->status().ok()) return FromRocks(it->status(), "duplicate check");
-  return &newest_actor_key_.emplace(std::string(actor), std::move(newest)).first->second;
+  ActorKeys& tracked = actor_keys_.emplace(std::string(actor), ActorKeys{}).first->second;
+  // Every stored event is at or before the newest one: none is after the floor yet.
+  tracked.floor = newest.size() >= prefix.size() + 8
+                      ? keys::GetTime(std::string_view(newest).substr(prefix.size(), 8))
+                      : std::numeric_limits<TimeMicros>::min();
+  tracked.newest = std::move(newest);
+  return &tracked;
 }
 
 Status Store::ForEachActorEventInSpan(std::string_view actor, TimeMicros start,

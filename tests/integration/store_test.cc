@@ -396,6 +396,41 @@ TEST_F(StoreTest, SchemaOneIsUpgradedOnWritableOpenAndNewerIsRefused) {
   EXPECT_THAT(refused.status().message(), HasSubstr("versions 1 to 2"));
 }
 
+// Events at or before their actor's newest one: those among its latest stored events are told
+// apart in memory (a repeat is confirmed in the store), older ones are looked up in the store;
+// either way a repeat is caught and a new event stored, also for an equal time.
+TEST_F(StoreTest, LateEventsAreCheckedInMemoryOrInTheStore) {
+  auto store = Open();
+  const auto commit = [&](std::vector<StoredEvent> events) {
+    CommitBatch batch;
+    batch.events = std::move(events);
+    auto r = store->Commit(batch);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() ? *r : CommitResult{};
+  };
+  const TimeMicros s = kMicrosPerSecond;
+  // 200 events, more than the actor's latest events kept in memory.
+  std::vector<StoredEvent> first;
+  for (std::uint64_t n = 0; n < 200; ++n) {
+    first.push_back(SyntheticEvent(n, kT0 + static_cast<TimeMicros>(n) * s, "emp-5"));
+  }
+  EXPECT_EQ(commit(first).stored_events, 200u);
+  // Repeats of a recent and of an old event; new events between recent ones, between old ones
+  // and at the same time as a recent one.
+  const CommitResult r = commit(
+      {first[199], first[190], first[3], SyntheticEvent(500, kT0 + 195 * s + 1, "emp-5"),
+       SyntheticEvent(501, kT0 + 5 * s + 1, "emp-5"), SyntheticEvent(502, kT0 + 190 * s, "emp-5")});
+  EXPECT_EQ(r.duplicate_events, 3u);
+  EXPECT_EQ(r.stored_events, 3u);
+  // And again: now all six are repeats.
+  const CommitResult again = commit(
+      {first[199], first[190], first[3], SyntheticEvent(500, kT0 + 195 * s + 1, "emp-5"),
+       SyntheticEvent(501, kT0 + 5 * s + 1, "emp-5"), SyntheticEvent(502, kT0 + 190 * s, "emp-5")});
+  EXPECT_EQ(again.duplicate_events, 6u);
+  EXPECT_EQ(again.stored_events, 0u);
+  EXPECT_EQ(store->QueryActor("emp-5", kT0, kT0 + kMicrosPerDay, 1000, "")->entries.size(), 203u);
+}
+
 TEST_F(StoreTest, ReportsTheMemoryItHolds) {
   auto store = Open();
   const Store::MemoryUsage empty = store->memory_usage();
