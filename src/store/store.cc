@@ -688,6 +688,10 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
   std::vector<Span> actor_keys;
   actor_keys.reserve(batch.events.size());
   std::vector<size_t> to_check;
+  // Each event's tracked actor (actor_keys_ is not cleared before the end of the commit), so
+  // that it is looked up once per event.
+  std::vector<ActorKeys*> actor_of;
+  actor_of.reserve(batch.events.size());
   for (size_t i = 0; i < batch.events.size(); ++i) {
     const auto& r = batch.events[i].record;
     Span key{actor_key_bytes.size(), 0};
@@ -696,6 +700,7 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
     actor_keys.push_back(key);
     Result<ActorKeys*> tracked = KeysOfActor(r.actor);
     if (!tracked.ok()) return tracked.status();
+    actor_of.push_back(*tracked);
     if (view(actor_key_bytes, key) <= (*tracked)->newest) {
       to_check.push_back(i);
     } else {
@@ -711,11 +716,9 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
   for (size_t i : to_check) {
     const auto& r = batch.events[i].record;
     const std::string_view key = view(actor_key_bytes, actor_keys[i]);
-    Result<ActorKeys*> tracked = KeysOfActor(r.actor);
-    if (!tracked.ok()) return tracked.status();
-    if (r.time > (*tracked)->floor) {
+    if (r.time > actor_of[i]->floor) {
       const std::uint64_t id_hash = std::hash<std::string_view>()(r.event_id);
-      const auto& recent = (*tracked)->recent;
+      const auto& recent = actor_of[i]->recent;
       if (std::none_of(recent.begin(), recent.end(), [&](const ActorKeys::Recent& e) {
             return e.time == r.time && e.id_hash == id_hash;
           })) {
@@ -790,9 +793,7 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
     StoredEvent& e = batch.events[i];
     {
       // Every stored event passes here, so `recent` holds all of them after `floor`.
-      Result<ActorKeys*> tracked = KeysOfActor(e.record.actor);
-      if (!tracked.ok()) return tracked.status();
-      ActorKeys& a = **tracked;
+      ActorKeys& a = *actor_of[i];
       const ActorKeys::Recent added{e.record.time,
                                     std::hash<std::string_view>()(e.record.event_id)};
       if (a.recent.size() < kRecentPerActor) {
