@@ -248,6 +248,10 @@ bool HistoryRecord::PeekLastTime(std::string_view key_suffix, std::string_view v
       !GetVarint(&value, &count) || count == 0 || count > kMaxGroupEvents) {
     return false;
   }
+  // The same walk as DecodeEntry's, without its checks (order, span, verdict): a query calls
+  // this for every entry of a busy day, and sharing DecodeEntry's member reader made a page of
+  // a 200,000-access day 17 % slower (store_query_driver). A value this passes but DecodeEntry
+  // refuses is refused wherever it is decoded; a query may pass over it, verify reads it.
   for (std::uint64_t i = 0; i < count; ++i) {
     std::uint64_t delta = 0, subject_count = 0, n = 0;
     std::string_view event_id;
