@@ -109,6 +109,7 @@ void OutboxRelay::DeleteAcknowledged() {
     if (key.rfind("\x01retry:", 0) == 0) {
       in_flight_.erase(key.substr(7));
       produced_up_to_.clear();
+      page_.clear();  // the failed row comes before the page: read again from the start
       continue;
     }
     in_flight_.erase(key);
@@ -125,19 +126,24 @@ void OutboxRelay::DeleteAcknowledged() {
 
 bool OutboxRelay::RelayOnce() {
   constexpr size_t kPage = 1000;
-  passes_.fetch_add(1, std::memory_order_relaxed);
-  auto rows = store_->ListOutbox(kPage, produced_up_to_);
-  if (!rows.ok()) {
-    errors_.fetch_add(1);
-    problems_.Log("level=error component=alert-relay msg=\"cannot read the outbox: " +
-                  rows.status().message() + "\"");
-    return false;
+  if (page_.empty()) {
+    passes_.fetch_add(1, std::memory_order_relaxed);
+    auto rows = store_->ListOutbox(kPage, produced_up_to_);
+    if (!rows.ok()) {
+      errors_.fetch_add(1);
+      problems_.Log("level=error component=alert-relay msg=\"cannot read the outbox: " +
+                    rows.status().message() + "\"");
+      return false;
+    }
+    page_full_ = rows->size() == kPage;
+    for (auto& row : *rows) page_.push_back(std::move(row));
   }
   // The cursor moves past every row this pass has dealt with, in flight ones included (a
   // failed delivery resets it to the start), so a page of rows still in flight is not read
   // again and again; the loop goes on at once only while this pass handed something out.
   bool produced = false;
-  for (auto& [key, value] : *rows) {
+  for (; !page_.empty(); page_.pop_front()) {
+    const auto& [key, value] = page_.front();
     if (in_flight_.count(key) != 0) {
       produced_up_to_ = key;
       continue;
@@ -156,7 +162,8 @@ bool OutboxRelay::RelayOnce() {
         producer_.get(), config_.kafka.alerts_topic, std::string_view(value).substr(0, nl),
         std::string_view(value).substr(nl + 1), {}, opaque.get());
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-      // Wait for some acknowledgements (served here), then go on from this row.
+      // Wait for some acknowledgements (served here), then go on from this row, which stays
+      // at the front of the page: the outbox is not read again while Kafka's queue is full.
       rd_kafka_poll(producer_.get(), 50);
       return true;
     }
@@ -185,7 +192,7 @@ bool OutboxRelay::RelayOnce() {
     produced = true;
   }
   rd_kafka_poll(producer_.get(), 0);
-  return produced && rows->size() == kPage;
+  return produced && page_full_;
 }
 
 void OutboxRelay::Loop() {

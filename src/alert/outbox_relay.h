@@ -16,10 +16,12 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "app/daemon_config.h"
@@ -50,10 +52,11 @@ class OutboxRelay {
  private:
   static void OnDelivered(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
   void Loop();
-  // Hands the next page of outbox rows to the producer. True when there may be more to hand
-  // out right away: a full page of which some rows were produced, or the producer's queue was
-  // full and has had 50 ms to drain. The loop then goes on without waiting for a wake-up; a
-  // page of rows already in flight, or a produce error, makes it wait.
+  // Hands the rest of the current page, or the next page, of outbox rows to the producer. True
+  // when there may be more to hand out right away: a full page of which some rows were
+  // produced, or the producer's queue was full and has had 50 ms to drain. The loop then goes on
+  // without waiting for a wake-up; a page of rows already in flight, or a produce error, makes it
+  // wait.
   bool RelayOnce();
   void DeleteAcknowledged();
 
@@ -70,6 +73,10 @@ class OutboxRelay {
   // (relay thread only). Outbox keys only grow, so the next pass starts after it; a failed
   // delivery resets it to rescan from the start.
   std::string produced_up_to_;
+  // The rows of the last page read that are not dealt with yet (relay thread only): a pass
+  // that found Kafka's queue full goes on from here instead of reading the page again.
+  std::deque<std::pair<std::string, std::string>> page_;
+  bool page_full_ = false;  // that page had as many rows as asked for: more may follow
   std::mutex acked_mu_;
   std::vector<std::string> acked_;  // guarded by acked_mu_ (delivery callback)
   std::atomic<std::uint64_t> delivered_{0};

@@ -348,7 +348,9 @@ struct RelaySetup {
 
 // A backlog of many pages is drained without waiting for wake-ups, through a producer queue
 // far smaller than the backlog (QUEUE_FULL): every row reaches the topic once and leaves the
-// outbox.
+// outbox. While Kafka is away and that queue is full, the relay retries the row it could not
+// hand over every 50 ms from the page it holds, without reading the outbox again (it used to
+// read 20 pages a second: ~13 MB/s of store reads at the bench's row size).
 TEST(PipelineMockTest, RelayDrainsABacklogOfManyPagesOnceEach) {
   RelaySetup setup("queue.buffering.max.messages", "100");
   ASSERT_NE(setup.store, nullptr);
@@ -360,8 +362,13 @@ TEST(PipelineMockTest, RelayDrainsABacklogOfManyPagesOnceEach) {
     return "alert-" + std::to_string(i) + "\n{\"n\":" + std::to_string(i) + "}";
   }));
   ASSERT_EQ(store->outbox_rows(), static_cast<std::uint64_t>(kRows));
+  rd_kafka_mock_broker_set_down(kafka.cluster(), 1);
   OutboxRelay relay(c, store);
   ASSERT_TRUE(relay.Start().ok());  // never woken: it must find the backlog by itself
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_EQ(relay.passes(), 1u) << "the outbox was read again while Kafka's queue was full";
+
+  rd_kafka_mock_broker_set_up(kafka.cluster(), 1);
   setup.WaitUntilOutboxHolds(0);
   EXPECT_EQ(store->outbox_rows(), 0u);
   EXPECT_TRUE(relay.Stop().ok());
