@@ -663,6 +663,9 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
   // key comparison of every memtable insert; nothing reads those counts (0.8 % of all samples).
   rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
   std::lock_guard lock(commit_mu_);
+  // Refused before the write: RocksDB's own refusal would count as a failed write, and the
+  // store would then leave its files (and memory) unclosed at the end.
+  if (options_.read_only) return Status::FailedPrecondition("the store is open read-only");
   if (!failure_.empty()) {
     return Status::FailedPrecondition("the store refuses writes after an earlier failure: " +
                                       failure_);

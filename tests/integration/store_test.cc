@@ -656,6 +656,7 @@ TEST_F(StoreTest, ReadOnlyAndBadPaths) {
   batch.events.push_back(SyntheticEvent(1, kT0, "emp-1"));
   auto r = (*store)->Commit(batch);
   EXPECT_FALSE(r.ok()) << "a read-only store must refuse writes";
+  EXPECT_EQ(r.status().message(), "the store is open read-only");
   std::ofstream(dir_.sub("file")) << "x";
   StoreOptions o;
   auto bad = Store::Open(dir_.sub("file"), o);
