@@ -2,8 +2,9 @@
 # ./scripts/test.sh — install what is missing, build, run every test.
 #
 #   1. Release build (GCC): unit, integration, e2e and the fuzz seed-replay tests.
-#   2. clang + AddressSanitizer + UndefinedBehaviorSanitizer build: the unit tests again, and a
-#      bounded libFuzzer run of the event parser (INZAGE_FUZZ_SECONDS, default 60).
+#   2. clang + AddressSanitizer + UndefinedBehaviorSanitizer build: the unit and integration
+#      tests again (the store, the relay and the pipeline on the mock cluster), and a bounded
+#      libFuzzer run of the event parser (INZAGE_FUZZ_SECONDS, default 60).
 # Exits non-zero on any failure and ends with one summary line "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,8 +51,9 @@ run_ctest release
 
 echo "== sanitizer build (clang, ASan + UBSan, libFuzzer)"
 cmake --preset fuzz -DINZAGE_FUZZ_SECONDS="$fuzz_seconds" >/dev/null
-cmake --build --preset fuzz -j "$jobs" --target inzage_unit_tests event_parser_fuzzer
-run_ctest fuzz -L 'unit|fuzz'
+cmake --build --preset fuzz -j "$jobs" --target inzage_unit_tests inzage_integration_tests inzage \
+  event_parser_fuzzer
+run_ctest fuzz -L 'unit|integration|fuzz'
 
 echo "all suites: $passed passed, $failed failed"
 exit $status
