@@ -292,6 +292,11 @@ Status HistoryRecord::DecodeEntry(std::string_view key_suffix, std::string_view 
   std::uint64_t count = 0;
   if (!GetVarint(&in, &count) || count == 0 || count > kMaxGroupEvents) return bad();
   const size_t first = out->size();
+  // Nothing of a malformed group is left in `out`.
+  const auto fail = [&] {
+    out->resize(first);
+    return bad();
+  };
   TimeMicros time = keys::GetTime(key_suffix);
   for (std::uint64_t i = 0; i < count; ++i) {
     HistoryRecord& r = out->emplace_back();
@@ -303,22 +308,19 @@ Status HistoryRecord::DecodeEntry(std::string_view key_suffix, std::string_view 
       if (!GetVarint(&in, &v) || v > static_cast<std::uint64_t>(kGroupSpan) ||
           time > std::numeric_limits<TimeMicros>::max() - static_cast<TimeMicros>(v) ||
           !GetString(&in, &event_id) || (v == 0 && event_id <= previous_id)) {
-        out->resize(first);
-        return bad();
+        return fail();
       }
       time += static_cast<TimeMicros>(v);
       // A group lies within one span (so within one retention and verification segment).
       if (GroupStart(time) != GroupStart(keys::GetTime(key_suffix))) {
-        out->resize(first);
-        return bad();
+        return fail();
       }
     }
     std::uint8_t verdict = 0;
     std::uint64_t subject_count = 0;
     if (!GetByte(&in, &verdict) || verdict > 3 || !GetVarint(&in, &subject_count) ||
         !GetVarint(&in, &v) || v > kMaxActorSubjects || v > subject_count || in.size() < v * 16) {
-      out->resize(first);
-      return bad();
+      return fail();
     }
     r.batch_seq = batch_seq;
     r.time = time;
@@ -333,8 +335,7 @@ Status HistoryRecord::DecodeEntry(std::string_view key_suffix, std::string_view 
     }
   }
   if (!in.empty()) {
-    out->resize(first);
-    return bad();
+    return fail();
   }
   return Status::Ok();
 }

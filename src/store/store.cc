@@ -98,6 +98,9 @@ struct SegmentLess {
 };
 using Segments = std::map<SegmentKey, SegmentSum, SegmentLess>;
 
+// The hash of an event id that an actor's recent events are told apart by (Store::ActorKeys).
+std::uint64_t IdHash(std::string_view event_id) { return std::hash<std::string_view>()(event_id); }
+
 // The events of one actor group (history_record.h): actor, activity and group span; the views
 // point into the batch being committed.
 struct ActorGroupKey {
@@ -720,7 +723,7 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
     const auto& r = batch.events[i].record;
     const std::string_view key = view(actor_key_bytes, actor_keys[i]);
     if (r.time > actor_of[i]->floor) {
-      const std::uint64_t id_hash = std::hash<std::string_view>()(r.event_id);
+      const std::uint64_t id_hash = IdHash(r.event_id);
       const auto& recent = actor_of[i]->recent;
       if (std::none_of(recent.begin(), recent.end(), [&](const ActorKeys::Recent& e) {
             return e.time == r.time && e.id_hash == id_hash;
@@ -797,8 +800,7 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
     {
       // Every stored event passes here, so `recent` holds all of them after `floor`.
       ActorKeys& a = *actor_of[i];
-      const ActorKeys::Recent added{e.record.time,
-                                    std::hash<std::string_view>()(e.record.event_id)};
+      const ActorKeys::Recent added{e.record.time, IdHash(e.record.event_id)};
       if (a.recent.size() < kRecentPerActor) {
         a.recent.push_back(added);
       } else {
