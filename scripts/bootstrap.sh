@@ -5,8 +5,9 @@
 set -euo pipefail
 
 PACKAGES=(
-  # toolchain
-  build-essential cmake ninja-build ccache pkg-config git
+  # toolchain; dpkg-dev (dpkg-shlibdeps) and file are what cpack's .deb needs, named here
+  # rather than left to arrive with build-essential
+  build-essential dpkg-dev file cmake ninja-build ccache pkg-config git ca-certificates
   clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
   # runtime libraries (see README "Dependencies")
   librdkafka-dev libsimdjson-dev librocksdb-dev prometheus-cpp-dev

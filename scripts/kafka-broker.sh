@@ -94,6 +94,28 @@ write_pom() {  # write_pom FILE VERSION
 EOF
 }
 
+# Why a Maven run failed, in one line: its last error that is not Maven's generic advice, and
+# whether the repository it names answers at all (TLS, proxy and name lookup failures look
+# alike in Maven's own words).
+maven_failure() {  # maven_failure LOG
+  local reason url probe
+  reason=$(sed -E 's/\x1b\[[0-9;]*m//g' "$1" | grep -E '^\[ERROR\] +[^ ]' |
+    grep -vE '^\[ERROR\] +(\[Help|To see the full|Re-run Maven|For more information)' |
+    tail -n 1 | sed -E 's/^\[ERROR\] *//; s/ *-> \[Help [0-9]+\]$//' || true)
+  [[ -n $reason ]] || reason="mvn failed without an error line (see its log)"
+  # The repository's root, as Maven names it: "from/to central (https://...)".
+  url=$(grep -oE 'from/to [^ ]+ \(https?://[^)]+\)' "$1" | head -n 1 | sed -E 's/.*\((.*)\)/\1/' ||
+    true)
+  if [[ -z $url ]]; then
+    printf '%s\n' "$reason"
+  elif probe=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 15 "${url%/}/" 2>&1); then
+    printf '%s (the repository %s answers: HTTP %s)\n' "$reason" "$url" "$probe"
+  else
+    probe=$(head -n 1 <<<"$probe") # curl's message; the line after it is its "000" status
+    printf '%s (the repository %s cannot be reached: %s)\n' "$reason" "$url" "${probe#curl: }"
+  fi
+}
+
 fetch_version() {  # fetch_version VERSION: 0 when the jars are (now) in the cache
   local v=$1 vdir=$CACHE_ROOT/$1
   libs_complete "$v" && return 0
@@ -110,12 +132,15 @@ fetch_version() {  # fetch_version VERSION: 0 when the jars are (now) in the cac
   if [[ -z $pw_home || ! -w $pw_home ]] && [[ -n ${HOME:-} ]]; then
     repo=("-Dmaven.repo.local=$HOME/.m2/repository")
   fi
+  # The plugin goes by its full coordinates: by prefix alone, a Maven that cannot reach its
+  # repository says only "No plugin found for prefix 'dependency'".
   # shellcheck disable=SC2086
-  if ! mvn -B -q -f "$vdir/pom.xml" "${repo[@]}" ${INZAGE_MVN_ARGS:-} \
-    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp" \
-    >"$vdir/mvn.log" 2>&1; then
+  if ! mvn -B -Dstyle.color=never -f "$vdir/pom.xml" "${repo[@]}" ${INZAGE_MVN_ARGS:-} \
+    "org.apache.maven.plugins:maven-dependency-plugin:${DEP_PLUGIN_VERSION}:copy-dependencies" \
+    -DincludeScope=runtime -DoutputDirectory="$tmp" >"$vdir/mvn.log" 2>&1; then
     rm -rf "$tmp"
-    log "kafka $v did not resolve (see $vdir/mvn.log)"
+    log "kafka $v did not resolve: $(maven_failure "$vdir/mvn.log")"
+    log "full Maven output: $vdir/mvn.log"
     return 1
   fi
   [[ -n $(compgen -G "$tmp/kafka_2.13-$v.jar") ]] || {
@@ -149,8 +174,8 @@ cmd_fetch() {
       done
     fi
     if [[ -z $v ]]; then
-      tail -n 20 "$CACHE_ROOT/${CANDIDATE_VERSIONS[0]}/mvn.log" >&2 || true
-      die "none of Kafka ${CANDIDATE_VERSIONS[*]} resolved from Maven Central (mvn output above)"
+      die "none of Kafka ${CANDIDATE_VERSIONS[*]} resolved from Maven Central:" \
+        "$(maven_failure "$CACHE_ROOT/${CANDIDATE_VERSIONS[0]}/mvn.log")"
     fi
   fi
   exec 9>&-

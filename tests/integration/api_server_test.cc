@@ -184,6 +184,18 @@ class ApiServerTest : public ::testing::Test {
   std::string Period(TimeMicros from, TimeMicros to) const {
     return "from=" + FormatRfc3339(from) + "&to=" + FormatRfc3339(to);
   }
+  // The `span` up to now, reading the clock once: `Period(Now() - span, Now())` evaluates its
+  // two clock reads in an unspecified order, and clang reads `from` first, so the span can
+  // exceed a limit by the microseconds between the two.
+  std::string Recent(TimeMicros span) const {
+    const TimeMicros now = Now();
+    return Period(now - span, now);
+  }
+  // The same as a JSON body's "from"/"to" members.
+  std::string RecentJson(TimeMicros span) const {
+    const TimeMicros now = Now();
+    return R"("from":")" + FormatRfc3339(now - span) + R"(","to":")" + FormatRfc3339(now) + "\"";
+  }
 
   static void ExpectError(const httplib::Result& r, int status, const std::string& code) {
     ASSERT_TRUE(r);
@@ -216,8 +228,7 @@ TEST_F(ApiServerTest, HealthReadinessAndMetricsNeedNoToken) {
   EXPECT_EQ(not_ready->status, 503);
   EXPECT_EQ(json::parse(not_ready->body)["status"], "not_ready");
   // While starting up, reads are refused at once instead of waiting for a pipeline.
-  ExpectError(Get(*s, "/v1/me/accesses?" + Period(Now() - kDay, Now()),
-                  Token(kCitizenBsn, TokenRole::kCitizen)),
+  ExpectError(Get(*s, "/v1/me/accesses?" + Recent(kDay), Token(kCitizenBsn, TokenRole::kCitizen)),
               503, "unavailable");
   EXPECT_TRUE(s->backend->recorded().empty());
   s->backend->ready_ = true;
@@ -229,7 +240,7 @@ TEST_F(ApiServerTest, HealthReadinessAndMetricsNeedNoToken) {
 
 TEST_F(ApiServerTest, RejectsMissingAndInvalidTokensWith401) {
   auto s = StartShard();
-  const std::string path = "/v1/me/accesses?" + Period(Now() - kDay, Now());
+  const std::string path = "/v1/me/accesses?" + Recent(kDay);
   ExpectError(Get(*s, path, ""), 401, "unauthorized");
   EXPECT_EQ(Get(*s, path, "")->get_header_value("WWW-Authenticate"), "Bearer");
   ExpectError(Get(*s, path, "not-a-token"), 401, "unauthorized");
@@ -260,7 +271,7 @@ TEST_F(ApiServerTest, RejectsMissingAndInvalidTokensWith401) {
 
 TEST_F(ApiServerTest, RolesDecideTheRoutesWith403) {
   auto s = StartShard();
-  const std::string period = Period(Now() - kDay, Now());
+  const std::string period = Recent(kDay);
   ExpectError(Get(*s, "/v1/me/accesses?" + period, Token("emp-1", TokenRole::kCiso)), 403,
               "forbidden");
   ExpectError(Get(*s, "/v1/alerts", Token(kCitizenBsn, TokenRole::kCitizen)), 403, "forbidden");
@@ -296,8 +307,7 @@ TEST_F(ApiServerTest, CitizenSeesOnlyOwnVisibleAccessesAndTheReadIsRecorded) {
   Access(s->store.get(), "ev-b1", t + 3000, "emp-1", {other_}, "wmo-maatwerkvoorziening");
   Access(s->store.get(), "ev-old", Now() - 400 * kDay, "emp-1", {citizen_}, "wmo-toegang");
 
-  auto r = Get(*s, "/v1/me/accesses?" + Period(Now() - 30 * kDay, Now()),
-               Token(kCitizenBsn, TokenRole::kCitizen));
+  auto r = Get(*s, "/v1/me/accesses?" + Recent(30 * kDay), Token(kCitizenBsn, TokenRole::kCitizen));
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
   const json body = json::parse(r->body);
@@ -328,8 +338,7 @@ TEST_F(ApiServerTest, EmployeeIdsShownWhenConfigured) {
   config.show_employee_ids = true;
   auto s = StartShard(config);
   Access(s->store.get(), "ev-1", Now() - kDay, "emp-1", {citizen_}, "wmo-toegang");
-  auto r = Get(*s, "/v1/me/accesses?" + Period(Now() - 2 * kDay, Now()),
-               Token(kCitizenBsn, TokenRole::kCitizen));
+  auto r = Get(*s, "/v1/me/accesses?" + Recent(2 * kDay), Token(kCitizenBsn, TokenRole::kCitizen));
   ASSERT_EQ(r->status, 200);
   EXPECT_EQ(json::parse(r->body)["entries"][0]["actor"], "emp-1");
 }
@@ -338,8 +347,7 @@ TEST_F(ApiServerTest, CitizenReadIsRefusedWhenItCannotBeRecorded) {
   auto s = StartShard();
   Access(s->store.get(), "ev-1", Now() - kDay, "emp-1", {citizen_}, "wmo-toegang");
   s->backend->set_fail(true);
-  auto r = Get(*s, "/v1/me/accesses?" + Period(Now() - 2 * kDay, Now()),
-               Token(kCitizenBsn, TokenRole::kCitizen));
+  auto r = Get(*s, "/v1/me/accesses?" + Recent(2 * kDay), Token(kCitizenBsn, TokenRole::kCitizen));
   ExpectError(r, 503, "unavailable");
   EXPECT_EQ(r->body.find("wmo-toegang"), std::string::npos);
 }
@@ -350,13 +358,12 @@ TEST_F(ApiServerTest, CitizenQueryValidatesThePeriodAndPage) {
   const std::string now = FormatRfc3339(Now());
   for (const std::string& query :
        {std::string("to=") + now, std::string("from=") + now, "from=yesterday&to=" + now,
-        "from=" + FormatRfc3339(Now() + kDay) + "&to=" + now, Period(Now() - 367 * kDay, Now()),
-        Period(Now() - kDay, Now()) + "&limit=0", Period(Now() - kDay, Now()) + "&limit=1001",
-        Period(Now() - kDay, Now()) + "&limit=x", Period(Now() - kDay, Now()) + "&cursor=zz",
-        Period(Now() - kDay, Now()) + "&cursor=00"}) {
+        "from=" + FormatRfc3339(Now() + kDay) + "&to=" + now, Recent(367 * kDay),
+        Recent(kDay) + "&limit=0", Recent(kDay) + "&limit=1001", Recent(kDay) + "&limit=x",
+        Recent(kDay) + "&cursor=zz", Recent(kDay) + "&cursor=00"}) {
     ExpectError(Get(*s, "/v1/me/accesses?" + query, token), 400, "bad_request");
   }
-  EXPECT_EQ(Get(*s, "/v1/me/accesses?" + Period(Now() - 366 * kDay, Now()), token)->status, 200);
+  EXPECT_EQ(Get(*s, "/v1/me/accesses?" + Recent(366 * kDay), token)->status, 200);
 }
 
 TEST_F(ApiServerTest, PagesWithACursorVisitEveryEntryOnce) {
@@ -370,7 +377,7 @@ TEST_F(ApiServerTest, PagesWithACursorVisitEveryEntryOnce) {
   std::string cursor;
   std::vector<std::string> times;
   for (int page = 0; page < 10; ++page) {
-    std::string path = "/v1/me/accesses?" + Period(Now() - 6 * kDay, Now()) + "&limit=7";
+    std::string path = "/v1/me/accesses?" + Recent(6 * kDay) + "&limit=7";
     if (!cursor.empty()) path += "&cursor=" + cursor;
     auto r = Get(*s, path, token);
     ASSERT_EQ(r->status, 200) << r->body;
@@ -386,8 +393,8 @@ TEST_F(ApiServerTest, PagesWithACursorVisitEveryEntryOnce) {
 TEST_F(ApiServerTest, CitizenCsvExport) {
   auto s = StartShard();
   Access(s->store.get(), "ev-1", Now() - kDay, "emp-1", {citizen_}, "wmo-toegang");
-  auto r = Get(*s, "/v1/me/accesses.csv?" + Period(Now() - 2 * kDay, Now()),
-               Token(kCitizenBsn, TokenRole::kCitizen));
+  auto r =
+      Get(*s, "/v1/me/accesses.csv?" + Recent(2 * kDay), Token(kCitizenBsn, TokenRole::kCitizen));
   ASSERT_EQ(r->status, 200) << r->body;
   EXPECT_NE(r->get_header_value("Content-Type").find("text/csv"), std::string::npos);
   EXPECT_EQ(r->body.rfind("time,municipality,department,role,action,activity_id,activity_name,"
@@ -405,9 +412,8 @@ TEST_F(ApiServerTest, OfficerInvestigatesASubjectByBsnInTheBody) {
   Access(s->store.get(), "ev-1", t, "emp-1", {citizen_}, "wmo-toegang");
   Access(s->store.get(), "ev-2", t + 1, "emp-3", {citizen_}, "fraude-onderzoek",
          Verdict::kViolation);
-  const std::string body = R"({"bsn":")" + std::string(kCitizenBsn) + R"(","from":")" +
-                           FormatRfc3339(Now() - 4 * kDay) + R"(","to":")" + FormatRfc3339(Now()) +
-                           "\"}";
+  const std::string body =
+      R"({"bsn":")" + std::string(kCitizenBsn) + "\"," + RecentJson(4 * kDay) + "}";
   auto r = Post(*s, "/v1/subjects/accesses", Token("emp-9", TokenRole::kPrivacyOfficer), body);
   ASSERT_EQ(r->status, 200) << r->body;
   const json j = json::parse(r->body);
@@ -445,8 +451,8 @@ TEST_F(ApiServerTest, OfficerInvestigatesAnActorAndTheReadNamesTheSubjectsSeen) 
   auto s = StartShard();
   Access(s->store.get(), "ev-1", Now() - kDay, "emp-1", {citizen_, other_}, "wmo-toegang");
   Access(s->store.get(), "ev-2", Now() - kDay + 5, "emp-2", {other_}, "wmo-toegang");
-  auto r = Get(*s, "/v1/actors/emp-1/accesses?" + Period(Now() - 2 * kDay, Now()),
-               Token("emp-9", TokenRole::kCiso));
+  auto r =
+      Get(*s, "/v1/actors/emp-1/accesses?" + Recent(2 * kDay), Token("emp-9", TokenRole::kCiso));
   ASSERT_EQ(r->status, 200) << r->body;
   const json j = json::parse(r->body);
   EXPECT_EQ(j["actor"], "emp-1");
@@ -457,8 +463,8 @@ TEST_F(ApiServerTest, OfficerInvestigatesAnActorAndTheReadNamesTheSubjectsSeen) 
   ASSERT_EQ(recorded.size(), 1u);
   EXPECT_EQ(std::set<Pseudonym>(recorded[0].subjects.begin(), recorded[0].subjects.end()),
             (std::set<Pseudonym>{citizen_, other_}));
-  auto unknown = Get(*s, "/v1/actors/nobody/accesses?" + Period(Now() - 2 * kDay, Now()),
-                     Token("emp-9", TokenRole::kCiso));
+  auto unknown =
+      Get(*s, "/v1/actors/nobody/accesses?" + Recent(2 * kDay), Token("emp-9", TokenRole::kCiso));
   ASSERT_EQ(unknown->status, 200);
   EXPECT_TRUE(json::parse(unknown->body)["entries"].empty());
 }
@@ -551,7 +557,7 @@ TEST_F(ApiServerTest, ScatterGatherMergesPeersAndMarksAPartialAnswer) {
   Access(s->store.get(), "ev-both", t + 5, "emp-1", {citizen_}, "wmo-toegang");
 
   const std::string token = Token(kCitizenBsn, TokenRole::kCitizen);
-  auto r = Get(*s, "/v1/me/accesses?" + Period(Now() - 3 * kDay, Now()) + "&limit=2", token);
+  auto r = Get(*s, "/v1/me/accesses?" + Recent(3 * kDay) + "&limit=2", token);
   ASSERT_EQ(r->status, 200) << r->body;
   json j = json::parse(r->body);
   ASSERT_EQ(j["entries"].size(), 2u);
@@ -561,7 +567,7 @@ TEST_F(ApiServerTest, ScatterGatherMergesPeersAndMarksAPartialAnswer) {
   EXPECT_EQ(j["unavailable_peers"], json::array({"peer-2"})) << "no internal address to citizens";
   ASSERT_TRUE(j["next_cursor"].is_string());
   auto next = Get(*s,
-                  "/v1/me/accesses?" + Period(Now() - 3 * kDay, Now()) +
+                  "/v1/me/accesses?" + Recent(3 * kDay) +
                       "&limit=2&cursor=" + j["next_cursor"].get<std::string>(),
                   token);
   j = json::parse(next->body);
@@ -575,8 +581,7 @@ TEST_F(ApiServerTest, ScatterGatherMergesPeersAndMarksAPartialAnswer) {
 
 TEST_F(ApiServerTest, RequestsAreCountedByRouteNeverByConcretePath) {
   auto s = StartShard();
-  (void)Get(*s, "/v1/actors/emp-1/accesses?" + Period(Now() - kDay, Now()),
-            Token("emp-9", TokenRole::kCiso));
+  (void)Get(*s, "/v1/actors/emp-1/accesses?" + Recent(kDay), Token("emp-9", TokenRole::kCiso));
   (void)Get(*s, "/healthz", "");
   std::string text;
   for (const auto& family : s->registry->Collect()) {
@@ -612,7 +617,7 @@ TEST_F(ApiServerTest, ServesOverTlsWithCertificateAndKeyFromFiles) {
   httplib::SSLClient tls("127.0.0.1", s->server->port());
   tls.set_ca_cert_path(cert.c_str());
   tls.enable_server_certificate_verification(true);
-  auto r = tls.Get(("/v1/me/accesses?" + Period(Now() - 2 * kDay, Now())).c_str(),
+  auto r = tls.Get(("/v1/me/accesses?" + Recent(2 * kDay)).c_str(),
                    {{"Authorization", "Bearer " + Token(kCitizenBsn, TokenRole::kCitizen)}});
   ASSERT_TRUE(r) << httplib::to_string(r.error());
   EXPECT_EQ(r->status, 200);
@@ -664,7 +669,7 @@ TEST_F(ApiServerTest, HiddenAccessesDoNotShowThroughPagingOrCursors) {
   Access(s->store.get(), "ev-visible", t, "emp-1", {citizen_}, "wmo-toegang");
   Access(s->store.get(), "ev-secret", t + 100, "emp-3", {citizen_}, "fraude-onderzoek");
   const std::string token = Token(kCitizenBsn, TokenRole::kCitizen);
-  auto r = Get(*s, "/v1/me/accesses?" + Period(Now() - 3 * kDay, Now()) + "&limit=1", token);
+  auto r = Get(*s, "/v1/me/accesses?" + Recent(3 * kDay) + "&limit=1", token);
   ASSERT_EQ(r->status, 200) << r->body;
   const json j = json::parse(r->body);
   ASSERT_EQ(j["entries"].size(), 1u);
@@ -672,8 +677,7 @@ TEST_F(ApiServerTest, HiddenAccessesDoNotShowThroughPagingOrCursors) {
   EXPECT_TRUE(j["next_cursor"].is_null()) << "a cursor would say that more (hidden) entries exist";
   // Officers see all three, from both shards.
   auto o = Post(*s, "/v1/subjects/accesses", Token("emp-9", TokenRole::kCiso),
-                R"({"bsn":")" + std::string(kCitizenBsn) + R"(","from":")" +
-                    FormatRfc3339(Now() - 3 * kDay) + R"(","to":")" + FormatRfc3339(Now()) + "\"}");
+                R"({"bsn":")" + std::string(kCitizenBsn) + "\"," + RecentJson(3 * kDay) + "}");
   ASSERT_EQ(o->status, 200) << o->body;
   EXPECT_EQ(json::parse(o->body)["entries"].size(), 3u);
 }
@@ -706,7 +710,7 @@ TEST_F(ApiServerTest, CitizenReadsAreLimitedPerCitizen) {
   ApiConfig config;
   config.citizen_reads_per_minute = 3;
   auto s = StartShard(config);
-  const std::string path = "/v1/me/accesses?" + Period(Now() - kDay, Now());
+  const std::string path = "/v1/me/accesses?" + Recent(kDay);
   const std::string token = Token(kCitizenBsn, TokenRole::kCitizen);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(Get(*s, path, token)->status, 200) << i;
   auto limited = Get(*s, path, token);
