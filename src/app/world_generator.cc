@@ -254,8 +254,10 @@ std::string WorldGenerator::Legitimate() {
     const auto& emp = employees_[static_cast<size_t>(PickEmployee("belastingen-medewerker"))];
     return EventJson(emp, "view", {citizen}, "belastingen", "wat", "belastingheffing", "", "");
   }
+  // A permit file (wat): the role needs no relationship for it. A dat view would count for
+  // behavior.browsing, as any role's dat views and searches without a relationship do.
   const auto& emp = employees_[static_cast<size_t>(PickEmployee("vergunningen-medewerker"))];
-  return EventJson(emp, "view", {citizen}, "vergunningen", "dat", "vergunningverlening", "", "");
+  return EventJson(emp, "view", {citizen}, "vergunningen", "wat", "vergunningverlening", "", "");
 }
 
 std::string WorldGenerator::Violation() {

@@ -260,7 +260,9 @@ void Evaluation::AuthorisationRules() {
       Fire(RuleId::kSdDatWithoutCase, own_missing_first, own_missing);
     }
   }
-  if (social && e_.info == InfoLevel::kWat &&
+  // The regisseur reads wat only for cases they direct, in the social domains and in the BRP
+  // alike: a role's relationship requirement applies to its BRP consultations too.
+  if (e_.info == InfoLevel::kWat &&
       (directed & p_.roles_with_profile(RoleProfile::kRegisseur)) != 0) {
     Fire(RuleId::kSdRegisseurWatWithoutCase, dir_missing_first, dir_missing);
   }
@@ -322,10 +324,14 @@ void Evaluation::NeedToKnowRules() {
       if (count > 0) Fire(RuleId::kNtkSubjectNotInCase, first, count, 0, c);
     }
   }
-  // wat-information needs a relationship when every permitting role requires one. dat never
-  // does (its own-domain searches count for behavior.browsing instead).
-  if (!role_checked_ || !permitted_ || e_.info != InfoLevel::kWat) return;
-  if ((permitting_roles_ & ~p_.needs_relationship_roles()) != 0) return;
+  // wat-information needs a relationship when every role that decides requires one: the
+  // permitting roles, or, when no role permits the access, every role of the actor. So a
+  // refused wat access that nothing explains lists ntk.no_relationship next to
+  // auth.role_not_permitted: every rule that fires is listed. dat never needs one (its
+  // searches count for behavior.browsing instead).
+  if (!role_checked_ || e_.info != InfoLevel::kWat) return;
+  const Mask64 deciding_roles = permitted_ ? permitting_roles_ : actor_->roles;
+  if ((deciding_roles & ~p_.needs_relationship_roles()) != 0) return;
   if (emergency_valid_) return;  // reported for review by special.emergency_access instead
   // The same per-subject test is behavior.browsing's input for view and search: note it here
   // so that UnexplainedSubjects need not repeat the case lookups.
@@ -456,6 +462,8 @@ void Evaluation::LookupBehaviourRules() {
   const Pseudonym* own_bsn = actor_ != nullptr && actor_->bsn ? &*actor_->bsn : nullptr;
   const std::string* household =
       actor_ != nullptr && !actor_->household.empty() ? &actor_->household : nullptr;
+  const Agreement* processor_agreement =
+      processor_ != nullptr ? ValidAgreement(*processor_) : nullptr;
   std::uint32_t self_first = 0, self = 0, house_first = 0, house = 0, coll_first = 0, coll = 0,
                 vip_first = 0, vip = 0;
   for (std::uint32_t i = 0; i < e_.subjects.size(); ++i) {
@@ -480,6 +488,9 @@ void Evaluation::LookupBehaviourRules() {
         colleague != nullptr || (info != nullptr && (info->flags & kFlagEmployee) != 0);
     const bool is_vip = info != nullptr && (info->flags & kFlagVip) != 0;
     if (!is_colleague && !is_vip) continue;
+    // A processor is governed by its processing agreement: one valid at event time that covers
+    // the activity is its relationship (without one, provide.processor_no_agreement fires).
+    if (processor_agreement != nullptr) continue;
     const Links links = LinksOf(i);
     if (links.personal != nullptr || links.team_same != nullptr) continue;
     if (is_colleague && coll++ == 0) coll_first = i;
@@ -496,8 +507,13 @@ void Evaluation::UnexplainedSubjects() {
   // actors; a processor's access is governed by its agreement, a citizen reads their own history.
   if (citizen_ || processor_ != nullptr) return;
   if (e_.action != Action::kView && e_.action != Action::kSearch) return;
-  // A permitting role that needs no relationship explains every subject (the BRP office).
-  if (permitted_ && (permitting_roles_ & ~p_.needs_relationship_roles()) != 0) return;
+  // A permitting role that needs no relationship explains every subject (the BRP office),
+  // except for dat: any role's dat searches without a relationship count as unexplained, the
+  // regisseur's and the own domain's included, although they are allowed.
+  if (permitted_ && e_.info != InfoLevel::kDat &&
+      (permitting_roles_ & ~p_.needs_relationship_roles()) != 0) {
+    return;
+  }
   if (unexplained_done_) return;  // NeedToKnowRules did the same test
   for (std::uint32_t i = 0; i < e_.subjects.size(); ++i) {
     if (!HasRelationship(i)) NoteUnexplained(i);

@@ -281,6 +281,32 @@ TEST_F(DeciderTest, UnexplainedSubjectsOfViewsAndSearches) {
   brp["case_id"] = nullptr;
   EXPECT_EQ(Decide(brp)["verdict"], "allow");
   EXPECT_EQ(decision_.unexplained_count, 0u);
+  // ... except for dat: any role's dat views and searches without a relationship count, although
+  // they are allowed (docs/rules.md, clarifications).
+  brp["resource"]["info"] = "dat";
+  EXPECT_EQ(Decide(brp)["verdict"], "allow");
+  EXPECT_EQ(decision_.unexplained_count, 1u);
+}
+
+// The regisseur's dat searches without a case they direct are allowed (dat of all social
+// domains, Bijlage 3 b.2b) and count for behavior.browsing like anyone's.
+TEST_F(DeciderTest, RegisseurDatSearchesCountAsUnexplained) {
+  Add(R"({"type":"employee","id":"reg-1","roles":["regisseur"],"team":"regie-1",)"
+      R"("municipalities":["dinkelland"]})");
+  json e = Event();
+  e["actor"]["id"] = "reg-1";
+  e["action"] = "search";
+  e["subjects"] = {{{"bsn", "999990482"}}, {{"bsn", "999993008"}}};
+  e["resource"] = {{"system", "suite4sd"}, {"domain", "jeugd"}, {"info", "dat"}};
+  e["purpose"] = "casusregie";
+  e["case_id"] = nullptr;
+  EXPECT_EQ(Decide(e)["verdict"], "allow") << last_line_;
+  EXPECT_EQ(decision_.unexplained_count, 2u);
+  EXPECT_EQ(decision_.unexplained_mask, 0b11u);
+  // A role that needs no relationship explains cumulative information.
+  e["resource"]["info"] = "cumulative";
+  EXPECT_EQ(Decide(e)["verdict"], "allow") << last_line_;
+  EXPECT_EQ(decision_.unexplained_count, 0u);
 }
 
 TEST(ReferenceDataTest, RecordErrorsNameTypeAndField) {
