@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <string>
 
-#include "ingest/kafka.h"
+#include "kafka/kafka.h"
 
 int main(int argc, char** argv) {
   using namespace inzage;

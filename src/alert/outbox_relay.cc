@@ -9,7 +9,7 @@
 
 namespace inzage {
 
-OutboxRelay::OutboxRelay(const app::DaemonConfig& config, Store* store)
+OutboxRelay::OutboxRelay(const RelayOptions& config, Store* store)
     : config_(config), store_(store) {}
 
 OutboxRelay::~OutboxRelay() {

@@ -24,16 +24,21 @@
 #include <utility>
 #include <vector>
 
-#include "app/daemon_config.h"
 #include "common/log.h"
-#include "ingest/kafka.h"
+#include "kafka/kafka.h"
+#include "kafka/options.h"
 #include "store/store.h"
 
 namespace inzage {
 
+struct RelayOptions {
+  kafka::Options kafka;
+  int shutdown_timeout_ms = 30000;  // how long Stop waits for acknowledgements
+};
+
 class OutboxRelay {
  public:
-  OutboxRelay(const app::DaemonConfig& config, Store* store);
+  OutboxRelay(const RelayOptions& config, Store* store);
   ~OutboxRelay();
   OutboxRelay(const OutboxRelay&) = delete;
   OutboxRelay& operator=(const OutboxRelay&) = delete;
@@ -60,7 +65,7 @@ class OutboxRelay {
   bool RelayOnce();
   void DeleteAcknowledged();
 
-  const app::DaemonConfig config_;
+  const RelayOptions config_;
   Store* store_;
   kafka::Handle producer_;
   std::thread thread_;

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <unordered_set>
 
+#include "common/json_writer.h"
 #include "common/log.h"
 #include "common/thread_name.h"
 #include "event/bsn.h"

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/json_writer.h"
 #include "common/secret_file.h"
 #include "policy/decision.h"
 

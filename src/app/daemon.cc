@@ -380,12 +380,13 @@ int Run(DaemonConfig config, const DemoOptions& demo_options) {
         "Kafka\"");
     return 1;
   }
-  auto running_owner = std::make_unique<EventPipeline>(config, &*key, *policy, store->get());
+  auto running_owner =
+      std::make_unique<EventPipeline>(config.pipeline_options(), &*key, *policy, store->get());
   EventPipeline& running = *running_owner;
   g_pipeline.store(&running);
   if (g_stop.load()) running.RequestStop();
 
-  OutboxRelay relay(config, store->get());
+  OutboxRelay relay(config.relay_options(), store->get());
   if (Status st = relay.Start(); !st.ok()) {
     Log("level=error step=alert-relay msg=\"" + st.message() + "\"");
     return 1;

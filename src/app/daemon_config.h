@@ -12,30 +12,17 @@
 #include <map>
 #include <string>
 
+#include "alert/outbox_relay.h"
 #include "api/api_server.h"
 #include "common/status.h"
+#include "ingest/pipeline_options.h"
+#include "kafka/options.h"
 
 namespace inzage::app {
 
 struct DaemonConfig {
-  struct Kafka {
-    std::string brokers;  // empty: no Kafka (only valid with --demo)
-    std::string group_id = "inzaged";
-    std::string events_topic = "inzage.access-events";
-    std::string reference_topic = "inzage.reference";
-    std::string dead_letter_topic = "inzage.access-events.dlq";
-    std::string alerts_topic = "inzage.ciso-alerts";
-    std::map<std::string, std::string> properties;  // librdkafka properties, passed through
-  } kafka;
-  struct Pipeline {
-    int batch_max_events = 20000;
-    int batch_max_latency_ms = 200;
-    int outbox_max_rows = 100000;  // consumption pauses above this (relay falling behind)
-    // An open incident's updates (count, last seen, evidence) go to the CISO topic at most this
-    // often; new alerts, status and severity changes and closed incidents go at once. 0: every
-    // version.
-    int alert_update_interval_ms = 5000;
-  } pipeline;
+  kafka::Options kafka;
+  PipelineTuning pipeline;
   struct Store {
     std::string path = "/var/lib/inzage/store";
     bool sync = false;
@@ -47,6 +34,15 @@ struct DaemonConfig {
   int summary_interval_ms = 10000;  // a status line in the log this often (0 = never)
   api::ApiConfig api;
   std::string log_level = "info";  // debug, info, warn, error
+
+  // What each part is told: the pipeline's and the relay's own options, composed from the
+  // sections above.
+  [[nodiscard]] PipelineOptions pipeline_options() const {
+    return PipelineOptions{kafka, pipeline, reference_timeout_ms, shutdown_timeout_ms};
+  }
+  [[nodiscard]] RelayOptions relay_options() const {
+    return RelayOptions{kafka, shutdown_timeout_ms};
+  }
 };
 
 Result<DaemonConfig> LoadDaemonConfig(const std::string& path);

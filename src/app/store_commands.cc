@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "app/commands.h"
+#include "common/json_writer.h"
 #include "event/bsn.h"
 #include "event/event_parser.h"
 #include "ingest/stored_event.h"

@@ -2,7 +2,7 @@
 
 #include <regex>
 
-#include "policy/decision.h"
+#include "common/json_writer.h"
 
 namespace inzage {
 namespace {

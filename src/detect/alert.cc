@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <openssl/sha.h>
 
+#include "common/json_writer.h"
 #include "policy/decision.h"
 
 namespace inzage {

@@ -17,7 +17,7 @@ using Clock = std::chrono::steady_clock;
 
 }  // namespace
 
-EventPipeline::EventPipeline(const app::DaemonConfig& config, const Pseudonymizer* pseudonymizer,
+EventPipeline::EventPipeline(const PipelineOptions& config, const Pseudonymizer* pseudonymizer,
                              std::shared_ptr<const Policy> policy, Store* store)
     : config_(config),
       policy_(std::move(policy)),

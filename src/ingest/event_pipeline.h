@@ -58,14 +58,14 @@
 #include <unordered_map>
 #include <vector>
 
-#include "app/daemon_config.h"
 #include "common/pseudonym.h"
 #include "detect/behavior_detector.h"
 #include "detect/incidents.h"
 #include "detect/invalid_rate.h"
 #include "event/event_parser.h"
 #include "event/owned_event.h"
-#include "ingest/kafka.h"
+#include "ingest/pipeline_options.h"
+#include "kafka/kafka.h"
 #include "policy/decider.h"
 #include "policy/reference_data.h"
 #include "store/store.h"
@@ -135,7 +135,7 @@ struct PipelineStats {
 
 class EventPipeline {
  public:
-  EventPipeline(const app::DaemonConfig& config, const Pseudonymizer* pseudonymizer,
+  EventPipeline(const PipelineOptions& config, const Pseudonymizer* pseudonymizer,
                 std::shared_ptr<const Policy> policy, Store* store);
   ~EventPipeline();
   EventPipeline(const EventPipeline&) = delete;
@@ -213,7 +213,7 @@ class EventPipeline {
   void CommitOffsetsToKafka(
       const std::map<std::pair<std::string, std::int32_t>, std::int64_t>& positions, bool sync);
 
-  const app::DaemonConfig config_;
+  const PipelineOptions config_;
   // Written on the consume thread only (policy swaps), under policy_mu_ so that policy() may
   // read it from other threads; the consume thread reads it without the lock.
   mutable std::mutex policy_mu_;

@@ -4,6 +4,7 @@
 
 #include <bit>
 
+#include "common/json_writer.h"
 #include "policy/policy.h"
 #include "policy/reference_data.h"
 
@@ -86,47 +87,6 @@ std::string ClockTime(int minutes) {
 }
 
 }  // namespace
-
-void AppendJsonString(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += "\\u00";
-          out.push_back(kHex[(c >> 4) & 15]);
-          out.push_back(kHex[c & 15]);
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
-}
-
-void AppendJsonStringOrNull(std::string& out, std::string_view s) {
-  if (s.empty()) {
-    out += "null";
-  } else {
-    AppendJsonString(out, s);
-  }
-}
 
 std::string ExplainHit(const RuleHit& h, const AccessEvent& e, const Policy& p,
                        const ReferenceData& r) {

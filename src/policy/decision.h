@@ -113,9 +113,4 @@ std::string ExplainHit(const RuleHit& hit, const AccessEvent& event, const Polic
 // The explanation of an allowed access ("case zaak-1 assigns emp-1042; role ... may view ...").
 std::string ExplainAllow(const Decision& d, const AccessEvent& event, const Policy& policy);
 
-// Appends s as a JSON string literal (quotes, escapes) to out.
-void AppendJsonString(std::string& out, std::string_view s);
-// The same, or null for an empty string (optional fields of the API and the alerts).
-void AppendJsonStringOrNull(std::string& out, std::string_view s);
-
 }  // namespace inzage

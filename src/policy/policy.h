@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/string_map.h"
 #include "common/time.h"
 #include "event/access_event.h"
 #include "policy/rule_catalogue.h"
@@ -28,13 +29,6 @@ namespace inzage {
 
 using Mask64 = std::uint64_t;
 inline constexpr int kMaxPolicyItems = 64;  // roles, domains, municipalities, BRP fields
-
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-};
-template <typename V>
-using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
 
 enum class RoleProfile : std::uint8_t { kProfessional, kRegisseur, kAggregateOnly, kOther };
 enum class Condition : std::uint8_t { kNone, kOwnCase, kDirectedCase };

@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "ingest/kafka.h"
+#include "kafka/kafka.h"
 
 namespace inzage::testing {
 

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "alert/outbox_relay.h"
+#include "app/daemon_config.h"
 #include "app/world_generator.h"
 #include "event/event_parser.h"
 #include "ingest/event_pipeline.h"
@@ -155,8 +156,8 @@ void RunPipeline(const app::DaemonConfig& c, const std::function<bool(const Pipe
   so.retention = RetentionTable::FromPolicy(**policy);
   auto store = Store::Open(c.store.path, so);
   ASSERT_TRUE(store.ok()) << store.status().message();
-  EventPipeline pipeline(c, &*key, *policy, store->get());
-  OutboxRelay relay(c, store->get());
+  EventPipeline pipeline(c.pipeline_options(), &*key, *policy, store->get());
+  OutboxRelay relay(c.relay_options(), store->get());
   ASSERT_TRUE(relay.Start().ok());
   pipeline.set_on_commit([&relay] { relay.Wake(); });
   ASSERT_TRUE(pipeline.Start().ok());
@@ -363,7 +364,7 @@ TEST(PipelineMockTest, RelayDrainsABacklogOfManyPagesOnceEach) {
   }));
   ASSERT_EQ(store->outbox_rows(), static_cast<std::uint64_t>(kRows));
   rd_kafka_mock_broker_set_down(kafka.cluster(), 1);
-  OutboxRelay relay(c, store);
+  OutboxRelay relay(c.relay_options(), store);
   ASSERT_TRUE(relay.Start().ok());  // never woken: it must find the backlog by itself
   std::this_thread::sleep_for(std::chrono::seconds(2));
   EXPECT_EQ(relay.passes(), 1u) << "the outbox was read again while Kafka's queue was full";
@@ -392,7 +393,7 @@ TEST(PipelineMockTest, RelayWaitsWhileItsRowsAreInFlight) {
       CommitOutboxRows(store, kRows, [](int i) { return "alert-" + std::to_string(i) + "\n{}"; }));
   // The broker is down: every row handed to the producer stays in flight.
   rd_kafka_mock_broker_set_down(kafka.cluster(), 1);
-  OutboxRelay relay(c, store);
+  OutboxRelay relay(c.relay_options(), store);
   ASSERT_TRUE(relay.Start().ok());
   std::this_thread::sleep_for(std::chrono::seconds(2));
   // Two passes hand out the two pages, one finds nothing more; then one pass per 200 ms wait
@@ -421,7 +422,7 @@ TEST(PipelineMockTest, RelayLogsFailedDeliveriesOnceAMinuteAndRetriesThem) {
       CommitOutboxRows(store, kRows, [](int i) { return "alert-" + std::to_string(i) + "\n{}"; }));
   rd_kafka_mock_broker_set_down(kafka.cluster(), 1);
   ::testing::internal::CaptureStderr();
-  OutboxRelay relay(c, store);
+  OutboxRelay relay(c.relay_options(), store);
   ASSERT_TRUE(relay.Start().ok());
   const auto failing = Clock::now() + std::chrono::seconds(30);
   while (relay.errors() < 2 * kRows && Clock::now() < failing) {
@@ -453,7 +454,7 @@ TEST(PipelineMockTest, RelayPassesOverAnAlertTooLargeForKafka) {
   ASSERT_NO_FATAL_FAILURE(CommitOutboxRows(store, 1000, [](int i) {
     return "alert-" + std::to_string(i) + "\n" + std::string(i == 0 ? 20000 : 10, 'x');
   }));
-  OutboxRelay relay(c, store);
+  OutboxRelay relay(c.relay_options(), store);
   ASSERT_TRUE(relay.Start().ok());
   setup.WaitUntilOutboxHolds(1);
   const std::uint64_t passes_when_done = relay.passes();
@@ -733,8 +734,8 @@ TEST(PipelineMockTest, LocalAccessesAndAlertChangesAreCommittedBeforeTheyAreAnsw
   so.retention = RetentionTable::FromPolicy(**policy);
   auto store = Store::Open(c.store.path, so);
   ASSERT_TRUE(store.ok());
-  EventPipeline pipeline(c, &*key, *policy, store->get());
-  OutboxRelay relay(c, store->get());
+  EventPipeline pipeline(c.pipeline_options(), &*key, *policy, store->get());
+  OutboxRelay relay(c.relay_options(), store->get());
   ASSERT_TRUE(relay.Start().ok());
   pipeline.set_on_commit([&relay] { relay.Wake(); });
   ASSERT_TRUE(pipeline.Start().ok());

@@ -1,4 +1,4 @@
-#include "ingest/kafka.h"
+#include "kafka/kafka.h"
 
 #include <string>
 
