@@ -87,10 +87,9 @@ void OutboxRelay::OnDelivered(rd_kafka_t* /*rk*/, const rd_kafka_message_t* m, v
     self->delivered_.fetch_add(1);
   } else {
     self->errors_.fetch_add(1);
-    self->problems_.Log(
-        std::string("level=warn component=alert-relay msg=\"alert not delivered, it stays in "
-                    "the outbox and is sent again: ") +
-        rd_kafka_err2str(m->err) + "\"");
+    self->problems_.Log(LogLevel::kWarn, "alert-relay",
+                        "alert not delivered, it stays in the outbox and is sent again",
+                        {{"error", rd_kafka_err2str(m->err)}});
     // The row stays in the outbox; it is produced again (same id) on a later pass.
     std::lock_guard lock(self->acked_mu_);
     self->acked_.push_back("\x01retry:" + *outbox_key);
@@ -119,7 +118,8 @@ void OutboxRelay::DeleteAcknowledged() {
     Status st = store_->DeleteOutbox(done);
     if (!st.ok()) {
       errors_.fetch_add(1);
-      problems_.Log("level=error component=alert-relay msg=\"" + st.message() + "\"");
+      problems_.Log(LogLevel::kError, "alert-relay", "delivered rows not deleted from the outbox",
+                    {{"error", st.message()}});
     }
   }
 }
@@ -131,8 +131,8 @@ bool OutboxRelay::RelayOnce() {
     auto rows = store_->ListOutbox(kPage, produced_up_to_);
     if (!rows.ok()) {
       errors_.fetch_add(1);
-      problems_.Log("level=error component=alert-relay msg=\"cannot read the outbox: " +
-                    rows.status().message() + "\"");
+      problems_.Log(LogLevel::kError, "alert-relay", "cannot read the outbox",
+                    {{"error", rows.status().message()}});
       return false;
     }
     page_full_ = rows->size() == kPage;
@@ -151,9 +151,9 @@ bool OutboxRelay::RelayOnce() {
     const size_t nl = value.find('\n');
     if (nl == std::string::npos) {
       errors_.fetch_add(1);
-      problems_.Log(
-          "level=error component=alert-relay msg=\"outbox row without an alert id: not a row "
-          "this relay wrote, left in the outbox for inspection\"");
+      problems_.Log(LogLevel::kError, "alert-relay",
+                    "outbox row without an alert id: not a row this relay wrote, left in the "
+                    "outbox for inspection");
       produced_up_to_ = key;
       continue;
     }
@@ -169,20 +169,20 @@ bool OutboxRelay::RelayOnce() {
     }
     if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
       errors_.fetch_add(1);
-      LogLine(
-          "level=error component=alert-relay msg=\"alert larger than the producer's "
-          "message.max.bytes: passed over, it stays in the outbox and is tried again after "
-          "a restart\" alert_id=" +
-          value.substr(0, nl) + " bytes=" + std::to_string(value.size() - nl - 1));
+      Log(LogLevel::kError, "alert-relay",
+          "alert larger than the producer's message.max.bytes: passed over, it stays in the "
+          "outbox and is tried again after a restart",
+          {{"alert_id", std::string_view(value).substr(0, nl)}, {"bytes", value.size() - nl - 1}});
       produced_up_to_ = key;
       continue;
     }
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       // Alerts go out in order: this one and every later one wait for the next wake-up.
       errors_.fetch_add(1);
-      problems_.Log(std::string("level=warn component=alert-relay msg=\"alert not handed to "
-                                "Kafka, tried again at the next wake-up: ") +
-                    rd_kafka_err2str(err) + "\" alert_id=" + value.substr(0, nl));
+      problems_.Log(
+          LogLevel::kWarn, "alert-relay",
+          "alert not handed to Kafka, tried again at the next wake-up",
+          {{"error", rd_kafka_err2str(err)}, {"alert_id", std::string_view(value).substr(0, nl)}});
       rd_kafka_poll(producer_.get(), 0);
       return false;  // try again after the next wake-up, not at once
     }

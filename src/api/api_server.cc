@@ -164,7 +164,7 @@ HttpError StoreReadError(const Status& st) {
   if (st.code() == Status::Code::kInvalidArgument) {
     return HttpError{ErrorCode::kBadRequest, st.message()};
   }
-  LogLine("level=error component=api msg=\"store read failed: " + st.message() + "\"");
+  Log(LogLevel::kError, "api", "store read failed", {{"error", st.message()}});
   return HttpError{ErrorCode::kInternal, "the store could not be read"};
 }
 
@@ -653,8 +653,7 @@ struct ApiServer::Impl {
     }
     Status st = backend->RecordAccess(std::move(event));
     if (st.ok()) return true;
-    LogLine("level=warn component=api msg=\"read not recorded, request refused: " + st.message() +
-            "\"");
+    Log(LogLevel::kWarn, "api", "read not recorded, request refused", {{"error", st.message()}});
     SetError(res, ErrorCode::kUnavailable,
              "this read cannot be recorded right now, so it is not served; try again later");
     return false;
@@ -766,13 +765,18 @@ struct ApiServer::Impl {
     httplib::Headers headers{{"Authorization", "Bearer " + *token}};
     auto res = client.Post("/v1/internal/subject-accesses", headers, body, "application/json");
     if (!res || res->status != 200) {
-      LogLine("level=warn component=api msg=\"peer did not answer\" peer=" + peer +
-              (res ? " status=" + std::to_string(res->status) : std::string(" error=transport")));
+      if (res) {
+        Log(LogLevel::kWarn, "api", "peer did not answer",
+            {{"peer", peer}, {"status", res->status}});
+      } else {
+        Log(LogLevel::kWarn, "api", "peer did not answer",
+            {{"peer", peer}, {"error", "transport"}});
+      }
       return std::nullopt;
     }
     std::pair<std::vector<HistoryRecord>, std::string> out;
     if (!ParsePeerEntries(res->body, &out.first, &out.second)) {
-      LogLine("level=warn component=api msg=\"peer answer unreadable\" peer=" + peer);
+      Log(LogLevel::kWarn, "api", "peer answer unreadable", {{"peer", peer}});
       return std::nullopt;
     }
     return out;
@@ -1187,8 +1191,8 @@ struct ApiServer::Impl {
           return;
       }
     }
-    LogLine("level=info component=api msg=\"alert status changed\" alert=" + id +
-            " status=" + std::string(kAlertStatusNames[static_cast<size_t>(*to)]));
+    Log(LogLevel::kInfo, "api", "alert status changed",
+        {{"alert", id}, {"status", kAlertStatusNames[static_cast<size_t>(*to)]}});
     res.set_content(AlertToJson(*changed), "application/json");
   }
 };
@@ -1367,7 +1371,7 @@ Status ApiServer::Start() {
       }));
   svr.set_exception_handler(
       [](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
-        LogLine("level=error component=api msg=\"request handler failed\"");
+        Log(LogLevel::kError, "api", "request handler failed");
         SetError(res, ErrorCode::kInternal, "internal error");
       });
 

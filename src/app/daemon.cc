@@ -61,8 +61,6 @@ void InstallSignalHandlers() {
   sigaction(SIGHUP, &sa, nullptr);
 }
 
-void Log(const std::string& line) { LogLine(line); }
-
 // The embedded Kafka of `inzaged --demo`: librdkafka's mock cluster in this process, the topics
 // inzaged needs, and a generator that keeps a realistic stream flowing without running ahead of
 // the consumer (the mock cluster keeps only a few MiB per partition).
@@ -158,7 +156,7 @@ class Demo {
           key = line.substr(start, line.find('"', start) - start);
         }
         if (Status st = Produce(events_topic_, key, line); !st.ok()) {
-          Log("level=error component=demo msg=\"generator stopped: " + st.message() + "\"");
+          Log(LogLevel::kError, "demo", "generator stopped", {{"error", st.message()}});
           return;
         }
         ++produced_;
@@ -220,8 +218,8 @@ void ReloadPolicy(const std::string& policy_dir, EventPipeline& pipeline, Daemon
   const std::string old_revision = pipeline.policy()->revision();
   auto fail = [&](const std::string& why) {
     metrics.CountPolicyReload(false);
-    Log("level=error component=reload msg=\"policy not reloaded, the running policy stays: " + why +
-        "\" policy_revision=" + old_revision);
+    Log(LogLevel::kError, "reload", "policy not reloaded, the running policy stays",
+        {{"error", why}, {"policy_revision", old_revision}});
   };
   auto policy = LoadPolicy(policy_dir);
   if (!policy.ok()) return fail(policy.status().message());
@@ -233,8 +231,7 @@ void ReloadPolicy(const std::string& policy_dir, EventPipeline& pipeline, Daemon
       return fail(std::to_string(report->failed) +
                   " policy test(s) failed, first: " + report->failures.front());
     }
-    Log("level=info component=reload msg=\"policy tests passed\" passed=" +
-        std::to_string(report->passed));
+    Log(LogLevel::kInfo, "reload", "policy tests passed", {{"passed", report->passed}});
   }
   const std::string revision = (*policy)->revision();
   auto ticket = std::make_shared<LocalTicket>();
@@ -244,8 +241,8 @@ void ReloadPolicy(const std::string& policy_dir, EventPipeline& pipeline, Daemon
   if (!answer->ok()) return fail(answer->message());
   metrics.SetPolicyRevision(revision);
   metrics.CountPolicyReload(true);
-  Log("level=info component=reload msg=\"policy reloaded\" old_revision=" + old_revision +
-      " policy_revision=" + revision);
+  Log(LogLevel::kInfo, "reload", "policy reloaded",
+      {{"old_revision", old_revision}, {"policy_revision", revision}});
 }
 
 // Loads the verifier of the API's bearer tokens (demo: a secret made in the state directory).
@@ -325,7 +322,7 @@ int Run(DaemonConfig config, const DemoOptions& demo_options) {
     config.summary_interval_ms = 2000;
     if (!std::filesystem::exists(config.pseudonym_key_file)) {
       if (Status st = Pseudonymizer::GenerateKeyFile(config.pseudonym_key_file); !st.ok()) {
-        Log("level=error msg=\"" + st.message() + "\"");
+        Log(LogLevel::kError, "daemon", st.message());
         return 1;
       }
     }
@@ -333,7 +330,7 @@ int Run(DaemonConfig config, const DemoOptions& demo_options) {
     config.api.token_key_file = state_dir + "/token.key";
     if (!std::filesystem::exists(config.api.token_key_file)) {
       if (Status st = api::GenerateTokenSecretFile(config.api.token_key_file); !st.ok()) {
-        Log("level=error msg=\"" + st.message() + "\"");
+        Log(LogLevel::kError, "daemon", st.message());
         return 1;
       }
     }
@@ -341,12 +338,12 @@ int Run(DaemonConfig config, const DemoOptions& demo_options) {
   // Start-up as ordered steps; each failure says which step and why.
   auto policy = LoadPolicy(config.policy_dir);
   if (!policy.ok()) {
-    Log("level=error step=policy msg=\"" + policy.status().message() + "\"");
+    Log(LogLevel::kError, "daemon", policy.status().message(), {{"step", "policy"}});
     return 1;
   }
   auto key = Pseudonymizer::FromKeyFile(config.pseudonym_key_file);
   if (!key.ok()) {
-    Log("level=error step=pseudonym-key msg=\"" + key.status().message() + "\"");
+    Log(LogLevel::kError, "daemon", key.status().message(), {{"step", "pseudonym-key"}});
     return 1;
   }
   StoreOptions so;
@@ -355,14 +352,14 @@ int Run(DaemonConfig config, const DemoOptions& demo_options) {
   so.retention = RetentionTable::FromPolicy(**policy);
   auto store = Store::Open(config.store.path, so);
   if (!store.ok()) {
-    Log("level=error step=store msg=\"" + store.status().message() + "\"");
+    Log(LogLevel::kError, "daemon", store.status().message(), {{"step", "store"}});
     return 1;
   }
-  Log("level=info msg=\"store open\" path=" + config.store.path +
-      " policy_revision=" + (*policy)->revision());
+  Log(LogLevel::kInfo, "daemon", "store open",
+      {{"path", config.store.path}, {"policy_revision", (*policy)->revision()}});
   auto verifier = LoadTokenVerifier(config.api);
   if (!verifier.ok()) {
-    Log("level=error step=token-key msg=\"" + verifier.status().message() + "\"");
+    Log(LogLevel::kError, "daemon", verifier.status().message(), {{"step", "token-key"}});
     return 1;
   }
   auto registry = std::make_shared<prometheus::Registry>();
@@ -372,12 +369,12 @@ int Run(DaemonConfig config, const DemoOptions& demo_options) {
   Demo demo_cluster;
   if (demo) {
     if (Status st = demo_cluster.Start(&config, demo_options.seed); !st.ok()) {
-      Log("level=error step=demo msg=\"" + st.message() + "\"");
+      Log(LogLevel::kError, "daemon", st.message(), {{"step", "demo"}});
       return 1;
     }
   } else if (config.kafka.brokers.empty()) {
-    Log("level=error step=config msg=\"kafka.brokers is empty; use --demo to run without "
-        "Kafka\"");
+    Log(LogLevel::kError, "daemon", "kafka.brokers is empty; use --demo to run without Kafka",
+        {{"step", "config"}});
     return 1;
   }
   auto running_owner =
@@ -388,7 +385,7 @@ int Run(DaemonConfig config, const DemoOptions& demo_options) {
 
   OutboxRelay relay(config.relay_options(), store->get());
   if (Status st = relay.Start(); !st.ok()) {
-    Log("level=error step=alert-relay msg=\"" + st.message() + "\"");
+    Log(LogLevel::kError, "daemon", st.message(), {{"step", "alert-relay"}});
     return 1;
   }
   running.set_on_commit([&relay] { relay.Wake(); });
@@ -401,20 +398,21 @@ int Run(DaemonConfig config, const DemoOptions& demo_options) {
   api::ApiServer http(config.api, store->get(), &*key, std::move(verifier).value(), &backend,
                       registry, [&metrics] { return metrics.Render(); });
   if (Status st = http.Start(); !st.ok()) {
-    Log("level=error step=api msg=\"" + st.message() + "\"");
+    Log(LogLevel::kError, "daemon", st.message(), {{"step", "api"}});
     (void)relay.Stop();
     return 1;
   }
-  Log("level=info msg=\"http listener bound\" url=" + http.base_url());
+  Log(LogLevel::kInfo, "daemon", "http listener bound", {{"url", http.base_url()}});
   if (Status st = running.Start(); !st.ok()) {
-    Log("level=error step=kafka msg=\"" + st.message() + "\"");
+    Log(LogLevel::kError, "daemon", st.message(), {{"step", "kafka"}});
     http.Stop();
     (void)relay.Stop();
     return 1;
   }
   metrics.SetReady(true);
-  Log("level=info msg=\"ready\" brokers=" + config.kafka.brokers +
-      " reference_records=" + std::to_string(running.stats().reference_records.load()));
+  Log(LogLevel::kInfo, "daemon", "ready",
+      {{"brokers", config.kafka.brokers},
+       {"reference_records", running.stats().reference_records.load()}});
   // READY=1: the store is open, the policy compiled, the reference topic caught up and the
   // HTTP listener bound.
   const ServiceNotifier notifier;
@@ -519,21 +517,27 @@ int Run(DaemonConfig config, const DemoOptions& demo_options) {
       static_cast<double>(s.last_message_ns.load() - s.first_message_ns.load()) / 1e9;
   const auto rate =
       busy_s > 0 ? static_cast<std::uint64_t>(static_cast<double>(s.consumed.load()) / busy_s) : 0;
-  const std::string summary = "consumed=" + std::to_string(s.consumed.load()) +
-                              " stored=" + std::to_string(s.stored.load()) +
-                              " dead_letters=" + std::to_string(s.dead_letters.load()) +
-                              " first_to_last_message_s=" + std::to_string(busy_s) +
-                              " events_per_s=" + std::to_string(rate);
+  // Read before the pipeline that owns the counters goes.
+  const std::uint64_t consumed = s.consumed.load(), stored = s.stored.load(),
+                      dead_letters = s.dead_letters.load();
   g_pipeline.store(nullptr);
   running_owner.reset();  // closes the Kafka clients
   Status relay_status = relay.Stop();
-  if (!relay_status.ok()) Log("level=warn step=shutdown msg=\"" + relay_status.message() + "\"");
+  if (!relay_status.ok())
+    Log(LogLevel::kWarn, "daemon", relay_status.message(), {{"step", "shutdown"}});
   demo_cluster.Stop();  // last: the clients above still talk to it while they drain
   if (!result.ok()) {
-    Log("level=error msg=\"" + result.message() + "\"");
+    Log(LogLevel::kError, "daemon", result.message());
     return 1;
   }
-  Log("level=info msg=\"stopped cleanly\" " + summary);
+  char busy_text[32];
+  std::snprintf(busy_text, sizeof busy_text, "%.3f", busy_s);
+  Log(LogLevel::kInfo, "daemon", "stopped cleanly",
+      {{"consumed", consumed},
+       {"stored", stored},
+       {"dead_letters", dead_letters},
+       {"first_to_last_message_s", std::string_view(busy_text)},
+       {"events_per_s", rate}});
   return 0;
 }
 

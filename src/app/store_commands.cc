@@ -1,13 +1,13 @@
 // inzage ingest | query | verify | backup | restore | compact (contracts §5).
-#define OPENSSL_SUPPRESS_DEPRECATED
-#include <openssl/sha.h>
 
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 
 #include "app/commands.h"
+#include "common/hex.h"
 #include "common/json_writer.h"
+#include "common/sha256.h"
 #include "event/bsn.h"
 #include "event/event_parser.h"
 #include "ingest/stored_event.h"
@@ -19,15 +19,8 @@ namespace inzage::app {
 namespace {
 
 std::string SourceIdOf(std::string_view first_line) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(first_line.data()), first_line.size(), digest);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id = "file:";
-  for (int i = 0; i < 8; ++i) {
-    id.push_back(kHex[digest[i] >> 4]);
-    id.push_back(kHex[digest[i] & 15]);
-  }
-  return id;
+  const Sha256Digest digest = Sha256(first_line);
+  return "file:" + HexOf(digest.data(), 8);
 }
 
 int Fail(const char* command, const std::string& message) {

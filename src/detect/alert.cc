@@ -1,10 +1,9 @@
-#define OPENSSL_SUPPRESS_DEPRECATED  // SHA256_Init/Update/Final (as in store.cc)
 #include "detect/alert.h"
 
 #include <fmt/format.h>
-#include <openssl/sha.h>
 
 #include "common/json_writer.h"
+#include "common/sha256.h"
 #include "policy/decision.h"
 
 namespace inzage {
@@ -33,14 +32,7 @@ std::optional<AlertStatus> AlertStatusFromName(std::string_view name) {
 std::string AlertId(std::string_view actor, RuleId rule, TimeMicros window_start) {
   const std::string input =
       fmt::format("{}|{}|{}", actor, InfoOf(rule).id, FormatRfc3339(window_start));
-  // The low-level calls: OpenSSL 3's EVP_Digest and SHA256() both look the algorithm up by
-  // name on every call, ~340 against ~55 ns for this input (a new incident opens per ~15
-  // events in the benchmark stream).
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256_CTX ctx;
-  SHA256_Init(&ctx);
-  SHA256_Update(&ctx, input.data(), input.size());
-  SHA256_Final(digest, &ctx);
+  const Sha256Digest digest = Sha256(input);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string id;
   id.reserve(35);

@@ -77,8 +77,8 @@ Status EventPipeline::RestoreState() {
     for (char c : last) outbox_seq_ = (outbox_seq_ << 8) | static_cast<unsigned char>(c);
   }
   outbox_seq_ = std::max<std::uint64_t>(outbox_seq_, store_->last_batch_seq() << 20);
-  LogLine("level=info component=pipeline msg=\"state restored\" actors=" +
-          std::to_string(state->size()) + " alerts=" + std::to_string(alerts->size()));
+  Log(LogLevel::kInfo, "pipeline", "state restored",
+      {{"actors", state->size()}, {"alerts", alerts->size()}});
   return Status::Ok();
 }
 
@@ -127,8 +127,8 @@ void EventPipeline::EmitDueAlerts(Clock::time_point now) {
     if (alert.ok()) {
       EmitAlert(*alert, now);
     } else {
-      LogLine("level=warn component=pipeline msg=\"alert " + id +
-              " waiting for the CISO topic cannot be read: " + alert.status().message() + "\"");
+      Log(LogLevel::kWarn, "pipeline", "alert waiting for the CISO topic cannot be read",
+          {{"alert", id}, {"error", alert.status().message()}});
       if (pending_emission_.erase(id) != 0) pending_emission_changed_ = true;
     }
   }
@@ -299,15 +299,14 @@ Status EventPipeline::ReadReferenceToEnd() {
     if (!m) continue;
     if (m->err) {
       if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
-      LogLine("level=warn component=reference msg=\"" + kafka::ErrorText(m->err) + "\"");
+      Log(LogLevel::kWarn, "reference", kafka::ErrorText(m->err));
       continue;
     }
     if (m->len > 0) {
       Status st = reference_.Apply(std::string_view(static_cast<const char*>(m->payload), m->len));
       if (!st.ok()) {
-        LogLine("level=warn component=reference partition=" + std::to_string(m->partition) +
-                " offset=" + std::to_string(m->offset) + " msg=\"record ignored: " + st.message() +
-                "\"");
+        Log(LogLevel::kWarn, "reference", "record ignored",
+            {{"partition", m->partition}, {"offset", m->offset}, {"error", st.message()}});
       } else {
         ++stats_.reference_records;
       }
@@ -327,7 +326,7 @@ Status EventPipeline::PollReference(int timeout_ms) {
     if (st.ok()) {
       ++stats_.reference_records;
     } else {
-      LogLine("level=warn component=reference msg=\"record ignored: " + st.message() + "\"");
+      Log(LogLevel::kWarn, "reference", "record ignored", {{"error", st.message()}});
     }
   }
   return Status::Ok();
@@ -523,8 +522,7 @@ Status EventPipeline::SwapPolicy(std::shared_ptr<const Policy> policy) {
   detector_->SetPolicy(policy_.get());
   incidents_->SetPolicy(policy_.get());
   store_->SetRetention(RetentionTable::FromPolicy(*policy_));
-  LogLine("level=info component=pipeline msg=\"policy swapped\" policy_revision=" +
-          policy_->revision());
+  Log(LogLevel::kInfo, "pipeline", "policy swapped", {{"policy_revision", policy_->revision()}});
   return Status::Ok();
 }
 
@@ -733,8 +731,8 @@ void EventPipeline::CommitOffsetsToKafka(
   // holds them, so a failed commit here loses nothing (the store position wins on restart).
   rd_kafka_resp_err_t err = rd_kafka_commit(consumer_.get(), list.get(), sync ? 0 : 1);
   if (err && sync) {
-    LogLine("level=warn component=pipeline msg=\"offset commit to Kafka failed: " +
-            kafka::ErrorText(err) + "\"");
+    Log(LogLevel::kWarn, "pipeline", "offset commit to Kafka failed",
+        {{"error", kafka::ErrorText(err)}});
   }
 }
 
@@ -754,10 +752,12 @@ void EventPipeline::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
       const std::int64_t from_kafka = p.offset >= 0 ? p.offset : -1;
       const std::int64_t start = std::max(from_store, from_kafka);
       p.offset = start >= 0 ? start : RD_KAFKA_OFFSET_INVALID;  // invalid: auto.offset.reset
-      LogLine("level=info component=pipeline msg=\"assigned\" topic=" + std::string(p.topic) +
-              " partition=" + std::to_string(p.partition) +
-              " store_offset=" + std::to_string(from_store) +
-              " kafka_offset=" + std::to_string(from_kafka) + " start=" + std::to_string(start));
+      Log(LogLevel::kInfo, "pipeline", "assigned",
+          {{"topic", p.topic},
+           {"partition", p.partition},
+           {"store_offset", from_store},
+           {"kafka_offset", from_kafka},
+           {"start", start}});
     }
     rd_kafka_assign(rk, partitions);
     return;
@@ -781,7 +781,7 @@ void EventPipeline::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     rd_kafka_assign(rk, nullptr);
     return;
   }
-  LogLine("level=error component=pipeline msg=\"rebalance error: " + kafka::ErrorText(err) + "\"");
+  Log(LogLevel::kError, "pipeline", "rebalance error", {{"error", kafka::ErrorText(err)}});
   rd_kafka_assign(rk, nullptr);
 }
 
@@ -822,11 +822,10 @@ Status EventPipeline::RunLoop() {
         paused_ = outbox_full;
         if (outbox_full) ++stats_.consumption_pauses;
         // Rare and worth knowing: a pause also drops librdkafka's prefetched messages.
-        LogLine(std::string("level=info component=pipeline msg=\"") +
-                (outbox_full ? "consumption paused: the alert relay is behind"
-                             : "consumption resumed: the alert relay caught up") +
-                "\" outbox_rows=" + std::to_string(store_->outbox_rows()) +
-                " limit=" + std::to_string(config_.pipeline.outbox_max_rows));
+        Log(LogLevel::kInfo, "pipeline",
+            outbox_full ? "consumption paused: the alert relay is behind"
+                        : "consumption resumed: the alert relay caught up",
+            {{"outbox_rows", store_->outbox_rows()}, {"limit", config_.pipeline.outbox_max_rows}});
       }
     }
     kafka::Message m(rd_kafka_consumer_poll(consumer_.get(), 50));
@@ -841,7 +840,7 @@ Status EventPipeline::RunLoop() {
           return Status::IoError(std::string("fatal Kafka error: ") + reason);
         }
         if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-          LogLine("level=warn component=pipeline msg=\"" + kafka::ErrorText(m->err) + "\"");
+          Log(LogLevel::kWarn, "pipeline", kafka::ErrorText(m->err));
         }
       } else if (m->rkt != nullptr) {
         if (Status st = Process(m.get(), now); !st.ok()) return st;

@@ -10,10 +10,13 @@ namespace {
 
 // librdkafka's log lines, in the daemon's one-line key=value format (syslog levels).
 void LogToStderr(const rd_kafka_t* rk, int level, const char* facility, const char* buf) {
-  const char* name = level <= 3 ? "error" : level <= 4 ? "warn" : level <= 6 ? "info" : "debug";
-  LogLine(std::string("level=") + name +
-          " component=kafka client=" + (rk != nullptr ? rd_kafka_name(rk) : "-") +
-          " facility=" + facility + " msg=\"" + buf + "\"");
+  // syslog levels, as librdkafka uses them
+  const LogLevel ours = level <= 3   ? LogLevel::kError
+                        : level <= 4 ? LogLevel::kWarn
+                        : level <= 6 ? LogLevel::kInfo
+                                     : LogLevel::kDebug;
+  Log(ours, "kafka", buf,
+      {{"client", rk != nullptr ? rd_kafka_name(rk) : "-"}, {"facility", facility}});
 }
 
 }  // namespace

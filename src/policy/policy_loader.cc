@@ -1,7 +1,5 @@
-#define OPENSSL_SUPPRESS_DEPRECATED  // SHA256_Init/Update: simplest incremental hash
 #include "policy/policy_loader.h"
 
-#include <openssl/sha.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -10,6 +8,9 @@
 #include <map>
 #include <set>
 #include <sstream>
+
+#include "common/hex.h"
+#include "common/sha256.h"
 
 namespace inzage {
 
@@ -532,8 +533,7 @@ Result<std::shared_ptr<const Policy>> LoadPolicy(const std::string& directory) {
   if (files.empty()) return Status::InvalidArgument("no *.yaml files in " + directory);
 
   PolicyBuilder builder;
-  SHA256_CTX sha;
-  SHA256_Init(&sha);
+  Sha256Hasher sha;
   std::vector<std::string> parse_errors;
   for (const auto& path : files) {
     std::ifstream in(path, std::ios::binary);
@@ -541,9 +541,8 @@ Result<std::shared_ptr<const Policy>> LoadPolicy(const std::string& directory) {
     buffer << in.rdbuf();
     const std::string text = buffer.str();
     const std::string name = path.filename().string();
-    SHA256_Update(&sha, name.data(), name.size() + 1);  // includes the terminating NUL
-    SHA256_Update(&sha, text.data(), text.size());
-    SHA256_Update(&sha, "\0", 1);
+    sha.Update(name.data(), name.size() + 1);  // includes the terminating NUL
+    sha.Update(text).Update("\0", 1);
     try {
       builder.AddFile(path.string(), YAML::Load(text));
     } catch (const YAML::Exception& e) {
@@ -555,15 +554,8 @@ Result<std::shared_ptr<const Policy>> LoadPolicy(const std::string& directory) {
     for (const auto& e : parse_errors) msg += "\n  " + e;
     return Status::InvalidArgument(msg);
   }
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256_Final(digest, &sha);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string revision;
-  for (int i = 0; i < 8; ++i) {
-    revision.push_back(kHex[digest[i] >> 4]);
-    revision.push_back(kHex[digest[i] & 15]);
-  }
-  return builder.Finish(std::move(revision));
+  const Sha256Digest digest = sha.Finish();
+  return builder.Finish(HexOf(digest.data(), 8));
 }
 
 }  // namespace inzage

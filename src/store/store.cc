@@ -1,7 +1,5 @@
-#define OPENSSL_SUPPRESS_DEPRECATED  // SHA256_* one-shot helpers
 #include "store/store.h"
 
-#include <openssl/sha.h>
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
@@ -20,7 +18,9 @@
 #include <limits>
 #include <unordered_set>
 
+#include "common/hex.h"
 #include "common/log.h"
+#include "common/sha256.h"
 #include "store/keys.h"
 
 namespace inzage {
@@ -66,13 +66,9 @@ struct Sum256 {
 };
 
 void EntryDigest(std::string_view key, std::string_view value, unsigned char out[32]) {
-  SHA256_CTX ctx;
-  SHA256_Init(&ctx);
   const auto n = static_cast<std::uint32_t>(key.size());
-  SHA256_Update(&ctx, &n, sizeof n);
-  SHA256_Update(&ctx, key.data(), key.size());
-  SHA256_Update(&ctx, value.data(), value.size());
-  SHA256_Final(out, &ctx);
+  const Sha256Digest d = Sha256Hasher().Update(&n, sizeof n).Update(key).Update(value).Finish();
+  std::memcpy(out, d.data(), d.size());
 }
 
 // A segment of a batch: the entries of one activity on one UTC day.
@@ -162,16 +158,10 @@ bool DecodeSegments(std::string_view in, Segments* out) {
 }
 
 std::string ChainHead(std::string_view prev, std::uint64_t seq, std::string_view segments) {
-  SHA256_CTX ctx;
-  SHA256_Init(&ctx);
-  SHA256_Update(&ctx, prev.data(), prev.size());
-  SHA256_Update(&ctx, &seq, sizeof seq);
-  SHA256_Update(&ctx, segments.data(), segments.size());
-  std::string out(32, '\0');
-  SHA256_Final(reinterpret_cast<unsigned char*>(out.data()), &ctx);
-  return out;
+  const Sha256Digest d =
+      Sha256Hasher().Update(prev).Update(&seq, sizeof seq).Update(segments).Finish();
+  return std::string(reinterpret_cast<const char*>(d.data()), d.size());
 }
-
 std::string DayText(std::int64_t day) { return FormatRfc3339(day * kMicrosPerDay).substr(0, 10); }
 
 // The chain segment that covers a batch's new dictionary entries. Activities are printable
@@ -229,27 +219,10 @@ class BatchInterner : public Interner {
   std::uint64_t inlined_ = 0;
 };
 
-std::string HexOf(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (char c : bytes) {
-    out.push_back(kHex[(static_cast<unsigned char>(c) >> 4) & 15]);
-    out.push_back(kHex[static_cast<unsigned char>(c) & 15]);
-  }
-  return out;
-}
-
 bool UnHex(std::string_view hex, std::string* out) {
-  if (hex.size() % 2 != 0) return false;
-  out->clear();
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    auto v = [](char c) {
-      return c >= '0' && c <= '9' ? c - '0' : (c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1);
-    };
-    const int hi = v(hex[i]), lo = v(hex[i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out->push_back(static_cast<char>(hi * 16 + lo));
-  }
+  auto bytes = BytesOfHex(hex);
+  if (!bytes) return false;
+  *out = std::move(*bytes);
   return true;
 }
 
@@ -353,15 +326,24 @@ rocksdb::ColumnFamilyOptions CfOptions(const std::string& name,
 class StderrLogger : public rocksdb::Logger {
  public:
   StderrLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
-  using rocksdb::Logger::Logv;
-  void Logv(const char* format, va_list ap) override {
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel() || level == rocksdb::InfoLogLevel::HEADER_LEVEL) return;
+    Write(level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? LogLevel::kError : LogLevel::kWarn, format,
+          ap);
+  }
+  void Logv(const char* format, va_list ap) override { Write(LogLevel::kWarn, format, ap); }
+
+ private:
+  static void Write(LogLevel level, const char* format, va_list ap) {
     char buf[1024];
     // The format comes from RocksDB's own log statements (the Logger interface).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
     std::vsnprintf(buf, sizeof buf, format, ap);
 #pragma GCC diagnostic pop
-    LogLine(std::string("level=warn component=rocksdb msg=\"") + buf + "\"");
+    std::string_view text(buf);
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+    Log(level, "rocksdb", text);
   }
 };
 

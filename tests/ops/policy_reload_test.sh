@@ -56,7 +56,7 @@ echo "roles: [unclosed" >>"$work/policy/roles.yaml"
 kill -HUP "$pid"
 wait_for count_is failure 1 || fail "a broken policy was not counted as a failed reload"
 [[ $(revision) == "$rev0" ]] || fail "a broken policy replaced the running one"
-grep -q 'policy not reloaded, the running policy stays: the policy has YAML syntax errors' "$work/daemon.err" ||
+grep -q 'policy not reloaded, the running policy stays" error="the policy has YAML syntax errors' "$work/daemon.err" ||
   fail "the log does not say why the reload failed"
 cp "$work/roles.yaml.good" "$work/policy/roles.yaml"
 
