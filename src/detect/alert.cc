@@ -14,12 +14,6 @@ constexpr size_t kMaxStringBytes = 1 << 20;
 
 std::string_view StatusName(AlertStatus s) { return kAlertStatusNames[static_cast<size_t>(s)]; }
 
-void AppendTime(std::string& out, TimeMicros t) {
-  out.push_back('"');
-  AppendRfc3339(out, t);
-  out.push_back('"');
-}
-
 }  // namespace
 
 std::optional<AlertStatus> AlertStatusFromName(std::string_view name) {
@@ -91,66 +85,44 @@ std::string AlertToJson(const Alert& a) {
   const RuleInfo& info = InfoOf(a.rule);
   std::string out;
   out.reserve(512 + a.evidence.size() * 32);
-  out += "{\"alert_id\":";
-  AppendJsonString(out, a.alert_id);
-  out += fmt::format(",\"version\":{},\"rule\":\"{}\",\"severity\":", a.version, info.id);
+  JsonWriter w(&out);
+  w.BeginObject().Member("alert_id", a.alert_id).Member("version", a.version);
+  w.Member("rule", info.id).Key("severity");
   if (a.severity == Severity::kNone) {
-    out += "null";
+    w.Null();
   } else {
-    AppendJsonString(out, NameOf(kSeverityNames, a.severity));
+    w.String(NameOf(kSeverityNames, a.severity));
   }
-  out += ",\"verdict\":";
-  AppendJsonString(out, NameOf(kVerdictNames, a.verdict));
-  out += ",\"actor\":";
-  AppendJsonStringOrNull(out, a.actor);
-  out += ",\"municipality\":";
-  AppendJsonStringOrNull(out, a.municipality);
-  out += ",\"first_seen\":";
-  AppendTime(out, a.first_seen);
-  out += ",\"last_seen\":";
-  AppendTime(out, a.last_seen);
-  out += fmt::format(",\"count\":{},\"subjects\":{},\"evidence\":{{\"event_ids\":[", a.count,
-                     a.subjects.Count());
-  for (size_t i = 0; i < a.evidence.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    AppendJsonString(out, a.evidence[i]);
-  }
-  out += fmt::format("],\"total\":{}}},\"explanation\":", a.count);
-  AppendJsonString(out, a.explanation);
-  out += ",\"policy_refs\":[";
+  w.Member("verdict", NameOf(kVerdictNames, a.verdict));
+  w.Key("actor").StringOrNull(a.actor).Key("municipality").StringOrNull(a.municipality);
+  w.Member("first_seen", FormatRfc3339(a.first_seen))
+      .Member("last_seen", FormatRfc3339(a.last_seen));
+  w.Member("count", a.count).Member("subjects", a.subjects.Count());
+  w.Key("evidence").BeginObject().Key("event_ids").BeginArray();
+  for (const std::string& id : a.evidence) w.String(id);
+  w.EndArray().Member("total", a.count).EndObject();
+  w.Member("explanation", a.explanation).Key("policy_refs").BeginArray();
   // "§2.2.2, Bijlage 3 a.5" lists two references.
   std::string_view refs = info.policy_ref;
-  bool first = true;
   while (!refs.empty()) {
     const size_t comma = refs.find(", ");
-    if (!first) out.push_back(',');
-    first = false;
-    AppendJsonString(out, refs.substr(0, comma));
+    w.String(refs.substr(0, comma));
     refs = comma == std::string_view::npos ? std::string_view() : refs.substr(comma + 2);
   }
-  out += "],\"breach_deadline\":";
-  AppendTime(out, a.breach_deadline());
-  out += ",\"status\":";
-  AppendJsonString(out, StatusName(a.status));
-  out += ",\"status_history\":[";
-  for (size_t i = 0; i < a.history.size(); ++i) {
-    const StatusChange& c = a.history[i];
-    if (i > 0) out.push_back(',');
-    out += "{\"from\":";
-    AppendJsonString(out, StatusName(c.from));
-    out += ",\"to\":";
-    AppendJsonString(out, StatusName(c.to));
-    out += ",\"by\":";
-    AppendJsonString(out, c.by);
-    out += ",\"at\":";
-    AppendTime(out, c.at);
-    out += ",\"why\":";
-    AppendJsonString(out, c.why);
-    out.push_back('}');
+  w.EndArray();
+  w.Member("breach_deadline", FormatRfc3339(a.breach_deadline()))
+      .Member("status", StatusName(a.status));
+  w.Key("status_history").BeginArray();
+  for (const StatusChange& c : a.history) {
+    w.BeginObject()
+        .Member("from", StatusName(c.from))
+        .Member("to", StatusName(c.to))
+        .Member("by", c.by)
+        .Member("at", FormatRfc3339(c.at))
+        .Member("why", c.why)
+        .EndObject();
   }
-  out += "],\"policy_revision\":";
-  AppendJsonString(out, a.policy_revision);
-  out.push_back('}');
+  w.EndArray().Member("policy_revision", a.policy_revision).EndObject();
   return out;
 }
 

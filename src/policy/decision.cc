@@ -280,47 +280,34 @@ std::string DecisionToJson(const Decision& d, const AccessEvent* event, const Po
                            const ReferenceData& reference) {
   std::string out;
   out.reserve(256);
-  out += "{\"event_id\":";
-  if (d.event_id.empty()) {
-    out += "null";
-  } else {
-    AppendJsonString(out, d.event_id);
-  }
-  out += ",\"verdict\":\"";
-  out += NameOf(kVerdictNames, d.verdict);
-  out += "\",\"rules\":[";
+  JsonWriter w(&out);
+  w.BeginObject().Key("event_id").StringOrNull(d.event_id);
+  w.Member("verdict", NameOf(kVerdictNames, d.verdict)).Key("rules").BeginArray();
   for (size_t i = 0; i < d.hit_count; ++i) {
     const RuleHit& h = d.hits[i];
-    if (i > 0) out += ',';
-    out += "{\"id\":\"";
-    out += InfoOf(h.rule).id;
-    out += "\",\"severity\":";
+    w.BeginObject().Member("id", InfoOf(h.rule).id).Key("severity");
     if (h.severity == Severity::kNone) {
-      out += "null";
+      w.Null();
     } else {
-      out += '"';
-      out += NameOf(kSeverityNames, h.severity);
-      out += '"';
+      w.String(NameOf(kSeverityNames, h.severity));
     }
-    out += ",\"explanation\":";
+    w.Key("explanation");
     if (h.rule == RuleId::kInputInvalid) {
-      AppendJsonString(out, d.invalid_reason);
+      w.String(d.invalid_reason);
     } else if (event != nullptr) {
-      AppendJsonString(out, ExplainHit(h, *event, policy, reference));
+      w.String(ExplainHit(h, *event, policy, reference));
     } else {
-      out += "null";
+      w.Null();
     }
-    out += '}';
+    w.EndObject();
   }
-  out += "],\"explanation\":";
+  w.EndArray().Key("explanation");
   if (d.verdict == Verdict::kAllow && event != nullptr) {
-    AppendJsonString(out, ExplainAllow(d, *event, policy));
+    w.String(ExplainAllow(d, *event, policy));
   } else {
-    out += "null";
+    w.Null();
   }
-  out += ",\"policy_revision\":\"";
-  out += policy.revision();
-  out += "\"}";
+  w.Member("policy_revision", policy.revision()).EndObject();
   return out;
 }
 
