@@ -4,7 +4,7 @@ add_library(inzage_options INTERFACE)
 target_compile_options(inzage_options INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
   -Woverloaded-virtual -Wimplicit-fallthrough -Wformat=2)
-# simdjson's On-Demand API picks its SIMD kernel at compile time (SIMDJSON_BUILTIN_IMPLEMENTATION):
+# simdjson picks its SIMD kernel at compile time (SIMDJSON_BUILTIN_IMPLEMENTATION):
 # without a -march it falls back to scalar code. Its haswell kernel needs AVX2, BMI, PCLMUL and
 # LZCNT, i.e. -march=haswell (2013); that covers every server a municipality still runs. Set
 # INZAGE_MARCH to "" for older hardware (slower parsing, same results).

@@ -11,7 +11,7 @@ PACKAGES=(
   clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
   # runtime libraries (see README "Dependencies")
   librdkafka-dev libsimdjson-dev librocksdb-dev prometheus-cpp-dev
-  libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libssl-dev libsystemd-dev
+  libyaml-cpp-dev libcli11-dev libfmt-dev libssl-dev libsystemd-dev
   libcpp-httplib-dev libhowardhinnant-date-dev libjemalloc-dev tzdata
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libvalijson-dev nlohmann-json3-dev

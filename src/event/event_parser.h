@@ -65,7 +65,6 @@ class EventParser {
 
  private:
   class Impl;
-  Status ParseDocument(AccessEvent* event);
 
   const Pseudonymizer* pseudonymizer_;
   simdjson::dom::parser parser_;
