@@ -46,6 +46,11 @@ endif()
 # Debian builds cpp-httplib as a shared library with OpenSSL (TLS), zlib and brotli; its .pc
 # carries the matching CPPHTTPLIB_*_SUPPORT defines, which must agree with the library's.
 inzage_find_pkg(HTTPLIB cpp-httplib libcpp-httplib-dev)
+# Boost.Beast and asio (header-only) carry the HTTP API: see src/api/http_server.h.
+find_package(Boost 1.74 QUIET)
+if(NOT Boost_FOUND)
+  inzage_missing("Boost (Beast, asio)" "libboost-dev")
+endif()
 if(INZAGE_JEMALLOC)
   inzage_find_pkg(JEMALLOC jemalloc libjemalloc-dev)
 endif()
