@@ -28,7 +28,8 @@
 namespace inzage {
 
 using Mask64 = std::uint64_t;
-inline constexpr int kMaxPolicyItems = 64;  // roles, domains, municipalities, BRP fields
+inline constexpr int kMaxPolicyItems = 64;         // roles, domains, municipalities, BRP fields
+inline constexpr size_t kMaxGuidanceBytes = 2000;  // per rule (guidance.yaml)
 
 enum class RoleProfile : std::uint8_t { kProfessional, kRegisseur, kAggregateOnly, kOther };
 enum class Condition : std::uint8_t { kNone, kOwnCase, kDirectedCase };
@@ -154,6 +155,10 @@ class Policy {
   }
   [[nodiscard]] const Thresholds& thresholds() const { return thresholds_; }
   [[nodiscard]] const RuleSetting& rule(RuleId id) const { return rules_[static_cast<size_t>(id)]; }
+  // What to do when the rule fires (guidance.yaml); empty when the policy says nothing.
+  [[nodiscard]] const std::string& guidance(RuleId id) const {
+    return guidance_[static_cast<size_t>(id)];
+  }
   [[nodiscard]] const std::string& revision() const { return revision_; }
   [[nodiscard]] const std::string& organisation_id() const { return organisation_id_; }
   [[nodiscard]] const std::string& organisation_name() const { return organisation_name_; }
@@ -184,6 +189,7 @@ class Policy {
   std::array<Mask64, 4> profile_roles_{};
   Thresholds thresholds_;
   std::array<RuleSetting, kRuleCount> rules_{};
+  std::array<std::string, kRuleCount> guidance_{};
   std::string revision_;
 };
 

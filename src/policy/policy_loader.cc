@@ -161,6 +161,7 @@ class PolicyBuilder {
   void Activities(const Section& s);
   void ThresholdsSection(const Section& s);
   void Rules(const Section& s);
+  void Guidance(const Section& s);
 
   std::map<std::string, Section> sections_;
   std::vector<std::string> errors_;
@@ -170,14 +171,15 @@ class PolicyBuilder {
 void PolicyBuilder::AddFile(const std::string& file, const YAML::Node& root) {
   if (root.IsNull()) return;  // an empty file
   if (!ExpectMap(file, root, "(top level)")) return;
-  static const std::set<std::string> kKnown = {
-      "organisation", "municipalities", "thresholds", "rules", "domains", "roles", "activities"};
+  static const std::set<std::string> kKnown = {"organisation", "municipalities", "thresholds",
+                                               "rules",        "guidance",       "domains",
+                                               "roles",        "activities"};
   for (const auto& kv : root) {
     const std::string key = kv.first.Scalar();
     if (kKnown.count(key) == 0) {
       Error(file, kv.first, key,
             "unknown key (expected one of organisation, municipalities, "
-            "thresholds, rules, domains, roles, activities)");
+            "thresholds, rules, guidance, domains, roles, activities)");
       continue;
     }
     auto [it, inserted] = sections_.emplace(key, Section{file, kv.second});
@@ -484,15 +486,37 @@ void PolicyBuilder::Rules(const Section& s) {
   }
 }
 
+// What the CISO should do when a rule fires: free text per rule id, shown with its alerts.
+void PolicyBuilder::Guidance(const Section& s) {
+  if (s.node.IsNull()) return;
+  if (!ExpectMap(s.file, s.node, "guidance")) return;
+  for (const auto& kv : s.node) {
+    const std::string id = kv.first.Scalar();
+    const std::string path = "guidance." + id;
+    auto rule = RuleIdFromName(id);
+    if (!rule) {
+      Error(s.file, kv.first, path, "unknown rule id (see the rule catalogue)");
+      continue;
+    }
+    std::string text = String(s.file, kv.second, path);
+    if (text.size() > kMaxGuidanceBytes) {
+      Error(s.file, kv.second, path, "longer than " + std::to_string(kMaxGuidanceBytes) + " bytes");
+      continue;
+    }
+    policy_->guidance_[static_cast<size_t>(*rule)] = std::move(text);
+  }
+}
+
 Result<std::shared_ptr<const Policy>> PolicyBuilder::Finish(std::string revision) {
   for (size_t i = 0; i < kRuleCount; ++i) policy_->rules_[i].severity = kRuleCatalogue[i].severity;
   policy_->thresholds_.case_grace_period.fixed_micros = 30 * kMicrosPerDay;
   // Order matters: ids must exist before they are referenced.
   for (const char* key : {"organisation", "municipalities", "domains", "roles", "activities",
-                          "thresholds", "rules"}) {
+                          "thresholds", "rules", "guidance"}) {
     auto it = sections_.find(key);
     if (it == sections_.end()) {
-      if (std::string_view(key) != "rules" && std::string_view(key) != "thresholds") {
+      if (std::string_view(key) != "rules" && std::string_view(key) != "thresholds" &&
+          std::string_view(key) != "guidance") {
         errors_.push_back(std::string("(policy): ") + key + ": required section is missing");
       }
       continue;
@@ -506,6 +530,7 @@ Result<std::shared_ptr<const Policy>> PolicyBuilder::Finish(std::string revision
     if (k == "activities") Activities(s);
     if (k == "thresholds") ThresholdsSection(s);
     if (k == "rules") Rules(s);
+    if (k == "guidance") Guidance(s);
   }
   if (!errors_.empty()) {
     std::string msg = std::to_string(errors_.size()) + " error(s) in the policy:";

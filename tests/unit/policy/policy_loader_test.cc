@@ -166,6 +166,27 @@ TEST(PolicyLoaderTest, SeverityOverride) {
   EXPECT_EQ((*r)->rule(RuleId::kNtkCaseClosed).severity, Severity::kMedium);
 }
 
+// Every rule that can raise an alert ships with guidance for the CISO; a municipality may
+// rewrite it, but not for rules that do not exist, nor at any length.
+TEST(PolicyLoaderTest, GuidanceForEveryAlertingRuleAndItsErrors) {
+  PolicyCopy shipped;
+  auto r = LoadPolicy(shipped.dir());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  for (size_t i = 0; i < kRuleCount; ++i) {
+    const auto id = static_cast<RuleId>(i);
+    if (id == RuleId::kInputInvalid) continue;  // no alert: the dead-letter topic has it
+    EXPECT_FALSE((*r)->guidance(id).empty()) << InfoOf(id).id << " has no guidance";
+  }
+  EXPECT_NE((*r)->guidance(RuleId::kBehaviorVipAccess).find("concernjuristen"), std::string::npos);
+  PolicyCopy unknown;
+  unknown.Replace("guidance.yaml", "guidance:\n", "guidance:\n  no.such_rule: text\n");
+  EXPECT_THAT(unknown.Error(), HasSubstr("guidance.no.such_rule: unknown rule id"));
+  PolicyCopy long_text;
+  long_text.Replace("guidance.yaml", "guidance:\n",
+                    "guidance:\n  behavior.off_hours: " + std::string(2100, 'x') + "\n");
+  EXPECT_THAT(long_text.Error(), HasSubstr("longer than 2000 bytes"));
+}
+
 TEST(PolicyLoaderTest, SectionInTwoFilesAndYamlSyntaxErrors) {
   PolicyCopy p;
   p.Write("extra.yaml", "domains:\n  - {id: extra, name: x, social: false}\n");
