@@ -17,7 +17,7 @@ install(FILES schemas/access-event.schema.json schemas/policy.schema.json
 install(FILES config/prometheus/inzage-alerts.yml config/prometheus/inzage-alerts.test.yml
               config/prometheus/prometheus.example.yml
         DESTINATION ${CMAKE_INSTALL_DATADIR}/inzage/prometheus)
-install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(FILES README.md packaging/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME inzage)

@@ -11,9 +11,10 @@ struct ReplayOptions {
   std::string reference_file;
   std::string events = "-";  // file or "-" for stdin
   std::string out = "-";     // file or "-" for stdout
+  bool out_given = false;    // --out was on the command line (--summary alone prints no decisions)
   std::string key_file;      // optional: pseudonym key (an ephemeral key otherwise)
   bool summary = false;      // print verdict counts to stderr at the end
-  std::string alerts_out;    // optional: the incidents as alerts (NDJSON, contracts §4)
+  std::string alerts_out;    // optional: the incidents as alerts (NDJSON, docs/contracts.md §4)
 };
 // Decides every event of an NDJSON stream (stateless rules, then the windowed behaviour rules
 // with in-memory per-actor state, in event time) and prints one decision per line, in input
@@ -68,7 +69,7 @@ int Query(const QueryOptions& options);
 
 int Verify(const std::string& store_dir);
 int Backup(const std::string& store_dir, const std::string& to, const std::string& max_age);
-int Restore(const std::string& from, const std::string& store_dir);
+int Restore(const std::string& from, const std::string& store_dir, bool force);
 int Compact(const std::string& store_dir);
 
 }  // namespace inzage::app

@@ -42,9 +42,17 @@ int Generate(const GenerateOptions& o) {
     std::fwrite(line.data(), 1, line.size(), events);
     std::fputc('\n', events);
   }
-  const bool ok = std::fflush(events) == 0;
+  const bool ok = std::fflush(events) == 0 && !std::ferror(events);
   if (events != stdout) std::fclose(events);
-  return ok ? 0 : 1;
+  if (!ok) {
+    std::fprintf(stderr, "inzage generate: writing %s failed\n", o.events_out.c_str());
+    return 1;
+  }
+  std::fprintf(stderr,
+               "inzage generate: %zu reference records in %s, %lld events in %s (seed %u)\n",
+               gen.ReferenceRecords().size(), o.reference_out.c_str(), o.events,
+               o.events_out == "-" ? "standard output" : o.events_out.c_str(), o.seed);
+  return 0;
 }
 
 }  // namespace inzage::app

@@ -65,8 +65,10 @@ int Replay(const ReplayOptions& o) {
     }
     in = &file_in;
   }
-  FILE* out = stdout;
-  if (o.out != "-") {
+  // --summary alone gives the counts, not 100,000 decisions on the terminal.
+  const bool write_decisions = !o.summary || o.out_given;
+  FILE* out = write_decisions ? stdout : nullptr;
+  if (write_decisions && o.out != "-") {
     out = std::fopen(o.out.c_str(), "wb");
     if (out == nullptr) {
       std::fprintf(stderr, "inzage replay: cannot write %s\n", o.out.c_str());
@@ -74,7 +76,7 @@ int Replay(const ReplayOptions& o) {
     }
   }
   std::vector<char> out_buffer(1 << 20);
-  std::setvbuf(out, out_buffer.data(), _IOFBF, out_buffer.size());
+  if (out != nullptr) std::setvbuf(out, out_buffer.data(), _IOFBF, out_buffer.size());
 
   EventParser parser(pseudonymizer.get());
   const Decider decider(policy->get(), &reference);
@@ -116,11 +118,12 @@ int Replay(const ReplayOptions& o) {
       json = DecisionToJson(decision, nullptr, **policy, reference);
     }
     ++verdicts[static_cast<size_t>(decision.verdict)];
+    if (out == nullptr) continue;
     json.push_back('\n');
     std::fwrite(json.data(), 1, json.size(), out);
   }
-  const bool write_ok = std::fflush(out) == 0 && !std::ferror(out);
-  if (out != stdout) std::fclose(out);
+  const bool write_ok = out == nullptr || (std::fflush(out) == 0 && !std::ferror(out));
+  if (out != nullptr && out != stdout) std::fclose(out);
   if (!write_ok) {
     std::fprintf(stderr, "inzage replay: writing decisions failed\n");
     return 1;

@@ -1,6 +1,7 @@
 // inzage ingest | query | verify | backup | restore | compact (contracts §5).
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -146,6 +147,10 @@ int Query(const QueryOptions& o) {
   }
   std::string cursor;
   long long count = 0;
+  if (!o.json) {
+    std::printf("%-27s %-10s %-22s %-8s %-12s %-4s %-26s %-9s %s\n", "TIME", "MUNICIPALITY",
+                "ACTOR", "ACTION", "DOMAIN", "INFO", "ACTIVITY", "VERDICT", "RULES");
+  }
   do {
     auto page = o.actor.empty() ? (*store)->QuerySubject(subject, *from, *to, 1000, cursor)
                                 : (*store)->QueryActor(o.actor, *from, *to, 1000, cursor);
@@ -172,7 +177,7 @@ int Query(const QueryOptions& o) {
                 "\",\"subjects\":" + std::to_string(r.subject_count) + "}";
         std::printf("%s\n", line.c_str());
       } else {
-        std::printf("%s  %-10s %-22s %-8s %-12s %-4s %-26s %-9s %s\n",
+        std::printf("%-27s %-10s %-22s %-8s %-12s %-4s %-26s %-9s %s\n",
                     FormatRfc3339(r.time).c_str(), r.municipality.c_str(), r.actor.c_str(),
                     std::string(NameOf(kActionNames, r.action)).c_str(), r.domain.c_str(),
                     std::string(NameOf(kInfoLevelNames, r.info)).c_str(), r.activity.c_str(),
@@ -220,7 +225,14 @@ int Backup(const std::string& store_dir, const std::string& to, const std::strin
   return 0;
 }
 
-int Restore(const std::string& from, const std::string& store_dir) {
+int Restore(const std::string& from, const std::string& store_dir, bool force) {
+  std::error_code ec;
+  if (!force && std::filesystem::exists(store_dir, ec) &&
+      !std::filesystem::is_empty(store_dir, ec)) {
+    return Fail("restore", store_dir +
+                               " exists and is not empty: restore into a new directory, or add "
+                               "--force to replace that store with the backup");
+  }
   if (Status st = Store::Restore(from, store_dir); !st.ok()) return Fail("restore", st.message());
   std::printf("restored the latest backup of %s into %s\n", from.c_str(), store_dir.c_str());
   return 0;

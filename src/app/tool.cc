@@ -32,10 +32,13 @@ int ToolMain(int argc, char** argv) {
       ->required();
   replay_cmd->add_option("--events", replay.events, "access events (NDJSON), - for stdin")
       ->required();
-  replay_cmd->add_option("--out", replay.out, "decisions (NDJSON), - for stdout");
+  auto* replay_out =
+      replay_cmd->add_option("--out", replay.out, "decisions (NDJSON), - for stdout");
   replay_cmd->add_option("--key-file", replay.key_file,
                          "pseudonym key (default: an ephemeral random key)");
-  replay_cmd->add_flag("--summary", replay.summary, "print verdict counts to stderr");
+  replay_cmd->add_flag(
+      "--summary", replay.summary,
+      "print verdict counts to stderr (and no decisions, unless --out says where)");
   replay_cmd->add_option("--alerts", replay.alerts_out,
                          "write the resulting alerts (incidents, NDJSON) to this file");
 
@@ -101,6 +104,8 @@ int ToolMain(int argc, char** argv) {
   auto* restore_cmd = cli.add_subcommand("restore", "restore the latest backup into a store");
   restore_cmd->add_option("--from", restore_from, "backup directory")->required();
   restore_cmd->add_option("--store", restore_store, "store directory to create")->required();
+  bool restore_force = false;
+  restore_cmd->add_flag("--force", restore_force, "replace an existing store");
 
   std::string compact_store;
   auto* compact_cmd =
@@ -113,7 +118,10 @@ int ToolMain(int argc, char** argv) {
 
   CLI11_PARSE(cli, argc, argv);
 
-  if (replay_cmd->parsed()) return Replay(replay);
+  if (replay_cmd->parsed()) {
+    replay.out_given = replay_out->count() > 0;
+    return Replay(replay);
+  }
   if (check_cmd->parsed()) return CheckPolicy(check);
   if (gen_cmd->parsed()) return Generate(gen);
   if (keygen->parsed()) return Keygen(key_out);
@@ -121,7 +129,7 @@ int ToolMain(int argc, char** argv) {
   if (query_cmd->parsed()) return Query(query);
   if (verify_cmd->parsed()) return Verify(verify_store);
   if (backup_cmd->parsed()) return Backup(backup_store, backup_to, backup_max_age);
-  if (restore_cmd->parsed()) return Restore(restore_from, restore_store);
+  if (restore_cmd->parsed()) return Restore(restore_from, restore_store, restore_force);
   if (compact_cmd->parsed()) return Compact(compact_store);
   return 2;
 }

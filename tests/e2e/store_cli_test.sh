@@ -48,6 +48,14 @@ grep -q "pseudonym key id" "$work/err" || fail "wrong-key error does not say why
 "$inzage" backup --store "$work/store" --to "$work/backup"
 "$inzage" restore --from "$work/backup" --store "$work/restored"
 "$inzage" verify --store "$work/restored" | grep -q ": ok:" || fail "restored store does not verify"
+# Restoring over a store that exists needs --force.
+if "$inzage" restore --from "$work/backup" --store "$work/restored" 2>"$work/err"; then
+  fail "restore replaced an existing store without --force"
+fi
+grep -q "exists and is not empty" "$work/err" || fail "restore over a store does not say why"
+"$inzage" restore --from "$work/backup" --store "$work/restored" --force >/dev/null
+# The table has a header row.
+head -1 "$work/q.txt" | grep -q '^TIME ' || fail "query's table has no header row"
 n1=$(tail -1 "$work/q.txt")
 n2=$("$inzage" query --store "$work/restored" --key-file "$work/key" --subject "$bsn" \
   --from 2026-01-01T00:00:00Z --to 2027-01-01T00:00:00Z | tail -1)
