@@ -4,7 +4,10 @@
 #   1. Release build (GCC): unit, integration, e2e and the fuzz seed-replay tests.
 #   2. clang + AddressSanitizer + UndefinedBehaviorSanitizer build: the unit and integration
 #      tests again (the store, the relay and the pipeline on the mock cluster), and a bounded
-#      libFuzzer run of the event parser (INZAGE_FUZZ_SECONDS, default 60).
+#      libFuzzer run of the event parser (INZAGE_FUZZ_SECONDS, default 60). clang also checks
+#      the lock annotations (-Wthread-safety, an error).
+#   3. clang + ThreadSanitizer build: the pipeline, relay and HTTP API integration tests.
+#   4. clang-tidy over src/ (.clang-tidy: bugprone, performance, concurrency, ...).
 # Exits non-zero on any failure and ends with one summary line "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,6 +57,20 @@ cmake --preset fuzz -DINZAGE_FUZZ_SECONDS="$fuzz_seconds" >/dev/null
 cmake --build --preset fuzz -j "$jobs" --target inzage_unit_tests inzage_integration_tests inzage \
   event_parser_fuzzer
 run_ctest fuzz -L 'unit|integration|fuzz'
+
+echo "== ThreadSanitizer build (the threads of the pipeline, the relay and the API)"
+cmake --preset tsan >/dev/null
+cmake --build --preset tsan -j "$jobs" --target inzage_integration_tests inzaged
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+  run_ctest tsan -L integration -R 'PipelineMock|ApiServer|HttpServer'
+
+echo "== clang-tidy"
+if tests/ops/clang_tidy.sh build-fuzz "$jobs"; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  status=1
+fi
 
 echo "all suites: $passed passed, $failed failed"
 exit $status
