@@ -18,6 +18,17 @@
 namespace inzage::api {
 namespace {
 
+// RFC 7519 §4: a JWT whose claim set holds a member twice must be rejected (or the last one
+// used); rejecting leaves no room for two parsers to read one token differently.
+bool HasDuplicateMembers(simdjson::dom::object object) {
+  std::vector<std::string_view> keys;
+  for (auto field : object) {
+    if (std::find(keys.begin(), keys.end(), field.key) != keys.end()) return true;
+    keys.push_back(field.key);
+  }
+  return false;
+}
+
 constexpr size_t kMinSecretBytes = 32;
 constexpr size_t kMaxSubjectBytes = 128;
 
@@ -242,7 +253,8 @@ bool TokenVerifier::Verify(std::string_view token, TimeMicros now, TokenClaims* 
   simdjson::dom::parser parser;
   {
     simdjson::dom::element h;
-    if (parser.parse(header).get(h) != simdjson::SUCCESS || !h.is_object()) {
+    if (parser.parse(header).get(h) != simdjson::SUCCESS || !h.is_object() ||
+        HasDuplicateMembers(h.get_object().value_unsafe())) {
       return fail(TokenError::kMalformed);
     }
     std::string_view alg;
@@ -271,7 +283,9 @@ bool TokenVerifier::Verify(std::string_view token, TimeMicros now, TokenClaims* 
   }
 
   simdjson::dom::element p;
-  if (parser.parse(payload).get(p) != simdjson::SUCCESS || !p.is_object()) {
+  // Two "role" (or "sub") members would leave it to the parser which one counts: refused.
+  if (parser.parse(payload).get(p) != simdjson::SUCCESS || !p.is_object() ||
+      HasDuplicateMembers(p.get_object().value_unsafe())) {
     return fail(TokenError::kMalformed);
   }
   auto seconds = [&p](const char* name, std::int64_t* out) -> simdjson::error_code {

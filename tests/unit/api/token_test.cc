@@ -109,6 +109,18 @@ TEST_F(Hs256Test, RejectsOtherAlgorithmsAndCriticalExtensions) {
             TokenError::kAlgorithm);
 }
 
+// Two members of one name leave it to the parser which counts: a correctly signed token with
+// two roles (or two algorithms) is refused.
+TEST_F(Hs256Test, RejectsDuplicateMembers) {
+  const std::int64_t exp = kNow / kMicrosPerSecond + 600;
+  const std::string two_roles = R"({"sub":"emp-1","role":"privacy-officer","aud":"inzage","exp":)" +
+                                std::to_string(exp) + R"(,"role":"ciso"})";
+  EXPECT_EQ(Check(verifier_, Raw(R"({"alg":"HS256"})", two_roles)).why, TokenError::kMalformed);
+  EXPECT_EQ(Check(verifier_, Raw(R"({"alg":"HS256","alg":"HS256"})", Payload())).why,
+            TokenError::kMalformed);
+  EXPECT_TRUE(Check(verifier_, Raw(R"({"alg":"HS256"})", Payload())).ok);
+}
+
 TEST_F(Hs256Test, RejectsABadSignature) {
   std::string token = Raw(R"({"alg":"HS256"})", Payload());
   token.back() = token.back() == 'A' ? 'B' : 'A';
