@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "common/thread_name.h"
+#include "kafka/clients.h"
 
 namespace inzage {
 
@@ -17,24 +18,16 @@ OutboxRelay::~OutboxRelay() {
 }
 
 Status OutboxRelay::Start() {
-  kafka::Config c;
-  for (const auto& [k, v] :
-       std::map<std::string, std::string>{{"bootstrap.servers", config_.kafka.brokers},
-                                          {"enable.idempotence", "true"},
-                                          {"linger.ms", "10"},
-                                          // Alert JSON repeats its field names and policy
-                                          // texts: LZ4 batches cost the broker less to take in
-                                          // (its CPU over 4 M events: 4.9-5.4 -> 4.5 s).
-                                          {"compression.type", "lz4"},
-                                          {"client.id", "inzaged-alerts"}}) {
-    if (Status st = c.Set(k, v); !st.ok()) return st;
-  }
-  if (Status st = c.SetAll(config_.kafka.properties); !st.ok()) return st;
-  rd_kafka_conf_set_dr_msg_cb(c.raw(), &OutboxRelay::OnDelivered);
-  rd_kafka_conf_set_opaque(c.raw(), this);
-  auto h = c.Create(RD_KAFKA_PRODUCER);
-  if (!h.ok()) return h.status();
-  producer_ = std::move(h).value();
+  auto producer = kafka::MakeProducer(config_.kafka, "inzaged-alerts",
+                                      {{"enable.idempotence", "true"},
+                                       {"linger.ms", "10"},
+                                       // Alert JSON repeats its field names and policy texts:
+                                       // LZ4 batches cost the broker less to take in (its CPU
+                                       // over 4 M events: 4.9-5.4 -> 4.5 s).
+                                       {"compression.type", "lz4"}},
+                                      &OutboxRelay::OnDelivered, this);
+  if (!producer.ok()) return producer.status();
+  producer_ = std::move(producer).value();
   thread_ = std::thread([this] {
     NameThisThread("inzage-relay");
     Loop();
@@ -44,19 +37,19 @@ Status OutboxRelay::Start() {
 
 void OutboxRelay::Wake() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     wake_ = true;
   }
-  cv_.notify_one();
+  cv_.Signal();
 }
 
 Status OutboxRelay::Stop() {
   if (!producer_) return Status::Ok();
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     stop_ = true;
   }
-  cv_.notify_one();
+  cv_.Signal();
   if (thread_.joinable()) thread_.join();
   // Drain: pass over the outbox until it is empty, Kafka stops acknowledging, or time is up.
   const auto deadline =
@@ -82,7 +75,7 @@ void OutboxRelay::OnDelivered(rd_kafka_t* /*rk*/, const rd_kafka_message_t* m, v
   auto* self = static_cast<OutboxRelay*>(opaque);
   auto* outbox_key = static_cast<std::string*>(m->_private);
   if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    std::lock_guard lock(self->acked_mu_);
+    MutexLock lock(&self->acked_mu_);
     self->acked_.push_back(std::move(*outbox_key));
     self->delivered_.fetch_add(1);
   } else {
@@ -91,7 +84,7 @@ void OutboxRelay::OnDelivered(rd_kafka_t* /*rk*/, const rd_kafka_message_t* m, v
                         "alert not delivered, it stays in the outbox and is sent again",
                         {{"error", rd_kafka_err2str(m->err)}});
     // The row stays in the outbox; it is produced again (same id) on a later pass.
-    std::lock_guard lock(self->acked_mu_);
+    MutexLock lock(&self->acked_mu_);
     self->acked_.push_back("\x01retry:" + *outbox_key);
   }
   delete outbox_key;
@@ -100,7 +93,7 @@ void OutboxRelay::OnDelivered(rd_kafka_t* /*rk*/, const rd_kafka_message_t* m, v
 void OutboxRelay::DeleteAcknowledged() {
   std::vector<std::string> acked;
   {
-    std::lock_guard lock(acked_mu_);
+    MutexLock lock(&acked_mu_);
     acked.swap(acked_);
   }
   std::vector<std::string> done;
@@ -202,9 +195,12 @@ void OutboxRelay::Loop() {
   bool more = false;
   for (;;) {
     {
-      std::unique_lock lock(mu_);
+      MutexLock lock(&mu_);
       if (!more) {
-        cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return wake_ || stop_; });
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+        while (!wake_ && !stop_) {
+          if (!cv_.WaitUntil(&mu_, deadline)) break;  // a pass every 200 ms without a wake-up
+        }
       }
       if (stop_) return;
       wake_ = false;

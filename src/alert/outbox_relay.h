@@ -1,8 +1,9 @@
-// OutboxRelay: moves alert rows from the store's outbox to the CISO topic (brief: exactly-once
-// section). Rows are written in the same store commit as the events that raised them; the relay
-// produces each with the idempotent producer (key = alert id) and deletes the row only after
-// Kafka acknowledged it. A crash between produce and delete produces the row again on restart:
-// alerts can repeat, never be lost, and carry a deterministic id for consumers to de-duplicate.
+// OutboxRelay: moves alert rows from the store's outbox to the CISO topic (docs/architecture.md,
+// exactly-once state). Rows are written in the same store commit as the events that raised them;
+// the relay produces each with the idempotent producer (key = alert id) and deletes the row only
+// after Kafka acknowledged it. A crash between produce and delete produces the row again on
+// restart: alerts can repeat, never be lost, and carry a deterministic id for consumers to
+// de-duplicate.
 //
 // Outbox row value: "<alert id>\n<alert JSON>".
 //
@@ -15,9 +16,7 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <deque>
-#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -25,6 +24,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "common/mutex.h"
 #include "kafka/kafka.h"
 #include "kafka/options.h"
 #include "store/store.h"
@@ -45,8 +45,8 @@ class OutboxRelay {
 
   [[nodiscard]] Status Start();
   // Produces what is left and waits for acknowledgements up to the shutdown timeout.
-  [[nodiscard]] Status Stop();
-  void Wake();
+  [[nodiscard]] Status Stop() EXCLUDES(mu_);
+  void Wake() EXCLUDES(mu_);
 
   [[nodiscard]] std::uint64_t delivered() const { return delivered_.load(); }
   [[nodiscard]] std::uint64_t errors() const { return errors_.load(); }
@@ -56,23 +56,23 @@ class OutboxRelay {
 
  private:
   static void OnDelivered(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
-  void Loop();
+  void Loop() EXCLUDES(mu_);
   // Hands the rest of the current page, or the next page, of outbox rows to the producer. True
   // when there may be more to hand out right away: a full page of which some rows were
   // produced, or the producer's queue was full and has had 50 ms to drain. The loop then goes on
   // without waiting for a wake-up; a page of rows already in flight, or a produce error, makes it
   // wait.
   bool RelayOnce();
-  void DeleteAcknowledged();
+  void DeleteAcknowledged() EXCLUDES(acked_mu_);
 
   const RelayOptions config_;
   Store* store_;
   kafka::Handle producer_;
   std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool wake_ = false;                // guarded by mu_
-  bool stop_ = false;                // guarded by mu_
+  Mutex mu_;
+  CondVar cv_;  // a wake-up or the stop
+  bool wake_ GUARDED_BY(mu_) = false;
+  bool stop_ GUARDED_BY(mu_) = false;
   std::set<std::string> in_flight_;  // relay thread only
   // The last outbox key a pass dealt with: handed to the producer, or passed over as in flight
   // (relay thread only). Outbox keys only grow, so the next pass starts after it; a failed
@@ -82,8 +82,8 @@ class OutboxRelay {
   // that found Kafka's queue full goes on from here instead of reading the page again.
   std::deque<std::pair<std::string, std::string>> page_;
   bool page_full_ = false;  // that page had as many rows as asked for: more may follow
-  std::mutex acked_mu_;
-  std::vector<std::string> acked_;  // guarded by acked_mu_ (delivery callback)
+  Mutex acked_mu_;
+  std::vector<std::string> acked_ GUARDED_BY(acked_mu_);  // from the delivery callback
   std::atomic<std::uint64_t> delivered_{0};
   std::atomic<std::uint64_t> errors_{0};
   std::atomic<std::uint64_t> passes_{0};

@@ -1,4 +1,4 @@
-// Entry point of the inzaged daemon (command line in contracts §5).
+// Entry point of the inzaged daemon (command line: docs/contracts.md, command-line contract).
 #pragma once
 
 namespace inzage::app {

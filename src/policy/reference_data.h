@@ -1,10 +1,11 @@
-// ReferenceData: the tables the policy is applied with (contracts §2): employees, system
-// accounts, processors, cases, consents, triage decisions, subject flags and households, BRP
-// extensions.
+// ReferenceData: the tables the policy is applied with (docs/contracts.md, reference data):
+// employees, system accounts, processors, cases, consents, triage decisions, subject flags and
+// households, BRP extensions.
 //
-// Records arrive as JSON objects (NDJSON files now, the compacted Kafka topic later; both feed
-// Apply). A record with the same key replaces the earlier one; {"type", "id", "deleted": true}
-// removes it. Every BSN is pseudonymised on arrival: no table holds a plain BSN.
+// Records arrive as JSON objects (NDJSON files, and the compacted Kafka topic in the daemon; both
+// feed Apply). A record with the same key replaces the earlier one; {"type", "id", "deleted":
+// true} removes it. Every BSN is pseudonymised on arrival: no table holds a plain BSN. Each
+// record type has its decoder (reference_decoders.cc); Apply picks it by the record's "type".
 //
 // Indexes: actors by id; cases by id and by subject; consents by subject; triage decisions by
 // case; BRP extensions by actor; employees by their own BSN (for self/colleague/household rules).
@@ -29,6 +30,8 @@
 #include "policy/policy.h"
 
 namespace inzage {
+
+class RecordReader;
 
 inline constexpr std::int64_t kOpenEnded = INT64_MAX;  // a null end date
 
@@ -127,8 +130,9 @@ class ReferenceData {
   // Applies every non-empty line of an NDJSON file; errors carry "file:line".
   [[nodiscard]] Status LoadFile(const std::string& path);
   // Resolves role and municipality ids against a policy (call after loading and on reload).
-  // Unknown role ids are ignored (contracts §1: the reference data is authoritative, but only
-  // roles the policy knows can grant anything); they are reported by UnknownRoles().
+  // Unknown role ids are ignored (docs/contracts.md, actor.roles: the reference data is
+  // authoritative, but only roles the policy knows can grant anything); they are reported by
+  // UnknownRoles().
   void Resolve(const Policy& policy);
   // From now on, actors applied later are resolved against this policy at once (the daemon's
   // reference topic keeps updating). nullptr turns it off.
@@ -149,6 +153,21 @@ class ReferenceData {
   [[nodiscard]] const Pseudonymizer& pseudonymizer() const { return *pseudonymizer_; }
 
  private:
+  // Applies one record of a type (reference_decoders.cc). Each reads the fields with `r` and
+  // changes its tables only when every field read well.
+  using Decoder = Status (ReferenceData::*)(RecordReader& r, bool deleted);
+  // The decoder of a record type; nullptr for an unknown type.
+  static Decoder FindDecoder(std::string_view type);
+  Status ApplyEmployee(RecordReader& r, bool deleted);
+  Status ApplySystem(RecordReader& r, bool deleted);
+  Status ApplyActor(RecordReader& r, Actor::Type type, bool deleted);
+  Status ApplyProcessor(RecordReader& r, bool deleted);
+  Status ApplyCase(RecordReader& r, bool deleted);
+  Status ApplyConsent(RecordReader& r, bool deleted);
+  Status ApplyTriage(RecordReader& r, bool deleted);
+  Status ApplySubject(RecordReader& r, bool deleted);
+  Status ApplyBrpExtension(RecordReader& r, bool deleted);
+
   void IndexCase(const Case* c);
   void UnindexCase(const Case* c);
   void RemoveActor(std::string_view id);

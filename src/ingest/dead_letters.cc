@@ -1,0 +1,86 @@
+#include "ingest/dead_letters.h"
+
+#include <chrono>
+#include <cstdint>
+
+#include "kafka/clients.h"
+
+namespace inzage {
+
+DeadLetters::DeadLetters(const kafka::Options& kafka, int shutdown_timeout_ms)
+    : kafka_(kafka), shutdown_timeout_ms_(shutdown_timeout_ms) {}
+
+Status DeadLetters::Start() {
+  auto producer = kafka::MakeProducer(kafka_, "inzaged-dead-letters",
+                                      {{"enable.idempotence", "true"}, {"linger.ms", "5"}},
+                                      &DeadLetters::OnDelivered, this);
+  if (!producer.ok()) return producer.status();
+  producer_ = std::move(producer).value();
+  return Status::Ok();
+}
+
+Status DeadLetters::Send(const rd_kafka_message_t& m, std::string_view reason,
+                         std::uint64_t batch_number) {
+  const std::string partition = std::to_string(m.partition);
+  const std::string offset = std::to_string(m.offset);
+  {
+    // Counted before producing: the report can arrive on the writer thread at once.
+    MutexLock lock(&mu_);
+    ++unacked_[batch_number];
+  }
+  for (;;) {
+    const rd_kafka_resp_err_t err =
+        kafka::Produce(producer_.get(), kafka_.dead_letter_topic,
+                       std::string_view(static_cast<const char*>(m.key), m.key_len),
+                       std::string_view(static_cast<const char*>(m.payload), m.len),
+                       {{"inzage.reason", reason},
+                        {"inzage.source.topic", kafka_.events_topic},
+                        {"inzage.source.partition", partition},
+                        {"inzage.source.offset", offset}},
+                       // The opaque carries the batch number; it is never dereferenced.
+                       // NOLINTNEXTLINE(performance-no-int-to-ptr)
+                       reinterpret_cast<void*>(static_cast<std::uintptr_t>(batch_number)));
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
+    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      return Status::IoError("dead-letter topic: " + kafka::ErrorText(err) +
+                             "; stopping rather than lose an invalid message");
+    }
+    rd_kafka_poll(producer_.get(), 100);
+  }
+}
+
+void DeadLetters::OnDelivered(rd_kafka_t* /*rk*/, const rd_kafka_message_t* m, void* opaque) {
+  auto* self = static_cast<DeadLetters*>(opaque);
+  const auto batch_number = reinterpret_cast<std::uintptr_t>(m->_private);
+  MutexLock lock(&self->mu_);
+  if (m->err) {
+    self->failures_.fetch_add(1);
+    self->error_ = kafka::ErrorText(m->err);
+  }
+  auto it = self->unacked_.find(batch_number);
+  if (it != self->unacked_.end() && --it->second == 0) self->unacked_.erase(it);
+}
+
+Status DeadLetters::Await(std::uint64_t batch_number) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(shutdown_timeout_ms_);
+  for (;;) {
+    {
+      MutexLock lock(&mu_);
+      if (failures_.load() > 0) {
+        return Status::IoError("the dead-letter topic " + kafka_.dead_letter_topic +
+                               " cannot be written (" + error_ +
+                               "); stopping rather than lose an invalid message");
+      }
+      if (unacked_.empty() || unacked_.begin()->first > batch_number) return Status::Ok();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return Status::IoError("the dead-letter topic " + kafka_.dead_letter_topic +
+                             " did not acknowledge within " + std::to_string(shutdown_timeout_ms_) +
+                             " ms; stopping rather than lose an invalid message");
+    }
+    rd_kafka_poll(producer_.get(), 10);  // serves the delivery reports
+  }
+}
+
+}  // namespace inzage

@@ -1,0 +1,82 @@
+#include "ingest/offsets.h"
+
+#include <algorithm>
+
+#include "common/log.h"
+
+namespace inzage {
+
+void Offsets::CommitStored(const std::vector<SourcePosition>& positions) {
+  Positions by_partition;
+  for (const auto& p : positions) by_partition[{p.source, p.partition}] = p.next_offset;
+  Commit(by_partition, /*sync=*/false);
+}
+
+void Offsets::CommitAllStoredSync() {
+  Positions committed;
+  {
+    MutexLock lock(&mu_);
+    committed = committed_;
+  }
+  Commit(committed, /*sync=*/true);
+}
+
+void Offsets::Commit(const Positions& positions, bool sync) {
+  if (positions.empty()) return;
+  {
+    MutexLock lock(&mu_);
+    for (const auto& [tp, offset] : positions) committed_[tp] = offset;
+  }
+  kafka::PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(positions.size())));
+  for (const auto& [tp, offset] : positions) {
+    rd_kafka_topic_partition_list_add(list.get(), tp.first.c_str(), tp.second)->offset = offset;
+  }
+  // Kafka's copy of the offsets serves the next owner of a partition; our own store already
+  // holds them, so a failed commit here loses nothing (the store position wins on restart).
+  rd_kafka_resp_err_t err = rd_kafka_commit(consumer_, list.get(), sync ? 0 : 1);
+  if (err && sync) {
+    Log(LogLevel::kWarn, "pipeline", "offset commit to Kafka failed",
+        {{"error", kafka::ErrorText(err)}});
+  }
+}
+
+void Offsets::StartAtLaterOf(const Positions& stored, rd_kafka_topic_partition_list_t* partitions) {
+  for (int i = 0; i < partitions->cnt; ++i) {
+    rd_kafka_topic_partition_t& p = partitions->elems[i];
+    const auto it = stored.find({p.topic, p.partition});
+    const std::int64_t from_store = it == stored.end() ? -1 : it->second;
+    const std::int64_t from_kafka = p.offset >= 0 ? p.offset : -1;
+    const std::int64_t start = std::max(from_store, from_kafka);
+    p.offset = start >= 0 ? start : RD_KAFKA_OFFSET_INVALID;  // invalid: auto.offset.reset
+    Log(LogLevel::kInfo, "pipeline", "assigned",
+        {{"topic", p.topic},
+         {"partition", p.partition},
+         {"store_offset", from_store},
+         {"kafka_offset", from_kafka},
+         {"start", start}});
+  }
+}
+
+void Offsets::UpdateLag(const std::map<std::int32_t, std::int64_t>& next_offsets) {
+  MutexLock lock(&lag_mu_);
+  for (const auto& [partition, offset] : next_offsets) {
+    std::int64_t low = 0, high = 0;
+    if (rd_kafka_get_watermark_offsets(consumer_, events_topic_.c_str(), partition, &low, &high) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR &&
+        high >= 0) {
+      lag_[partition] = std::max<std::int64_t>(0, high - offset);
+    }
+  }
+}
+
+void Offsets::ClearLag() {
+  MutexLock lock(&lag_mu_);
+  lag_.clear();
+}
+
+std::map<std::int32_t, std::int64_t> Offsets::lag() const {
+  MutexLock lock(&lag_mu_);
+  return lag_;
+}
+
+}  // namespace inzage

@@ -1,0 +1,68 @@
+// Offsets: the events topic's consumed positions once the store holds them. The store commits
+// them with each batch; Kafka's copy serves the next owner of a partition, so after each store
+// commit the same offsets go to Kafka (asynchronously; synchronously when partitions are
+// revoked). On every assignment each partition starts at the later of the two
+// (docs/architecture.md, exactly-once state):
+//   - after a local crash the store is ahead (it committed, Kafka did not yet): resuming at
+//     Kafka's offset would count events twice;
+//   - after another instance owned the partition, Kafka is ahead (that instance committed what
+//     it stored in its own store): resuming at our old store position would re-read events
+//     that now belong to the other shard's history.
+// Also the lag per partition, for the metrics.
+//
+// Ownership: the consumer is the pipeline's (set once, before the writer thread starts).
+// Thread safety: CommitStored from the writer thread; CommitAllStoredSync, UpdateLag and
+// ClearLag from the consume thread; lag() from any thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/mutex.h"
+#include "kafka/kafka.h"
+#include "store/store.h"
+
+namespace inzage {
+
+class Offsets {
+ public:
+  // Next offset by (topic, partition), as Store::Offsets() returns them.
+  using Positions = std::map<std::pair<std::string, std::int32_t>, std::int64_t>;
+
+  explicit Offsets(std::string events_topic) : events_topic_(std::move(events_topic)) {}
+  Offsets(const Offsets&) = delete;
+  Offsets& operator=(const Offsets&) = delete;
+
+  void set_consumer(rd_kafka_t* consumer) { consumer_ = consumer; }
+
+  // The positions of a batch the store has just committed: remembered, and sent to Kafka
+  // without waiting.
+  void CommitStored(const std::vector<SourcePosition>& positions) EXCLUDES(mu_);
+  // Everything stored so far, to Kafka, waiting for the answer (before partitions are let go).
+  void CommitAllStoredSync() EXCLUDES(mu_);
+
+  // Sets each assigned partition's start: the later of the store's position and Kafka's
+  // committed offset (already fetched into `partitions`); the reset policy when neither has one.
+  static void StartAtLaterOf(const Positions& stored, rd_kafka_topic_partition_list_t* partitions);
+
+  // Messages behind each partition's end for the next offsets of the batch just cut (from
+  // librdkafka's cached watermarks: no broker round trip).
+  void UpdateLag(const std::map<std::int32_t, std::int64_t>& next_offsets) EXCLUDES(lag_mu_);
+  void ClearLag() EXCLUDES(lag_mu_);  // the partitions are no longer ours to report
+  [[nodiscard]] std::map<std::int32_t, std::int64_t> lag() const EXCLUDES(lag_mu_);
+
+ private:
+  void Commit(const Positions& positions, bool sync) EXCLUDES(mu_);
+
+  const std::string events_topic_;
+  rd_kafka_t* consumer_ = nullptr;
+  Mutex mu_;
+  Positions committed_ GUARDED_BY(mu_);
+  mutable Mutex lag_mu_;
+  std::map<std::int32_t, std::int64_t> lag_ GUARDED_BY(lag_mu_);
+};
+
+}  // namespace inzage
