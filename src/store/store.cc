@@ -21,6 +21,7 @@
 #include "common/hex.h"
 #include "common/log.h"
 #include "common/sha256.h"
+#include "store/cursor.h"
 #include "store/keys.h"
 
 namespace inzage {
@@ -218,13 +219,6 @@ class BatchInterner : public Interner {
   StringMap<std::uint32_t> added_ids_;
   std::uint64_t inlined_ = 0;
 };
-
-bool UnHex(std::string_view hex, std::string* out) {
-  auto bytes = BytesOfHex(hex);
-  if (!bytes) return false;
-  *out = std::move(*bytes);
-  return true;
-}
 
 // The actor prefix of a history_actor key: the length byte and the actor id (store/keys.h).
 class ActorPrefixTransform : public rocksdb::SliceTransform {
@@ -1050,16 +1044,15 @@ std::map<std::pair<std::string, std::int32_t>, std::int64_t> Store::Offsets() co
   return out;
 }
 
-// The bound below which a page continues: the cursor (strictly below it), or every key at or
-// before `to`.
+// The key suffix below which a page continues: the cursor's position (strictly below it), or
+// every key at or before `to`.
 Result<std::string> PageBound(const std::string& cursor, TimeMicros to) {
-  std::string bound;
   if (!cursor.empty()) {
-    if (!UnHex(cursor, &bound) || bound.size() < 8) {
-      return Status::InvalidArgument("cursor is not one this store handed out");
-    }
-    return bound;
+    std::optional<PagePosition> position = ParseCursor(cursor);
+    if (!position) return Status::InvalidArgument("cursor is not one this store handed out");
+    return position->KeySuffix();
   }
+  std::string bound;
   keys::PutTime(&bound, to);
   bound.append(256, '\xff');
   return bound;
@@ -1097,9 +1090,8 @@ Result<QueryPage> Store::QuerySubject(const Pseudonym& subject, TimeMicros from,
     if (visible && !visible(entry.record)) continue;
     entry.subject = subject;
     if (page.entries.size() == limit) {
-      const std::string last_key = keys::SubjectKey(subject, page.entries.back().record.time,
-                                                    page.entries.back().record.event_id);
-      page.next_cursor = HexOf(std::string_view(last_key).substr(prefix.size()));
+      page.next_cursor =
+          CursorOf(page.entries.back().record.time, page.entries.back().record.event_id);
       break;
     }
     page.entries.push_back(std::move(entry));
@@ -1146,7 +1138,8 @@ Result<QueryPage> Store::QueryActor(const std::string& actor, TimeMicros from, T
     std::sort(span_records.begin(), span_records.end(), newer);
     for (HistoryRecord& r : span_records) {
       if (page.entries.size() == limit) {
-        page.next_cursor = HexOf(suffix_of(page.entries.back().record));
+        page.next_cursor =
+            CursorOf(page.entries.back().record.time, page.entries.back().record.event_id);
         return false;
       }
       QueryEntry& entry = page.entries.emplace_back();

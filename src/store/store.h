@@ -129,7 +129,7 @@ struct QueryEntry {
 
 struct QueryPage {
   std::vector<QueryEntry> entries;
-  std::string next_cursor;  // empty when there is nothing more
+  std::string next_cursor;  // empty when there is nothing more (store/cursor.h)
 };
 
 struct VerifyReport {
