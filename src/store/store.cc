@@ -3,7 +3,6 @@
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
 #include <rocksdb/perf_level.h>
-#include <rocksdb/utilities/backup_engine.h>
 
 #include <algorithm>
 #include <array>
@@ -18,6 +17,8 @@
 #include "common/log.h"
 #include "common/sha256.h"
 #include "store/cursor.h"
+#include "store/dictionary.h"
+#include "store/integrity_chain.h"
 #include "store/keys.h"
 #include "store/rocksdb_options.h"
 #include "store/rocksdb_status.h"
@@ -31,52 +32,6 @@ TimeMicros WallClock() {
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
-
-// A 256-bit sum (little-endian 64-bit limbs): an order-independent multiset hash of entries.
-struct Sum256 {
-  std::array<std::uint64_t, 4> limb{};
-  void Add(const unsigned char digest[32]) {
-    std::uint64_t carry = 0;
-    for (size_t i = 0; i < 4; ++i) {
-      std::uint64_t d;
-      std::memcpy(&d, digest + 8 * i, 8);
-      const std::uint64_t partial = limb[i] + d;
-      const std::uint64_t carry1 = partial < d ? 1 : 0;
-      limb[i] = partial + carry;
-      carry = carry1 + (limb[i] < partial ? 1 : 0);
-    }
-  }
-  friend bool operator==(const Sum256&, const Sum256&) = default;
-};
-
-void EntryDigest(std::string_view key, std::string_view value, unsigned char out[32]) {
-  const auto n = static_cast<std::uint32_t>(key.size());
-  const Sha256Digest d = Sha256Hasher().Update(&n, sizeof n).Update(key).Update(value).Finish();
-  std::memcpy(out, d.data(), d.size());
-}
-
-// A segment of a batch: the entries of one activity on one UTC day.
-struct SegmentKey {
-  std::string activity;
-  std::int64_t day = 0;
-};
-struct SegmentSum {
-  std::uint64_t count = 0;
-  Sum256 sum;
-};
-// Looks a segment up by (activity, day) without building a SegmentKey: Commit does that once
-// per stored event, and an activity longer than 15 bytes would cost an allocation each time.
-struct SegmentLess {
-  using is_transparent = void;
-  using View = std::pair<std::string_view, std::int64_t>;
-  static View Of(const SegmentKey& k) { return {k.activity, k.day}; }
-  static View Of(const View& v) { return v; }
-  template <typename A, typename B>
-  bool operator()(const A& a, const B& b) const {
-    return Of(a) < Of(b);
-  }
-};
-using Segments = std::map<SegmentKey, SegmentSum, SegmentLess>;
 
 // The hash of an event id that an actor's recent events are told apart by (Store::ActorKeys).
 std::uint64_t IdHash(std::string_view event_id) { return std::hash<std::string_view>()(event_id); }
@@ -96,245 +51,7 @@ struct ActorGroupKeyHash {
   }
 };
 
-SegmentSum& SegmentOf(Segments& segments, std::string_view activity, std::int64_t day) {
-  auto it = segments.find(SegmentLess::View{activity, day});
-  if (it == segments.end()) {
-    it = segments.emplace(SegmentKey{std::string(activity), day}, SegmentSum{}).first;
-  }
-  return it->second;
-}
-
-// Chain entry value: prev head (32) | count of segments | per segment: activity len + bytes,
-// day (8), count (8), sum (32). head = SHA-256(prev head | seq | segments bytes).
-std::string EncodeSegments(const Segments& segments) {
-  std::string out;
-  const auto n = static_cast<std::uint32_t>(segments.size());
-  out.append(reinterpret_cast<const char*>(&n), sizeof n);
-  for (const auto& [key, seg] : segments) {
-    out.push_back(static_cast<char>(key.activity.size()));
-    out.append(key.activity);
-    out.append(reinterpret_cast<const char*>(&key.day), 8);
-    out.append(reinterpret_cast<const char*>(&seg.count), 8);
-    out.append(reinterpret_cast<const char*>(seg.sum.limb.data()), 32);
-  }
-  return out;
-}
-
-bool DecodeSegments(std::string_view in, Segments* out) {
-  if (in.size() < 4) return false;
-  std::uint32_t n;
-  std::memcpy(&n, in.data(), 4);
-  in.remove_prefix(4);
-  for (std::uint32_t i = 0; i < n; ++i) {
-    if (in.empty()) return false;
-    const auto len = static_cast<unsigned char>(in[0]);
-    if (in.size() < 1u + len + 48u) return false;
-    SegmentKey key{std::string(in.substr(1, len)), 0};
-    in.remove_prefix(1 + len);
-    SegmentSum seg;
-    std::memcpy(&key.day, in.data(), 8);
-    std::memcpy(&seg.count, in.data() + 8, 8);
-    std::memcpy(seg.sum.limb.data(), in.data() + 16, 32);
-    in.remove_prefix(48);
-    (*out)[key] = seg;
-  }
-  return in.empty();
-}
-
-std::string ChainHead(std::string_view prev, std::uint64_t seq, std::string_view segments) {
-  const Sha256Digest d =
-      Sha256Hasher().Update(prev).Update(&seq, sizeof seq).Update(segments).Finish();
-  return std::string(reinterpret_cast<const char*>(d.data()), d.size());
-}
-std::string DayText(std::int64_t day) { return FormatRfc3339(day * kMicrosPerDay).substr(0, 10); }
-
-// The chain segment that covers a batch's new dictionary entries. Activities are printable
-// (event parser), so no history segment can take this name; it never expires.
-// Two literals: "\x01dictionary" would be the byte 0x1d followed by "ictionary".
-constexpr std::string_view kDictionarySegment =
-    "\x01"
-    "dictionary";
-
-std::string SegmentName(const SegmentKey& key) {
-  if (key.activity == kDictionarySegment) return "the dictionary";
-  return "segment " + key.activity + "/" + DayText(key.day);
-}
-
-// Dictionary entries are never deleted, so a string that could hold a BSN (a run of eight or
-// more digits, e.g. from a source that misfilled a field) stays inline in its entries, where
-// retention removes it with them.
-bool HasDigitRun(std::string_view s) {
-  int run = 0;
-  for (char c : s) {
-    run = c >= '0' && c <= '9' ? run + 1 : 0;
-    if (run >= 8) return true;
-  }
-  return false;
-}
-
-// Hands out dictionary entry numbers for one commit: the store's entries, then new ones after
-// them while there is room (strings longer than a record keeps stay inline).
-class BatchInterner : public Interner {
- public:
-  BatchInterner(const StringMap<std::uint32_t>& known, size_t known_count, size_t max_entries)
-      : known_(known), known_count_(known_count), max_entries_(max_entries) {}
-  std::uint32_t Intern(std::string_view s) override {
-    if (auto it = known_.find(s); it != known_.end()) return it->second;
-    if (auto it = added_ids_.find(s); it != added_ids_.end()) return it->second;
-    if (s.size() > 255 || known_count_ + added_.size() >= max_entries_ || HasDigitRun(s)) {
-      ++inlined_;
-      return 0;
-    }
-    added_.emplace_back(s);
-    const auto entry = static_cast<std::uint32_t>(known_count_ + added_.size());
-    added_ids_.emplace(std::string(s), entry);
-    return entry;
-  }
-  [[nodiscard]] const std::vector<std::string>& added() const { return added_; }
-  [[nodiscard]] StringMap<std::uint32_t>& added_ids() { return added_ids_; }
-  [[nodiscard]] std::uint64_t inlined() const { return inlined_; }
-
- private:
-  const StringMap<std::uint32_t>& known_;
-  size_t known_count_;
-  size_t max_entries_;
-  std::vector<std::string> added_;
-  StringMap<std::uint32_t> added_ids_;
-  std::uint64_t inlined_ = 0;
-};
-
-// The "time | event id" suffix of a history key, or empty when the key is malformed.
-std::string_view KeySuffix(std::string_view key, bool subject_key) {
-  const size_t prefix =
-      subject_key ? 16 : (key.empty() ? 0 : 1 + static_cast<unsigned char>(key[0]));
-  if (key.empty() || key.size() < prefix + 8) return {};
-  return key.substr(prefix);
-}
-
 }  // namespace
-
-RetentionTable RetentionTable::FromPolicy(const Policy& policy) {
-  RetentionTable t;
-  for (const auto& [id, activity] : policy.activities()) {
-    t.by_activity.emplace(id, activity.retention);
-    if (activity.retention.ApproxMicros() > t.fallback.ApproxMicros()) {
-      t.fallback = activity.retention;
-    }
-  }
-  return t;
-}
-
-std::string RetentionTable::Encode() const {
-  std::string out;
-  auto line = [&out](std::string_view id, const IsoDuration& d) {
-    out.append(id);
-    out += '\t' + std::to_string(d.years) + '\t' + std::to_string(d.months) + '\t' +
-           std::to_string(d.fixed_micros) + '\n';
-  };
-  line("*", fallback);
-  std::vector<std::string_view> ids;
-  for (const auto& [id, d] : by_activity) ids.push_back(id);
-  std::sort(ids.begin(), ids.end());
-  for (auto id : ids) line(id, by_activity.find(id)->second);
-  return out;
-}
-
-bool RetentionTable::Decode(std::string_view text, RetentionTable* out) {
-  *out = RetentionTable{};
-  while (!text.empty()) {
-    const size_t nl = text.find('\n');
-    if (nl == std::string_view::npos) return false;
-    std::string line(text.substr(0, nl));
-    text.remove_prefix(nl + 1);
-    char id[256];
-    int years = 0, months = 0;
-    long long fixed = 0;
-    if (std::sscanf(line.c_str(), "%255[^\t]\t%d\t%d\t%lld", id, &years, &months, &fixed) != 4) {
-      return false;
-    }
-    const IsoDuration d{years, months, fixed};
-    if (std::string_view(id) == "*") {
-      out->fallback = d;
-    } else {
-      out->by_activity.emplace(id, d);
-    }
-  }
-  return true;
-}
-
-TimeMicros RetentionTable::ExpiryOf(std::string_view activity, TimeMicros event_time) const {
-  auto it = by_activity.find(activity);
-  const IsoDuration& d = it == by_activity.end() ? fallback : it->second;
-  if (d.years == 0 && d.months == 0 && d.fixed_micros == 0) return INT64_MAX;  // none configured
-  const TimeMicros day_end = (UtcDay(event_time) + 1) * kMicrosPerDay;
-  return d.AddTo(day_end);
-}
-
-class Store::RetentionFilterFactory : public rocksdb::CompactionFilterFactory {
- public:
-  RetentionFilterFactory(RetentionTable table, std::function<TimeMicros()> now,
-                         std::shared_ptr<SharedDictionary> dictionary)
-      : table_(std::make_shared<const RetentionTable>(std::move(table))),
-        now_(std::move(now)),
-        dictionary_(std::move(dictionary)) {}
-  void SetSubjectColumnFamilyId(std::uint32_t id) { subject_cf_id_ = id; }
-
-  void Set(RetentionTable table) {
-    std::lock_guard lock(mu_);
-    table_ = std::make_shared<const RetentionTable>(std::move(table));
-  }
-  std::shared_ptr<const RetentionTable> Get() const {
-    std::lock_guard lock(mu_);
-    return table_;
-  }
-  TimeMicros Now() const { return now_(); }
-
-  std::unique_ptr<rocksdb::CompactionFilter> CreateCompactionFilter(
-      const rocksdb::CompactionFilter::Context& context) override {
-    // Entries refer only to dictionary entries published before they were written, so a
-    // snapshot taken now resolves every entry this compaction reads.
-    return std::make_unique<RetentionFilter>(Get(), dictionary_->Get(), now_(),
-                                             context.column_family_id == subject_cf_id_);
-  }
-  const char* Name() const override { return "inzage.RetentionFilterFactory"; }
-
- private:
-  class RetentionFilter : public rocksdb::CompactionFilter {
-   public:
-    RetentionFilter(std::shared_ptr<const RetentionTable> table,
-                    std::shared_ptr<const StringTable> dictionary, TimeMicros now,
-                    bool subject_keys)
-        : table_(std::move(table)),
-          dictionary_(std::move(dictionary)),
-          now_(now),
-          subject_keys_(subject_keys) {}
-    bool Filter(int /*level*/, const rocksdb::Slice& key, const rocksdb::Slice& value,
-                std::string* /*new_value*/, bool* /*value_changed*/) const override {
-      std::uint64_t seq = 0;
-      std::string_view activity;
-      const std::string_view suffix =
-          KeySuffix(std::string_view(key.data(), key.size()), subject_keys_);
-      if (suffix.empty() || !HistoryRecord::PeekHeader(std::string_view(value.data(), value.size()),
-                                                       &seq, &activity, dictionary_.get())) {
-        return false;  // never drop what we cannot read: verify will report it
-      }
-      return now_ >= table_->ExpiryOf(activity, keys::GetTime(suffix));
-    }
-    const char* Name() const override { return "inzage.RetentionFilter"; }
-
-   private:
-    std::shared_ptr<const RetentionTable> table_;
-    std::shared_ptr<const StringTable> dictionary_;
-    TimeMicros now_;
-    bool subject_keys_;
-  };
-
-  mutable std::mutex mu_;
-  std::shared_ptr<const RetentionTable> table_;
-  std::function<TimeMicros()> now_;
-  std::shared_ptr<SharedDictionary> dictionary_;
-  std::atomic<std::uint32_t> subject_cf_id_{UINT32_MAX};
-};
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path, StoreOptions options) {
   if (!options.now) options.now = WallClock;
@@ -395,33 +112,23 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, StoreOptions
   } else {
     return FromRocks(s, "read integrity chain head");
   }
-  {
-    auto table = std::make_shared<StringTable>();
-    std::unique_ptr<rocksdb::Iterator> it(store->db_->NewIterator(rocksdb::ReadOptions(), meta));
-    for (it->Seek("dict/"); it->Valid() && it->key().starts_with("dict/"); it->Next()) {
-      const std::string_view row(it->value().data(), it->value().size());
-      if (it->key() !=
-              rocksdb::Slice(keys::DictionaryKey(static_cast<std::uint32_t>(table->size() + 1))) ||
-          row.size() < 8) {
-        return Status::Corruption("store " + path + ": dictionary entry " +
-                                  std::to_string(table->size() + 1) + " is missing or malformed");
-      }
-      table->push_back(std::string(row.substr(8)));
-      if (!store->dictionary_ids_.emplace(table->back(), static_cast<std::uint32_t>(table->size()))
-               .second) {
-        return Status::Corruption("store " + path + ": dictionary entry " +
-                                  std::to_string(table->size()) + " repeats an earlier one");
-      }
-    }
-    if (!it->status().ok()) return FromRocks(it->status(), "read dictionary");
-    // A compaction that started before this saw no entries: its filter keeps what it cannot
-    // read (expired entries go at a later compaction), never drops it.
-    store->dictionary_->Publish(std::move(table));
+  auto table = std::make_shared<StringTable>();
+  if (Status st =
+          LoadDictionary(store->db_.get(), meta, path, table.get(), &store->dictionary_ids_);
+      !st.ok()) {
+    return st;
   }
+  // A compaction that started before this saw no entries: its filter keeps what it cannot
+  // read (expired entries go at a later compaction), never drops it.
+  store->dictionary_->Publish(std::move(table));
   return store;
 }
 
+Store::Store() : dictionary_(std::make_shared<SharedDictionary>()) {}
+
 std::shared_ptr<const StringTable> Store::Dictionary() const { return dictionary_->Get(); }
+
+size_t Store::dictionary_size() const { return Dictionary()->size(); }
 
 Status Store::DecodeHistory(std::string_view key_suffix, std::string_view value,
                             std::vector<HistoryRecord>* out) const {
@@ -1176,7 +883,7 @@ Result<VerifyReport> Store::Verify() const {
       const std::string_view key(it->key().data(), it->key().size());
       const std::string_view value(it->value().data(), it->value().size());
       ++report.entries;
-      const std::string_view suffix = KeySuffix(key, subject_keys);
+      const std::string_view suffix = keys::HistoryKeySuffix(key, subject_keys);
       records.clear();
       // An actor group's records share its batch, activity and day (DecodeEntry checks); a
       // subject entry is never a group (Decode refuses one).
@@ -1265,37 +972,6 @@ Status Store::CompactAll() {
     if (!st.ok()) return st;
   }
   return Status::Ok();
-}
-
-Status Store::Backup(const std::string& backup_dir, TimeMicros max_age_micros) {
-  rocksdb::BackupEngine* raw = nullptr;
-  rocksdb::BackupEngineOptions bo(backup_dir);
-  rocksdb::IOStatus s = rocksdb::BackupEngine::Open(rocksdb::Env::Default(), bo, &raw);
-  if (!s.ok()) return FromRocks(s, "open backup directory " + backup_dir);
-  std::unique_ptr<rocksdb::BackupEngine> engine(raw);
-  s = engine->CreateNewBackup(db_.get(), /*flush_before_backup=*/true);
-  if (!s.ok()) return FromRocks(s, "create backup");
-  // Retention reaches backups by age: a backup older than max_age is deleted, so expired history
-  // outlives its retention in backups by at most max_age.
-  std::vector<rocksdb::BackupInfo> infos;
-  engine->GetBackupInfo(&infos);
-  const auto now_seconds = filter_factory_->Now() / kMicrosPerSecond;
-  for (const auto& info : infos) {
-    if ((now_seconds - info.timestamp) * kMicrosPerSecond > max_age_micros) {
-      s = engine->DeleteBackup(info.backup_id);
-      if (!s.ok()) return FromRocks(s, "delete expired backup");
-    }
-  }
-  return FromRocks(engine->GarbageCollect(), "backup garbage collection");
-}
-
-Status Store::Restore(const std::string& backup_dir, const std::string& store_path) {
-  rocksdb::BackupEngineReadOnly* raw = nullptr;
-  rocksdb::BackupEngineOptions bo(backup_dir);
-  rocksdb::IOStatus s = rocksdb::BackupEngineReadOnly::Open(rocksdb::Env::Default(), bo, &raw);
-  if (!s.ok()) return FromRocks(s, "open backup directory " + backup_dir);
-  std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
-  return FromRocks(engine->RestoreDBFromLatestBackup(store_path, store_path), "restore");
 }
 
 }  // namespace inzage

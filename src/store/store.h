@@ -65,6 +65,7 @@
 #include "common/time.h"
 #include "policy/policy.h"
 #include "store/history_record.h"
+#include "store/retention.h"
 
 namespace rocksdb {
 class DB;
@@ -73,19 +74,7 @@ class ColumnFamilyHandle;
 
 namespace inzage {
 
-// Activity id -> retention of its access history; unknown activities get `fallback`.
-struct RetentionTable {
-  StringMap<IsoDuration> by_activity;
-  IsoDuration fallback;  // the longest retention in the register: never drop too early
-
-  static RetentionTable FromPolicy(const Policy& policy);
-  // Text form kept in the store's meta, so tools without the policy (verify) apply the same
-  // retention the writer did.
-  [[nodiscard]] std::string Encode() const;
-  static bool Decode(std::string_view text, RetentionTable* out);
-  [[nodiscard]] bool empty() const { return by_activity.empty(); }
-  [[nodiscard]] TimeMicros ExpiryOf(std::string_view activity, TimeMicros event_time) const;
-};
+class SharedDictionary;
 
 struct StoreOptions {
   bool sync = false;                     // fsync every commit (WAL is always on)
@@ -192,7 +181,7 @@ class Store {
   // dictionary.
   [[nodiscard]] Status DecodeHistory(std::string_view key_suffix, std::string_view value,
                                      std::vector<HistoryRecord>* out) const;
-  [[nodiscard]] size_t dictionary_size() const { return Dictionary()->size(); }
+  [[nodiscard]] size_t dictionary_size() const;
   // Strings this process wrote inline instead of as dictionary refs (the dictionary is full,
   // or the string holds a run of 8+ digits or is over 255 bytes). Once the dictionary is full,
   // this grows with every event, and so does the store's size per event.
@@ -214,8 +203,7 @@ class Store {
   [[nodiscard]] std::uint64_t last_batch_seq() const;
 
  private:
-  class RetentionFilterFactory;
-  Store() = default;
+  Store();
   // A snapshot of the dictionary. Take it after creating the iterator (or RocksDB snapshot)
   // to read with: every entry that iterator returns then refers only to entries it holds.
   [[nodiscard]] std::shared_ptr<const StringTable> Dictionary() const;
@@ -264,27 +252,9 @@ class Store {
   std::unordered_map<std::string, ActorKeys, StringHash, std::equal_to<>> actor_keys_;
   std::atomic<std::uint64_t> outbox_rows_{0};
   std::atomic<std::uint64_t> inline_strings_{0};
-  // The dictionary (see the top of this file), shared with the retention filter, which reads
-  // activities through it. Readers take the table pointer (Get); Commit publishes a
-  // longer table before the write that first refers to its new entries.
-  class SharedDictionary {
-   public:
-    [[nodiscard]] std::shared_ptr<const StringTable> Get() const {
-      std::lock_guard lock(mu_);
-      return table_;
-    }
-    void Publish(std::shared_ptr<const StringTable> table) {
-      std::lock_guard lock(mu_);
-      table_ = std::move(table);
-    }
-
-   private:
-    mutable std::mutex mu_;
-    std::shared_ptr<const StringTable> table_ =  // guarded by mu_; never null
-        std::make_shared<const StringTable>();
-  };
-  static constexpr size_t kMaxDictionaryEntries = 65'536;
-  std::shared_ptr<SharedDictionary> dictionary_ = std::make_shared<SharedDictionary>();
+  // The dictionary (store/dictionary.h), shared with the retention filter, which reads
+  // activities through it.
+  std::shared_ptr<SharedDictionary> dictionary_;
   StringMap<std::uint32_t> dictionary_ids_;  // guarded by commit_mu_: string -> entry
   // Reused by every Commit (guarded by commit_mu_); see Commit for the bound.
   static constexpr size_t kMaxKeptBatchBytes = size_t{64} << 20;
