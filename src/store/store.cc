@@ -2,7 +2,6 @@
 
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
-#include <rocksdb/perf_level.h>
 
 #include <algorithm>
 #include <array>
@@ -32,24 +31,6 @@ TimeMicros WallClock() {
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
-
-// The hash of an event id that an actor's recent events are told apart by (Store::ActorKeys).
-std::uint64_t IdHash(std::string_view event_id) { return std::hash<std::string_view>()(event_id); }
-
-// The events of one actor group (history_record.h): actor, activity and group span; the views
-// point into the batch being committed.
-struct ActorGroupKey {
-  std::string_view actor;
-  std::string_view activity;
-  TimeMicros start = 0;
-  bool operator==(const ActorGroupKey&) const = default;
-};
-struct ActorGroupKeyHash {
-  size_t operator()(const ActorGroupKey& k) const {
-    const std::hash<std::string_view> h;
-    return h(k.actor) ^ (h(k.activity) * 31) ^ std::hash<TimeMicros>()(k.start) * 1000003;
-  }
-};
 
 }  // namespace
 
@@ -102,6 +83,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, StoreOptions
     for (it->SeekToFirst(); it->Valid(); it->Next()) ++rows;
     store->outbox_rows_ = rows;
   }
+  // Nothing else can reach the store yet; the lock is for the annotations' sake.
+  MutexLock lock(&store->commit_mu_);
   std::string head;
   s = store->db_->Get(rocksdb::ReadOptions(), meta, "chain/head", &head);
   if (s.ok() && head.size() == 40) {
@@ -121,6 +104,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, StoreOptions
   // A compaction that started before this saw no entries: its filter keeps what it cannot
   // read (expired entries go at a later compaction), never drops it.
   store->dictionary_->Publish(std::move(table));
+  lock.Unlock();
   return store;
 }
 
@@ -155,315 +139,11 @@ rocksdb::ColumnFamilyHandle* Store::column_family(const std::string& name) const
 }
 
 std::uint64_t Store::last_batch_seq() const {
-  std::lock_guard lock(commit_mu_);
+  MutexLock lock(&commit_mu_);
   return last_seq_;
 }
 
 void Store::SetRetention(RetentionTable retention) { filter_factory_->Set(std::move(retention)); }
-
-Result<CommitResult> Store::Commit(CommitBatch& batch) {
-  // RocksDB counts per thread by default (PerfLevel kEnableCount), one thread-local access per
-  // key comparison of every memtable insert; nothing reads those counts (0.8 % of all samples).
-  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
-  std::lock_guard lock(commit_mu_);
-  // Refused before the write: RocksDB's own refusal would count as a failed write, and the
-  // store would then leave its files (and memory) unclosed at the end.
-  if (options_.read_only) return Status::FailedPrecondition("the store is open read-only");
-  if (!failure_.empty()) {
-    return Status::FailedPrecondition("the store refuses writes after an earlier failure: " +
-                                      failure_);
-  }
-  auto* subject_cf = cfs_.at("history_subject");
-  auto* actor_cf = cfs_.at("history_actor");
-  auto* meta = cfs_.at("meta");
-  CommitResult result;
-
-  // Idempotency: skip events already stored (earlier batch) or repeated in this batch. An event
-  // whose actor key is newer than its actor's newest key so far (stored, or earlier in this
-  // batch) can be neither: only the others are looked up (replays, redeliveries, and events
-  // older than one before them in the batch), and only a batch that has such an event looks
-  // for repeats within itself. Keys go into one buffer (no allocation per event).
-  struct Span {
-    size_t offset = 0;
-    size_t size = 0;
-  };
-  const auto view = [](const std::string& buffer, Span s) {
-    return std::string_view(buffer).substr(s.offset, s.size);
-  };
-  std::string actor_key_bytes;
-  std::vector<Span> actor_keys;
-  actor_keys.reserve(batch.events.size());
-  std::vector<size_t> to_check;
-  // Each event's tracked actor (actor_keys_ is not cleared before the end of the commit), so
-  // that it is looked up once per event.
-  std::vector<ActorKeys*> actor_of;
-  actor_of.reserve(batch.events.size());
-  for (size_t i = 0; i < batch.events.size(); ++i) {
-    const auto& r = batch.events[i].record;
-    Span key{actor_key_bytes.size(), 0};
-    keys::AppendActorKey(&actor_key_bytes, r.actor, r.time, r.event_id);
-    key.size = actor_key_bytes.size() - key.offset;
-    actor_keys.push_back(key);
-    Result<ActorKeys*> tracked = KeysOfActor(r.actor);
-    if (!tracked.ok()) return tracked.status();
-    actor_of.push_back(*tracked);
-    if (view(actor_key_bytes, key) <= (*tracked)->newest) {
-      to_check.push_back(i);
-    } else {
-      // Raised before the write: should this commit fail, the key only costs later events
-      // with older keys a lookup (and a failed write refuses every later commit anyway).
-      (*tracked)->newest.assign(view(actor_key_bytes, key));
-    }
-  }
-  // Events already stored: above their actor's floor, its recent keys say; below it, the store
-  // is read per (actor, group span), once per commit (an event may be any member of a group).
-  std::vector<bool> stored(batch.events.size(), false);
-  std::unordered_map<std::string, std::unordered_set<std::string>> span_keys;
-  for (size_t i : to_check) {
-    const auto& r = batch.events[i].record;
-    const std::string_view key = view(actor_key_bytes, actor_keys[i]);
-    if (r.time > actor_of[i]->floor) {
-      const std::uint64_t id_hash = IdHash(r.event_id);
-      const auto& recent = actor_of[i]->recent;
-      if (std::none_of(recent.begin(), recent.end(), [&](const ActorKeys::Recent& e) {
-            return e.time == r.time && e.id_hash == id_hash;
-          })) {
-        continue;  // not stored
-      }
-      // The same time and id hash: most likely a repeat; the store says for sure.
-    }
-    const TimeMicros start = HistoryRecord::GroupStart(r.time);
-    std::string span = keys::ActorPrefix(r.actor);
-    keys::PutTime(&span, start);
-    const auto emplaced = span_keys.try_emplace(std::move(span));
-    std::unordered_set<std::string>& keys_of_span = emplaced.first->second;
-    if (emplaced.second) {
-      Status st = ForEachActorEventInSpan(
-          r.actor, start, [&keys_of_span](std::string_view k) { keys_of_span.emplace(k); });
-      if (!st.ok()) return st;
-    }
-    stored[i] = keys_of_span.contains(std::string(key));
-  }
-  // A repeat within the batch is at or before its actor's newest key, so it is in to_check.
-  const bool may_repeat = !to_check.empty();
-  std::unordered_set<std::string_view> in_batch;
-
-  const std::uint64_t seq = last_seq_ + 1;
-  // One batch buffer for every commit: a new one per commit grew by doubling into fresh pages
-  // (half of the writer thread's page faults). A buffer grown past kMaxKeptBatchBytes (an
-  // unusual batch) is let go after its commit.
-  rocksdb::WriteBatch& wb = commit_wb_;
-  wb.Clear();
-  struct ReleaseOversized {
-    rocksdb::WriteBatch& reused;
-    ~ReleaseOversized() {
-      if (reused.Data().capacity() > kMaxKeptBatchBytes) reused = rocksdb::WriteBatch();
-    }
-  } release_oversized{wb};
-  Segments segments;
-  std::string actor_value;
-  std::unordered_set<Pseudonym, PseudonymHash> seen_subjects;
-  unsigned char digest[32];
-  const size_t dictionary_size = Dictionary()->size();
-  if (dictionary_size != dictionary_ids_.size()) {
-    return Status::Internal("the store's dictionary and its index disagree");
-  }
-  BatchInterner interner(dictionary_ids_, dictionary_size, kMaxDictionaryEntries);
-  // Subject entries are put in key order after the loop: a citizen's entries of this batch
-  // then reach the memtable one after the other, in time order, where its insert hint
-  // (CfOptions) places each next to the one before. Keys and values are appended to two
-  // buffers (no allocation per entry); an event's subjects share its value.
-  std::string subject_keys;
-  std::string subject_values;
-  // (key, value) in those buffers, and the key's first 8 bytes (of a random pseudonym) as a
-  // number: most comparisons of the sort end there, without a memcmp.
-  struct SubjectEntry {
-    std::uint64_t head = 0;
-    Span key;
-    Span value;
-  };
-  std::vector<SubjectEntry> subject_entries;
-  subject_entries.reserve(batch.events.size());
-  // Actor groups (history_record.h): each group's events are linked in batch order through
-  // next_in_group; the views point into the batch's records.
-  constexpr std::uint32_t kNoEvent = UINT32_MAX;
-  std::unordered_map<ActorGroupKey, size_t, ActorGroupKeyHash> group_index;
-  std::vector<std::uint32_t> group_first, group_last;
-  std::vector<std::uint32_t> next_in_group(batch.events.size(), kNoEvent);
-  for (size_t i = 0; i < batch.events.size(); ++i) {
-    const std::string_view actor_key = view(actor_key_bytes, actor_keys[i]);
-    if (stored[i] || (may_repeat && !in_batch.insert(actor_key).second)) {
-      ++result.duplicate_events;
-      continue;
-    }
-    StoredEvent& e = batch.events[i];
-    {
-      // Every stored event passes here, so `recent` holds all of them after `floor`.
-      ActorKeys& a = *actor_of[i];
-      const ActorKeys::Recent added{e.record.time, IdHash(e.record.event_id)};
-      if (a.recent.size() < kRecentPerActor) {
-        a.recent.push_back(added);
-      } else {
-        a.floor = std::max(a.floor, a.recent[a.next].time);
-        a.recent[a.next] = added;
-        a.next = (a.next + 1) % kRecentPerActor;
-      }
-    }
-    e.record.batch_seq = seq;
-    e.record.subject_count = static_cast<std::uint32_t>(e.subjects.size());
-    SegmentSum& seg = SegmentOf(segments, e.record.activity, UtcDay(e.record.time));
-    if (e.subjects.empty()) {
-      // An event without subjects (an officer reading the alert queue) has no subject entry to
-      // hold its details, so it gets an actor entry of its own with the full record.
-      actor_value.clear();
-      e.record.EncodeTo(HistoryRecord::Form::kSubjectEntry, &actor_value, &interner);
-      wb.Put(actor_cf, rocksdb::Slice(actor_key.data(), actor_key.size()), actor_value);
-      EntryDigest(actor_key, actor_value, digest);
-      seg.sum.Add(digest);
-      ++seg.count;
-      ++result.stored_events;
-      continue;
-    }
-    // The others go into the group of their actor, activity and day (written below).
-    const ActorGroupKey group_key{e.record.actor, e.record.activity,
-                                  HistoryRecord::GroupStart(e.record.time)};
-    auto [group, added] = group_index.try_emplace(group_key, group_first.size());
-    if (added) {
-      group_first.push_back(kNoEvent);
-      group_last.push_back(kNoEvent);
-    }
-    const std::uint32_t event = static_cast<std::uint32_t>(i);
-    if (group_last[group->second] == kNoEvent) {
-      group_first[group->second] = event;
-    } else {
-      next_in_group[group_last[group->second]] = event;
-    }
-    group_last[group->second] = event;
-
-    Span value{subject_values.size(), 0};
-    e.record.EncodeTo(HistoryRecord::Form::kSubjectEntry, &subject_values, &interner);
-    value.size = subject_values.size() - value.offset;
-    // A subject listed twice gets one entry. Most events have a few subjects: those are
-    // compared with each other, and only a long list goes through the set (a node per insert).
-    // (Clearing the set costs a pass over its buckets, so only a long list does that too.)
-    const bool few_subjects = e.subjects.size() <= 16;
-    if (!few_subjects) seen_subjects.clear();
-    for (auto it = e.subjects.begin(); it != e.subjects.end(); ++it) {
-      const Pseudonym& subject = *it;
-      if (few_subjects ? std::find(e.subjects.begin(), it, subject) != it
-                       : !seen_subjects.insert(subject).second) {
-        continue;
-      }
-      Span key{subject_keys.size(), 0};
-      keys::AppendSubjectKey(&subject_keys, subject, e.record.time, e.record.event_id);
-      key.size = subject_keys.size() - key.offset;
-      subject_entries.push_back({keys::GetBigEndian64(view(subject_keys, key)), key, value});
-      EntryDigest(view(subject_keys, key), view(subject_values, value), digest);
-      seg.sum.Add(digest);
-      ++seg.count;
-    }
-    ++result.stored_events;
-  }
-  // One entry per actor group, under the key of its first event, with its events in key order
-  // (a source's events usually arrive in order, so the sort rarely has work).
-  std::vector<std::uint32_t> members;
-  std::vector<HistoryRecord::GroupItem> items;
-  for (std::uint32_t first : group_first) {
-    members.clear();
-    for (std::uint32_t m = first; m != kNoEvent; m = next_in_group[m]) members.push_back(m);
-    const auto key_less = [&](std::uint32_t a, std::uint32_t b) {
-      return view(actor_key_bytes, actor_keys[a]) < view(actor_key_bytes, actor_keys[b]);
-    };
-    if (!std::is_sorted(members.begin(), members.end(), key_less)) {
-      std::sort(members.begin(), members.end(), key_less);
-    }
-    for (size_t from = 0; from < members.size(); from += HistoryRecord::kMaxGroupEvents) {
-      const size_t to = std::min(members.size(), from + HistoryRecord::kMaxGroupEvents);
-      items.clear();
-      for (size_t m = from; m < to; ++m) {
-        const StoredEvent& e = batch.events[members[m]];
-        items.push_back({&e.record, e.subjects});
-      }
-      const HistoryRecord& head = batch.events[members[from]].record;
-      actor_value.clear();
-      HistoryRecord::EncodeActorGroup(seq, head.activity, items, &actor_value, &interner);
-      const std::string_view key = view(actor_key_bytes, actor_keys[members[from]]);
-      wb.Put(actor_cf, rocksdb::Slice(key.data(), key.size()), actor_value);
-      EntryDigest(key, actor_value, digest);
-      SegmentSum& seg = SegmentOf(segments, head.activity, UtcDay(head.time));
-      seg.sum.Add(digest);
-      ++seg.count;
-    }
-  }
-  std::sort(subject_entries.begin(), subject_entries.end(),
-            [&](const SubjectEntry& a, const SubjectEntry& b) {
-              if (a.head != b.head) return a.head < b.head;
-              return view(subject_keys, a.key) < view(subject_keys, b.key);
-            });
-  for (const SubjectEntry& entry : subject_entries) {
-    const std::string_view k = view(subject_keys, entry.key);
-    const std::string_view v = view(subject_values, entry.value);
-    wb.Put(subject_cf, rocksdb::Slice(k.data(), k.size()), rocksdb::Slice(v.data(), v.size()));
-  }
-
-  // New dictionary entries: written with the history that first refers to them, summed into
-  // the batch's chain segments, and visible to readers before that history is.
-  if (!interner.added().empty()) {
-    SegmentSum& seg = segments[SegmentKey{std::string(kDictionarySegment), 0}];
-    auto table = std::make_shared<StringTable>(*Dictionary());
-    std::string value;
-    for (const std::string& added : interner.added()) {
-      table->push_back(added);
-      const std::string key = keys::DictionaryKey(static_cast<std::uint32_t>(table->size()));
-      value.clear();
-      keys::PutBigEndian64(&value, seq);
-      value += added;
-      wb.Put(meta, key, value);
-      EntryDigest(key, value, digest);
-      seg.sum.Add(digest);
-      ++seg.count;
-    }
-    dictionary_->Publish(std::move(table));
-  }
-
-  std::string new_head = head_;
-  if (result.stored_events > 0) {
-    const std::string encoded = EncodeSegments(segments);
-    new_head = ChainHead(head_, seq, encoded);
-    wb.Put(meta, keys::ChainKey(seq), head_ + encoded);
-    std::string head_value(8, '\0');
-    std::memcpy(head_value.data(), &seq, 8);
-    head_value += new_head;
-    wb.Put(meta, "chain/head", head_value);
-    result.batch_seq = seq;
-  }
-  for (const auto& p : batch.positions) {
-    std::string v(8, '\0');
-    std::memcpy(v.data(), &p.next_offset, 8);
-    wb.Put(meta, keys::OffsetKey(p.source, p.partition), v);
-  }
-  for (const auto& [k, v] : batch.state) wb.Put(cfs_.at("state"), k, v);
-  for (const auto& [k, v] : batch.outbox) wb.Put(cfs_.at("outbox"), k, v);
-  for (const auto& k : batch.outbox_deletes) wb.Delete(cfs_.at("outbox"), k);
-  for (const auto& [k, v] : batch.alerts) wb.Put(cfs_.at("alerts"), k, v);
-
-  rocksdb::WriteOptions wo;
-  wo.sync = options_.sync;
-  if (Status st = FromRocks(db_->Write(wo, &wb), "commit batch"); !st.ok()) {
-    failure_ = st.message();
-    return st;
-  }
-  if (result.stored_events > 0) {
-    last_seq_ = seq;
-    head_ = new_head;
-  }
-  dictionary_ids_.merge(interner.added_ids());
-  inline_strings_.fetch_add(interner.inlined(), std::memory_order_relaxed);
-  if (actor_keys_.size() > kMaxTrackedActors) actor_keys_.clear();
-  outbox_rows_ += batch.outbox.size();
-  outbox_rows_ -= std::min<std::uint64_t>(outbox_rows_, batch.outbox_deletes.size());
-  return result;
-}
 
 Store::MemoryUsage Store::memory_usage() const {
   MemoryUsage usage;
@@ -480,74 +160,6 @@ Store::MemoryUsage Store::memory_usage() const {
     usage.block_cache = value;
   }
   return usage;
-}
-
-Result<Store::ActorKeys*> Store::KeysOfActor(std::string_view actor) {
-  if (auto it = actor_keys_.find(actor); it != actor_keys_.end()) return &it->second;
-  // First event of this actor since the store was opened: its newest event is in the group span
-  // of its last entry (groups lie within one span). Empty when the actor has none: every key is
-  // then newer.
-  const std::string prefix = keys::ActorPrefix(actor);
-  std::string upper = prefix;
-  while (!upper.empty() && static_cast<unsigned char>(upper.back()) == 0xff) upper.pop_back();
-  if (!upper.empty())
-    upper.back() = static_cast<char>(static_cast<unsigned char>(upper.back()) + 1);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cfs_.at("history_actor")));
-  it->SeekToLast();
-  std::string newest;
-  if (it->Valid() && it->key().starts_with(prefix) && it->key().size() >= prefix.size() + 8) {
-    const TimeMicros last = keys::GetTime(
-        std::string_view(it->key().data(), it->key().size()).substr(prefix.size(), 8));
-    Status st =
-        ForEachActorEventInSpan(actor, HistoryRecord::GroupStart(last), [&](std::string_view key) {
-          if (key > newest) newest.assign(key);
-        });
-    if (!st.ok()) return st;
-  }
-  if (!it->status().ok()) return FromRocks(it->status(), "duplicate check");
-  ActorKeys& tracked = actor_keys_.emplace(std::string(actor), ActorKeys{}).first->second;
-  // Every stored event is at or before the newest one: none is after the floor yet.
-  tracked.floor = newest.size() >= prefix.size() + 8
-                      ? keys::GetTime(std::string_view(newest).substr(prefix.size(), 8))
-                      : std::numeric_limits<TimeMicros>::min();
-  tracked.newest = std::move(newest);
-  return &tracked;
-}
-
-Status Store::ForEachActorEventInSpan(std::string_view actor, TimeMicros start,
-                                      const std::function<void(std::string_view)>& each) const {
-  const std::string prefix = keys::ActorPrefix(actor);
-  std::string from = prefix;
-  keys::PutTime(&from, start);
-  std::string to = prefix;
-  keys::PutTime(&to, start + HistoryRecord::kGroupSpan);
-  rocksdb::Slice to_slice(to);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &to_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cfs_.at("history_actor")));
-  const auto dictionary = Dictionary();
-  std::vector<HistoryRecord> records;
-  std::string key;
-  for (it->Seek(from); it->Valid(); it->Next()) {
-    const std::string_view entry_key(it->key().data(), it->key().size());
-    records.clear();
-    if (!HistoryRecord::DecodeEntry(entry_key.substr(prefix.size()),
-                                    std::string_view(it->value().data(), it->value().size()),
-                                    &records, dictionary.get())
-             .ok()) {
-      each(entry_key);  // unreadable: at least its own key is taken
-      continue;
-    }
-    for (const HistoryRecord& r : records) {
-      key.clear();
-      keys::AppendActorKey(&key, actor, r.time, r.event_id);
-      each(key);
-    }
-  }
-  return FromRocks(it->status(), "duplicate check");
 }
 
 std::map<std::pair<std::string, std::int32_t>, std::int64_t> Store::Offsets() const {

@@ -52,7 +52,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -60,10 +59,11 @@
 #include <utility>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/pseudonym.h"
 #include "common/status.h"
+#include "common/string_map.h"
 #include "common/time.h"
-#include "policy/policy.h"
 #include "store/history_record.h"
 #include "store/retention.h"
 
@@ -74,6 +74,7 @@ class ColumnFamilyHandle;
 
 namespace inzage {
 
+class BatchInterner;
 class SharedDictionary;
 
 struct StoreOptions {
@@ -136,7 +137,7 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  [[nodiscard]] Result<CommitResult> Commit(CommitBatch& batch);
+  [[nodiscard]] Result<CommitResult> Commit(CommitBatch& batch) EXCLUDES(commit_mu_);
   [[nodiscard]] std::map<std::pair<std::string, std::int32_t>, std::int64_t> Offsets() const;
 
   // Which entries a reader may see (e.g. a citizen: no confidential activities). Filtered
@@ -195,19 +196,14 @@ class Store {
   // Backups with RocksDB's BackupEngine. Backup also deletes backups older than max_age, which
   // is how retention reaches backups (README: "Retention and backups").
   [[nodiscard]] Status Backup(const std::string& backup_dir, TimeMicros max_age_micros);
-  static Status Restore(const std::string& backup_dir, const std::string& store_path);
+  [[nodiscard]] static Status Restore(const std::string& backup_dir, const std::string& store_path);
 
   // For tests: the raw DB and a column family by name.
   [[nodiscard]] rocksdb::DB* raw_db() const { return db_.get(); }
   [[nodiscard]] rocksdb::ColumnFamilyHandle* column_family(const std::string& name) const;
-  [[nodiscard]] std::uint64_t last_batch_seq() const;
+  [[nodiscard]] std::uint64_t last_batch_seq() const EXCLUDES(commit_mu_);
 
  private:
-  Store();
-  // A snapshot of the dictionary. Take it after creating the iterator (or RocksDB snapshot)
-  // to read with: every entry that iterator returns then refers only to entries it holds.
-  [[nodiscard]] std::shared_ptr<const StringTable> Dictionary() const;
-
   // See actor_keys_.
   struct ActorKeys {
     struct Recent {
@@ -218,11 +214,42 @@ class Store {
     TimeMicros floor = 0;        // events after it that are stored are all in `recent`
     std::vector<Recent> recent;  // a ring of up to kRecentPerActor, oldest at `next` when full
     size_t next = 0;
+
+    // Records a stored event; when the ring is full, its oldest event leaves it and raises the
+    // floor (store/commit_phases.h).
+    void Remember(TimeMicros time, std::uint64_t id_hash);
+    // Whether `recent` holds an event with this time and id hash.
+    [[nodiscard]] bool InRecent(TimeMicros time, std::uint64_t id_hash) const;
   };
+  // The state of one Commit, handed from phase to phase (store/commit_phases.h).
+  struct CommitWork;
+
+  Store();
+
+  // A snapshot of the dictionary. Take it after creating the iterator (or RocksDB snapshot)
+  // to read with: every entry that iterator returns then refers only to entries it holds.
+  [[nodiscard]] std::shared_ptr<const StringTable> Dictionary() const;
+
+  // Commit's phases, in the order Commit calls them (commit.cc, duplicate_check.cc).
+  [[nodiscard]] Status CheckWritable() const REQUIRES(commit_mu_);
+  [[nodiscard]] Status PrepareBatch(const CommitBatch& batch, CommitWork* work)
+      REQUIRES(commit_mu_);
+  [[nodiscard]] Status DetectDuplicates(const CommitBatch& batch, CommitWork* work) const
+      REQUIRES(commit_mu_);
+  void WriteHistory(CommitBatch& batch, BatchInterner* interner, CommitWork* work,
+                    rocksdb::WriteBatch* wb) REQUIRES(commit_mu_);
+  void WriteDictionary(const BatchInterner& interner, CommitWork* work, rocksdb::WriteBatch* wb)
+      REQUIRES(commit_mu_);
+  void ExtendChain(CommitWork* work, rocksdb::WriteBatch* wb) const REQUIRES(commit_mu_);
+  void WriteRows(const CommitBatch& batch, rocksdb::WriteBatch* wb) const;
+  [[nodiscard]] Status WriteToDb(rocksdb::WriteBatch* wb) REQUIRES(commit_mu_);
+  void AfterWrite(const CommitBatch& batch, const CommitWork& work, BatchInterner* interner)
+      REQUIRES(commit_mu_);
+
   // The tracked keys of `actor` (see actor_keys_); at first sight, `newest` and `floor` are its
-  // newest stored key (empty when it has none). commit_mu_ held; the pointer is valid until
-  // actor_keys_ is cleared.
-  Result<ActorKeys*> KeysOfActor(std::string_view actor);
+  // newest stored key (empty when it has none). The pointer is valid until actor_keys_ is
+  // cleared.
+  Result<ActorKeys*> KeysOfActor(std::string_view actor) REQUIRES(commit_mu_);
   // Calls `each` with the history_actor key (store/keys.h) of every event of `actor` stored in
   // the group span that starts at `start`, whether in a group or an entry of its own.
   Status ForEachActorEventInSpan(std::string_view actor, TimeMicros start,
@@ -233,32 +260,32 @@ class Store {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::shared_ptr<RetentionFilterFactory> filter_factory_;
   StoreOptions options_;
-  mutable std::mutex commit_mu_;
-  std::uint64_t last_seq_ = 0;  // guarded by commit_mu_
-  std::string failure_;         // guarded by commit_mu_: set after a failed write
-  std::string head_;            // guarded by commit_mu_ (32 bytes)
-  // Per actor id (guarded by commit_mu_; bounded by kMaxTrackedActors actors, then cleared):
-  // the newest history_actor key committed (or being committed), and its latest stored events
-  // (time and a hash of the id). An event whose key is newer than `newest` cannot be stored
-  // yet. An event after `floor` is stored only if `recent` holds its time and hash: `floor` was
-  // the newest event's time when tracking began, and every event stored since passes through
-  // Commit (those let go of raise `floor`). Only older events, and the rare hash matches, read
-  // the store, which must scan their actor's day (an event in an actor group has no key of its
-  // own). Without `recent`, an actor whose events arrive a little out of order (two source
-  // systems) cost a scan of its day in every commit: 11 times slower to store
-  // (BM_StoreCommit1000LateEvents, bench/README.md).
+  mutable Mutex commit_mu_;
+  std::uint64_t last_seq_ GUARDED_BY(commit_mu_) = 0;
+  std::string failure_ GUARDED_BY(commit_mu_);  // set after a failed write
+  std::string head_ GUARDED_BY(commit_mu_);     // of the integrity chain (32 bytes)
+  // Per actor id (bounded by kMaxTrackedActors actors, then cleared): the newest history_actor
+  // key committed (or being committed), and its latest stored events (time and a hash of the
+  // id). An event whose key is newer than `newest` cannot be stored yet. An event after `floor`
+  // is stored only if `recent` holds its time and hash: `floor` was the newest event's time
+  // when tracking began, and every event stored since passes through Commit (those let go of
+  // raise `floor`). Only older events, and the rare hash matches, read the store, which must
+  // scan their actor's day (an event in an actor group has no key of its own). Without
+  // `recent`, an actor whose events arrive a little out of order (two source systems) cost a
+  // scan of its day in every commit: 11 times slower to store (BM_StoreCommit1000LateEvents,
+  // bench/README.md).
   static constexpr size_t kMaxTrackedActors = 65'536;
   static constexpr size_t kRecentPerActor = 64;  // 1 KiB per actor
-  std::unordered_map<std::string, ActorKeys, StringHash, std::equal_to<>> actor_keys_;
+  std::unordered_map<std::string, ActorKeys, StringHash, std::equal_to<>> actor_keys_
+      GUARDED_BY(commit_mu_);
   std::atomic<std::uint64_t> outbox_rows_{0};
   std::atomic<std::uint64_t> inline_strings_{0};
   // The dictionary (store/dictionary.h), shared with the retention filter, which reads
   // activities through it.
   std::shared_ptr<SharedDictionary> dictionary_;
-  StringMap<std::uint32_t> dictionary_ids_;  // guarded by commit_mu_: string -> entry
-  // Reused by every Commit (guarded by commit_mu_); see Commit for the bound.
-  static constexpr size_t kMaxKeptBatchBytes = size_t{64} << 20;
-  rocksdb::WriteBatch commit_wb_;
+  StringMap<std::uint32_t> dictionary_ids_ GUARDED_BY(commit_mu_);  // string -> entry
+  // Reused by every Commit; see Commit for the bound.
+  rocksdb::WriteBatch commit_wb_ GUARDED_BY(commit_mu_);
 };
 
 }  // namespace inzage
