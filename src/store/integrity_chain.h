@@ -1,5 +1,5 @@
 // The integrity chain (BIO 8.15): how a commit's history is summed into the chain in meta, and
-// the pieces Store::Verify recomputes it with.
+// the pieces Store::Verify recomputes it with (Verify itself is in integrity_chain.cc).
 //
 // Each commit that stores history adds one chain entry, "chain/<seq>" -> previous head (32) |
 // segments, and moves "chain/head" -> seq (8, host order) | head (32), where

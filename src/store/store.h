@@ -16,25 +16,18 @@
 // where to resume. An event already stored (same actor, time and event id) is skipped, so a
 // re-delivered message is stored once.
 //
-// Integrity (BIO 8.15): every commit adds a chain entry in meta: per (activity, UTC day) segment
-// the count and an additive 256-bit sum of SHA-256(key, value) of the batch's history entries,
-// and head = SHA-256(previous head, sequence, segments). Verify() recomputes the sums from the
-// stored entries and the heads from the chain, and names the first batch that does not match.
-// Retention deletes whole segments (activity and day), and Verify skips expired segments, so
-// deletion never breaks verification while the chain of heads stays complete.
-//
-// Dictionary: activity, actor, role, department, municipality, domain and recipient are written
-// into history entries as numbers of dictionary entries (history_record.h, version 3). Entries
-// are only ever added, in the commit whose history first uses them ("dict/<n>" -> batch
-// sequence 8 | string), and take part in that batch's chain segments, so Verify also notices
-// an altered dictionary. Entries are never deleted (retention removes history, not the names
-// it used), so strings with a run of eight or more digits stay inline, as do all new strings
-// once there are kMaxDictionaryEntries.
-//
-// Retention (§2.2.5): a compaction filter drops history entries whose segment has expired
-// (retention of the activity from the register, counted from the end of the event's UTC day);
-// queries never return expired entries even before compaction removes them; periodic compaction
-// makes the filter visit cold files.
+// Each concept has a file of its own (docs/store.md puts them together for a newcomer):
+//   schema.h, store_open.cc   the column families, schema versions, Open and its upgrade
+//   commit.cc                 Commit, phase by phase (store/commit_phases.h), and the
+//                             duplicate check in duplicate_check.cc
+//   integrity_chain.h         the integrity chain (BIO 8.15) and Verify's recomputation
+//   dictionary.h              strings that history entries refer to by number
+//   retention.h               RetentionTable (each activity's retention, from the policy's
+//                             register) and the compaction filter that drops expired history;
+//                             queries never return expired entries either
+//   rocksdb_options.h         RocksDB's tuning and its logger
+//   queries.cc, cursor.h      the subject and actor queries and their page cursors
+//   outbox.cc, backup.h       the alert outbox; backups
 //
 // Failure: after a failed write (disk full, I/O error) the store refuses further commits with
 // the first error, and closing it does not flush (RocksDB would hit the same disk again and,
@@ -225,6 +218,12 @@ class Store {
   struct CommitWork;
 
   Store();
+
+  // Open's steps after the schema check, in order (store_open.cc, outbox.cc).
+  [[nodiscard]] Status OpenDb(const std::string& path, StoreOptions options);
+  [[nodiscard]] Status LoadRetention(const std::string& path);
+  void CountOutboxRows();
+  [[nodiscard]] Status LoadDictionary(const std::string& path) REQUIRES(commit_mu_);
 
   // A snapshot of the dictionary. Take it after creating the iterator (or RocksDB snapshot)
   // to read with: every entry that iterator returns then refers only to entries it holds.
