@@ -34,6 +34,9 @@
 // in Debian's build, abort on an assertion). The process should exit and be restarted; on
 // reopen RocksDB recovers the last complete commit.
 //
+// Ownership: a Store owns its RocksDB database and column family handles; the block cache and
+// the retention filter factory are shared with RocksDB, the dictionary with the filter.
+//
 // Thread safety: Commit is called from one writer thread; queries, Offsets and Verify may run
 // concurrently from other threads (RocksDB is thread-safe; the commit sequence is guarded).
 #pragma once
@@ -219,7 +222,8 @@ class Store {
 
   Store();
 
-  // Open's steps after the schema check, in order (store_open.cc, outbox.cc).
+  // Open's steps (store_open.cc; CountOutboxRows in outbox.cc). The schema check (schema.h)
+  // runs between OpenDb and LoadRetention.
   [[nodiscard]] Status OpenDb(const std::string& path, StoreOptions options);
   [[nodiscard]] Status LoadRetention(const std::string& path);
   void CountOutboxRows();
@@ -248,11 +252,12 @@ class Store {
   // The tracked keys of `actor` (see actor_keys_); at first sight, `newest` and `floor` are its
   // newest stored key (empty when it has none). The pointer is valid until actor_keys_ is
   // cleared.
-  Result<ActorKeys*> KeysOfActor(std::string_view actor) REQUIRES(commit_mu_);
+  [[nodiscard]] Result<ActorKeys*> KeysOfActor(std::string_view actor) REQUIRES(commit_mu_);
   // Calls `each` with the history_actor key (store/keys.h) of every event of `actor` stored in
   // the group span that starts at `start`, whether in a group or an entry of its own.
-  Status ForEachActorEventInSpan(std::string_view actor, TimeMicros start,
-                                 const std::function<void(std::string_view)>& each) const;
+  [[nodiscard]] Status ForEachActorEventInSpan(
+      std::string_view actor, TimeMicros start,
+      const std::function<void(std::string_view)>& each) const;
 
   std::unique_ptr<rocksdb::DB> db_;
   std::map<std::string, rocksdb::ColumnFamilyHandle*> cfs_;
@@ -283,7 +288,7 @@ class Store {
   // activities through it.
   std::shared_ptr<SharedDictionary> dictionary_;
   StringMap<std::uint32_t> dictionary_ids_ GUARDED_BY(commit_mu_);  // string -> entry
-  // Reused by every Commit; see Commit for the bound.
+  // Reused by every Commit, up to a bound (kMaxKeptBatchBytes, commit.cc).
   rocksdb::WriteBatch commit_wb_ GUARDED_BY(commit_mu_);
 };
 
