@@ -19,7 +19,7 @@
 #include "common/thread_name.h"
 #include "event/bsn.h"
 #include "policy/decision.h"
-#include "store/keys.h"
+#include "store/cursor.h"
 
 namespace inzage::api {
 namespace {
@@ -36,26 +36,6 @@ TimeMicros WallNow() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string HexOf(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (char c : bytes) {
-    out.push_back(kDigits[static_cast<unsigned char>(c) >> 4]);
-    out.push_back(kDigits[static_cast<unsigned char>(c) & 15]);
-  }
-  return out;
-}
-
-// The position of an entry as a cursor: the same bytes every store uses after the subject
-// prefix of its keys (big-endian time, event id), so every shard continues at the same place.
-std::string CursorOf(TimeMicros t, std::string_view event_id) {
-  std::string raw;
-  keys::PutTime(&raw, t);
-  raw.append(event_id);
-  return HexOf(raw);
 }
 
 // Event ids of the API's own accesses: random letters, so no id can hold a run of digits that
@@ -183,10 +163,8 @@ std::optional<HttpError> ParsePage(std::string_view from_text, std::string_view 
     return HttpError{ErrorCode::kBadRequest, "the period is longer than one year (366 days)"};
   }
   if (cursor.size() > kMaxCursorBytes) return HttpError{ErrorCode::kBadRequest, "cursor too long"};
-  for (char c : cursor) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-      return HttpError{ErrorCode::kBadRequest, "cursor is not one this API handed out"};
-    }
+  if (!InCursorAlphabet(cursor)) {
+    return HttpError{ErrorCode::kBadRequest, "cursor is not one this API handed out"};
   }
   out->from = *from;
   out->to = *to;

@@ -75,6 +75,15 @@ inline std::string ActorKey(std::string_view actor, TimeMicros t, std::string_vi
   return k;
 }
 
+// The "time (8) | event id" suffix of a history key (history_subject when `subject_key`, else
+// history_actor), or empty when the key is too short to hold one.
+inline std::string_view HistoryKeySuffix(std::string_view key, bool subject_key) {
+  const size_t prefix =
+      subject_key ? 16 : (key.empty() ? 0 : 1 + static_cast<unsigned char>(key[0]));
+  if (key.empty() || key.size() < prefix + 8) return {};
+  return key.substr(prefix);
+}
+
 inline std::string ChainKey(std::uint64_t seq) {
   std::string k = "chain/";
   PutBigEndian64(&k, seq);

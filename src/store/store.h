@@ -16,30 +16,26 @@
 // where to resume. An event already stored (same actor, time and event id) is skipped, so a
 // re-delivered message is stored once.
 //
-// Integrity (BIO 8.15): every commit adds a chain entry in meta: per (activity, UTC day) segment
-// the count and an additive 256-bit sum of SHA-256(key, value) of the batch's history entries,
-// and head = SHA-256(previous head, sequence, segments). Verify() recomputes the sums from the
-// stored entries and the heads from the chain, and names the first batch that does not match.
-// Retention deletes whole segments (activity and day), and Verify skips expired segments, so
-// deletion never breaks verification while the chain of heads stays complete.
-//
-// Dictionary: activity, actor, role, department, municipality, domain and recipient are written
-// into history entries as numbers of dictionary entries (history_record.h, version 3). Entries
-// are only ever added, in the commit whose history first uses them ("dict/<n>" -> batch
-// sequence 8 | string), and take part in that batch's chain segments, so Verify also notices
-// an altered dictionary. Entries are never deleted (retention removes history, not the names
-// it used), so strings with a run of eight or more digits stay inline, as do all new strings
-// once there are kMaxDictionaryEntries.
-//
-// Retention (§2.2.5): a compaction filter drops history entries whose segment has expired
-// (retention of the activity from the register, counted from the end of the event's UTC day);
-// queries never return expired entries even before compaction removes them; periodic compaction
-// makes the filter visit cold files.
+// Each concept has a file of its own (docs/store.md puts them together for a newcomer):
+//   schema.h, store_open.cc   the column families, schema versions, Open and its upgrade
+//   commit.cc                 Commit, phase by phase (store/commit_phases.h), and the
+//                             duplicate check in duplicate_check.cc
+//   integrity_chain.h         the integrity chain (BIO 8.15) and Verify's recomputation
+//   dictionary.h              strings that history entries refer to by number
+//   retention.h               RetentionTable (each activity's retention, from the policy's
+//                             register) and the compaction filter that drops expired history;
+//                             queries never return expired entries either
+//   rocksdb_options.h         RocksDB's tuning and its logger
+//   queries.cc, cursor.h      the subject and actor queries and their page cursors
+//   outbox.cc, backup.h       the alert outbox; backups
 //
 // Failure: after a failed write (disk full, I/O error) the store refuses further commits with
 // the first error, and closing it does not flush (RocksDB would hit the same disk again and,
 // in Debian's build, abort on an assertion). The process should exit and be restarted; on
 // reopen RocksDB recovers the last complete commit.
+//
+// Ownership: a Store owns its RocksDB database and column family handles; the block cache and
+// the retention filter factory are shared with RocksDB, the dictionary with the filter.
 //
 // Thread safety: Commit is called from one writer thread; queries, Offsets and Verify may run
 // concurrently from other threads (RocksDB is thread-safe; the commit sequence is guarded).
@@ -52,7 +48,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -60,11 +55,13 @@
 #include <utility>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/pseudonym.h"
 #include "common/status.h"
+#include "common/string_map.h"
 #include "common/time.h"
-#include "policy/policy.h"
 #include "store/history_record.h"
+#include "store/retention.h"
 
 namespace rocksdb {
 class DB;
@@ -73,19 +70,8 @@ class ColumnFamilyHandle;
 
 namespace inzage {
 
-// Activity id -> retention of its access history; unknown activities get `fallback`.
-struct RetentionTable {
-  StringMap<IsoDuration> by_activity;
-  IsoDuration fallback;  // the longest retention in the register: never drop too early
-
-  static RetentionTable FromPolicy(const Policy& policy);
-  // Text form kept in the store's meta, so tools without the policy (verify) apply the same
-  // retention the writer did.
-  [[nodiscard]] std::string Encode() const;
-  static bool Decode(std::string_view text, RetentionTable* out);
-  [[nodiscard]] bool empty() const { return by_activity.empty(); }
-  [[nodiscard]] TimeMicros ExpiryOf(std::string_view activity, TimeMicros event_time) const;
-};
+class BatchInterner;
+class SharedDictionary;
 
 struct StoreOptions {
   bool sync = false;                     // fsync every commit (WAL is always on)
@@ -129,7 +115,7 @@ struct QueryEntry {
 
 struct QueryPage {
   std::vector<QueryEntry> entries;
-  std::string next_cursor;  // empty when there is nothing more
+  std::string next_cursor;  // empty when there is nothing more (store/cursor.h)
 };
 
 struct VerifyReport {
@@ -147,7 +133,7 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  [[nodiscard]] Result<CommitResult> Commit(CommitBatch& batch);
+  [[nodiscard]] Result<CommitResult> Commit(CommitBatch& batch) EXCLUDES(commit_mu_);
   [[nodiscard]] std::map<std::pair<std::string, std::int32_t>, std::int64_t> Offsets() const;
 
   // Which entries a reader may see (e.g. a citizen: no confidential activities). Filtered
@@ -192,7 +178,7 @@ class Store {
   // dictionary.
   [[nodiscard]] Status DecodeHistory(std::string_view key_suffix, std::string_view value,
                                      std::vector<HistoryRecord>* out) const;
-  [[nodiscard]] size_t dictionary_size() const { return Dictionary()->size(); }
+  [[nodiscard]] size_t dictionary_size() const;
   // Strings this process wrote inline instead of as dictionary refs (the dictionary is full,
   // or the string holds a run of 8+ digits or is over 255 bytes). Once the dictionary is full,
   // this grows with every event, and so does the store's size per event.
@@ -206,20 +192,14 @@ class Store {
   // Backups with RocksDB's BackupEngine. Backup also deletes backups older than max_age, which
   // is how retention reaches backups (README: "Retention and backups").
   [[nodiscard]] Status Backup(const std::string& backup_dir, TimeMicros max_age_micros);
-  static Status Restore(const std::string& backup_dir, const std::string& store_path);
+  [[nodiscard]] static Status Restore(const std::string& backup_dir, const std::string& store_path);
 
   // For tests: the raw DB and a column family by name.
   [[nodiscard]] rocksdb::DB* raw_db() const { return db_.get(); }
   [[nodiscard]] rocksdb::ColumnFamilyHandle* column_family(const std::string& name) const;
-  [[nodiscard]] std::uint64_t last_batch_seq() const;
+  [[nodiscard]] std::uint64_t last_batch_seq() const EXCLUDES(commit_mu_);
 
  private:
-  class RetentionFilterFactory;
-  Store() = default;
-  // A snapshot of the dictionary. Take it after creating the iterator (or RocksDB snapshot)
-  // to read with: every entry that iterator returns then refers only to entries it holds.
-  [[nodiscard]] std::shared_ptr<const StringTable> Dictionary() const;
-
   // See actor_keys_.
   struct ActorKeys {
     struct Recent {
@@ -230,65 +210,86 @@ class Store {
     TimeMicros floor = 0;        // events after it that are stored are all in `recent`
     std::vector<Recent> recent;  // a ring of up to kRecentPerActor, oldest at `next` when full
     size_t next = 0;
+
+    // Records a stored event; when the ring is full, its oldest event leaves it and raises the
+    // floor (store/commit_phases.h).
+    void Remember(TimeMicros time, std::uint64_t id_hash);
+    // Whether `recent` holds an event with this time and id hash.
+    [[nodiscard]] bool InRecent(TimeMicros time, std::uint64_t id_hash) const;
   };
+  // The state of one Commit, handed from phase to phase (store/commit_phases.h).
+  struct CommitWork;
+
+  Store();
+
+  // Open's steps (store_open.cc; CountOutboxRows in outbox.cc). The schema check (schema.h)
+  // runs between OpenDb and LoadRetention.
+  [[nodiscard]] Status OpenDb(const std::string& path, StoreOptions options);
+  [[nodiscard]] Status LoadRetention(const std::string& path);
+  void CountOutboxRows();
+  [[nodiscard]] Status LoadDictionary(const std::string& path) REQUIRES(commit_mu_);
+
+  // A snapshot of the dictionary. Take it after creating the iterator (or RocksDB snapshot)
+  // to read with: every entry that iterator returns then refers only to entries it holds.
+  [[nodiscard]] std::shared_ptr<const StringTable> Dictionary() const;
+
+  // Commit's phases, in the order Commit calls them (commit.cc, duplicate_check.cc).
+  [[nodiscard]] Status CheckWritable() const REQUIRES(commit_mu_);
+  [[nodiscard]] Status PrepareBatch(const CommitBatch& batch, CommitWork* work)
+      REQUIRES(commit_mu_);
+  [[nodiscard]] Status DetectDuplicates(const CommitBatch& batch, CommitWork* work) const
+      REQUIRES(commit_mu_);
+  void WriteHistory(CommitBatch& batch, BatchInterner* interner, CommitWork* work,
+                    rocksdb::WriteBatch* wb) REQUIRES(commit_mu_);
+  void WriteDictionary(const BatchInterner& interner, CommitWork* work, rocksdb::WriteBatch* wb)
+      REQUIRES(commit_mu_);
+  void ExtendChain(CommitWork* work, rocksdb::WriteBatch* wb) const REQUIRES(commit_mu_);
+  void WriteRows(const CommitBatch& batch, rocksdb::WriteBatch* wb) const;
+  [[nodiscard]] Status WriteToDb(rocksdb::WriteBatch* wb) REQUIRES(commit_mu_);
+  void AfterWrite(const CommitBatch& batch, const CommitWork& work, BatchInterner* interner)
+      REQUIRES(commit_mu_);
+
   // The tracked keys of `actor` (see actor_keys_); at first sight, `newest` and `floor` are its
-  // newest stored key (empty when it has none). commit_mu_ held; the pointer is valid until
-  // actor_keys_ is cleared.
-  Result<ActorKeys*> KeysOfActor(std::string_view actor);
+  // newest stored key (empty when it has none). The pointer is valid until actor_keys_ is
+  // cleared.
+  [[nodiscard]] Result<ActorKeys*> KeysOfActor(std::string_view actor) REQUIRES(commit_mu_);
   // Calls `each` with the history_actor key (store/keys.h) of every event of `actor` stored in
   // the group span that starts at `start`, whether in a group or an entry of its own.
-  Status ForEachActorEventInSpan(std::string_view actor, TimeMicros start,
-                                 const std::function<void(std::string_view)>& each) const;
+  [[nodiscard]] Status ForEachActorEventInSpan(
+      std::string_view actor, TimeMicros start,
+      const std::function<void(std::string_view)>& each) const;
 
   std::unique_ptr<rocksdb::DB> db_;
   std::map<std::string, rocksdb::ColumnFamilyHandle*> cfs_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::shared_ptr<RetentionFilterFactory> filter_factory_;
   StoreOptions options_;
-  mutable std::mutex commit_mu_;
-  std::uint64_t last_seq_ = 0;  // guarded by commit_mu_
-  std::string failure_;         // guarded by commit_mu_: set after a failed write
-  std::string head_;            // guarded by commit_mu_ (32 bytes)
-  // Per actor id (guarded by commit_mu_; bounded by kMaxTrackedActors actors, then cleared):
-  // the newest history_actor key committed (or being committed), and its latest stored events
-  // (time and a hash of the id). An event whose key is newer than `newest` cannot be stored
-  // yet. An event after `floor` is stored only if `recent` holds its time and hash: `floor` was
-  // the newest event's time when tracking began, and every event stored since passes through
-  // Commit (those let go of raise `floor`). Only older events, and the rare hash matches, read
-  // the store, which must scan their actor's day (an event in an actor group has no key of its
-  // own). Without `recent`, an actor whose events arrive a little out of order (two source
-  // systems) cost a scan of its day in every commit: 11 times slower to store
-  // (BM_StoreCommit1000LateEvents, bench/README.md).
+  mutable Mutex commit_mu_;
+  std::uint64_t last_seq_ GUARDED_BY(commit_mu_) = 0;
+  std::string failure_ GUARDED_BY(commit_mu_);  // set after a failed write
+  std::string head_ GUARDED_BY(commit_mu_);     // of the integrity chain (32 bytes)
+  // Per actor id (bounded by kMaxTrackedActors actors, then cleared): the newest history_actor
+  // key committed (or being committed), and its latest stored events (time and a hash of the
+  // id). An event whose key is newer than `newest` cannot be stored yet. An event after `floor`
+  // is stored only if `recent` holds its time and hash: `floor` was the newest event's time
+  // when tracking began, and every event stored since passes through Commit (those let go of
+  // raise `floor`). Only older events, and the rare hash matches, read the store, which must
+  // scan their actor's day (an event in an actor group has no key of its own). Without
+  // `recent`, an actor whose events arrive a little out of order (two source systems) cost a
+  // scan of its day in every commit: 11 times slower to store (BM_StoreCommit1000LateEvents,
+  // bench/README.md).
   static constexpr size_t kMaxTrackedActors = 65'536;
   static constexpr size_t kRecentPerActor = 64;  // 1 KiB per actor
-  std::unordered_map<std::string, ActorKeys, StringHash, std::equal_to<>> actor_keys_;
+  std::unordered_map<std::string, ActorKeys, StringHash, std::equal_to<>> actor_keys_
+      GUARDED_BY(commit_mu_);
   std::atomic<std::uint64_t> outbox_rows_{0};
   std::atomic<std::uint64_t> inline_strings_{0};
-  // The dictionary (see the top of this file), shared with the retention filter, which reads
-  // activities through it. Readers take the table pointer (Get); Commit publishes a
-  // longer table before the write that first refers to its new entries.
-  class SharedDictionary {
-   public:
-    [[nodiscard]] std::shared_ptr<const StringTable> Get() const {
-      std::lock_guard lock(mu_);
-      return table_;
-    }
-    void Publish(std::shared_ptr<const StringTable> table) {
-      std::lock_guard lock(mu_);
-      table_ = std::move(table);
-    }
-
-   private:
-    mutable std::mutex mu_;
-    std::shared_ptr<const StringTable> table_ =  // guarded by mu_; never null
-        std::make_shared<const StringTable>();
-  };
-  static constexpr size_t kMaxDictionaryEntries = 65'536;
-  std::shared_ptr<SharedDictionary> dictionary_ = std::make_shared<SharedDictionary>();
-  StringMap<std::uint32_t> dictionary_ids_;  // guarded by commit_mu_: string -> entry
-  // Reused by every Commit (guarded by commit_mu_); see Commit for the bound.
-  static constexpr size_t kMaxKeptBatchBytes = size_t{64} << 20;
-  rocksdb::WriteBatch commit_wb_;
+  // The dictionary (store/dictionary.h), shared with the retention filter, which reads
+  // activities through it.
+  std::shared_ptr<SharedDictionary> dictionary_;
+  StringMap<std::uint32_t> dictionary_ids_ GUARDED_BY(commit_mu_);  // string -> entry
+  // Reused by every Commit, up to a bound (kMaxKeptBatchBytes, commit.cc).
+  rocksdb::WriteBatch commit_wb_ GUARDED_BY(commit_mu_);
 };
 
 }  // namespace inzage
