@@ -43,9 +43,6 @@ find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp)
 if(NOT CLI11_INCLUDE_DIR)
   inzage_missing("CLI11" "libcli11-dev")
 endif()
-# Debian builds cpp-httplib as a shared library with OpenSSL (TLS), zlib and brotli; its .pc
-# carries the matching CPPHTTPLIB_*_SUPPORT defines, which must agree with the library's.
-inzage_find_pkg(HTTPLIB cpp-httplib libcpp-httplib-dev)
 # Boost.Beast and asio (header-only) carry the HTTP API: see src/api/http_server.h.
 find_package(Boost 1.74 QUIET)
 if(NOT Boost_FOUND)

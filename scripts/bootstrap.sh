@@ -12,7 +12,7 @@ PACKAGES=(
   # runtime libraries (see README "Dependencies")
   librdkafka-dev libsimdjson-dev librocksdb-dev prometheus-cpp-dev
   libyaml-cpp-dev libcli11-dev libfmt-dev libssl-dev libsystemd-dev
-  libboost-dev libcpp-httplib-dev libhowardhinnant-date-dev libjemalloc-dev tzdata
+  libboost-dev libhowardhinnant-date-dev libjemalloc-dev tzdata
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libvalijson-dev nlohmann-json3-dev
   kcat python3 python3-venv default-jre-headless maven curl systemd wrk

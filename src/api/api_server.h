@@ -1,94 +1,52 @@
-// ApiServer: inzaged's one HTTP listener (brief: HTTP API). Citizens see who viewed their data
-// (GET /v1/me/accesses, .csv); the privacy officer and the CISO work the alert queue and
-// investigate (GET /v1/alerts, GET /v1/alerts/{id}, POST /v1/alerts/{id}/status,
-// GET /v1/actors/{id}/accesses, POST /v1/subjects/accesses with the BSN in the body); daemons of
-// one deployment answer each other's citizen queries (POST /v1/internal/subject-accesses);
-// operations get /metrics, /healthz and /readyz. schemas/openapi.yaml describes every route.
+// ApiServer: inzaged's one HTTP listener. Citizens see who viewed their data; the privacy
+// officer and the CISO work the alert queue and investigate; instances of one deployment answer
+// each other's citizen queries; operations get /metrics, /healthz and /readyz.
+// schemas/openapi.yaml describes every route; docs/api.md says how to use them.
 //
-// Privacy and security rules this file enforces:
+// This file keeps start, stop and the route table. The routes are grouped by audience
+// (citizen_routes.cc, investigation_routes.cc, alert_routes.cc, operations_routes.cc) over
+// the state they share (api_context.h); the transport that holds under hostile use is
+// http_server.h.
+//
+// Rules every route keeps:
 // - A bearer token (api/token.h) on every /v1 route; the role decides the routes. A citizen's
 //   token subject is the BSN: it is pseudonymised at once and only that pseudonym is queried.
-// - Every read of the audit store is itself an access event (activity inzage-verzoek for a
-//   citizen, privacy-onderzoek for an officer), recorded through the pipeline before the answer
-//   is sent; if it cannot be recorded the answer is 503 and nothing is shown.
-// - No BSN in a URL, a log line, a metric label or a response other than to the citizen
-//   themself (who sees no BSN either: entries carry no subject).
+// - Every read of the audit store is itself an access event, recorded before the answer is
+//   sent; if it cannot be recorded the answer is 503 and nothing is shown.
+// - No BSN in a URL, a log line, a metric label or a response.
 // - Citizens do not see employee ids (unless configured) nor entries of confidential
-//   activities (until the register lifts the confidentiality: decided at read time).
-// - Bounded input: request line and headers (8 KiB each, cpp-httplib), bodies (max_body_bytes),
-//   time per request (read/write timeouts), worker threads and queued connections (beyond
-//   those the acceptor waits and connections queue in the kernel's listen backlog). Every
-//   error is JSON: {"error": {"code", "message"}}.
+//   activities (until the register lifts the confidentiality).
+// - Cursors are sealed and bound to their query (page_cursor.h).
 //
-// Scale-out: with peers configured a citizen query fans out to every peer (scatter-gather), and
-// the answers are merged newest first and de-duplicated by event id. The cursor is the position
-// (time, event id) of the last entry returned, which means the same thing in every store, so
-// paging is stable across shards; a peer that does not answer in time makes the answer
-// `partial` and is named in `unavailable_peers`.
-//
-// Thread safety: handlers run on the server's worker threads concurrently; they share only
-// immutable state, the thread-safe Store, the backend and prometheus-cpp metrics. Start and Stop
+// Thread safety: handlers run on the transport's worker threads concurrently. Start and Stop
 // from one owning thread.
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
-#include <thread>
-#include <vector>
+#include <utility>
 
+#include "api/api_config.h"
+#include "api/http_server.h"
+#include "api/router.h"
 #include "api/token.h"
+#include "common/mutex.h"
 #include "common/pseudonym.h"
 #include "common/status.h"
-#include "detect/alert.h"
-#include "event/owned_event.h"
-#include "policy/policy.h"
 #include "store/store.h"
 
-namespace httplib {
-class Server;
-}
 namespace prometheus {
 class Registry;
-}
+class Counter;
+template <typename T>
+class Family;
+}  // namespace prometheus
 
 namespace inzage::api {
 
-struct ApiConfig {
-  std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one (tests)
-  int threads = 8;                        // worker threads serving requests
-  int max_queued_connections = 256;       // accepted connections waiting for a worker
-  int max_body_bytes = 64 * 1024;
-  int request_timeout_ms = 5000;  // reading a request and writing a response, each
-  std::string token_algorithm = "HS256";
-  std::string token_key_file = "/run/credentials/inzaged.service/token.key";
-  std::string audience = "inzage";
-  bool show_employee_ids = false;     // citizens see department and role, not the employee id
-  int citizen_reads_per_minute = 60;  // per citizen (each read is stored); 0 = no limit
-  std::string municipality;           // recorded on citizens' reads; empty: the policy's first
-  std::string tls_certificate_file;   // both set: HTTPS
-  std::string tls_key_file;
-  std::vector<std::string> peers;  // base URLs of the other shards, e.g. "http://10.0.0.2:8080"
-  int peer_timeout_ms = 2000;
-  // The shards' shared HS256 secret (hex, 0600) for the peer route, with its own audience
-  // ("<audience>-peer"). Empty: no peer route, and peers cannot be configured.
-  std::string peer_key_file;
-};
-
-// What the API needs from the running daemon (the pipeline in production, fakes in tests).
-class ApiBackend {
- public:
-  virtual ~ApiBackend() = default;
-  // Decides and stores an access of the audit store; returns once it is committed.
-  virtual Status RecordAccess(OwnedAccessEvent event) = 0;
-  // Changes an alert's status via its owner; returns the new version once committed.
-  virtual Result<Alert> TransitionAlert(std::string alert_id, AlertStatus to, std::string by,
-                                        std::string why) = 0;
-  // Store open, reference data caught up (the listener being bound is the server's part).
-  virtual bool Ready(std::string* reason) const = 0;
-  // The policy in force (it may be swapped by a reload between two requests).
-  virtual std::shared_ptr<const Policy> policy() const = 0;
-};
+struct ApiContext;
 
 class ApiServer {
  public:
@@ -101,21 +59,25 @@ class ApiServer {
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;
 
-  // Binds the listener (errors name the address) and starts serving on a thread of its own.
+  // Binds the listener (errors name the address) and starts serving on threads of its own.
   [[nodiscard]] Status Start();
   void Stop();
-  [[nodiscard]] int port() const { return port_; }
+  [[nodiscard]] int port() const;
   [[nodiscard]] std::string base_url() const;
+  // The transport's counters (connections, timeouts, refusals), for the metrics.
+  [[nodiscard]] const HttpServerStats* transport_stats() const;
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  int port_ = 0;
-};
+  // Counts an answer under its route's pattern, never the concrete path (no ids in labels).
+  void Count(const std::string& route, int status) EXCLUDES(counters_mu_);
 
-// Parses "host:port" (IPv6 as "[::1]:8080").
-Status ParseListenAddress(std::string_view listen, std::string* host, int* port);
+  std::unique_ptr<ApiContext> context_;
+  Router router_;
+  std::unique_ptr<HttpServer> http_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>* requests_ = nullptr;
+  Mutex counters_mu_;
+  std::map<std::pair<std::string, int>, prometheus::Counter*> counters_ GUARDED_BY(counters_mu_);
+};
 
 }  // namespace inzage::api

@@ -27,6 +27,11 @@ struct HttpClientResponse {
   std::vector<std::pair<std::string, std::string>> headers;  // names lower case
   std::string body;
   [[nodiscard]] const std::string* Header(std::string_view lower_name) const;
+  // The header's value, or "" when it is absent.
+  [[nodiscard]] std::string HeaderValue(std::string_view lower_name) const {
+    const std::string* v = Header(lower_name);
+    return v != nullptr ? *v : std::string();
+  }
 };
 
 class HttpClient {

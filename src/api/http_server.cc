@@ -221,6 +221,7 @@ class Session : public HttpServer::Impl::SessionBase,
   // request was not read to its end.
   void Refuse(int status, std::string_view code, std::string_view message, std::string allow = {}) {
     server_->stats_.rejected.fetch_add(1);
+    if (options().on_refused) options().on_refused(status);
     HttpResponse r = JsonError(status, code, message);
     if (!allow.empty()) r.SetHeader("Allow", std::move(allow));
     const bool can_continue = parser_ && parser_->is_done() && parser_->get().keep_alive();
@@ -329,6 +330,7 @@ class Session : public HttpServer::Impl::SessionBase,
     });
     if (!queued) {
       server_->stats_.overloaded.fetch_add(1);
+      if (options().on_refused) options().on_refused(503);
       HttpResponse busy =
           JsonError(503, "unavailable", "the server is busy; try again in a moment");
       busy.SetHeader("Retry-After", "1");

@@ -23,6 +23,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -43,6 +44,9 @@ struct HttpServerOptions {
   size_t max_body_bytes = 64 * 1024;
   std::string tls_certificate_file;  // both set: HTTPS (OpenSSL)
   std::string tls_key_file;
+  // Called (on the I/O thread) with the status of each answer the server gives itself (a
+  // limit, a malformed request, no route, the worker queue full): metrics.
+  std::function<void(int status)> on_refused;
 };
 
 struct HttpServerStats {

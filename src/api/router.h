@@ -41,6 +41,7 @@ class Router {
   };
   // Fills request->params with the placeholders' values when a route matches.
   [[nodiscard]] Match Find(HttpRequest* request) const;
+  [[nodiscard]] const std::vector<Route>& routes() const { return routes_; }
 
  private:
   static bool PathMatches(const Route& route, const std::vector<std::string>& segments);

@@ -110,8 +110,4 @@ class TokenSigner {
 // Writes a new random HS256 secret (32 bytes, hex) with mode 0600; fails if path exists.
 Status GenerateTokenSecretFile(const std::string& path);
 
-std::string Base64UrlEncode(std::string_view bytes);
-// Strict: the unpadded base64url alphabet only; false on anything else.
-bool Base64UrlDecode(std::string_view text, std::string* out);
-
 }  // namespace inzage::api

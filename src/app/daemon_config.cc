@@ -123,10 +123,28 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
   }
   if (const YAML::Node a = root["api"]) {
     r.Keys(a, "api",
-           {"listen", "threads", "max_queued_connections", "max_body_bytes", "request_timeout_ms",
-            "token_algorithm", "token_key_file", "audience", "show_employee_ids", "municipality",
-            "citizen_reads_per_minute", "tls_certificate_file", "tls_key_file", "peers",
-            "peer_timeout_ms", "peer_key_file"});
+           {"listen",
+            "threads",
+            "max_queued_requests",
+            "max_connections",
+            "idle_timeout_ms",
+            "request_timeout_ms",
+            "max_header_bytes",
+            "max_header_fields",
+            "max_body_bytes",
+            "token_algorithm",
+            "token_key_file",
+            "audience",
+            "show_employee_ids",
+            "municipality",
+            "citizen_reads_per_minute",
+            "privacy_contact",
+            "tls_certificate_file",
+            "tls_key_file",
+            "peers",
+            "peer_timeout_ms",
+            "peer_key_file",
+            "peer_ca_file"});
     r.String(a["listen"], "api.listen", &c.api.listen);
     std::string host;
     int port = 0;
@@ -134,11 +152,15 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
       r.Error(a["listen"], "api.listen", "must be host:port, e.g. 127.0.0.1:8080");
     }
     r.Int(a["threads"], "api.threads", 1, 256, &c.api.threads);
-    r.Int(a["max_queued_connections"], "api.max_queued_connections", 1, 100000,
-          &c.api.max_queued_connections);
-    r.Int(a["max_body_bytes"], "api.max_body_bytes", 1024, 16 << 20, &c.api.max_body_bytes);
+    r.Int(a["max_queued_requests"], "api.max_queued_requests", 1, 100000,
+          &c.api.max_queued_requests);
+    r.Int(a["max_connections"], "api.max_connections", 16, 1000000, &c.api.max_connections);
+    r.Int(a["idle_timeout_ms"], "api.idle_timeout_ms", 100, 3600000, &c.api.idle_timeout_ms);
     r.Int(a["request_timeout_ms"], "api.request_timeout_ms", 100, 600000,
           &c.api.request_timeout_ms);
+    r.Int(a["max_header_bytes"], "api.max_header_bytes", 1024, 1 << 20, &c.api.max_header_bytes);
+    r.Int(a["max_header_fields"], "api.max_header_fields", 8, 1000, &c.api.max_header_fields);
+    r.Int(a["max_body_bytes"], "api.max_body_bytes", 1024, 16 << 20, &c.api.max_body_bytes);
     r.String(a["token_algorithm"], "api.token_algorithm", &c.api.token_algorithm);
     if (a["token_algorithm"] && !api::ParseTokenAlgorithm(c.api.token_algorithm).ok()) {
       r.Error(a["token_algorithm"], "api.token_algorithm", "must be HS256, EdDSA or RS256");
@@ -149,6 +171,13 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
     r.Int(a["citizen_reads_per_minute"], "api.citizen_reads_per_minute", 0, 100000,
           &c.api.citizen_reads_per_minute);
     r.String(a["municipality"], "api.municipality", &c.api.municipality);
+    if (const YAML::Node pc = a["privacy_contact"]) {
+      r.Keys(pc, "api.privacy_contact", {"name", "email", "phone", "url"});
+      r.String(pc["name"], "api.privacy_contact.name", &c.api.privacy_contact.name);
+      r.String(pc["email"], "api.privacy_contact.email", &c.api.privacy_contact.email);
+      r.String(pc["phone"], "api.privacy_contact.phone", &c.api.privacy_contact.phone);
+      r.String(pc["url"], "api.privacy_contact.url", &c.api.privacy_contact.url);
+    }
     r.String(a["tls_certificate_file"], "api.tls_certificate_file", &c.api.tls_certificate_file);
     r.String(a["tls_key_file"], "api.tls_key_file", &c.api.tls_key_file);
     if (const YAML::Node peers = a["peers"]; peers && !peers.IsNull()) {
@@ -167,6 +196,7 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
     }
     r.Int(a["peer_timeout_ms"], "api.peer_timeout_ms", 50, 60000, &c.api.peer_timeout_ms);
     r.String(a["peer_key_file"], "api.peer_key_file", &c.api.peer_key_file);
+    r.String(a["peer_ca_file"], "api.peer_ca_file", &c.api.peer_ca_file);
   }
   r.String(root["log_level"], "log_level", &c.log_level);
   if (root["log_level"] && c.log_level != "debug" && c.log_level != "info" &&

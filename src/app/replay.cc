@@ -135,7 +135,7 @@ int Replay(const ReplayOptions& o) {
       return 1;
     }
     for (const Alert& alert : incidents.alerts()) {
-      std::string json = AlertToJson(alert);
+      std::string json = AlertToJson(alert, (*policy)->guidance(alert.rule));
       json.push_back('\n');
       std::fwrite(json.data(), 1, json.size(), alerts);
     }

@@ -76,6 +76,11 @@ class Pseudonymizer {
   // bsn9: exactly 9 digits (already normalised and checked).
   [[nodiscard]] Pseudonym Pseudonymise(std::string_view bsn9) const;
   [[nodiscard]] const std::string& key_id() const { return key_id_; }
+  // A key for another purpose ("cursor"), derived from this one (HMAC with a label), so that
+  // every instance that shares the pseudonym key derives the same key without another secret.
+  [[nodiscard]] Sha256Digest DeriveKey(std::string_view purpose) const {
+    return mac_.Mac("inzage-derived-key:" + std::string(purpose));
+  }
 
  private:
   // HMAC-SHA256 with the key's blocks hashed once: each pseudonym then costs two compressions

@@ -81,7 +81,7 @@ Status TransitionAlert(Alert* alert, AlertStatus to, std::string_view by, TimeMi
   return Status::Ok();
 }
 
-std::string AlertToJson(const Alert& a) {
+std::string AlertToJson(const Alert& a, std::string_view guidance) {
   const RuleInfo& info = InfoOf(a.rule);
   std::string out;
   out.reserve(512 + a.evidence.size() * 32);
@@ -122,7 +122,9 @@ std::string AlertToJson(const Alert& a) {
         .Member("why", c.why)
         .EndObject();
   }
-  w.EndArray().Member("policy_revision", a.policy_revision).EndObject();
+  w.EndArray().Member("policy_revision", a.policy_revision);
+  if (!guidance.empty()) w.Member("guidance", guidance);
+  w.EndObject();
   return out;
 }
 

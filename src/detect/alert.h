@@ -87,8 +87,9 @@ std::string AlertId(std::string_view actor, RuleId rule, TimeMicros window_start
 [[nodiscard]] Status TransitionAlert(Alert* alert, AlertStatus to, std::string_view by,
                                      TimeMicros at, std::string_view why);
 
-// One line of JSON (contracts §4), plus "version" and "status_history".
-std::string AlertToJson(const Alert& alert);
+// One line of JSON (docs/contracts.md §4). `guidance`, the policy's text of what to do for the
+// alert's rule (Policy::guidance), is included when given.
+std::string AlertToJson(const Alert& alert, std::string_view guidance = {});
 
 // Alert record, all integers varints (state_codec.h):
 //   u8 format version (1), string alert_id, varint version, u8 rule, u8 severity, u8 verdict,

@@ -33,7 +33,9 @@ void AlertEmitter::RestoreSequence() {
 void AlertEmitter::Emit(const Alert& alert, Clock::time_point now, CommitBatch* batch) {
   std::string key;
   keys::PutBigEndian64(&key, ++outbox_seq_);
-  batch->outbox.emplace_back(std::move(key), alert.alert_id + "\n" + AlertToJson(alert));
+  const std::string_view guidance =
+      policy_ != nullptr ? std::string_view(policy_->guidance(alert.rule)) : std::string_view();
+  batch->outbox.emplace_back(std::move(key), alert.alert_id + "\n" + AlertToJson(alert, guidance));
   if (alert.aggregating) {
     emitted_[alert.alert_id] = Emitted{now, alert.status, alert.severity};
   } else {

@@ -54,8 +54,11 @@ class AlertEmitter {
   [[nodiscard]] bool Due(Clock::time_point now) const;
   // From now on every waiting version is due (the last batch before stopping).
   void EmitAllPending() { emit_all_pending_ = true; }
+  // The policy whose guidance the CISO topic's alerts carry (set again on a swap).
+  void set_policy(const Policy* policy) { policy_ = policy; }
 
  private:
+  const Policy* policy_ = nullptr;
   struct Emitted {
     Clock::time_point at;
     AlertStatus status;

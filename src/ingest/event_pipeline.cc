@@ -31,6 +31,7 @@ EventPipeline::EventPipeline(const PipelineOptions& config, const Pseudonymizer*
       offsets_(config_.kafka.events_topic),
       writer_(store_, &dead_letters_, &offsets_, &stats_) {
   reference_.ResolveOnApply(policy_.get());
+  alerts_.set_policy(policy_.get());
 }
 
 EventPipeline::~EventPipeline() {
@@ -293,6 +294,7 @@ Status EventPipeline::SwapPolicy(std::shared_ptr<const Policy> policy) {
   decider_ = std::make_unique<Decider>(policy_.get(), &reference_);
   detector_->SetPolicy(policy_.get());
   incidents_->SetPolicy(policy_.get());
+  alerts_.set_policy(policy_.get());
   store_->SetRetention(RetentionTable::FromPolicy(*policy_));
   Log(LogLevel::kInfo, "pipeline", "policy swapped", {{"policy_revision", policy_->revision()}});
   return Status::Ok();

@@ -74,7 +74,8 @@ struct Role {
 
 struct Activity {
   std::string id;
-  std::string name;  // Dutch name from the register, shown to citizens
+  std::string name;         // Dutch name from the register, shown to citizens
+  std::string description;  // what it is, in plain Dutch (may be empty)
   Mask64 domains = 0;
   Mask64 roles = 0;
   std::uint8_t actor_kinds = 0;  // bit = ActorKind allowed without a role (citizen)

@@ -363,12 +363,13 @@ void PolicyBuilder::Activities(const Section& s) {
     const std::string path = "activities[" + std::to_string(i) + "]";
     if (!ExpectMap(s.file, n, path)) continue;
     CheckKeys(s.file, n, path,
-              {"id", "name", "domains", "roles", "actor_kinds", "legal_basis", "special_categories",
-               "confidential", "retention"},
+              {"id", "name", "description", "domains", "roles", "actor_kinds", "legal_basis",
+               "special_categories", "confidential", "retention"},
               {"id", "name", "domains", "roles", "legal_basis", "confidential", "retention"});
     Activity a;
     a.id = Id(s.file, n["id"], path + ".id");
     a.name = String(s.file, n["name"], path + ".name");
+    if (n["description"]) a.description = String(s.file, n["description"], path + ".description");
     a.domains = IdMask(s.file, n["domains"], path + ".domains", p.domain_index_, "domain");
     a.roles = IdMask(s.file, n["roles"], path + ".roles", p.role_index_, "role");
     a.actor_kinds = static_cast<std::uint8_t>(

@@ -27,8 +27,13 @@ std::string CursorOf(const PagePosition& position) {
 
 std::optional<PagePosition> ParseCursor(std::string_view cursor) {
   std::optional<std::string> bytes = BytesOfHex(cursor);
-  if (!bytes || bytes->size() < 8) return std::nullopt;
-  return PagePosition{keys::GetTime(*bytes), bytes->substr(8)};
+  if (!bytes) return std::nullopt;
+  return PositionOfKeySuffix(*bytes);
+}
+
+std::optional<PagePosition> PositionOfKeySuffix(std::string_view suffix) {
+  if (suffix.size() < 8) return std::nullopt;
+  return PagePosition{keys::GetTime(suffix), std::string(suffix.substr(8))};
 }
 
 bool InCursorAlphabet(std::string_view text) {

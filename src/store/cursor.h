@@ -35,6 +35,10 @@ struct PagePosition {
 // shorter than a time.
 [[nodiscard]] std::optional<PagePosition> ParseCursor(std::string_view cursor);
 
+// The position of a "time | event id" key suffix (PagePosition::KeySuffix); nullopt when it is
+// shorter than a time.
+[[nodiscard]] std::optional<PagePosition> PositionOfKeySuffix(std::string_view suffix);
+
 // Whether every character of `text` is one that CursorOf writes (0-9, a-f); true when empty.
 // The API refuses other text before it asks any store or peer.
 [[nodiscard]] bool InCursorAlphabet(std::string_view text);

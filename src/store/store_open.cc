@@ -4,6 +4,7 @@
 #include <rocksdb/db.h>
 
 #include <chrono>
+#include <filesystem>
 #include <utility>
 
 #include "store/dictionary.h"
@@ -45,9 +46,10 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, StoreOptions
     store->head_ = std::string(head);
   } else if (s.IsNotFound()) {
     store->head_.assign(32, '\0');
+  } else if (s.ok()) {
+    return Status::Corruption("store " + path + ": the integrity chain head (meta chain/head) is " +
+                              std::to_string(row.size()) + " bytes, not 40");
   } else {
-    // A head row of the wrong size comes here with an OK status, and Open fails without a
-    // message.
     return FromRocks(s, "read integrity chain head");
   }
   if (st = store->LoadDictionary(path); !st.ok()) return st;
@@ -64,6 +66,12 @@ Status Store::OpenDb(const std::string& path, StoreOptions options) {
     descriptors.emplace_back(name, StoreColumnFamilyOptions(name, cache, filter_factory_));
   }
   const rocksdb::DBOptions db_options = StoreDbOptions(options.read_only);
+  if (!options.read_only) {
+    // RocksDB creates a missing directory itself, but first logs "Error when reading ... dir
+    // NotFound" at error level: noise that looks like a failure on every first start.
+    std::error_code ec;
+    std::filesystem::create_directories(path, ec);
+  }
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s =
       options.read_only

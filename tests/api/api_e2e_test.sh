@@ -71,7 +71,7 @@ validate GET /v1/me/accesses 200 "$work/me.body"
 entries=$("$py" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["entries"]))' "$work/me.body")
 ((entries > 0)) || fail "the demo citizen has no accesses to show"
 [[ $(req me_csv GET "/v1/me/accesses.csv?$period&limit=5" "$CITIZEN_TOKEN") == 200 ]] || fail "csv export"
-head -1 "$work/me_csv.body" | grep -q '^time,municipality,department,role,action' || fail "csv header"
+head -1 "$work/me_csv.body" | grep -q '^time,local_time,municipality,department,role,action' || fail "csv header"
 
 # The CISO's queue, one alert, a status change, investigations.
 [[ $(req alerts GET "/v1/alerts?status=open&limit=5" "$CISO_TOKEN") == 200 ]] || fail "alert list"

@@ -26,6 +26,12 @@
 namespace inzage {
 namespace {
 
+// The guidance the shipped policy gives for a rule: alerts on the CISO topic carry it.
+std::string ShippedGuidance(RuleId rule) {
+  static const auto policy = LoadPolicy(std::string(INZAGE_SOURCE_DIR) + "/config/policy");
+  return policy.ok() ? policy.value()->guidance(rule) : std::string();
+}
+
 using testing::MockKafka;
 using testing::TempDir;
 using Clock = std::chrono::steady_clock;
@@ -542,7 +548,8 @@ TEST(PipelineMockTest, AlertUpdatesAreHeldBackButTheNewestVersionAlwaysFollows) 
     ASSERT_TRUE(alert.ok());
     auto it = newest.find(id);
     ASSERT_NE(it, newest.end()) << "alert " << id << " never reached the topic";
-    EXPECT_EQ(it->second, AlertToJson(*alert)) << "the topic's newest version of " << id;
+    EXPECT_EQ(it->second, AlertToJson(*alert, ShippedGuidance(alert->rule)))
+        << "the topic's newest version of " << id;
   }
   EXPECT_LT(messages.size(), versions) << "updates were not held back";
   std::printf("%zu alerts, %llu versions stored, %zu sent\n", rows->size(),
@@ -586,7 +593,7 @@ TEST(PipelineMockTest, HeldBackAlertsListedInTheStoreAreSentAfterARestart) {
   EXPECT_EQ(messages.back().key, id);
   auto alert = ParseAlert(stored);
   ASSERT_TRUE(alert.ok());
-  EXPECT_EQ(messages.back().value, AlertToJson(*alert));
+  EXPECT_EQ(messages.back().value, AlertToJson(*alert, ShippedGuidance(alert->rule)));
 }
 
 // The daemon process is killed with SIGKILL several times mid-stream and restarted; the store's

@@ -10,6 +10,8 @@
 #include <memory>
 #include <string>
 
+#include "common/base64.h"
+
 namespace inzage::api {
 namespace {
 
