@@ -41,9 +41,8 @@ std::optional<Alert> FindAlert(const ApiContext& c, const std::string& id) {
 
 HttpResponse ListAlerts(ApiContext* c, const HttpRequest& req) {
   ApiError error{};
-  auto claims =
-      Authenticate(req, c->verifier, {TokenRole::kPrivacyOfficer, TokenRole::kCiso}, &error);
-  if (!claims) return ErrorResponse(error);
+  auto caller = c->auth.Identify(req, {TokenRole::kPrivacyOfficer, TokenRole::kCiso}, &error);
+  if (!caller) return ErrorResponse(error);
   std::optional<AlertStatus> status;
   std::optional<Severity> severity;
   if (auto s = req.Query("status")) {
@@ -72,7 +71,7 @@ HttpResponse ListAlerts(ApiContext* c, const HttpRequest& req) {
     after = position->event_id;  // the last alert id shown
   }
   const std::shared_ptr<const Policy> policy = c->backend->policy();
-  if (auto err = c->Record(c->OfficerRead(*claims, *policy, Action::kView, {}))) {
+  if (auto err = c->Record(c->OfficerRead(*caller, *policy, Action::kView, {}))) {
     return ErrorResponse(*err);
   }
   auto rows = c->store->ScanColumnFamily("alerts");
@@ -103,13 +102,12 @@ HttpResponse ListAlerts(ApiContext* c, const HttpRequest& req) {
 
 HttpResponse GetAlert(ApiContext* c, const HttpRequest& req) {
   ApiError error{};
-  auto claims =
-      Authenticate(req, c->verifier, {TokenRole::kPrivacyOfficer, TokenRole::kCiso}, &error);
-  if (!claims) return ErrorResponse(error);
+  auto caller = c->auth.Identify(req, {TokenRole::kPrivacyOfficer, TokenRole::kCiso}, &error);
+  if (!caller) return ErrorResponse(error);
   const std::string& id = req.params.at(0);
   if (!ValidAlertId(id)) return ErrorResponse(ErrorCode::kBadRequest, "not an alert id");
   const std::shared_ptr<const Policy> policy = c->backend->policy();
-  if (auto err = c->Record(c->OfficerRead(*claims, *policy, Action::kView, {}))) {
+  if (auto err = c->Record(c->OfficerRead(*caller, *policy, Action::kView, {}))) {
     return ErrorResponse(*err);
   }
   auto alert = FindAlert(*c, id);
@@ -121,8 +119,8 @@ HttpResponse GetAlert(ApiContext* c, const HttpRequest& req) {
 
 HttpResponse ChangeAlertStatus(ApiContext* c, const HttpRequest& req) {
   ApiError error{};
-  auto claims = Authenticate(req, c->verifier, {TokenRole::kCiso}, &error);
-  if (!claims) return ErrorResponse(error);
+  auto caller = c->auth.Identify(req, {TokenRole::kCiso}, &error);
+  if (!caller) return ErrorResponse(error);
   const std::string& id = req.params.at(0);
   if (!ValidAlertId(id)) return ErrorResponse(ErrorCode::kBadRequest, "not an alert id");
   JsonBody body;
@@ -141,7 +139,7 @@ HttpResponse ChangeAlertStatus(ApiContext* c, const HttpRequest& req) {
   if (!reason || reason->empty() || reason->size() > 1000) {
     return ErrorResponse(ErrorCode::kBadRequest, "reason is required (1-1000 characters)");
   }
-  auto changed = c->backend->TransitionAlert(id, *to, claims->subject, std::string(*reason));
+  auto changed = c->backend->TransitionAlert(id, *to, caller->actor, std::string(*reason));
   if (!changed.ok()) {
     switch (changed.status().code()) {
       case Status::Code::kNotFound:

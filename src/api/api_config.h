@@ -3,6 +3,8 @@
 // Thread safety: ApiConfig is a value; an ApiBackend is called from the API's worker threads.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,6 +24,21 @@ struct PrivacyContact {
   std::string url;
 };
 
+// A second token issuer for staff (the organisation's identity provider): it may sign privacy
+// officers and the CISO, never citizens.
+struct StaffTokens {
+  std::string algorithm;  // empty: none; else HS256, EdDSA or RS256 (pinned)
+  std::string key_file;   // HS256: hex secret; EdDSA, RS256: the issuer's PEM public key
+  std::string audience;   // empty: api.audience
+};
+
+// The console's sign-in (OIDC authorization code with PKCE, in the browser).
+struct OidcConfig {
+  std::string issuer;  // empty: no OIDC sign-in (the console takes demo or portal tokens)
+  std::string client_id = "inzage-console";
+  std::string scope = "openid";
+};
+
 struct ApiConfig {
   std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one (tests)
   // The transport (api/http_server.h).
@@ -39,6 +56,11 @@ struct ApiConfig {
   std::string token_algorithm = "HS256";
   std::string token_key_file = "/run/credentials/inzaged.service/token.key";
   std::string audience = "inzage";
+  StaffTokens staff_tokens;
+  // The web pages (/ui/): where their files are, and the console's sign-in.
+  std::string ui_dir = "/usr/share/inzage/ui";
+  OidcConfig oidc;
+  bool demo_login = false;  // one-time sign-in links (the demo sets it; not in the file)
   // What citizens see and may do.
   bool show_employee_ids = false;     // citizens see department and role, not the employee id
   int citizen_reads_per_minute = 60;  // per citizen (each read is stored); 0 = no limit
@@ -65,6 +87,8 @@ class ApiBackend {
   virtual bool Ready(std::string* reason) const = 0;
   // The policy in force (it may be swapped by a reload between two requests).
   virtual std::shared_ptr<const Policy> policy() const = 0;
+  // Messages behind the end of each assigned partition (the console's overview).
+  virtual std::map<std::int32_t, std::int64_t> ConsumerLag() const { return {}; }
 };
 
 // Parses "host:port" (IPv6 as "[::1]:8080").

@@ -38,13 +38,13 @@ std::optional<ApiError> ApiContext::Record(OwnedAccessEvent event) const {
                   "this read cannot be recorded right now, so it is not served; try again later"};
 }
 
-OwnedAccessEvent ApiContext::OfficerRead(const TokenClaims& claims, const Policy& policy,
-                                         Action action, std::vector<Pseudonym> seen) const {
+OwnedAccessEvent ApiContext::OfficerRead(const Caller& caller, const Policy& policy, Action action,
+                                         std::vector<Pseudonym> seen) const {
   OwnedAccessEvent e;
   e.event_id = NewApiEventId();
   e.time = WallNow();
   e.municipality = Municipality(policy);
-  e.actor_id = claims.subject;
+  e.actor_id = caller.actor;
   e.actor_kind = ActorKind::kEmployee;
   e.action = action;
   e.subjects = std::move(seen);

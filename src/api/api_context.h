@@ -19,9 +19,12 @@
 
 #include "api/api_config.h"
 #include "api/api_errors.h"
+#include "api/auth.h"
 #include "api/page_cursor.h"
 #include "api/rate_limiter.h"
 #include "api/router.h"
+#include "api/sessions.h"
+#include "api/static_files.h"
 #include "api/subject_history.h"
 #include "api/token.h"
 #include "common/pseudonym.h"
@@ -37,11 +40,12 @@ class Counter;
 namespace inzage::api {
 
 struct ApiContext {
-  ApiContext(ApiConfig c, const Store* s, const Pseudonymizer* p, TokenVerifier v, ApiBackend* b)
+  ApiContext(ApiConfig c, const Store* s, const Pseudonymizer* p, TokenVerifier v,
+             std::optional<TokenVerifier> staff, ApiBackend* b)
       : config(std::move(c)),
         store(s),
         pseudonymizer(p),
-        verifier(std::move(v)),
+        auth(std::move(v), std::move(staff), p, &sessions),
         backend(b),
         cursors(*p),
         citizen_reads(config.citizen_reads_per_minute) {}
@@ -49,12 +53,14 @@ struct ApiContext {
   const ApiConfig config;
   const Store* const store;
   const Pseudonymizer* const pseudonymizer;
-  const TokenVerifier verifier;
+  SessionStore sessions;
+  const Authenticator auth;
   std::optional<TokenVerifier> peer_verifier;  // set when api.peer_key_file is
   ApiBackend* const backend;
   const PageCursors cursors;
   CitizenReadLimiter citizen_reads;
   std::unique_ptr<SubjectHistory> subjects;
+  std::unique_ptr<StaticFiles> ui;  // the web pages' files (api.ui_dir)
   std::function<std::string()> metrics_text;
   std::atomic<bool> listening{false};
 
@@ -64,7 +70,7 @@ struct ApiContext {
   // Records a read of the audit store; the error to answer when it cannot be recorded.
   [[nodiscard]] std::optional<ApiError> Record(OwnedAccessEvent event) const;
   // A privacy officer's or the CISO's read, as the access event it is.
-  [[nodiscard]] OwnedAccessEvent OfficerRead(const TokenClaims& claims, const Policy& policy,
+  [[nodiscard]] OwnedAccessEvent OfficerRead(const Caller& caller, const Policy& policy,
                                              Action action, std::vector<Pseudonym> seen) const;
   // What a citizen may see of their history: not the entries of confidential activities, as
   // the register says now (a lifted confidentiality shows them again).
@@ -79,5 +85,8 @@ void AddCitizenRoutes(Router* router, ApiContext* context);
 void AddInvestigationRoutes(Router* router, ApiContext* context);
 void AddAlertRoutes(Router* router, ApiContext* context);
 void AddOperationsRoutes(Router* router, ApiContext* context);
+void AddSessionRoutes(Router* router, ApiContext* context);
+void AddUiRoutes(Router* router, ApiContext* context);
+void AddOverviewRoutes(Router* router, ApiContext* context);
 
 }  // namespace inzage::api

@@ -4,6 +4,7 @@
 #include <prometheus/registry.h>
 
 #include "api/api_context.h"
+#include "api/auth.h"
 
 namespace inzage::api {
 
@@ -34,10 +35,13 @@ ApiServer::ApiServer(ApiConfig config, const Store* store, const Pseudonymizer* 
                      TokenVerifier verifier, ApiBackend* backend,
                      std::shared_ptr<prometheus::Registry> registry,
                      std::function<std::string()> metrics_text)
-    : context_(std::make_unique<ApiContext>(std::move(config), store, pseudonymizer,
-                                            std::move(verifier), backend)),
+    : config_(std::move(config)),
+      store_(store),
+      pseudonymizer_(pseudonymizer),
+      verifier_(std::move(verifier)),
+      backend_(backend),
+      metrics_text_(std::move(metrics_text)),
       registry_(std::move(registry)) {
-  context_->metrics_text = std::move(metrics_text);
   if (registry_) {
     requests_ = &prometheus::BuildCounter()
                      .Name("inzage_http_requests_total")
@@ -64,11 +68,28 @@ void ApiServer::Count(const std::string& route, int status) {
 }
 
 Status ApiServer::Start() {
-  ApiContext& c = *context_;
-  const ApiConfig& cfg = c.config;
   std::string host;
   int port = 0;
-  if (Status st = ParseListenAddress(cfg.listen, &host, &port); !st.ok()) return st;
+  if (Status st = ParseListenAddress(config_.listen, &host, &port); !st.ok()) return st;
+  if (!verifier_) return Status::FailedPrecondition("the API was started before");
+  std::optional<TokenVerifier> staff;
+  if (const StaffTokens& st = config_.staff_tokens; !st.algorithm.empty()) {
+    auto alg = ParseTokenAlgorithm(st.algorithm);
+    if (!alg.ok())
+      return Status::InvalidArgument("api.staff_tokens.algorithm: " + alg.status().message());
+    auto v = TokenVerifier::FromKeyFile(*alg, st.key_file,
+                                        st.audience.empty() ? config_.audience : st.audience);
+    if (!v.ok())
+      return Status::InvalidArgument("api.staff_tokens.key_file: " + v.status().message());
+    staff.emplace(std::move(v).value());
+  }
+  context_ = std::make_unique<ApiContext>(config_, store_, pseudonymizer_, std::move(*verifier_),
+                                          std::move(staff), backend_);
+  verifier_.reset();
+  ApiContext& c = *context_;
+  const ApiConfig& cfg = c.config;
+  c.metrics_text = metrics_text_;
+  c.ui = std::make_unique<StaticFiles>(cfg.ui_dir, OriginOf(cfg.oidc.issuer));
   std::optional<TokenSigner> peer_signer;
   if (!cfg.peer_key_file.empty()) {
     auto signer = TokenSigner::FromKeyFile(TokenAlgorithm::kHs256, cfg.peer_key_file);
@@ -93,6 +114,9 @@ Status ApiServer::Start() {
   AddCitizenRoutes(&routes, &c);
   AddInvestigationRoutes(&routes, &c);
   AddAlertRoutes(&routes, &c);
+  AddSessionRoutes(&routes, &c);
+  AddOverviewRoutes(&routes, &c);
+  AddUiRoutes(&routes, &c);
   router_ = Router();
   for (const Router::Route& r : routes.routes()) {
     router_.Add(
@@ -132,6 +156,11 @@ void ApiServer::Stop() {
 int ApiServer::port() const { return http_ ? http_->port() : 0; }
 
 std::string ApiServer::base_url() const { return http_ ? http_->base_url() : std::string(); }
+
+std::string ApiServer::CreateDemoLogin(std::string token) {
+  if (!context_ || !context_->config.demo_login) return {};
+  return context_->sessions.CreateCode(std::move(token), WallNow());
+}
 
 const HttpServerStats* ApiServer::transport_stats() const {
   return http_ ? &http_->stats() : nullptr;

@@ -25,6 +25,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -66,11 +67,21 @@ class ApiServer {
   [[nodiscard]] std::string base_url() const;
   // The transport's counters (connections, timeouts, refusals), for the metrics.
   [[nodiscard]] const HttpServerStats* transport_stats() const;
+  // The demo's sign-in links: a one-time code that stands for `token` (api.demo_login only;
+  // empty otherwise). After Start.
+  [[nodiscard]] std::string CreateDemoLogin(std::string token);
 
  private:
   // Counts an answer under its route's pattern, never the concrete path (no ids in labels).
   void Count(const std::string& route, int status) EXCLUDES(counters_mu_);
 
+  // Held until Start, which loads the rest of the keys and builds the context.
+  ApiConfig config_;
+  const Store* store_;
+  const Pseudonymizer* pseudonymizer_;
+  std::optional<TokenVerifier> verifier_;
+  ApiBackend* backend_;
+  std::function<std::string()> metrics_text_;
   std::unique_ptr<ApiContext> context_;
   Router router_;
   std::unique_ptr<HttpServer> http_;

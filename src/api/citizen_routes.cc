@@ -9,23 +9,9 @@
 #include "api/history_views.h"
 #include "api/request_parsing.h"
 #include "common/json_writer.h"
-#include "event/bsn.h"
 
 namespace inzage::api {
 namespace {
-
-// The pseudonym of the token's citizen; nullopt (with the error) when the token does not name
-// a valid BSN.
-std::optional<Pseudonym> CitizenOf(TokenClaims& claims, const Pseudonymizer& key, ApiError* error) {
-  NormalisedBsn bsn;
-  if (CheckBsn(claims.subject, &bsn) != nullptr) {
-    *error = ApiError{ErrorCode::kUnauthorized, "token claims missing or invalid"};
-    return std::nullopt;
-  }
-  const Pseudonym self = key.Pseudonymise(std::string_view(bsn.data(), bsn.size()));
-  claims.subject.assign(claims.subject.size(), '0');  // the BSN is not kept around
-  return self;
-}
 
 OwnedAccessEvent CitizenRead(const Pseudonym& self, const ApiContext& c, const Policy& policy) {
   OwnedAccessEvent read;
@@ -44,10 +30,9 @@ OwnedAccessEvent CitizenRead(const Pseudonym& self, const ApiContext& c, const P
 
 HttpResponse CitizenAccesses(ApiContext* c, const HttpRequest& req, bool csv) {
   ApiError error{};
-  auto claims = Authenticate(req, c->verifier, {TokenRole::kCitizen}, &error);
-  if (!claims) return ErrorResponse(error);
-  const auto self = CitizenOf(*claims, *c->pseudonymizer, &error);
-  if (!self) return ErrorResponse(error);
+  auto caller = c->auth.Identify(req, {TokenRole::kCitizen}, &error);
+  if (!caller) return ErrorResponse(error);
+  const Pseudonym* self = &caller->citizen;
   PageRequest page;
   if (auto err = ParsePageQuery(req, kMaxPageSize, &page)) return ErrorResponse(*err);
   const std::string subject_hex = self->Hex();

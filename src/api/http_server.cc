@@ -207,6 +207,7 @@ class Session : public HttpServer::Impl::SessionBase,
 
   void BeginRequest() {
     busy_ = true;
+    request_.method = HttpMethod::kGet;  // until this request's header says otherwise
     deadline_ = Clock::now() + options().request_timeout;
     Lowest().expires_at(deadline_);
     parser_.emplace();
@@ -350,9 +351,13 @@ class Session : public HttpServer::Impl::SessionBase,
     }
     res->set("X-Content-Type-Options", "nosniff");
     if (!has_cache_control) res->set(http::field::cache_control, "no-store");
-    res->body() = std::move(r.body);
     res->keep_alive(keep_alive);
-    res->prepare_payload();
+    if (request_.method == HttpMethod::kHead) {
+      res->content_length(r.body.size());  // what a GET would have sent, without sending it
+    } else {
+      res->body() = std::move(r.body);
+      res->prepare_payload();
+    }
     Lowest().expires_at(std::max(deadline_, Clock::now() + kWriteGrace));
     http::async_write(stream_, *res,
                       [self = this->shared_from_this(), res](beast::error_code ec, size_t) {

@@ -27,9 +27,8 @@ bool ValidActorId(std::string_view actor) {
 
 HttpResponse ActorAccesses(ApiContext* c, const HttpRequest& req) {
   ApiError error{};
-  auto claims =
-      Authenticate(req, c->verifier, {TokenRole::kPrivacyOfficer, TokenRole::kCiso}, &error);
-  if (!claims) return ErrorResponse(error);
+  auto caller = c->auth.Identify(req, {TokenRole::kPrivacyOfficer, TokenRole::kCiso}, &error);
+  if (!caller) return ErrorResponse(error);
   const std::string& actor = req.params.at(0);
   if (!ValidActorId(actor)) {
     return ErrorResponse(ErrorCode::kBadRequest, "actor id must be 1-128 printable characters");
@@ -56,7 +55,7 @@ HttpResponse ActorAccesses(ApiContext* c, const HttpRequest& req) {
       if (std::find(subjects.begin(), subjects.end(), p) == subjects.end()) subjects.push_back(p);
     }
   }
-  if (auto err = c->Record(c->OfficerRead(*claims, *policy, Action::kView, std::move(subjects)))) {
+  if (auto err = c->Record(c->OfficerRead(*caller, *policy, Action::kView, std::move(subjects)))) {
     return ErrorResponse(*err);
   }
   HttpResponse res;
@@ -77,9 +76,8 @@ HttpResponse ActorAccesses(ApiContext* c, const HttpRequest& req) {
 
 HttpResponse SubjectAccesses(ApiContext* c, const HttpRequest& req) {
   ApiError error{};
-  auto claims =
-      Authenticate(req, c->verifier, {TokenRole::kPrivacyOfficer, TokenRole::kCiso}, &error);
-  if (!claims) return ErrorResponse(error);
+  auto caller = c->auth.Identify(req, {TokenRole::kPrivacyOfficer, TokenRole::kCiso}, &error);
+  if (!caller) return ErrorResponse(error);
   JsonBody body;
   if (auto err = JsonBody::Parse(req.body, {"bsn", "from", "to", "cursor", "limit"}, &body)) {
     return ErrorResponse(*err);
@@ -114,7 +112,7 @@ HttpResponse SubjectAccesses(ApiContext* c, const HttpRequest& req) {
     store_cursor = std::move(*opened);
   }
   const std::shared_ptr<const Policy> policy = c->backend->policy();
-  if (auto err = c->Record(c->OfficerRead(*claims, *policy, Action::kSearch, {subject}))) {
+  if (auto err = c->Record(c->OfficerRead(*caller, *policy, Action::kSearch, {subject}))) {
     return ErrorResponse(*err);
   }
   SubjectHistory::Page merged;

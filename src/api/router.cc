@@ -9,6 +9,11 @@ bool IsPlaceholder(std::string_view segment) {
   return segment.size() >= 2 && segment.front() == '{' && segment.back() == '}';
 }
 
+bool IsRest(std::string_view segment) {
+  return IsPlaceholder(segment) && segment.size() > 5 &&
+         segment.substr(segment.size() - 4) == "...}";
+}
+
 }  // namespace
 
 void Router::Add(HttpMethod method, std::string_view pattern, HttpHandler handler,
@@ -27,8 +32,12 @@ void Router::Add(HttpMethod method, std::string_view pattern, HttpHandler handle
 }
 
 bool Router::PathMatches(const Route& route, const std::vector<std::string>& segments) {
-  if (route.pattern.size() != segments.size()) return false;
-  for (size_t i = 0; i < segments.size(); ++i) {
+  const bool rest = !route.pattern.empty() && IsRest(route.pattern.back());
+  if (rest ? segments.size() + 1 < route.pattern.size() : route.pattern.size() != segments.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < route.pattern.size(); ++i) {
+    if (rest && i + 1 == route.pattern.size()) break;
     if (IsPlaceholder(route.pattern[i])) {
       if (segments[i].empty()) return false;
     } else if (route.pattern[i] != segments[i]) {
@@ -43,10 +52,22 @@ Router::Match Router::Find(HttpRequest* request) const {
   std::vector<std::string_view> allowed;
   for (const Route& route : routes_) {
     if (!PathMatches(route, request->segments)) continue;
-    if (route.method == request->method) {
+    // HEAD is GET without the body (the server leaves it out).
+    const HttpMethod wanted =
+        request->method == HttpMethod::kHead ? HttpMethod::kGet : request->method;
+    if (route.method == wanted) {
       request->params.clear();
       for (size_t i = 0; i < route.pattern.size(); ++i) {
-        if (IsPlaceholder(route.pattern[i])) request->params.push_back(request->segments[i]);
+        if (IsRest(route.pattern[i])) {
+          std::string joined;
+          for (size_t j = i; j < request->segments.size(); ++j) {
+            if (j > i) joined.push_back('/');
+            joined += request->segments[j];
+          }
+          request->params.push_back(std::move(joined));
+        } else if (IsPlaceholder(route.pattern[i])) {
+          request->params.push_back(request->segments[i]);
+        }
       }
       match.route = &route;
       return match;

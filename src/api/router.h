@@ -1,6 +1,8 @@
 // Router: the API's route table. A route is a method and a path pattern of literal segments
 // and {placeholders} ("/v1/alerts/{id}/status"); a placeholder matches one decoded segment, so
-// "/v1/actors/a%2Fb/accesses" reaches {id} = "a/b". A path that matches a route of another
+// "/v1/actors/a%2Fb/accesses" reaches {id} = "a/b". A last placeholder written {name...} takes
+// the rest of the path, its segments joined by '/' (static files); it may be empty. Routes are
+// tried in the order they were added. A path that matches a route of another
 // method is answered 405 with the Allow header, one that matches nothing 404.
 //
 // A route marked `inline` is answered on the server's I/O thread (health checks: cheap, and

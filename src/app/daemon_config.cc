@@ -144,7 +144,10 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
             "peers",
             "peer_timeout_ms",
             "peer_key_file",
-            "peer_ca_file"});
+            "peer_ca_file",
+            "staff_tokens",
+            "ui_dir",
+            "oidc"});
     r.String(a["listen"], "api.listen", &c.api.listen);
     std::string host;
     int port = 0;
@@ -197,6 +200,28 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
     r.Int(a["peer_timeout_ms"], "api.peer_timeout_ms", 50, 60000, &c.api.peer_timeout_ms);
     r.String(a["peer_key_file"], "api.peer_key_file", &c.api.peer_key_file);
     r.String(a["peer_ca_file"], "api.peer_ca_file", &c.api.peer_ca_file);
+    if (const YAML::Node st = a["staff_tokens"]) {
+      r.Keys(st, "api.staff_tokens", {"algorithm", "key_file", "audience"});
+      r.String(st["algorithm"], "api.staff_tokens.algorithm", &c.api.staff_tokens.algorithm);
+      if (st["algorithm"] && !c.api.staff_tokens.algorithm.empty() &&
+          !api::ParseTokenAlgorithm(c.api.staff_tokens.algorithm).ok()) {
+        r.Error(st["algorithm"], "api.staff_tokens.algorithm", "must be HS256, EdDSA or RS256");
+      }
+      r.String(st["key_file"], "api.staff_tokens.key_file", &c.api.staff_tokens.key_file);
+      r.String(st["audience"], "api.staff_tokens.audience", &c.api.staff_tokens.audience);
+    }
+    r.String(a["ui_dir"], "api.ui_dir", &c.api.ui_dir);
+    if (const YAML::Node o = a["oidc"]) {
+      r.Keys(o, "api.oidc", {"issuer", "client_id", "scope"});
+      r.String(o["issuer"], "api.oidc.issuer", &c.api.oidc.issuer);
+      if (!c.api.oidc.issuer.empty() && c.api.oidc.issuer.rfind("https://", 0) != 0 &&
+          c.api.oidc.issuer.rfind("http://127.0.0.1", 0) != 0 &&
+          c.api.oidc.issuer.rfind("http://localhost", 0) != 0) {
+        r.Error(o["issuer"], "api.oidc.issuer", "must be an https:// URL (http only on loopback)");
+      }
+      r.String(o["client_id"], "api.oidc.client_id", &c.api.oidc.client_id);
+      r.String(o["scope"], "api.oidc.scope", &c.api.oidc.scope);
+    }
   }
   r.String(root["log_level"], "log_level", &c.log_level);
   if (root["log_level"] && c.log_level != "debug" && c.log_level != "info" &&

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <string_view>
 #include <utility>
 
@@ -141,7 +142,11 @@ Status AnnounceReady(DaemonState& s) {
         "A generated stream of access events is being decided; a status line follows every "
         "2 s.\nStop with Ctrl-C (the batch in flight is committed first).\n\n",
         s.config.kafka.brokers.c_str(), s.config.store.path.c_str());
-    PrintDemoRequests(s.demo_cluster, s.config, s.http->base_url());
+    s.demo_cluster.set_tokens_file(
+        (std::filesystem::path(s.config.api.token_key_file).parent_path() / "demo-tokens.env")
+            .string());
+    PrintDemoRequests(s.demo_cluster, s.config, s.http.get());
+    s.demo_cluster.AnnounceFirstAlert(s.store.get());
     std::fflush(stdout);
   }
   return Status::Ok();

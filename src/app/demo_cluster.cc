@@ -1,26 +1,46 @@
 #include "app/demo_cluster.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 
+#include "api/api_server.h"
 #include "api/token.h"
 #include "common/log.h"
 #include "common/pseudonym.h"
 #include "common/thread_name.h"
+#include "detect/alert.h"
 #include "kafka/clients.h"
 
 namespace inzage::app {
 namespace {
 
-// The configured policy directory, or the source tree's default policy when it is missing.
-std::string FindPolicyDir(const std::string& configured) {
+// The configured directory, or the source tree's `relative` when it is missing (a clone).
+std::string FindDir(const std::string& configured, const std::string& relative) {
   if (std::filesystem::is_directory(configured)) return configured;
-  for (const std::string& candidate :
-       {std::string("config/policy"), std::string(INZAGE_SOURCE_DIR) + "/config/policy"}) {
+  for (const std::string& candidate : {relative, std::string(INZAGE_SOURCE_DIR) + "/" + relative}) {
     if (std::filesystem::is_directory(candidate)) return candidate;
   }
   return configured;
+}
+
+TimeMicros WallNow() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Writes `text` to `path` readable by its owner only: the file holds tokens.
+bool WriteSecretText(const std::string& path, const std::string& text) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  bool ok = ::fchmod(fd, 0600) == 0;  // an older file may have had a wider mode
+  ok = ok && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  return ::close(fd) == 0 && ok;
 }
 
 }  // namespace
@@ -29,9 +49,17 @@ Status PrepareDemoState(const DemoOptions& demo, DaemonConfig* config) {
   const std::string& state_dir = demo.state_dir;
   std::filesystem::create_directories(state_dir);
   config->store.path = state_dir + "/store";
-  std::filesystem::remove_all(config->store.path);
+  if (std::filesystem::exists(config->store.path)) {
+    Log(LogLevel::kInfo, "demo",
+        "the previous demo store is removed: the embedded Kafka is new every run, so a demo "
+        "store lives for one run",
+        {{"path", config->store.path}});
+    std::filesystem::remove_all(config->store.path);
+  }
   config->pseudonym_key_file = state_dir + "/pseudonym.key";
-  config->policy_dir = FindPolicyDir(config->policy_dir);
+  config->policy_dir = FindDir(config->policy_dir, "config/policy");
+  config->api.ui_dir = FindDir(config->api.ui_dir, "ui");
+  config->api.demo_login = true;
   config->summary_interval_ms = 2000;
   if (!std::filesystem::exists(config->pseudonym_key_file)) {
     if (Status st = Pseudonymizer::GenerateKeyFile(config->pseudonym_key_file); !st.ok()) {
@@ -69,10 +97,9 @@ Status DemoCluster::Start(DaemonConfig* config, unsigned seed) {
   WorldGenerator::Options o;
   o.seed = 1;  // one world: the reference data is a global table
   o.stream_seed = seed;
-  o.start_micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count() -
-                   7 * kMicrosPerDay;
+  // Two weeks of history up to now, made as fast as the pipeline takes it; then the stream
+  // follows the wall clock (Generate), so "the last 14 days" shows the demo's data.
+  o.start_micros = WallNow() - kHistory;
   generator_ = std::make_unique<WorldGenerator>(o);
   for (const auto& record : generator_->ReferenceRecords()) {
     if (Status st = Produce(config->kafka.reference_topic, "", record); !st.ok()) return st;
@@ -93,6 +120,7 @@ void DemoCluster::StartStream(const std::atomic<std::uint64_t>* consumed) {
 void DemoCluster::Stop() {
   stop_ = true;
   if (thread_.joinable()) thread_.join();
+  if (alert_thread_.joinable()) alert_thread_.join();
   if (producer_) rd_kafka_flush(producer_.get(), 2000);
   producer_.reset();
   if (cluster_ != nullptr) rd_kafka_mock_cluster_destroy(cluster_);
@@ -113,12 +141,26 @@ Status DemoCluster::Produce(const std::string& topic, const std::string& key,
 
 void DemoCluster::Generate() {
   constexpr std::uint64_t kMaxAhead = 20000;  // stay close behind the consumer
+  bool live = false;
   while (!stop_.load()) {
     if (produced_.load() > consumed_->load() + kMaxAhead) {
       rd_kafka_poll(producer_.get(), 20);
       continue;
     }
-    for (int i = 0; i < 500; ++i) {
+    // Caught up with the wall clock: from now on events happen as time passes, a few a second
+    // during office hours (the generator skips nights and weekends, so the demo waits then).
+    if (generator_->event_time() > WallNow()) {
+      if (!live) {
+        live = true;
+        generator_->set_step(50'000, 400'000);
+        Log(LogLevel::kInfo, "demo",
+            "two weeks of history are in; the stream now follows the clock",
+            {{"events", produced_.load()}});
+      }
+      rd_kafka_poll(producer_.get(), 100);
+      continue;
+    }
+    for (int i = 0; i < 500 && generator_->event_time() <= WallNow(); ++i) {
       const std::string line = generator_->NextEvent();
       // Producers key events by actor id (docs/contracts.md, access event).
       std::string key;
@@ -137,39 +179,68 @@ void DemoCluster::Generate() {
   }
 }
 
-void PrintDemoRequests(const DemoCluster& demo, const DaemonConfig& config,
-                       const std::string& url) {
+void PrintDemoRequests(const DemoCluster& demo, const DaemonConfig& config, api::ApiServer* http) {
   auto signer =
       api::TokenSigner::FromKeyFile(api::TokenAlgorithm::kHs256, config.api.token_key_file);
   if (!signer.ok()) return;
-  const TimeMicros now = std::chrono::duration_cast<std::chrono::microseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
+  const TimeMicros now = WallNow();
   const TimeMicros ttl = TimeMicros{12} * 3600 * kMicrosPerSecond;
-  auto citizen = signer->Sign(demo.world().CitizenWithCase(), api::TokenRole::kCitizen,
-                              config.api.audience, now, ttl);
+  const std::string bsn = demo.world().CitizenWithCase();
+  auto citizen = signer->Sign(bsn, api::TokenRole::kCitizen, config.api.audience, now, ttl);
   auto ciso = signer->Sign(demo.world().EmployeeWithRole("ciso"), api::TokenRole::kCiso,
                            config.api.audience, now, ttl);
-  if (!citizen.ok() || !ciso.ok()) return;
-  const std::string from = FormatRfc3339(now - 14 * kMicrosPerDay);
-  const std::string to = FormatRfc3339(now + kMicrosPerDay);
+  auto officer = signer->Sign(demo.world().EmployeeWithRole("privacy-officer"),
+                              api::TokenRole::kPrivacyOfficer, config.api.audience, now, ttl);
+  if (!citizen.ok() || !ciso.ok() || !officer.ok()) return;
+  const std::string url = http->base_url();
+  const std::string citizen_login =
+      url + "/ui/demo-login?code=" + http->CreateDemoLogin(*citizen) + "&to=citizen";
+  const std::string console_login =
+      url + "/ui/demo-login?code=" + http->CreateDemoLogin(*ciso) + "&to=console";
   std::printf(
-      "Try the API (demo tokens, valid 12 h):\n"
-      "  # a citizen: who viewed my data?\n"
-      "  curl -s -H 'Authorization: Bearer %s' '%s/v1/me/accesses?from=%s&to=%s&limit=5'\n"
-      "  # the CISO: open alerts\n"
-      "  curl -s -H 'Authorization: Bearer %s' '%s/v1/alerts?status=open&limit=5'\n"
-      "  # metrics\n"
-      "  curl -s %s/metrics | grep ^inzage_decisions\n\n",
-      citizen->c_str(), url.c_str(), from.c_str(), to.c_str(), ciso->c_str(), url.c_str(),
-      url.c_str());
-  const std::string tokens =
-      std::filesystem::path(config.api.token_key_file).parent_path() / "demo-tokens.env";
-  if (std::FILE* f = std::fopen(tokens.c_str(), "w")) {
-    std::fprintf(f, "INZAGE_URL=%s\nCITIZEN_TOKEN=%s\nCISO_TOKEN=%s\n", url.c_str(),
-                 citizen->c_str(), ciso->c_str());
-    std::fclose(f);
+      "Open the pages (each link signs you in once):\n"
+      "  the citizen's \"wie heeft mijn gegevens bekeken?\"  %s\n"
+      "  the CISO's console                               %s\n\n"
+      "Or use the API from another terminal (tokens valid 12 h; the file is mode 0600):\n"
+      "  source %s\n"
+      "  curl -s -H \"Authorization: Bearer $CITIZEN_TOKEN\" \"$INZAGE_URL/v1/me/accesses?"
+      "from=$(date -u -d '-14 days' +%%FT%%TZ)&to=$(date -u +%%FT%%TZ)&limit=5\"\n\n",
+      citizen_login.c_str(), console_login.c_str(), demo.tokens_file().c_str());
+  std::string env = "INZAGE_URL=" + url + "\nCITIZEN_TOKEN=" + *citizen + "\nCISO_TOKEN=" + *ciso +
+                    "\nPRIVACY_OFFICER_TOKEN=" + *officer +
+                    "\n# the demo citizen (a test BSN with history)\nDEMO_BSN=" + bsn +
+                    "\nCITIZEN_LOGIN_URL='" + citizen_login + "'\nCONSOLE_LOGIN_URL='" +
+                    console_login + "'\n";
+  if (!WriteSecretText(demo.tokens_file(), env)) {
+    Log(LogLevel::kWarn, "demo", "cannot write the tokens file", {{"path", demo.tokens_file()}});
   }
+}
+
+void DemoCluster::AnnounceFirstAlert(const Store* store) {
+  alert_thread_ = std::thread([this, store] {
+    NameThisThread("inzage-demo-alert");
+    for (int i = 0; i < 600 && !stop_.load(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));  // polling the store
+      auto rows = store->ScanColumnFamily("alerts");
+      if (!rows.ok() || rows->empty()) continue;
+      for (const auto& [id, value] : *rows) {
+        auto alert = ParseAlert(value);
+        if (!alert.ok() || alert->status != AlertStatus::kOpen) continue;
+        std::printf(
+            "The first alert is in. Look at it:\n"
+            "  curl -s -H \"Authorization: Bearer $CISO_TOKEN\" "
+            "\"$INZAGE_URL/v1/alerts/%s\"\n\n",
+            id.c_str());
+        std::fflush(stdout);
+        std::FILE* f = std::fopen(tokens_file_.c_str(), "a");
+        if (f != nullptr) {
+          std::fprintf(f, "# an open alert of this demo run\nALERT_ID=%s\n", id.c_str());
+          std::fclose(f);
+        }
+        return;
+      }
+    }
+  });
 }
 
 }  // namespace inzage::app

@@ -26,6 +26,13 @@
 #include "common/status.h"
 #include "kafka/kafka.h"
 
+namespace inzage::api {
+class ApiServer;
+}  // namespace inzage::api
+namespace inzage {
+class Store;
+}  // namespace inzage
+
 namespace inzage::app {
 
 // `inzaged --demo` and its settings.
@@ -58,6 +65,15 @@ class DemoCluster {
 
   [[nodiscard]] std::uint64_t produced() const { return produced_.load(); }
   [[nodiscard]] const WorldGenerator& world() const { return *generator_; }
+  // demo-tokens.env: the tokens, sign-in links and ids that the README's lines use.
+  [[nodiscard]] const std::string& tokens_file() const { return tokens_file_; }
+  void set_tokens_file(std::string path) { tokens_file_ = std::move(path); }
+  // Once the store holds an open alert, prints how to look at it and adds ALERT_ID to the
+  // tokens file (on a thread of its own; Stop ends it).
+  void AnnounceFirstAlert(const Store* store);
+
+  // The event time the demo's history starts at, before the wall clock at start.
+  static constexpr TimeMicros kHistory = 14 * kMicrosPerDay;
 
  private:
   Status Produce(const std::string& topic, const std::string& key, const std::string& value);
@@ -72,11 +88,13 @@ class DemoCluster {
   std::atomic<std::uint64_t> produced_{0};
   std::atomic<bool> stop_{false};
   std::thread thread_;
+  std::thread alert_thread_;
+  std::string tokens_file_;
 };
 
-// Prints ready-to-run curl lines: a citizen's "who viewed my data" and the CISO's alert queue,
-// with tokens signed by the demo's own key (valid for 12 hours); also writes them to
-// demo-tokens.env beside the key.
-void PrintDemoRequests(const DemoCluster& demo, const DaemonConfig& config, const std::string& url);
+// Prints the pages' one-time sign-in links and a ready-to-run request, with tokens signed by the
+// demo's own key (valid for 12 hours), and writes them with the demo citizen's BSN to the
+// tokens file (mode 0600).
+void PrintDemoRequests(const DemoCluster& demo, const DaemonConfig& config, api::ApiServer* http);
 
 }  // namespace inzage::app

@@ -27,6 +27,9 @@ class PipelineBackend final : public api::ApiBackend {
                                 std::string why) override;
   bool Ready(std::string* reason) const override;
   std::shared_ptr<const Policy> policy() const override { return pipeline_->policy(); }
+  std::map<std::int32_t, std::int64_t> ConsumerLag() const override {
+    return pipeline_->consumer_lag();
+  }
 
  private:
   EventPipeline* const pipeline_;

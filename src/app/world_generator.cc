@@ -211,7 +211,7 @@ std::string WorldGenerator::EventJson(const Employee& actor, const std::string& 
 
 std::string WorldGenerator::NextEvent() {
   // Office hours on weekdays, 07:00-19:00 UTC+1-ish; jump to the next morning at the end.
-  now_ += 200'000 + static_cast<std::int64_t>(rng_() % 3'800'000);
+  now_ += step_min_ + static_cast<std::int64_t>(rng_() % static_cast<std::uint64_t>(step_span_));
   const std::int64_t day = UtcDay(now_);
   const std::int64_t second_of_day = (now_ - day * kMicrosPerDay) / kMicrosPerSecond;
   const std::int64_t weekday = (day + 3) % 7;  // 0 = Monday

@@ -42,6 +42,15 @@ class WorldGenerator {
   std::string NextEvent();
 
   [[nodiscard]] long long events_made() const { return counter_; }
+  // The event time of the latest event made (the next one is later).
+  [[nodiscard]] std::int64_t event_time() const { return now_; }
+  // How far event time moves from one event to the next (uniform in [min, max)); by default
+  // 0.2-4 s, a realistic office. The demo makes it shorter once it has caught up with the wall
+  // clock, so that the live stream is not too slow to watch.
+  void set_step(std::int64_t min_micros, std::int64_t max_micros) {
+    step_min_ = min_micros;
+    step_span_ = max_micros > min_micros ? max_micros - min_micros : 1;
+  }
   // For the demo's ready-made tokens: the id of the first employee with `role` (empty if none),
   // and the BSN of a citizen with an open case (whose data the stream keeps touching).
   [[nodiscard]] std::string EmployeeWithRole(const std::string& role) const;
@@ -95,6 +104,8 @@ class WorldGenerator {
   std::vector<std::vector<int>> employees_by_role_index_;
   std::vector<std::string> role_names_;
   std::int64_t now_;
+  std::int64_t step_min_ = 200'000;
+  std::int64_t step_span_ = 3'800'000;
   long long counter_ = 0;
 };
 

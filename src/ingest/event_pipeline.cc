@@ -32,6 +32,10 @@ EventPipeline::EventPipeline(const PipelineOptions& config, const Pseudonymizer*
       writer_(store_, &dead_letters_, &offsets_, &stats_) {
   reference_.ResolveOnApply(policy_.get());
   alerts_.set_policy(policy_.get());
+  hourly_.set_loader([store](const std::string& key) -> std::optional<std::string> {
+    auto row = store->Get("state", key);
+    return row.ok() ? *row : std::nullopt;
+  });
 }
 
 EventPipeline::~EventPipeline() {
@@ -44,8 +48,8 @@ EventPipeline::~EventPipeline() {
 }
 
 Status EventPipeline::Start() {
-  if (Status st =
-          RestoreState(*store_, {detector_.get(), incidents_.get(), &invalid_rate_, &alerts_});
+  if (Status st = RestoreState(
+          *store_, {detector_.get(), incidents_.get(), &invalid_rate_, &alerts_, &hourly_});
       !st.ok()) {
     return st;
   }
@@ -197,6 +201,7 @@ Status EventPipeline::Process(const rd_kafka_message_t* m, Clock::time_point now
     ++stats_.invalid;
     ++stats_.invalid_by_reason[static_cast<size_t>(ClassifyParseError(parsed.message()))];
     invalid_rate_.ObserveInvalid(parser_.last_event_id(), policy_->thresholds(), incidents_.get());
+    hourly_.ObserveInvalid(latest_event_time_);
     if (Status st = dead_letters_.Send(*m, parsed.message(), batch_number_); !st.ok()) {
       return st;
     }
@@ -237,6 +242,8 @@ void EventPipeline::DecideIntoBatch(const AccessEvent& event) {
     TrimForReuse(&batch_.events.back());
   }
   FillStoredEvent(event, decision, *policy_, reference_, &batch_.events.back());
+  hourly_.Observe(event.time, decision, batch_.events.back().record.department);
+  latest_event_time_ = std::max(latest_event_time_, event.time);
 }
 
 void EventPipeline::DrainLocalRequests() {
@@ -312,6 +319,7 @@ void EventPipeline::FailLocalRequests(const Status& why) {
 void EventPipeline::AddStateAndAlerts() {
   AddActorState(detector_.get(), &batch_);
   invalid_rate_.AddToBatch(&batch_);
+  hourly_.TakeChanged(&batch_.state);
   stats_.alerts_changed += alerts_.AddToBatch(incidents_->dirty_alerts(), Clock::now(), &batch_);
   incidents_->ClearDirty();
   // Their rows are in this batch: settled alerts can leave memory (memory follows the open

@@ -47,6 +47,7 @@
 #include "common/mutex.h"
 #include "common/pseudonym.h"
 #include "detect/behavior_detector.h"
+#include "detect/hourly_stats.h"
 #include "detect/incidents.h"
 #include "event/event_parser.h"
 #include "event/owned_event.h"
@@ -177,6 +178,8 @@ class EventPipeline {
   std::unique_ptr<BehaviorDetector> detector_;
   std::unique_ptr<IncidentTracker> incidents_;
   InvalidRateState invalid_rate_;
+  HourlyStats hourly_;  // the console's overview, per hour of event time
+  TimeMicros latest_event_time_ = 0;
   AlertEmitter alerts_;
   Backpressure backpressure_;
 

@@ -23,6 +23,7 @@ Status RestoreStateRows(const std::vector<std::pair<std::string, std::string>>& 
       parts.alerts->RestorePending(value);
       continue;
     }
+    if (parts.hourly->Restore(key, value)) continue;
     if (key.rfind(kActorPrefix, 0) != 0) continue;
     Status st =
         parts.detector->RestoreActorState(std::string_view(key).substr(kActorPrefix.size()), value);

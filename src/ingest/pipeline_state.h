@@ -6,6 +6,7 @@
 //   state column family   "actor/<actor id>"      BehaviorDetector's windows of one actor
 //                         "stream/invalid_rate"   InvalidRateState
 //                         "alerts/pending"        AlertEmitter's waiting alert ids
+//                         "stats/hour/<hour>"     HourlyStats (the console's overview)
 //   alerts column family  "<alert id>"            every alert's newest version
 //
 // Per-actor state of a partition that moves to this instance from another one is not in this
@@ -17,6 +18,7 @@
 
 #include "common/status.h"
 #include "detect/behavior_detector.h"
+#include "detect/hourly_stats.h"
 #include "detect/incidents.h"
 #include "ingest/alert_emitter.h"
 #include "ingest/invalid_rate_state.h"
@@ -30,6 +32,7 @@ struct StatefulParts {
   IncidentTracker* incidents;
   InvalidRateState* invalid_rate;
   AlertEmitter* alerts;
+  HourlyStats* hourly;
 };
 
 // Reads the state rows and the alerts back; Corruption names a row that cannot be read. Settled

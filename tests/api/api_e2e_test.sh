@@ -49,8 +49,8 @@ curl -fsS "$url/readyz" >/dev/null || fail "inzaged did not become ready within 
 [[ -f $work/state/demo-tokens.env ]] || fail "the demo did not write its tokens"
 # shellcheck disable=SC1091
 source "$work/state/demo-tokens.env"
-grep -q "curl -s -H 'Authorization: Bearer" "$work/daemon.out" || fail "the demo printed no curl line"
-sleep 3 # some events decided and committed
+grep -qF 'curl -s -H "Authorization: Bearer $CITIZEN_TOKEN"' "$work/daemon.out" ||
+  fail "the demo printed no curl line"
 
 req() { # NAME METHOD PATH [TOKEN] [BODY] -> $work/NAME.body, prints the status
   local name=$1 method=$2 path=$3 token=${4:-} body=${5:-}
@@ -64,20 +64,31 @@ from=$(date -u -d '-14 days' +%Y-%m-%dT%H:%M:%SZ)
 to=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
 period="from=$from&to=$to"
 
-# The citizen's own view: entries, newest first, no subject and no employee id.
-[[ $(req me GET "/v1/me/accesses?$period&limit=50" "$CITIZEN_TOKEN") == 200 ]] ||
-  fail "citizen view: $(cat "$work/me.body")"
+# The citizen's own view: entries, newest first, no subject and no employee id. Readiness comes
+# before the demo history is committed, so wait (with a deadline) for the first entries.
+entries=0
+for _ in $(seq 1 120); do
+  [[ $(req me GET "/v1/me/accesses?$period&limit=50" "$CITIZEN_TOKEN") == 200 ]] ||
+    fail "citizen view: $(cat "$work/me.body")"
+  entries=$("$py" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["entries"]))' "$work/me.body")
+  ((entries > 0)) && break
+  sleep 0.5
+done
 validate GET /v1/me/accesses 200 "$work/me.body"
-entries=$("$py" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["entries"]))' "$work/me.body")
-((entries > 0)) || fail "the demo citizen has no accesses to show"
+((entries > 0)) || fail "the demo citizen has no accesses to show within 60 s"
 [[ $(req me_csv GET "/v1/me/accesses.csv?$period&limit=5" "$CITIZEN_TOKEN") == 200 ]] || fail "csv export"
 head -1 "$work/me_csv.body" | grep -q '^time,local_time,municipality,department,role,action' || fail "csv header"
 
 # The CISO's queue, one alert, a status change, investigations.
-[[ $(req alerts GET "/v1/alerts?status=open&limit=5" "$CISO_TOKEN") == 200 ]] || fail "alert list"
+alert_id=""
+for _ in $(seq 1 120); do
+  [[ $(req alerts GET "/v1/alerts?status=open&limit=5" "$CISO_TOKEN") == 200 ]] || fail "alert list"
+  alert_id=$("$py" -c 'import json,sys; a=json.load(open(sys.argv[1]))["alerts"]; print(a[0]["alert_id"] if a else "")' "$work/alerts.body")
+  [[ -n $alert_id ]] && break
+  sleep 0.5
+done
 validate GET /v1/alerts 200 "$work/alerts.body"
-alert_id=$("$py" -c 'import json,sys; a=json.load(open(sys.argv[1]))["alerts"]; print(a[0]["alert_id"] if a else "")' "$work/alerts.body")
-[[ -n $alert_id ]] || fail "the demo has no open alert"
+[[ -n $alert_id ]] || fail "the demo has no open alert within 60 s"
 [[ $(req alert GET "/v1/alerts/$alert_id" "$CISO_TOKEN") == 200 ]] || fail "one alert"
 validate GET "/v1/alerts/{id}" 200 "$work/alert.body"
 [[ $(req ack POST "/v1/alerts/$alert_id/status" "$CISO_TOKEN" '{"status":"acknowledged","reason":"e2e test"}') == 200 ]] ||

@@ -10,6 +10,8 @@
 #include <prometheus/registry.h>
 #include <sys/stat.h>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -19,6 +21,7 @@
 #include "common/base64.h"
 #include "common/secret_file.h"
 #include "detect/alert.h"
+#include "detect/hourly_stats.h"
 #include "policy/policy_loader.h"
 #include "store/cursor.h"
 #include "store_test_util.h"
@@ -603,9 +606,6 @@ TEST_F(ApiServerTest, RequestsAreCountedByRouteNeverByConcretePath) {
   EXPECT_EQ(text.find("emp-1"), std::string::npos) << text;
 }
 
-}  // namespace
-}  // namespace inzage::api
-
 namespace inzage::api {
 namespace {
 
@@ -804,6 +804,167 @@ TEST_F(ApiServerTest, WrongMethodsGet405WithAllowAndActorIdsMayHoldASlash) {
   EXPECT_EQ(body["actor"], "svc/batch");
   ASSERT_EQ(body["entries"].size(), 1u);
   EXPECT_EQ(body["entries"][0]["actor"], "svc/batch");
+}
+
+}  // namespace
+}  // namespace inzage::api
+
+// The pages' sign-in: a token becomes an HttpOnly session cookie once; the cookie then serves
+// reads, a change made with it needs the X-Inzage-Request header, and signing out ends it.
+TEST_F(ApiServerTest, SessionsStandInForTokensAndResistCrossSiteRequests) {
+  auto shard = StartShard();
+  const HttpClient client = ClientOf(*shard);
+  const std::string body = R"({"token":")" + Token(kCitizenBsn, TokenRole::kCitizen) + "\"}";
+  ExpectError(client.Post("/v1/session", body), 403, "forbidden");
+  auto signed_in = client.Post("/v1/session", body, {{"X-Inzage-Request", "1"}});
+  ASSERT_OK(signed_in);
+  ASSERT_EQ(signed_in->status, 200) << signed_in->body;
+  EXPECT_EQ(signed_in->body.find(kCitizenBsn), std::string::npos);
+  EXPECT_EQ(json::parse(signed_in->body)["role"], "citizen");
+  const std::string set_cookie = signed_in->HeaderValue("set-cookie");
+  EXPECT_NE(set_cookie.find("HttpOnly; SameSite=Strict"), std::string::npos) << set_cookie;
+  const std::string cookie = set_cookie.substr(0, set_cookie.find(';'));
+  ASSERT_EQ(cookie.rfind("inzage_session=", 0), 0u);
+
+  auto me = client.Get("/v1/me/accesses?" + Recent(kDay), {{"Cookie", cookie}});
+  ASSERT_OK(me);
+  EXPECT_EQ(me->status, 200) << me->body;
+  auto context = client.Get("/v1/me/context", {{"Cookie", cookie}});
+  ASSERT_OK(context);
+  EXPECT_EQ(context->status, 200) << context->body;
+  EXPECT_TRUE(json::parse(context->body)["privacy_contact"].is_object());
+  ExpectError(client.Get("/v1/alerts", {{"Cookie", cookie}}), 403, "forbidden");
+
+  // A change with the cookie alone (what a cross-site form could send) is refused.
+  ExpectError(client.Send(HttpMethod::kDelete, "/v1/session", {}, {{"Cookie", cookie}}), 403,
+              "forbidden");
+  auto out = client.Send(HttpMethod::kDelete, "/v1/session", {},
+                         {{"Cookie", cookie}, {"X-Inzage-Request", "1"}});
+  ASSERT_OK(out);
+  EXPECT_EQ(out->status, 204);
+  EXPECT_NE(out->HeaderValue("set-cookie").find("Max-Age=0"), std::string::npos);
+  ExpectError(client.Get("/v1/me/accesses?" + Recent(kDay), {{"Cookie", cookie}}), 401,
+              "unauthorized");
+  ExpectError(client.Get("/v1/session", {{"Cookie", "inzage_session=guessed"}}), 401,
+              "unauthorized");
+}
+
+TEST_F(ApiServerTest, OfficerSessionChangesAlertsOnlyWithTheRequestHeader) {
+  auto shard = StartShard();
+  Alert a;
+  a.rule = RuleId::kAuthRoleNotPermitted;
+  a.severity = Severity::kHigh;
+  a.actor = "m-1";
+  a.window_start = a.first_seen = a.last_seen = Now();
+  a.alert_id = AlertId(a.actor, a.rule, a.window_start);
+  a.count = 1;
+  a.version = 1;
+  shard->backend->AddAlert(a);
+  const HttpClient client = ClientOf(*shard);
+  auto signed_in =
+      client.Post("/v1/session", R"({"token":")" + Token("ciso-1", TokenRole::kCiso) + "\"}",
+                  {{"X-Inzage-Request", "1"}});
+  ASSERT_OK(signed_in);
+  ASSERT_EQ(signed_in->status, 200);
+  EXPECT_EQ(json::parse(signed_in->body)["label"], "ciso-1");
+  const std::string set_cookie = signed_in->HeaderValue("set-cookie");
+  const std::string cookie = set_cookie.substr(0, set_cookie.find(';'));
+  const std::string change = R"({"status":"acknowledged","reason":"seen"})";
+  ExpectError(client.Post("/v1/alerts/" + a.alert_id + "/status", change, {{"Cookie", cookie}}),
+              403, "forbidden");
+  auto changed = client.Post("/v1/alerts/" + a.alert_id + "/status", change,
+                             {{"Cookie", cookie}, {"X-Inzage-Request", "1"}});
+  ASSERT_OK(changed);
+  EXPECT_EQ(changed->status, 200) << changed->body;
+}
+
+// A second issuer (the organisation's identity provider) may sign staff, never citizens.
+TEST_F(ApiServerTest, StaffTokensSignStaffRolesOnly) {
+  const std::string staff_secret(40, 'k');
+  const std::string staff_key = dir_.sub("staff.key");
+  std::string hex;
+  for (unsigned char c : staff_secret) hex += fmt::format("{:02x}", c);
+  {
+    std::ofstream(staff_key) << hex;
+    ::chmod(staff_key.c_str(), 0600);
+  }
+  ApiConfig config;
+  config.staff_tokens.algorithm = "HS256";
+  config.staff_tokens.key_file = staff_key;
+  config.staff_tokens.audience = "inzage-staff";
+  auto shard = StartShard(config);
+  auto staff = TokenSigner::FromKey(TokenAlgorithm::kHs256, staff_secret).value();
+  auto sign = [&](const std::string& sub, TokenRole role, const std::string& audience) {
+    return staff.Sign(sub, role, audience, Now(), 600 * kMicrosPerSecond).value();
+  };
+  auto ciso = Get(*shard, "/v1/alerts", sign("ciso-2", TokenRole::kCiso, "inzage-staff"));
+  ASSERT_OK(ciso);
+  EXPECT_EQ(ciso->status, 200) << ciso->body;
+  ExpectError(Get(*shard, "/v1/me/accesses?" + Recent(kDay),
+                  sign(kCitizenBsn, TokenRole::kCitizen, "inzage-staff")),
+              401, "unauthorized");
+  ExpectError(Get(*shard, "/v1/alerts", sign("ciso-2", TokenRole::kCiso, "inzage")), 401,
+              "unauthorized");
+  auto primary = Get(*shard, "/v1/alerts", Token("ciso-3", TokenRole::kCiso));
+  ASSERT_OK(primary);
+  EXPECT_EQ(primary->status, 200) << "the primary issuer still signs staff";
+}
+
+TEST_F(ApiServerTest, OverviewCountsHoursWithoutNamingAnyone) {
+  auto shard = StartShard();
+  HourlyStats stats;
+  Decision violation;
+  violation.verdict = Verdict::kViolation;
+  violation.hits[violation.hit_count++].rule = RuleId::kAuthRoleNotPermitted;
+  stats.Observe(Now(), violation, "sociaal-domein");
+  std::vector<std::pair<std::string, std::string>> rows;
+  stats.TakeChanged(&rows);
+  CommitBatch batch;
+  for (auto& [k, v] : rows) batch.state.emplace_back(k, v);
+  ASSERT_OK(shard->store->Commit(batch));
+  auto r = Get(*shard, "/v1/overview?hours=24", Token("ciso-1", TokenRole::kCiso));
+  ASSERT_OK(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json o = json::parse(r->body);
+  ASSERT_EQ(o["hours"].size(), 24u);
+  EXPECT_EQ(o["hours"][23]["violation"], 1);
+  EXPECT_EQ(o["top_rules"][0]["rule"], "auth.role_not_permitted");
+  EXPECT_EQ(o["violations_by_department"][0]["department"], "sociaal-domein");
+  EXPECT_EQ(o["invalid"]["window"], "PT24H");
+  ExpectError(Get(*shard, "/v1/overview?hours=0", Token("ciso-1", TokenRole::kCiso)), 400,
+              "bad_request");
+  ExpectError(Get(*shard, "/v1/overview?hours=99999999999", Token("ciso-1", TokenRole::kCiso)), 400,
+              "bad_request");
+  ExpectError(Get(*shard, "/v1/overview", Token(kCitizenBsn, TokenRole::kCitizen)), 403,
+              "forbidden");
+}
+
+TEST_F(ApiServerTest, PagesAndDemoSignInLinks) {
+  const std::string ui = dir_.sub("ui");
+  std::filesystem::create_directories(ui + "/citizen");
+  std::ofstream(ui + "/citizen/index.html") << "<h1>Wie heeft mijn gegevens bekeken?</h1>";
+  ApiConfig config;
+  config.ui_dir = ui;
+  config.demo_login = true;
+  auto shard = StartShard(config);
+  auto page = Get(*shard, "/ui/citizen/", "");
+  ASSERT_OK(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_NE(page->HeaderValue("content-security-policy").find("default-src 'self'"),
+            std::string::npos);
+  auto settings = Get(*shard, "/ui/console/config.json", "");
+  ASSERT_OK(settings);
+  EXPECT_EQ(json::parse(settings->body)["demo"], true);
+  EXPECT_EQ(Get(*shard, "/ui/%2e%2e/%2e%2e/etc/passwd", "")->status, 404);
+
+  const std::string code = shard->server->CreateDemoLogin(Token(kCitizenBsn, TokenRole::kCitizen));
+  auto first = Get(*shard, "/ui/demo-login?code=" + code + "&to=citizen", "");
+  ASSERT_OK(first);
+  EXPECT_EQ(first->status, 303);
+  EXPECT_EQ(first->HeaderValue("location"), "/ui/citizen/");
+  EXPECT_NE(first->HeaderValue("set-cookie").find("inzage_session="), std::string::npos);
+  EXPECT_EQ(Get(*shard, "/ui/demo-login?code=" + code + "&to=citizen", "")->status, 400)
+      << "a link signs in once";
 }
 
 }  // namespace
