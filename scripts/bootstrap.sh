@@ -18,6 +18,9 @@ PACKAGES=(
   kcat python3 python3-venv default-jre-headless maven curl systemd wrk
   # monitoring: promtool checks config/prometheus, tests/ops runs a throwaway prometheus
   prometheus
+  # the web pages: npm installs their pinned packages (ui/package-lock.json); the browser
+  # tests drive Debian's chromium (no browser download)
+  nodejs chromium
 )
 
 missing=()
@@ -26,9 +29,12 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
+# Debian ships npm as its own package; a nodejs from elsewhere (NodeSource) brings its own npm
+# and conflicts with Debian's, so npm is asked for only when no npm command exists.
+if ! command -v npm >/dev/null; then missing+=(npm); fi
 
 if ((${#missing[@]} == 0)); then
-  echo "bootstrap: all ${#PACKAGES[@]} packages present"
+  echo "bootstrap: all ${#PACKAGES[@]} packages (and npm) present"
   exit 0
 fi
 

@@ -1,0 +1,203 @@
+// Shared by the browser tests: Debian's Chromium through playwright-core (no browser download),
+// sessions from the demo's tokens, screenshots, and watchers for CSP violations, page errors
+// and dialogs.
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+export const here = path.dirname(fileURLToPath(import.meta.url));
+export const repo = path.resolve(here, '../..');
+// playwright-core and @axe-core/playwright are ui/'s devDependencies (scripts/ui-deps.sh).
+const require = createRequire(path.join(repo, 'ui', 'package.json'));
+const { chromium } = require('playwright-core');
+const { default: AxeBuilder } = await import(require.resolve('@axe-core/playwright'));
+
+export const env = {
+  url: (process.env.INZAGE_URL || '').replace(/\/+$/, ''),
+  citizenLogin: process.env.CITIZEN_LOGIN_URL || '',
+  consoleLogin: process.env.CONSOLE_LOGIN_URL || '',
+  citizenToken: process.env.CITIZEN_TOKEN || '',
+  cisoToken: process.env.CISO_TOKEN || '',
+  officerToken: process.env.PRIVACY_OFFICER_TOKEN || '',
+  oidcIssuer: (process.env.OIDC_ISSUER || '').replace(/\/+$/, ''),
+  screenshots: process.env.INZAGE_SCREENSHOTS || path.join(here, 'screenshots'),
+  chromium: process.env.INZAGE_CHROMIUM || '/usr/bin/chromium',
+};
+
+export const BSNS = ['999993653', '999990482'];
+export const PAYLOADS = {
+  script: '<script>alert(1)</script>',
+  img: '<img src=x onerror=alert(1)>',
+};
+
+// The flags every launch passes (playwright-core adds --headless, and a fresh
+// --user-data-dir of its own: a new temporary profile per launch, removed on close; it refuses
+// a --user-data-dir in args).
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
+// A fresh Chromium (Debian's), headless, kept off the network but loopback by its flags.
+export async function launch() {
+  if (!fs.existsSync(env.chromium)) {
+    throw new Error(`${env.chromium} not found: apt-get install chromium (scripts/bootstrap.sh does)`);
+  }
+  return chromium.launch({ executablePath: env.chromium, headless: true, args: CHROMIUM_ARGS, timeout: 60000 });
+}
+
+export async function closeBrowser(browser) {
+  if (browser) await browser.close().catch(() => {});
+}
+
+// A new context (its own cookie jar) with Dutch locale and Amsterdam time, watched.
+export async function newContext(browser, opts = {}) {
+  const context = await browser.newContext({
+    baseURL: env.url,
+    locale: opts.locale || 'nl-NL',
+    timezoneId: opts.timezoneId || 'Europe/Amsterdam',
+    viewport: opts.viewport || { width: 1280, height: 900 },
+    acceptDownloads: true,
+    ...opts.contextOptions,
+  });
+  context.setDefaultTimeout(20000);
+  await context.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile || ''}:${e.lineNumber || ''}`);
+    });
+  });
+  return context;
+}
+
+// Opens a session in context with a token (POST /v1/session), as the portal or OIDC would.
+export async function signIn(context, token) {
+  const res = await context.request.post(`${env.url}/v1/session`, {
+    data: { token },
+    headers: { 'X-Inzage-Request': '1' },
+  });
+  if (res.status() !== 200) throw new Error(`POST /v1/session: HTTP ${res.status()} ${await res.text()}`);
+  const cookies = await context.cookies(env.url);
+  if (!cookies.some((c) => c.name === 'inzage_session')) {
+    throw new Error(`POST /v1/session set no inzage_session cookie the browser keeps for ${env.url} (Secure on http?)`);
+  }
+  return res.json();
+}
+
+// Watches a page: page errors, console errors, dialogs (any dialog is a failure here).
+export function watch(page) {
+  const w = { errors: [], dialogs: [], requests: [], console: [] };
+  page.on('pageerror', (e) => w.errors.push(String(e && e.message ? e.message : e)));
+  page.on('dialog', async (d) => {
+    w.dialogs.push(`${d.type()}: ${d.message()}`);
+    await d.dismiss().catch(() => {});
+  });
+  page.on('request', (r) => w.requests.push({ url: r.url(), method: r.method(), body: r.postData() || '', headers: r.headers() }));
+  page.on('console', (m) => w.console.push(`${m.type()}: ${m.text()}`));
+  return w;
+}
+
+export async function cspViolations(page) {
+  return page.evaluate(() => window.__csp || []);
+}
+
+// Axe-core over the page as it is now: the serious and critical violations, as strings.
+export async function axeProblems(page, { include = null, exclude = [] } = {}) {
+  let builder = new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']);
+  if (include) builder = builder.include(include);
+  for (const e of exclude) builder = builder.exclude(e);
+  const result = await builder.analyze();
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+}
+
+export async function screenshot(page, name) {
+  fs.mkdirSync(env.screenshots, { recursive: true });
+  const file = path.join(env.screenshots, `${name}.png`);
+  // The whole page, cut at 4,000 px (a citizen's list of 100 entries is 30,000 px tall).
+  const { width, height } = await page.evaluate(() => ({ width: document.documentElement.scrollWidth, height: document.documentElement.scrollHeight }));
+  await page.screenshot({ path: file, fullPage: true, clip: { x: 0, y: 0, width, height: Math.min(height, 4000) } });
+  return file;
+}
+
+// The confidential activities of the shipped policy (register.yaml, confidential: true).
+export function confidentialActivities(dir = path.join(repo, 'config', 'policy')) {
+  const text = fs.readFileSync(path.join(dir, 'register.yaml'), 'utf8');
+  const ids = [];
+  let current = null;
+  for (const line of text.split('\n')) {
+    const id = /^\s*-\s+id:\s*([A-Za-z0-9_.-]+)/.exec(line);
+    if (id) current = { id: id[1], name: '' };
+    const name = /^\s+name:\s*"?(.*?)"?\s*$/.exec(line);
+    if (current && name && !current.name) current.name = name[1];
+    if (current && /^\s+confidential:\s*true\b/.test(line)) ids.push({ ...current });
+  }
+  return ids;
+}
+
+// The period the page asked for: the from/to of its first /v1/me/accesses request.
+export function periodOfRequest(url) {
+  const u = new URL(url);
+  return { from: u.searchParams.get('from'), to: u.searchParams.get('to') };
+}
+
+export function requireEnv(t, ...names) {
+  const missing = names.filter((n) => !process.env[n]);
+  if (missing.length) {
+    t.skip(`${missing.join(', ')} not set`);
+    return false;
+  }
+  return true;
+}
+
+let shared = null;
+// One browser for the whole run (each test opens its own contexts); closed by ui.test.mjs.
+export async function browser() {
+  if (!shared) shared = await launch();
+  return shared;
+}
+export async function closeShared() {
+  const b = shared;
+  shared = null;
+  await closeBrowser(b);
+}
+
+// A signed-in page: a new context, a session from token, the page opened at route.
+export async function openAs(token, route, opts = {}) {
+  const context = await newContext(await browser(), opts);
+  if (token) await signIn(context, token);
+  const page = await context.newPage();
+  const w = watch(page);
+  if (route) await page.goto(route);
+  return { context, page, w };
+}
+
+// Waits for the citizen page's list (or its signed-out or error state).
+export async function citizenLoaded(page) {
+  await page.waitForFunction(
+    () => document.body.dataset.loaded === 'true' || !document.querySelector('#signed-out').hidden || !document.querySelector('#status').hidden,
+  );
+}
+
+// Fails with what went wrong on the page: errors, dialogs, CSP violations.
+export async function assertClean(assert, page, w) {
+  assert.deepEqual(w.dialogs, [], 'no dialog may open');
+  assert.deepEqual(w.errors, [], 'no uncaught error on the page');
+  assert.deepEqual(await cspViolations(page), [], 'no Content-Security-Policy violation');
+}
+
+// GET from the page itself (same origin, its session cookie), as JSON.
+export async function pageGet(page, url) {
+  return page.evaluate(async (u) => {
+    const r = await fetch(u, { headers: { 'X-Inzage-Request': '1', Accept: 'application/json' }, credentials: 'same-origin' });
+    return { status: r.status, body: r.headers.get('content-type')?.includes('json') ? await r.json() : await r.text() };
+  }, url);
+}
