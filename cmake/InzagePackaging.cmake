@@ -1,6 +1,7 @@
 # `cmake --install` and CPack's .deb: binaries in bin/, the unit in the systemd unit directory,
 # configuration and the default policy in /etc/inzage (conffiles: an operator's edits survive
-# upgrades), schemas, alerting rules and the README under share/. Keys are never packaged:
+# upgrades), schemas, alerting rules, the web pages and the README under share/.
+# Keys are never packaged:
 # `inzage keygen` makes them on the machine (README, "Running it as a service").
 include(GNUInstallDirs)
 
@@ -18,6 +19,13 @@ install(FILES config/prometheus/inzage-alerts.yml config/prometheus/inzage-alert
               config/prometheus/prometheus.example.yml
         DESTINATION ${CMAKE_INSTALL_DATADIR}/inzage/prometheus)
 install(FILES README.md packaging/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# The web pages (api.ui_dir) with the files they load, copied into ui/vendor by
+# scripts/ui-deps.sh (test.sh and demo.sh run it): installing without them fails loudly rather
+# than shipping pages without their styles and charts.
+install(FILES ui/index.html DESTINATION ${CMAKE_INSTALL_DATADIR}/inzage/ui)
+install(DIRECTORY ui/citizen ui/common ui/console ui/vendor
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/inzage/ui
+        PATTERN ".inzage-stamp" EXCLUDE)
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME inzage)

@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/bootstrap.sh
+./scripts/ui-deps.sh  # the web pages' pinned npm packages (styles, fonts, charts)
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/inzage-ccache}
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$(nproc 2>/dev/null || echo 2)" --target inzage inzaged

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <utility>
 
@@ -49,6 +50,37 @@ int Run(DaemonConfig config, const DemoOptions& demo) {
   return Shutdown(state, result);
 }
 
+// --check-config: every problem at once (an operator fixes them in one pass), then what was
+// checked. Exit 0 when the daemon would start with this file, 2 when it would not.
+int CheckConfig(const DaemonConfig& config, const std::string& config_path) {
+  int problems = 0;
+  auto problem = [&problems](const std::string& what, const std::string& why) {
+    std::fprintf(stderr, "inzaged: %s: %s\n", what.c_str(), why.c_str());
+    ++problems;
+  };
+  auto policy = LoadPolicy(config.policy_dir);
+  if (!policy.ok()) problem("policy_dir", policy.status().message());
+  auto key = Pseudonymizer::FromKeyFile(config.pseudonym_key_file);
+  if (!key.ok()) problem("pseudonym_key_file", key.status().message());
+  if (auto verifier = LoadTokenVerifier(config.api); !verifier.ok()) {
+    problem("api.token_key_file", verifier.status().message());
+  }
+  std::error_code ec;
+  if (!config.api.ui_dir.empty() && !std::filesystem::is_directory(config.api.ui_dir, ec)) {
+    // Not fatal: the API works without its pages.
+    std::fprintf(stderr, "inzaged: warning: api.ui_dir %s is not a directory: /ui/ will be 404\n",
+                 config.api.ui_dir.c_str());
+  }
+  if (problems > 0) {
+    std::fprintf(stderr, "inzaged: %d problem(s) in %s\n", problems, config_path.c_str());
+    return 2;
+  }
+  std::printf("inzaged: configuration %s is valid (policy %s revision %s, key id %s)\n",
+              config_path.c_str(), config.policy_dir.c_str(), (*policy)->revision().c_str(),
+              key->key_id().c_str());
+  return 0;
+}
+
 }  // namespace
 
 int DaemonMain(int argc, char** argv) {
@@ -92,26 +124,7 @@ int DaemonMain(int argc, char** argv) {
     }
     config.api.listen = listen;
   }
-  if (check_config) {
-    auto policy = LoadPolicy(config.policy_dir);
-    if (!policy.ok()) {
-      std::fprintf(stderr, "inzaged: policy_dir: %s\n", policy.status().message().c_str());
-      return 2;
-    }
-    auto key = Pseudonymizer::FromKeyFile(config.pseudonym_key_file);
-    if (!key.ok()) {
-      std::fprintf(stderr, "inzaged: pseudonym_key_file: %s\n", key.status().message().c_str());
-      return 2;
-    }
-    if (auto verifier = LoadTokenVerifier(config.api); !verifier.ok()) {
-      std::fprintf(stderr, "inzaged: api.token_key_file: %s\n",
-                   verifier.status().message().c_str());
-      return 2;
-    }
-    std::printf("inzaged: configuration %s is valid (policy revision %s, key id %s)\n",
-                config_path.c_str(), (*policy)->revision().c_str(), key->key_id().c_str());
-    return 0;
-  }
+  if (check_config) return CheckConfig(config, config_path);
   return Run(std::move(config), demo_options);
 }
 

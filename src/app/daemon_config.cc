@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <set>
 #include <vector>
 
@@ -237,6 +238,18 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
     std::string msg = std::to_string(r.errors().size()) + " error(s) in the configuration:";
     for (const auto& e : r.errors()) msg += "\n  " + e;
     return Status::InvalidArgument(msg);
+  }
+  // A relative path in the file is relative to the file's directory, so the repository's
+  // config/inzaged.yaml finds config/policy from any working directory, and the installed
+  // /etc/inzage/inzaged.yaml finds /etc/inzage/policy. (Environment overrides are taken as
+  // given: relative to the working directory.)
+  const std::filesystem::path base = std::filesystem::absolute(path).parent_path();
+  for (std::string* p : {&c.policy_dir, &c.store.path, &c.pseudonym_key_file, &c.api.token_key_file,
+                         &c.api.staff_tokens.key_file, &c.api.ui_dir, &c.api.tls_certificate_file,
+                         &c.api.tls_key_file, &c.api.peer_key_file, &c.api.peer_ca_file}) {
+    if (!p->empty() && std::filesystem::path(*p).is_relative()) {
+      *p = (base / *p).lexically_normal().string();
+    }
   }
   if (const char* v = std::getenv("INZAGE_PSEUDONYM_KEY_FILE"); v != nullptr && *v != '\0') {
     c.pseudonym_key_file = v;

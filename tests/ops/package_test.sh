@@ -18,6 +18,9 @@ expected=(
   etc/inzage/policy/tests/allow.yaml
   usr/share/inzage/schemas/openapi.yaml usr/share/inzage/schemas/access-event.schema.json
   usr/share/inzage/prometheus/inzage-alerts.yml usr/share/doc/inzage/README.md
+  usr/share/doc/inzage/copyright
+  usr/share/inzage/ui/citizen/index.html usr/share/inzage/ui/console/index.html
+  usr/share/inzage/ui/vendor/utrecht/design-tokens.css usr/share/inzage/ui/vendor/LICENSES
 )
 check_tree() { # DIR WHAT
   for f in "${expected[@]}"; do [[ -e $1/$f ]] || fail "$2 lacks /$f"; done

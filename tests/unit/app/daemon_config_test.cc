@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
@@ -35,6 +36,23 @@ TEST(DaemonConfigTest, ShippedConfigLoads) {
   EXPECT_EQ(c->kafka.dead_letter_topic, "inzage.access-events.dlq");
   EXPECT_EQ(c->pipeline.batch_max_events, 20000);
   EXPECT_FALSE(c->store.sync);
+  EXPECT_EQ(c->policy_dir, std::string(INZAGE_SOURCE_DIR) + "/config/policy")
+      << "a relative policy_dir is relative to the file, so it works from the clone";
+}
+
+TEST(DaemonConfigTest, RelativePathsAreRelativeToTheFileAbsoluteOnesStay) {
+  const std::string path = WriteTemp(
+      "policy_dir: ../policy\npseudonym_key_file: /run/k/pseudonym.key\n"
+      "api:\n  ui_dir: ui\n  token_key_file: keys/token.key\n");
+  auto c = LoadDaemonConfig(path);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  EXPECT_EQ(c->policy_dir, (dir / "../policy").lexically_normal().string());
+  EXPECT_EQ(c->api.ui_dir, (dir / "ui").lexically_normal().string());
+  EXPECT_EQ(c->pseudonym_key_file, "/run/k/pseudonym.key");
+  if (std::getenv("INZAGE_TOKEN_KEY_FILE") == nullptr) {
+    EXPECT_EQ(c->api.token_key_file, (dir / "keys/token.key").lexically_normal().string());
+  }
 }
 
 TEST(DaemonConfigTest, ShippedConfigValidatesAgainstTheSchema) {
