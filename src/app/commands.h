@@ -63,6 +63,7 @@ struct QueryOptions {
   std::string actor;
   std::string from;
   std::string to;
+  std::string policy_dir;  // optional: activity names in --json
   bool json = false;
 };
 int Query(const QueryOptions& options);

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "api/history_views.h"
 #include "app/commands.h"
 #include "common/hex.h"
 #include "common/json_writer.h"
@@ -145,6 +146,12 @@ int Query(const QueryOptions& o) {
     }
     subject = key->Pseudonymise(std::string_view(bsn.data(), bsn.size()));
   }
+  std::shared_ptr<const Policy> policy;
+  if (!o.policy_dir.empty()) {
+    auto loaded = LoadPolicy(o.policy_dir);
+    if (!loaded.ok()) return Fail("query", "--policy: " + loaded.status().message());
+    policy = *loaded;
+  }
   std::string cursor;
   long long count = 0;
   if (!o.json) {
@@ -158,23 +165,10 @@ int Query(const QueryOptions& o) {
     for (const auto& e : page->entries) {
       const HistoryRecord& r = e.record;
       if (o.json) {
-        std::string line = "{\"time\":\"" + FormatRfc3339(r.time) + "\",\"event_id\":";
-        AppendJsonString(line, r.event_id);
-        line += ",\"actor\":";
-        AppendJsonString(line, r.actor);
-        line += ",\"role\":";
-        AppendJsonString(line, r.role);
-        line += ",\"municipality\":";
-        AppendJsonString(line, r.municipality);
-        line += ",\"action\":\"" + std::string(NameOf(kActionNames, r.action)) + "\",\"domain\":";
-        AppendJsonString(line, r.domain);
-        line += ",\"info\":\"" + std::string(NameOf(kInfoLevelNames, r.info)) + "\",\"activity\":";
-        AppendJsonString(line, r.activity);
-        line += ",\"case_id\":";
-        AppendJsonString(line, r.case_id);
-        line += ",\"verdict\":\"" + std::string(NameOf(kVerdictNames, r.verdict)) +
-                "\",\"rules\":\"" + Names(r) +
-                "\",\"subjects\":" + std::to_string(r.subject_count) + "}";
+        // The investigators' view of the API (GET /v1/actors/{id}/accesses), one per line.
+        std::string line;
+        JsonWriter w(&line);
+        api::WriteInvestigationEntry(w, r, policy.get());
         std::printf("%s\n", line.c_str());
       } else {
         std::printf("%-27s %-10s %-22s %-8s %-12s %-4s %-26s %-9s %s\n",

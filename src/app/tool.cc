@@ -87,7 +87,10 @@ int ToolMain(int argc, char** argv) {
   subject_opt->excludes(actor_opt);
   query_cmd->add_option("--from", query.from, "period start (RFC 3339)")->required();
   query_cmd->add_option("--to", query.to, "period end (RFC 3339)")->required();
-  query_cmd->add_flag("--json", query.json, "one JSON object per entry");
+  query_cmd->add_flag("--json", query.json,
+                      "one JSON object per entry, as the API's investigation view");
+  query_cmd->add_option("--policy", query.policy_dir,
+                        "policy directory: activity names in --json (optional)");
 
   std::string verify_store;
   auto* verify_cmd = cli.add_subcommand("verify", "check the store's integrity chain");

@@ -31,8 +31,16 @@ tail -1 "$work/q.txt" | grep -Eq '^[1-9][0-9]* entries$' || fail "subject query 
 if grep -q "$bsn" "$work/q.txt"; then fail "query output contains the BSN"; fi
 actor=$(head -1 "$work/events.ndjson" | grep -o '"actor":{"id":"[^"]*"' | cut -d'"' -f6)
 "$inzage" query --store "$work/store" --key-file "$work/key" --actor "$actor" \
-  --from 2026-01-01T00:00:00Z --to 2027-01-01T00:00:00Z --json >"$work/a.json" 2>"$work/a.count"
-python3 -c "import json,sys; [json.loads(l) for l in open(sys.argv[1])]" "$work/a.json"
+  --from 2026-01-01T00:00:00Z --to 2027-01-01T00:00:00Z --json --policy "$policy" \
+  >"$work/a.json" 2>"$work/a.count"
+# The API's investigation entry (schemas/openapi.yaml InvestigationEntry), one per line.
+python3 - "$work/a.json" <<'PY' || fail "query --json is not the API's investigation entry"
+import json, sys
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    assert {"time", "event_id", "actor", "role", "activity", "verdict", "rules", "subject_count"} <= e.keys(), e
+    assert isinstance(e["rules"], list) and isinstance(e["activity"]["name"], str), e
+PY
 grep -Eq '^[1-9][0-9]* entries$' "$work/a.count" || fail "actor query found nothing"
 
 "$inzage" verify --store "$work/store" | grep -q ": ok:" || fail "verify did not pass"
@@ -45,7 +53,10 @@ if "$inzage" query --store "$work/store" --key-file "$work/other-key" --subject 
 fi
 grep -q "pseudonym key id" "$work/err" || fail "wrong-key error does not say why"
 
-"$inzage" backup --store "$work/store" --to "$work/backup"
+"$inzage" backup --store "$work/store" --to "$work/backup" 2>"$work/backup.err"
+if grep -q "level=warn\|level=error" "$work/backup.err"; then
+  fail "a healthy backup logs warnings: $(head -2 "$work/backup.err")"
+fi
 "$inzage" restore --from "$work/backup" --store "$work/restored"
 "$inzage" verify --store "$work/restored" | grep -q ": ok:" || fail "restored store does not verify"
 # Restoring over a store that exists needs --force.
