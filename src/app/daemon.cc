@@ -22,6 +22,7 @@ namespace {
 constexpr StartupStep kStartup[] = {
     {"signals", steps::InstallSignals},
     {"log-level", steps::ApplyLogLevel},
+    {"open-files", steps::RaiseOpenFileLimit},
     {"demo-state", steps::PrepareDemo},
     {"policy", steps::ReadPolicy},
     {"pseudonym-key", steps::ReadPseudonymKey},

@@ -1,5 +1,7 @@
 #include "app/daemon_steps.h"
 
+#include <sys/resource.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -39,6 +41,26 @@ Status InstallSignals(DaemonState& /*s*/) {
 
 Status ApplyLogLevel(DaemonState& s) {
   SetLogLevel(ParseLogLevel(s.config.log_level).value_or(LogLevel::kInfo));
+  return Status::Ok();
+}
+
+Status RaiseOpenFileLimit(DaemonState& s) {
+  // Each API connection is a descriptor, and so are RocksDB's files and Kafka's sockets. The
+  // usual soft limit (1024) is below api.max_connections; the hard limit (systemd: 524288) is
+  // what an administrator granted, so the soft one is raised towards it.
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return Status::Ok();
+  const rlim_t wanted = static_cast<rlim_t>(s.config.api.max_connections) + 1024;
+  if (limit.rlim_cur >= wanted) return Status::Ok();
+  const rlim_t before = limit.rlim_cur;
+  limit.rlim_cur = std::min(wanted, limit.rlim_max);
+  if (::setrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur < wanted) {
+    Log(LogLevel::kWarn, "daemon", "open-files limit below api.max_connections + 1024",
+        {{"limit", std::to_string(limit.rlim_cur)}, {"wanted", std::to_string(wanted)}});
+    return Status::Ok();
+  }
+  Log(LogLevel::kInfo, "daemon", "open-files limit raised",
+      {{"from", std::to_string(before)}, {"to", std::to_string(limit.rlim_cur)}});
   return Status::Ok();
 }
 

@@ -37,6 +37,7 @@ namespace steps {
 
 Status InstallSignals(DaemonState& s);
 Status ApplyLogLevel(DaemonState& s);
+Status RaiseOpenFileLimit(DaemonState& s);
 Status PrepareDemo(DaemonState& s);  // --demo: its state directory and keys
 Status ReadPolicy(DaemonState& s);
 Status ReadPseudonymKey(DaemonState& s);
