@@ -234,7 +234,10 @@ void DemoCluster::AnnounceFirstAlert(const Store* store) {
         std::fflush(stdout);
         std::FILE* f = std::fopen(tokens_file_.c_str(), "a");
         if (f != nullptr) {
-          std::fprintf(f, "# an open alert of this demo run\nALERT_ID=%s\n", id.c_str());
+          std::fprintf(f,
+                       "# an open alert of this demo run, and the employee it is about\n"
+                       "ALERT_ID=%s\nALERT_ACTOR=%s\n",
+                       id.c_str(), alert->actor.c_str());
           std::fclose(f);
         }
         return;

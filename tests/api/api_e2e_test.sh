@@ -109,6 +109,19 @@ validate POST /v1/subjects/accesses 200 "$work/subject.body"
 # Rejections, each with a JSON error that matches the spec.
 [[ $(req noauth GET "/v1/me/accesses?$period") == 401 ]] || fail "no token not refused"
 validate GET /v1/me/accesses 401 "$work/noauth.body"
+# The pages' routes: a session for the citizen, their context, the console's overview.
+[[ $(curl -s -o "$work/session.body" -w '%{http_code}' -c "$work/cookies" -H 'X-Inzage-Request: 1' \
+  -H 'Content-Type: application/json' --data "{\"token\":\"$CITIZEN_TOKEN\"}" "$url/v1/session") == 200 ]] ||
+  fail "session: $(cat "$work/session.body")"
+validate POST /v1/session 200 "$work/session.body"
+grep -q 'inzage_session' "$work/cookies" || fail "no session cookie"
+[[ $(curl -s -o "$work/context.body" -w '%{http_code}' -b "$work/cookies" "$url/v1/me/context") == 200 ]] ||
+  fail "context with the session cookie"
+validate GET /v1/me/context 200 "$work/context.body"
+[[ $(curl -s -o "$work/out.body" -w '%{http_code}' -b "$work/cookies" -X DELETE "$url/v1/session") == 403 ]] ||
+  fail "sign-out without X-Inzage-Request was not refused"
+[[ $(req overview GET "/v1/overview?hours=24" "$CISO_TOKEN") == 200 ]] || fail "overview: $(cat "$work/overview.body")"
+validate GET /v1/overview 200 "$work/overview.body"
 [[ $(req wrongrole GET "/v1/alerts" "$CITIZEN_TOKEN") == 403 ]] || fail "citizen on the alert queue not refused"
 validate GET /v1/alerts 403 "$work/wrongrole.body"
 [[ $(req badperiod GET "/v1/me/accesses?from=$now&to=$from" "$CITIZEN_TOKEN") == 400 ]] || fail "bad period"
