@@ -2,7 +2,7 @@
 # configuration and the default policy in /etc/inzage (conffiles: an operator's edits survive
 # upgrades), schemas, alerting rules, the web pages and the README under share/.
 # Keys are never packaged:
-# `inzage keygen` makes them on the machine (README, "Running it as a service").
+# `inzage keygen` makes them on the machine (docs/operations.md, "Installing as a service").
 include(GNUInstallDirs)
 
 install(TARGETS inzage inzaged RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
@@ -19,6 +19,7 @@ install(FILES config/prometheus/inzage-alerts.yml config/prometheus/inzage-alert
               config/prometheus/prometheus.example.yml
         DESTINATION ${CMAKE_INSTALL_DATADIR}/inzage/prometheus)
 install(FILES README.md packaging/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs FILES_MATCHING PATTERN "*.md")
 # The web pages (api.ui_dir) with the files they load, copied into ui/vendor by
 # scripts/ui-deps.sh (test.sh and demo.sh run it): installing without them fails loudly rather
 # than shipping pages without their styles and charts.
