@@ -19,6 +19,7 @@
 #include "common/base64.h"
 #include "common/secret_file.h"
 #include "detect/alert.h"
+#include "ingest/alert_emitter.h"
 #include "policy/policy_loader.h"
 #include "store/cursor.h"
 #include "store_test_util.h"
@@ -60,7 +61,7 @@ class FakeBackend final : public ApiBackend {
     if (it == alerts_.end()) return Status::NotFound("no alert");
     if (Status st = inzage::TransitionAlert(&it->second, to, by, Now(), why); !st.ok()) return st;
     CommitBatch batch;
-    batch.alerts.emplace_back(alert_id, SerializeAlert(it->second));
+    batch.alerts.push_back(AlertRowOf(it->second));
     if (auto r = store_->Commit(batch); !r.ok()) return r.status();
     return it->second;
   }
@@ -73,7 +74,7 @@ class FakeBackend final : public ApiBackend {
   void AddAlert(const Alert& a) {
     alerts_[a.alert_id] = a;
     CommitBatch batch;
-    batch.alerts.emplace_back(a.alert_id, SerializeAlert(a));
+    batch.alerts.push_back(AlertRowOf(a));
     ASSERT_TRUE(store_->Commit(batch).ok());
   }
   std::vector<OwnedAccessEvent> recorded() {
