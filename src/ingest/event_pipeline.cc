@@ -32,6 +32,8 @@ EventPipeline::EventPipeline(const PipelineOptions& config, const Pseudonymizer*
       writer_(store_, &dead_letters_, &offsets_, &stats_) {
   reference_.ResolveOnApply(policy_.get());
   alerts_.set_policy(policy_.get());
+  incidents_->set_max_aggregating(
+      static_cast<size_t>(std::max(0, config_.pipeline.max_open_incidents)));
 }
 
 EventPipeline::~EventPipeline() {
@@ -312,11 +314,15 @@ void EventPipeline::FailLocalRequests(const Status& why) {
 void EventPipeline::AddStateAndAlerts() {
   AddActorState(detector_.get(), &batch_);
   invalid_rate_.AddToBatch(&batch_);
+  // Incidents whose window is over (or past the cap) end here, so that this batch stores them.
+  incidents_->Settle();
   stats_.alerts_changed += alerts_.AddToBatch(incidents_->dirty_alerts(), Clock::now(), &batch_);
   incidents_->ClearDirty();
-  // Their rows are in this batch: settled alerts can leave memory (memory follows the open
-  // incidents, not everything since start).
-  if (incidents_->alerts().size() > kMaxAlertsInMemory) incidents_->EvictSettled();
+  // Their rows are in this batch: settled alerts leave memory (memory follows the incidents
+  // still aggregating, not everything since start).
+  incidents_->EvictSettled();
+  stats_.incidents_in_memory = incidents_->aggregating();
+  stats_.incidents_closed_early = incidents_->closed_early();
 }
 
 void EventPipeline::PublishBatchStats() {

@@ -23,7 +23,8 @@
 // Memory is bounded: librdkafka's prefetch queue (queued.max.messages.kbytes, set in Start), the
 // batch being built, the one waiting, the one being written and the events of one committed
 // batch kept for reuse, the alert outbox, above whose limit consumption pauses, and the incidents
-// still aggregating (settled alerts are dropped from memory once stored; kMaxAlertsInMemory).
+// still aggregating, at most pipeline.max_open_incidents (an incident whose window is over in
+// event time is stored and dropped from memory: detect/incidents.h).
 //
 // Ownership: the pipeline owns its parts, the decider, detector and incident tracker, and the
 // Kafka consumer; the store and the pseudonymizer are the caller's and outlive it.
@@ -130,8 +131,6 @@ class EventPipeline {
   // API answers wait for no full batch.
   static constexpr auto kLocalRequestLatency = std::chrono::milliseconds(2);
   static constexpr size_t kMaxReservedEvents = 20'000;  // batch_ capacity reserved per handoff
-  // Above this many alerts in memory, the settled ones are dropped after a batch is cut.
-  static constexpr size_t kMaxAlertsInMemory = 20000;
 
   // librdkafka's rebalance callback, inside the consumer's poll (consume thread).
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
