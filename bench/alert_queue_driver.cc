@@ -107,7 +107,7 @@ Status Fill(Store& store, std::uint64_t alerts, const Pseudonymizer& key) {
     a.department = departments[rng() % 5];
     a.window_start = a.first_seen = now - static_cast<TimeMicros>(rng() % span);
     a.last_seen = a.first_seen + static_cast<TimeMicros>(rng() % (3600 * kMicrosPerSecond));
-    a.alert_id = AlertId(a.actor, a.rule, a.window_start) ;
+    a.alert_id = AlertId(a.actor, a.rule, a.window_start);
     a.count = 1 + rng() % 20;
     a.version = a.count;
     for (std::uint64_t e = 0; e < std::min<std::uint64_t>(a.count, 10); ++e) {

@@ -104,7 +104,11 @@ size_t AlertEmitter::AddToBatch(std::span<const Alert* const> changed, Clock::ti
     if (!incidents_->HasNewVersion(alert->alert_id)) {
       // Only its window ended: the version the topic has, or the one waiting, is the newest.
       // Sending it again would repeat an (alert id, version) the consumer already has.
-      if (pending_.count(alert->alert_id) != 0) Emit(*alert, now, batch);
+      if (pending_.count(alert->alert_id) != 0) {
+        Emit(*alert, now, batch);
+      } else if (!alert->aggregating) {
+        emitted_.erase(alert->alert_id);  // no more count updates to hold back
+      }
       continue;
     }
     const auto it = emitted_.find(alert->alert_id);
