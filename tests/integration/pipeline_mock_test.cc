@@ -642,6 +642,32 @@ TEST(PipelineMockTest, ACrashFreeRunSendsEachAlertVersionOnceAndTheIndexMatchesT
   }
 }
 
+// The incidents the pipeline keeps in memory are capped (pipeline.max_open_incidents); past the
+// cap the oldest end early, counted, and /metrics shows both numbers.
+TEST(PipelineMockTest, OpenIncidentsInMemoryStayUnderTheConfiguredCap) {
+  TempDir dir;
+  MockKafka kafka;
+  app::DaemonConfig c = ConfigFor(kafka, dir.path());
+  c.pipeline.max_open_incidents = 10;
+  c.pipeline.batch_max_events = 200;
+  CreateTopics(kafka, c);
+  const Input in = Feed(kafka, c, 4000, 41);
+  Publish(kafka, c, in, 0, in.lines.size());
+  std::uint64_t most = 0;
+  std::uint64_t closed_early = 0;
+  std::string rendered;
+  RunPipeline(
+      c, [&](const PipelineStats& s) { return s.consumed.load() >= in.lines.size(); }, 90,
+      [&](const PipelineStats& s) {
+        most = std::max<std::uint64_t>(most, s.incidents_in_memory.load());
+        closed_early = s.incidents_closed_early.load();
+      });
+  EXPECT_LE(most, 10u);
+  EXPECT_GT(closed_early, 0u) << "the stream holds more than 10 incidents at once";
+  std::printf("at most %llu incidents in memory, %llu ended early\n",
+              static_cast<unsigned long long>(most), static_cast<unsigned long long>(closed_early));
+}
+
 // The ids of held-back alert versions are a state row committed with the batches: a daemon
 // restarted after a crash sends those versions although no new event touches them.
 TEST(PipelineMockTest, HeldBackAlertsListedInTheStoreAreSentAfterARestart) {

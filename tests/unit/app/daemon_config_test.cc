@@ -34,6 +34,7 @@ TEST(DaemonConfigTest, ShippedConfigLoads) {
   EXPECT_EQ(c->kafka.events_topic, "inzage.access-events");
   EXPECT_EQ(c->kafka.dead_letter_topic, "inzage.access-events.dlq");
   EXPECT_EQ(c->pipeline.batch_max_events, 20000);
+  EXPECT_EQ(c->pipeline.max_open_incidents, 100000);
   EXPECT_FALSE(c->store.sync);
 }
 
