@@ -191,11 +191,12 @@ void IncidentTracker::EndIncident(size_t index) {
   }
 }
 
-size_t IncidentTracker::Settle() {
-  if (latest_time_ == INT64_MIN) return 0;
+size_t IncidentTracker::Settle(std::optional<TimeMicros> watermark) {
+  const TimeMicros now = watermark.value_or(latest_time_);
   const Thresholds& th = policy_->thresholds();
-  // A hit up to the allowed lateness behind the latest event time may still join its incident.
-  const TimeMicros ended_before = latest_time_ - th.allowed_lateness - th.incident_window;
+  // A hit up to the allowed lateness behind the watermark may still join its incident.
+  const TimeMicros ended_before =
+      now == INT64_MIN ? INT64_MIN : now - th.allowed_lateness - th.incident_window;
   size_t ended = 0;
   std::vector<size_t> open;
   for (size_t i = 0; i < alerts_.size(); ++i) {

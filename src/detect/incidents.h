@@ -19,12 +19,15 @@
 // - `department` is the actor's department in the reference data when the incident opens.
 //
 // Memory follows the incidents still aggregating, not the alerts raised since start:
-// - Settle(): an incident whose window is over in event time (the latest event time seen, less
-//   the policy's allowed lateness, is past window start + incident window) stops aggregating
-//   and becomes dirty without a new version, so that the caller stores it. A hit that comes
-//   later still, for that window, opens an incident of its own (like any hit after a closed
-//   incident). The latest event time is over all actors: without it, the incidents of an actor
-//   who never acts again would stay in memory for ever.
+// - Settle(watermark): an incident whose window is over in event time (the watermark, less the
+//   policy's allowed lateness, is past window start + incident window) stops aggregating and
+//   becomes dirty without a new version, so that the caller stores it. A hit that comes later
+//   still, for that window, opens an incident of its own (like any hit after a closed
+//   incident). The watermark is over all actors, not the actor's own time: otherwise the
+//   incidents of an actor who never acts again would stay in memory for ever. The pipeline
+//   gives the lowest of its partitions' latest event times (ingest/event_pipeline.h), so that
+//   a partition consumed behind the others does not find its actors' incidents ended; without
+//   one, the latest event time aggregated.
 // - A cap (set_max_aggregating, pipeline.max_open_incidents): past it, Settle() also ends the
 //   incidents with the oldest window start early, counted in closed_early().
 // - EvictSettled() then drops what no longer aggregates and is stored.
@@ -41,6 +44,7 @@
 #include <climits>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -94,7 +98,7 @@ class IncidentTracker {
   // Ends the incidents whose window is over (see the top of this file), and past the cap the
   // ones with the oldest window start. They become dirty (store them); EvictSettled() after
   // ClearDirty() then drops them from memory. Returns how many were ended.
-  size_t Settle();
+  size_t Settle(std::optional<TimeMicros> watermark = std::nullopt);
   // The most incidents kept aggregating in memory (0: no cap).
   void set_max_aggregating(size_t max) { max_aggregating_ = max; }
   // Incidents ended early because of the cap, since start.

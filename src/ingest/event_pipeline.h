@@ -192,6 +192,18 @@ class EventPipeline {
   std::uint64_t batch_number_ = 1;
   // Next offset per partition of the events topic (the only topic consumed) in batch_.
   std::map<std::int32_t, std::int64_t> positions_;
+  // Per partition: its latest event time and when its latest message came. The incidents'
+  // watermark is the lowest latest time of the partitions that delivered within
+  // kIdlePartition: consumed in fetches of thousands of messages per partition, partitions run
+  // hours of event time apart, and the highest time would end incidents that a partition
+  // behind it still adds to. An idle partition holds nothing back.
+  struct PartitionTime {
+    TimeMicros latest = INT64_MIN;
+    Clock::time_point seen;
+  };
+  static constexpr auto kIdlePartition = std::chrono::seconds(30);
+  [[nodiscard]] TimeMicros IncidentWatermark(Clock::time_point now) const;
+  std::map<std::int32_t, PartitionTime> partition_times_;
   // Completion callbacks of the local requests in batch_ (answered after its commit).
   std::vector<CommitWaiter> batch_waiters_;
   // When the oldest local request in batch_ arrived (kLocalRequestLatency).
