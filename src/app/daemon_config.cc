@@ -107,7 +107,7 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
   if (const YAML::Node p = root["pipeline"]) {
     r.Keys(p, "pipeline",
            {"batch_max_events", "batch_max_latency_ms", "outbox_max_rows",
-            "alert_update_interval_ms"});
+            "alert_update_interval_ms", "max_open_incidents"});
     r.Int(p["batch_max_events"], "pipeline.batch_max_events", 1, 100000,
           &c.pipeline.batch_max_events);
     r.Int(p["batch_max_latency_ms"], "pipeline.batch_max_latency_ms", 1, 60000,
@@ -116,6 +116,8 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
           &c.pipeline.outbox_max_rows);
     r.Int(p["alert_update_interval_ms"], "pipeline.alert_update_interval_ms", 0, 3600000,
           &c.pipeline.alert_update_interval_ms);
+    r.Int(p["max_open_incidents"], "pipeline.max_open_incidents", 0, 100000000,
+          &c.pipeline.max_open_incidents);
   }
   if (const YAML::Node s = root["store"]) {
     r.Keys(s, "store", {"path", "sync"});

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <sstream>
+#include <vector>
 
 #include "detect/alert.h"
 
@@ -118,6 +119,14 @@ DaemonMetrics::DaemonMetrics(std::shared_ptr<prometheus::Registry> registry)
                                 {"status", std::string(kAlertStatusNames[st])}});
     }
   }
+  incidents_in_memory_ =
+      NewGauge(r, "inzage_incidents_in_memory",
+               "Incidents still aggregating that the pipeline keeps in memory (at most "
+               "pipeline.max_open_incidents; one whose window is over lives in the store only)");
+  incidents_closed_early_ = NewCounter(
+      r, "inzage_incidents_closed_early_total",
+      "Incidents ended before their window was over because pipeline.max_open_incidents was "
+      "reached (their next hit opens a new incident)");
   breach_soon_ = NewGauge(
       r, "inzage_alerts_breach_deadline_within_24h",
       "Unresolved alerts whose 72 h breach-notification deadline is within 24 h or has passed");
@@ -149,34 +158,28 @@ void DaemonMetrics::ObserveCommit(double seconds, size_t events) {
   batch_events_->Observe(static_cast<double>(events));
 }
 
+// From the counts the store keeps with every commit and, for the deadline, the index entries
+// of one hour (store/alert_index.h): never a scan of the alerts, however many there are.
 void DaemonMetrics::RefreshAlerts() {
   if (store_ == nullptr) return;
-  // A full scan of the alerts: at most every 10 s, however often /metrics is asked.
-  const auto now_steady = std::chrono::steady_clock::now();
-  if (alerts_refreshed_ && now_steady - *alerts_refreshed_ < std::chrono::seconds(10)) return;
-  alerts_refreshed_ = now_steady;
-  auto rows = store_->ScanColumnFamily("alerts");
-  if (!rows.ok()) return;
-  std::map<std::pair<int, int>, int> counts;
-  int soon = 0;
+  const auto counts = store_->AlertCounts();
+  for (auto& [key, gauge] : alerts_) {
+    const auto it =
+        counts.find({static_cast<std::uint8_t>(key.second), static_cast<std::uint8_t>(key.first)});
+    gauge->Set(it == counts.end() ? 0 : static_cast<double>(it->second));
+  }
   const TimeMicros now = std::chrono::duration_cast<std::chrono::microseconds>(
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();
-  for (const auto& [key, value] : *rows) {
-    auto alert = ParseAlert(value);
-    if (!alert.ok()) continue;
-    ++counts[{static_cast<int>(alert->severity), static_cast<int>(alert->status)}];
-    const bool unresolved = alert->status == AlertStatus::kOpen ||
-                            alert->status == AlertStatus::kAcknowledged ||
-                            alert->status == AlertStatus::kConfirmedBreach;
-    if (unresolved && alert->breach_deadline() - now <= TimeMicros{24} * 3600 * kMicrosPerSecond)
-      ++soon;
+  std::vector<std::uint8_t> unresolved;
+  for (size_t st = 0; st < kAlertStatusCount; ++st) {
+    if (Unresolved(static_cast<AlertStatus>(st)))
+      unresolved.push_back(static_cast<std::uint8_t>(st));
   }
-  for (auto& [key, gauge] : alerts_) {
-    const auto it = counts.find(key);
-    gauge->Set(it == counts.end() ? 0 : it->second);
-  }
-  breach_soon_->Set(soon);
+  // Deadline within 24 h or passed: deadline <= now + 24 h.
+  auto soon = store_->CountAlertsDeadlineBefore(unresolved,
+                                                now + TimeMicros{24} * 3600 * kMicrosPerSecond + 1);
+  if (soon.ok()) breach_soon_->Set(static_cast<double>(*soon));
 }
 
 std::string DaemonMetrics::Render() {
@@ -198,6 +201,9 @@ std::string DaemonMetrics::Render() {
       Follow(dead_letter_errors_, pipeline_->dead_letter_failures(), &last_dead_letter_errors_);
       Follow(store_errors_, s.store_errors.load(), &last_store_errors_);
       Follow(consumption_pauses_, s.consumption_pauses.load(), &last_consumption_pauses_);
+      incidents_in_memory_->Set(static_cast<double>(s.incidents_in_memory.load()));
+      Follow(incidents_closed_early_, s.incidents_closed_early.load(),
+             &last_incidents_closed_early_);
       if (const std::int64_t t = s.last_event_wall_micros.load(); t > 0) {
         last_event_->Set(static_cast<double>(t) / 1e6);
       }

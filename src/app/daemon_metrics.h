@@ -58,6 +58,7 @@ class DaemonMetrics {
     if (total > *last) c->Increment(static_cast<double>(total - *last));
     *last = total;
   }
+  // The alert gauges, from the store's alert counts and index (store/alert_index.h).
   void RefreshAlerts();
 
   std::shared_ptr<prometheus::Registry> registry_;
@@ -92,13 +93,14 @@ class DaemonMetrics {
   prometheus::Family<prometheus::Gauge>* alerts_family_;
   std::map<std::pair<int, int>, prometheus::Gauge*> alerts_;  // (severity, status)
   prometheus::Gauge* breach_soon_;
+  prometheus::Gauge* incidents_in_memory_;
+  prometheus::Counter* incidents_closed_early_;
   prometheus::Gauge* last_event_;
   prometheus::Family<prometheus::Gauge>* policy_family_;
   prometheus::Gauge* policy_info_ = nullptr;
   prometheus::Counter* reload_ok_;
   prometheus::Counter* reload_failed_;
 
-  std::optional<std::chrono::steady_clock::time_point> alerts_refreshed_;
   // Totals already added to the counters.
   std::uint64_t last_consumed_ = 0;
   std::array<std::uint64_t, 3> last_decisions_{};
@@ -111,6 +113,7 @@ class DaemonMetrics {
   std::uint64_t last_store_inline_strings_ = 0;
   std::uint64_t last_relay_errors_ = 0;
   std::uint64_t last_delivered_ = 0;
+  std::uint64_t last_incidents_closed_early_ = 0;
 };
 
 }  // namespace inzage::app

@@ -9,7 +9,8 @@
 namespace inzage {
 namespace {
 
-constexpr std::uint8_t kAlertFormatVersion = 1;
+constexpr std::uint8_t kAlertFormatVersion = 2;
+constexpr std::uint8_t kAlertFormatWithoutDepartment = 1;
 constexpr size_t kMaxStringBytes = 1 << 20;
 
 std::string_view StatusName(AlertStatus s) { return kAlertStatusNames[static_cast<size_t>(s)]; }
@@ -43,11 +44,14 @@ bool TransitionAllowed(AlertStatus from, AlertStatus to) {
     case AlertStatus::kOpen:
       return to == AlertStatus::kAcknowledged || to == AlertStatus::kDismissed;
     case AlertStatus::kAcknowledged:
-      return to == AlertStatus::kDismissed || to == AlertStatus::kConfirmedBreach;
+      return to == AlertStatus::kDismissed || to == AlertStatus::kConfirmedBreach ||
+             to == AlertStatus::kClosed;
     case AlertStatus::kConfirmedBreach:
       return to == AlertStatus::kReported;
-    case AlertStatus::kDismissed:
     case AlertStatus::kReported:
+      return to == AlertStatus::kClosed;
+    case AlertStatus::kDismissed:
+    case AlertStatus::kClosed:
       return false;
   }
   return false;
@@ -95,6 +99,7 @@ std::string AlertToJson(const Alert& a, std::string_view guidance) {
   }
   w.Member("verdict", NameOf(kVerdictNames, a.verdict));
   w.Key("actor").StringOrNull(a.actor).Key("municipality").StringOrNull(a.municipality);
+  w.Key("department").StringOrNull(a.department);
   w.Member("first_seen", FormatRfc3339(a.first_seen))
       .Member("last_seen", FormatRfc3339(a.last_seen));
   w.Member("count", a.count).Member("subjects", a.subjects.Count());
@@ -158,6 +163,7 @@ std::string SerializeAlert(const Alert& a) {
   }
   w.String(a.policy_revision);
   w.U8(a.aggregating ? 1 : 0);
+  w.String(a.department);
   return out;
 }
 
@@ -165,7 +171,7 @@ Result<Alert> ParseAlert(std::string_view bytes) {
   StateReader r(bytes);
   Alert a;
   const std::uint8_t format = r.U8();
-  if (r.ok() && format != kAlertFormatVersion) {
+  if (r.ok() && format != kAlertFormatVersion && format != kAlertFormatWithoutDepartment) {
     return Status::Corruption(fmt::format("alert record: unknown format version {}", format));
   }
   auto enum_byte = [&r](size_t limit) {
@@ -206,6 +212,7 @@ Result<Alert> ParseAlert(std::string_view bytes) {
   a.policy_revision = r.String(kMaxStringBytes);
   const std::uint8_t aggregating = enum_byte(2);
   a.aggregating = aggregating == 1;
+  if (format >= kAlertFormatVersion) a.department = r.String(kMaxStringBytes);
   if (!r.ok() || !r.AtEnd() || a.alert_id.empty() || a.rule == RuleId::kCount) {
     return Status::Corruption(
         fmt::format("alert record: malformed ({} bytes){}", bytes.size(),

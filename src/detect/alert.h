@@ -9,11 +9,12 @@
 // for a BSN.
 //
 // Lifecycle (the CISO's decisions, each recorded with who, when and why):
-//   open → acknowledged → confirmed_breach → reported
-//   open → dismissed, acknowledged → dismissed
-// Anything else is refused with FailedPrecondition and nothing changes. Every change of an
-// alert (a hit aggregated, a status change) increments `version`: the CISO topic receives new
-// versions with the same id.
+//   open → acknowledged → confirmed_breach → reported → closed
+//   open → dismissed, acknowledged → dismissed, acknowledged → closed
+// `closed` is the CISO's final word on a handled alert (reported to the DPA, or acknowledged and
+// dealt with without being a breach). Anything else is refused with FailedPrecondition and nothing
+// changes. Every change of an alert (a hit aggregated, a status change) increments `version`: the
+// CISO topic receives new versions with the same id.
 //
 // No BSN anywhere: subjects are counted by pseudonym; explanations are the decision texts.
 // Thread safety: values; no shared state.
@@ -38,10 +39,18 @@ enum class AlertStatus : std::uint8_t {
   kAcknowledged,
   kDismissed,
   kConfirmedBreach,
-  kReported
+  kReported,
+  kClosed,  // appended: stored records and the store's alert index hold these numbers
 };
-inline constexpr std::array<std::string_view, 5> kAlertStatusNames = {
-    "open", "acknowledged", "dismissed", "confirmed_breach", "reported"};
+inline constexpr std::array<std::string_view, 6> kAlertStatusNames = {
+    "open", "acknowledged", "dismissed", "confirmed_breach", "reported", "closed"};
+inline constexpr size_t kAlertStatusCount = kAlertStatusNames.size();
+// Not yet reported nor set aside: its breach deadline still matters (the metrics' "deadline
+// within 24 h").
+[[nodiscard]] constexpr bool Unresolved(AlertStatus s) {
+  return s == AlertStatus::kOpen || s == AlertStatus::kAcknowledged ||
+         s == AlertStatus::kConfirmedBreach;
+}
 std::optional<AlertStatus> AlertStatusFromName(std::string_view name);
 
 struct StatusChange {
@@ -64,6 +73,8 @@ struct Alert {
   Verdict verdict = Verdict::kViolation;
   std::string actor;            // empty for rules about the input stream (input.invalid_rate)
   std::string municipality;     // of the first event; empty when none
+  std::string department;       // the actor's, from the reference data when the incident opened;
+                                // empty when unknown (no actor, not an employee, none given)
   TimeMicros window_start = 0;  // time of the hit that opened the incident; part of the id
   TimeMicros first_seen = 0;
   TimeMicros last_seen = 0;
@@ -92,11 +103,12 @@ std::string AlertId(std::string_view actor, RuleId rule, TimeMicros window_start
 std::string AlertToJson(const Alert& alert, std::string_view guidance = {});
 
 // Alert record, all integers varints (state_codec.h):
-//   u8 format version (1), string alert_id, varint version, u8 rule, u8 severity, u8 verdict,
+//   u8 format version (2), string alert_id, varint version, u8 rule, u8 severity, u8 verdict,
 //   string actor, string municipality, svarint window_start, first_seen, last_seen,
 //   varint count, DistinctCounter, varint n + n × string evidence, string explanation,
 //   u8 status, varint n + n × (u8 from, u8 to, string by, svarint at, string why),
-//   string policy_revision, u8 aggregating.
+//   string policy_revision, u8 aggregating, string department.
+// Version 1 is version 2 without `department` (read as unknown); both are read.
 std::string SerializeAlert(const Alert& alert);
 Result<Alert> ParseAlert(std::string_view bytes);
 

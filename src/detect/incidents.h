@@ -16,16 +16,35 @@
 //   the decision that opened it.
 // - Rules about the input stream (input.invalid_rate) have no actor: ObserveStreamHit.
 //
+// - `department` is the actor's department in the reference data when the incident opens.
+//
+// Memory follows the incidents still aggregating, not the alerts raised since start:
+// - Settle(watermark): an incident whose window is over in event time (the watermark, less the
+//   policy's allowed lateness, is past window start + incident window) stops aggregating and
+//   becomes dirty without a new version, so that the caller stores it. A hit that comes later
+//   still, for that window, opens an incident of its own (like any hit after a closed
+//   incident). The watermark is over all actors, not the actor's own time: otherwise the
+//   incidents of an actor who never acts again would stay in memory for ever. The pipeline
+//   gives the lowest of its partitions' latest event times (ingest/event_pipeline.h), so that
+//   a partition consumed behind the others does not find its actors' incidents ended; without
+//   one, the latest event time aggregated.
+// - A cap (set_max_aggregating, pipeline.max_open_incidents): past it, Settle() also ends the
+//   incidents with the oldest window start early, counted in closed_early().
+// - EvictSettled() then drops what no longer aggregates and is stored.
+//
 // Ownership: alerts live in the tracker (references stay valid: a deque) until it is destroyed
 // or, in the daemon, until EvictSettled drops the ones that no longer aggregate (they are in the
 // store; a status change reloads one with Restore). The daemon persists dirty alerts and
 // restores the aggregating ones at start. Borrows Policy and ReferenceData
-// for severities, switches and explanations. Thread safety: none; one per consumer thread.
+// for severities, switches, explanations and departments. Thread safety: none; one per
+// consumer thread.
 #pragma once
 
 #include <array>
+#include <climits>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -70,7 +89,22 @@ class IncidentTracker {
   // Alerts changed since the last ClearDirty(), in order of first change (the pointers stay
   // valid while the tracker lives).
   [[nodiscard]] std::span<const Alert* const> dirty_alerts() const { return dirty_; }
+  // Whether a dirty alert has a version newer than the one it had at the last ClearDirty(): an
+  // incident that only stopped aggregating (its window ended) is dirty with the same version,
+  // and its content, as the CISO topic shows it, did not change. True for an unknown id.
+  [[nodiscard]] bool HasNewVersion(std::string_view alert_id) const;
   void ClearDirty();
+
+  // Ends the incidents whose window is over (see the top of this file), and past the cap the
+  // ones with the oldest window start. They become dirty (store them); EvictSettled() after
+  // ClearDirty() then drops them from memory. Returns how many were ended.
+  size_t Settle(std::optional<TimeMicros> watermark = std::nullopt);
+  // The most incidents kept aggregating in memory (0: no cap).
+  void set_max_aggregating(size_t max) { max_aggregating_ = max; }
+  // Incidents ended early because of the cap, since start.
+  [[nodiscard]] std::uint64_t closed_early() const { return closed_early_; }
+  // Incidents in memory that still aggregate (as of the last Settle or EvictSettled).
+  [[nodiscard]] size_t aggregating() const { return aggregating_; }
 
   // Adds (or replaces, by id) an alert read back from the store; an alert still aggregating
   // becomes the current incident of its (actor, rule).
@@ -90,7 +124,9 @@ class IncidentTracker {
                 std::string_view event_id, std::string_view municipality,
                 std::span<const Pseudonym> subjects, std::string_view revision, Explain&& explain);
   Current& CurrentOf(std::string_view actor);
-  void MarkDirty(size_t index);
+  void MarkDirty(size_t index, std::uint64_t version_before);
+  // Stops incident `index` from aggregating and lets go of its (actor, rule) slot.
+  void EndIncident(size_t index);
 
   const Policy* policy_;
   const ReferenceData* reference_;
@@ -99,6 +135,12 @@ class IncidentTracker {
   StringMap<Current> current_;  // by actor ("" for the input stream)
   std::vector<const Alert*> dirty_;
   std::vector<bool> dirty_flag_;  // by index into alerts_
+  // By index into alerts_: the version when it became dirty (the version stored before).
+  std::vector<std::uint64_t> clean_version_;
+  TimeMicros latest_time_ = INT64_MIN;  // the latest event time aggregated
+  size_t max_aggregating_ = 0;
+  size_t aggregating_ = 0;
+  std::uint64_t closed_early_ = 0;
 };
 
 }  // namespace inzage

@@ -8,6 +8,22 @@
 
 namespace inzage {
 
+AlertIndexFields AlertIndexFieldsOf(const Alert& alert) {
+  AlertIndexFields f;
+  f.status = static_cast<std::uint8_t>(alert.status);
+  f.severity = static_cast<std::uint8_t>(alert.severity);
+  f.rule = static_cast<std::uint8_t>(alert.rule);
+  f.deadline = alert.breach_deadline();
+  f.aggregating = alert.aggregating;
+  f.municipality = alert.municipality;
+  f.department = alert.department;
+  return f;
+}
+
+AlertRow AlertRowOf(const Alert& alert) {
+  return AlertRow{alert.alert_id, SerializeAlert(alert), AlertIndexFieldsOf(alert)};
+}
+
 AlertEmitter::AlertEmitter(std::chrono::milliseconds update_interval,
                            const IncidentTracker* incidents, const Store* store)
     : update_interval_(update_interval), incidents_(incidents), store_(store) {}
@@ -84,7 +100,17 @@ void AlertEmitter::EmitDue(Clock::time_point now, CommitBatch* batch) {
 size_t AlertEmitter::AddToBatch(std::span<const Alert* const> changed, Clock::time_point now,
                                 CommitBatch* batch) {
   for (const Alert* alert : changed) {
-    batch->alerts.emplace_back(alert->alert_id, SerializeAlert(*alert));
+    batch->alerts.push_back(AlertRowOf(*alert));
+    if (!incidents_->HasNewVersion(alert->alert_id)) {
+      // Only its window ended: the version the topic has, or the one waiting, is the newest.
+      // Sending it again would repeat an (alert id, version) the consumer already has.
+      if (pending_.count(alert->alert_id) != 0) {
+        Emit(*alert, now, batch);
+      } else if (!alert->aggregating) {
+        emitted_.erase(alert->alert_id);  // no more count updates to hold back
+      }
+      continue;
+    }
     const auto it = emitted_.find(alert->alert_id);
     const bool status_changed = it != emitted_.end() && (it->second.status != alert->status ||
                                                          it->second.severity != alert->severity);

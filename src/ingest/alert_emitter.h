@@ -2,7 +2,10 @@
 // stored (the alerts column family); the outbox, and through the relay the topic, gets a new
 // alert, a status or severity change and a closed incident at once, but an open incident's
 // growing count (last seen, evidence) at most every pipeline.alert_update_interval_ms
-// (docs/contracts.md, alert). The ids whose newest version waits are a state row committed with
+// (docs/contracts.md, alert). An incident that only stopped aggregating (its window ended,
+// no new version) is stored, and goes to the topic only when its newest version was still
+// waiting: otherwise the topic already has that version, and a crash-free run carries each
+// (alert id, version) once. The ids whose newest version waits are a state row committed with
 // the batches, so a restart sends them (at least once); the last batch before stopping sends
 // every waiting version.
 //
@@ -29,6 +32,11 @@
 #include "store/store.h"
 
 namespace inzage {
+
+// The alert's row for a commit: its record and what the store's alert index needs of it
+// (store/alert_index.h).
+AlertRow AlertRowOf(const Alert& alert);
+AlertIndexFields AlertIndexFieldsOf(const Alert& alert);
 
 class AlertEmitter {
  public:

@@ -36,6 +36,8 @@ EventPipeline::EventPipeline(const PipelineOptions& config, const Pseudonymizer*
     auto row = store->Get("state", key);
     return row.ok() ? *row : std::nullopt;
   });
+  incidents_->set_max_aggregating(
+      static_cast<size_t>(std::max(0, config_.pipeline.max_open_incidents)));
 }
 
 EventPipeline::~EventPipeline() {
@@ -110,6 +112,7 @@ void EventPipeline::OnRevoke(rd_kafka_t* rk) {
   if (!st.ok() && fatal_.ok()) fatal_ = st;
   offsets_.CommitAllStoredSync();
   offsets_.ClearLag();
+  partition_times_.clear();  // the next assignment's partitions start afresh
   rd_kafka_assign(rk, nullptr);
 }
 
@@ -195,7 +198,10 @@ Status EventPipeline::Process(const rd_kafka_message_t* m, Clock::time_point now
   stats_.last_message_ns = now_ns;
   AccessEvent event;
   Status parsed = parser_.Parse(payload, &event);
+  PartitionTime& partition_time = partition_times_[m->partition];
+  partition_time.seen = now;
   if (parsed.ok()) {
+    partition_time.latest = std::max(partition_time.latest, event.time);
     DecideIntoBatch(event);
   } else {
     ++stats_.invalid;
@@ -320,11 +326,26 @@ void EventPipeline::AddStateAndAlerts() {
   AddActorState(detector_.get(), &batch_);
   invalid_rate_.AddToBatch(&batch_);
   hourly_.TakeChanged(&batch_.state);
+  // Incidents whose window is over (or past the cap) end here, so that this batch stores them.
+  incidents_->Settle(IncidentWatermark(Clock::now()));
   stats_.alerts_changed += alerts_.AddToBatch(incidents_->dirty_alerts(), Clock::now(), &batch_);
   incidents_->ClearDirty();
-  // Their rows are in this batch: settled alerts can leave memory (memory follows the open
-  // incidents, not everything since start).
-  if (incidents_->alerts().size() > kMaxAlertsInMemory) incidents_->EvictSettled();
+  // Their rows are in this batch: settled alerts leave memory (memory follows the incidents
+  // still aggregating, not everything since start).
+  incidents_->EvictSettled();
+  stats_.incidents_in_memory = incidents_->aggregating();
+  stats_.incidents_closed_early = incidents_->closed_early();
+}
+
+TimeMicros EventPipeline::IncidentWatermark(Clock::time_point now) const {
+  TimeMicros lowest = INT64_MAX;
+  TimeMicros highest = INT64_MIN;
+  for (const auto& [partition, t] : partition_times_) {
+    if (t.latest == INT64_MIN) continue;
+    highest = std::max(highest, t.latest);
+    if (now - t.seen <= kIdlePartition) lowest = std::min(lowest, t.latest);
+  }
+  return lowest == INT64_MAX ? highest : lowest;
 }
 
 void EventPipeline::PublishBatchStats() {

@@ -23,7 +23,8 @@
 // Memory is bounded: librdkafka's prefetch queue (queued.max.messages.kbytes, set in Start), the
 // batch being built, the one waiting, the one being written and the events of one committed
 // batch kept for reuse, the alert outbox, above whose limit consumption pauses, and the incidents
-// still aggregating (settled alerts are dropped from memory once stored; kMaxAlertsInMemory).
+// still aggregating, at most pipeline.max_open_incidents (an incident whose window is over in
+// event time is stored and dropped from memory: detect/incidents.h).
 //
 // Ownership: the pipeline owns its parts, the decider, detector and incident tracker, and the
 // Kafka consumer; the store and the pseudonymizer are the caller's and outlive it.
@@ -131,8 +132,6 @@ class EventPipeline {
   // API answers wait for no full batch.
   static constexpr auto kLocalRequestLatency = std::chrono::milliseconds(2);
   static constexpr size_t kMaxReservedEvents = 20'000;  // batch_ capacity reserved per handoff
-  // Above this many alerts in memory, the settled ones are dropped after a batch is cut.
-  static constexpr size_t kMaxAlertsInMemory = 20000;
 
   // librdkafka's rebalance callback, inside the consumer's poll (consume thread).
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -196,6 +195,18 @@ class EventPipeline {
   std::uint64_t batch_number_ = 1;
   // Next offset per partition of the events topic (the only topic consumed) in batch_.
   std::map<std::int32_t, std::int64_t> positions_;
+  // Per partition: its latest event time and when its latest message came. The incidents'
+  // watermark is the lowest latest time of the partitions that delivered within
+  // kIdlePartition: consumed in fetches of thousands of messages per partition, partitions run
+  // hours of event time apart, and the highest time would end incidents that a partition
+  // behind it still adds to. An idle partition holds nothing back.
+  struct PartitionTime {
+    TimeMicros latest = INT64_MIN;
+    Clock::time_point seen;
+  };
+  static constexpr auto kIdlePartition = std::chrono::seconds(30);
+  [[nodiscard]] TimeMicros IncidentWatermark(Clock::time_point now) const;
+  std::map<std::int32_t, PartitionTime> partition_times_;
   // Completion callbacks of the local requests in batch_ (answered after its commit).
   std::vector<CommitWaiter> batch_waiters_;
   // When the oldest local request in batch_ arrived (kLocalRequestLatency).

@@ -16,6 +16,11 @@ struct PipelineTuning {
   // often; new alerts, status and severity changes and closed incidents go at once. 0: every
   // version.
   int alert_update_interval_ms = 5000;
+  // Incidents still aggregating that the pipeline keeps in memory. An incident leaves memory
+  // when its window is over in event time (detect/incidents.h); past this many, the ones that
+  // started first end early, and their next hit opens a new incident
+  // (inzage_incidents_closed_early_total). 0: no cap.
+  int max_open_incidents = 100000;
 };
 
 struct PipelineOptions {

@@ -32,32 +32,59 @@ Status RestoreStateRows(const std::vector<std::pair<std::string, std::string>>& 
   return Status::Ok();
 }
 
-Status RestoreAlerts(const std::vector<std::pair<std::string, std::string>>& rows,
-                     IncidentTracker* incidents) {
-  for (const auto& [key, value] : rows) {
-    auto alert = ParseAlert(value);
-    if (!alert.ok()) return Status::Corruption("alert " + key + ": " + alert.status().message());
+// The alerts whose incident still aggregates: the others live in the store only.
+Status RestoreAlerts(const Store& store, IncidentTracker* incidents, size_t* restored) {
+  auto ids = store.AggregatingAlertIds();
+  if (!ids.ok()) return ids.status();
+  for (const std::string& id : *ids) {
+    auto row = store.Get("alerts", id);
+    if (!row.ok()) return row.status();
+    if (!row->has_value()) return Status::Corruption("alert index names alert " + id + ", absent");
+    auto alert = ParseAlert(**row);
+    if (!alert.ok()) return Status::Corruption("alert " + id + ": " + alert.status().message());
     if (Status st = incidents->Restore(std::move(alert).value()); !st.ok()) return st;
   }
+  *restored = ids->size();
   return Status::Ok();
+}
+
+// A store whose alerts predate the alert index: build it once, from every alert row.
+Status CompleteAlertIndex(Store& store) {
+  if (store.alert_index_complete()) return Status::Ok();
+  Log(LogLevel::kInfo, "pipeline", "building the alert index from the stored alerts");
+  size_t malformed = 0;
+  Status st = store.RebuildAlertIndex(
+      [&malformed](std::string_view, std::string_view value) -> std::optional<AlertIndexFields> {
+        auto alert = ParseAlert(value);
+        if (!alert.ok()) {
+          ++malformed;
+          return std::nullopt;
+        }
+        return AlertIndexFieldsOf(*alert);
+      });
+  if (malformed > 0) {
+    Log(LogLevel::kWarn, "pipeline", "alert rows left out of the index: malformed",
+        {{"rows", malformed}});
+  }
+  return st;
 }
 
 }  // namespace
 
-Status RestoreState(const Store& store, const StatefulParts& parts) {
+Status RestoreState(Store& store, const StatefulParts& parts) {
   if (!parts.detector->status().ok()) return parts.detector->status();
   auto state = store.ScanColumnFamily("state");
   if (!state.ok()) return state.status();
   if (Status st = RestoreStateRows(*state, parts); !st.ok()) return st;
-  auto alerts = store.ScanColumnFamily("alerts");
-  if (!alerts.ok()) return alerts.status();
-  if (Status st = RestoreAlerts(*alerts, parts.incidents); !st.ok()) return st;
+  if (Status st = CompleteAlertIndex(store); !st.ok()) return st;
+  size_t alerts = 0;
+  if (Status st = RestoreAlerts(store, parts.incidents, &alerts); !st.ok()) return st;
   parts.detector->ClearDirty();
   parts.incidents->ClearDirty();
   parts.incidents->EvictSettled();
   parts.alerts->RestoreSequence();
   Log(LogLevel::kInfo, "pipeline", "state restored",
-      {{"actors", state->size()}, {"alerts", alerts->size()}});
+      {{"actors", state->size()}, {"aggregating_alerts", alerts}});
   return Status::Ok();
 }
 

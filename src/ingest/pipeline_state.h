@@ -37,7 +37,8 @@ struct StatefulParts {
 
 // Reads the state rows and the alerts back; Corruption names a row that cannot be read. Settled
 // alerts stay in the store only: memory holds the incidents still aggregating.
-[[nodiscard]] Status RestoreState(const Store& store, const StatefulParts& parts);
+// Also builds the store's alert index once when its alerts predate it (store/alert_index.h).
+[[nodiscard]] Status RestoreState(Store& store, const StatefulParts& parts);
 
 // Adds the rows of the actors whose windows changed since the last call.
 void AddActorState(BehaviorDetector* detector, CommitBatch* batch);

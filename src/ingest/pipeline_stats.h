@@ -30,6 +30,10 @@ struct PipelineStats {
   std::atomic<std::uint64_t> alerts_changed{0};  // alert versions stored (the outbox gets
                                                  // the ones due for the CISO topic)
   std::atomic<std::uint64_t> late_events{0};
+  // Incidents in memory that still aggregate (after the latest batch), and the ones ended
+  // early because pipeline.max_open_incidents was reached.
+  std::atomic<std::uint64_t> incidents_in_memory{0};
+  std::atomic<std::uint64_t> incidents_closed_early{0};
   std::atomic<std::uint64_t> local_events{0};  // accesses recorded for the HTTP API
   std::atomic<std::uint64_t> store_errors{0};
   // Times consumption paused because the alert relay fell behind (pipeline.outbox_max_rows).

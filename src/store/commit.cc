@@ -60,6 +60,9 @@ Result<CommitResult> Store::Commit(CommitBatch& batch) {
   wb.Clear();
   const ReleaseIfOversized release_oversized(&wb);
 
+  // The alert index first: it reads the index, and a failed read must stop the commit before
+  // anything (the dictionary) is published.
+  if (Status st = WriteAlertIndex(batch, &work, &wb); !st.ok()) return st;
   // The history, the dictionary entries it first refers to, the chain entry that proves both,
   // and the rows that must be stored with them, in one atomic write.
   WriteHistory(batch, &interner, &work, &wb);
@@ -252,7 +255,7 @@ void Store::WriteRows(const CommitBatch& batch, rocksdb::WriteBatch* wb) const {
   for (const auto& [k, v] : batch.state) wb->Put(cfs_.at("state"), k, v);
   for (const auto& [k, v] : batch.outbox) wb->Put(cfs_.at("outbox"), k, v);
   for (const auto& k : batch.outbox_deletes) wb->Delete(cfs_.at("outbox"), k);
-  for (const auto& [k, v] : batch.alerts) wb->Put(cfs_.at("alerts"), k, v);
+  for (const AlertRow& row : batch.alerts) wb->Put(cfs_.at("alerts"), row.id, row.value);
 }
 
 Status Store::WriteToDb(rocksdb::WriteBatch* wb) {
@@ -273,6 +276,16 @@ void Store::AfterWrite(const CommitBatch& batch, const CommitWork& work, BatchIn
   dictionary_ids_.merge(interner->added_ids());
   inline_strings_.fetch_add(interner->inlined(), std::memory_order_relaxed);
   if (actor_keys_.size() > kMaxTrackedActors) actor_keys_.clear();
+  if (!work.alert_counts.empty()) {
+    MutexLock counts(&alert_counts_mu_);
+    for (const auto& [key, count] : work.alert_counts) {
+      if (count == 0) {
+        alert_counts_.erase(key);
+      } else {
+        alert_counts_[key] = count;
+      }
+    }
+  }
   outbox_rows_ += batch.outbox.size();
   outbox_rows_ -= std::min<std::uint64_t>(outbox_rows_, batch.outbox_deletes.size());
 }

@@ -6,6 +6,7 @@
 //   WriteDictionary   the dictionary entries the history first refers to
 //   ExtendChain       the batch's chain entry and the new head
 //   WriteRows         consumed offsets, detector state, outbox and alert rows
+//   WriteAlertIndex   the alert rows' index entries and the counts they change
 //   WriteToDb         one atomic write; then AfterWrite updates what the store keeps in memory
 // docs/store.md explains why each is there.
 //
@@ -16,8 +17,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -134,6 +137,10 @@ struct Store::CommitWork {
 
   // ExtendChain: the chain head after this commit.
   std::string new_head;
+
+  // WriteAlertIndex: the counts this commit changes (store/alert_index.h), as they will be
+  // after it; AfterWrite publishes them (0: the count's row is deleted).
+  std::map<std::tuple<std::uint8_t, std::uint8_t, TimeMicros>, std::uint64_t> alert_counts;
 };
 
 }  // namespace inzage

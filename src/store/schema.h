@@ -5,10 +5,14 @@
 // Versions:
 //   1  history entries of versions 1 to 3 (history_record.h); no actor groups
 //   2  history entries may be actor groups (entry version 4)
+//   3  the alert_index column family (store/alert_index.h), which every writer keeps with the
+//      alert rows; an older inzage would write alerts without it, so it refuses the store
 // An older inzage reads schema 1 only, so it refuses a store this one has opened for writing
 // instead of misreading groups (its retention would keep entries it cannot read, its duplicate
 // check would miss group members). A schema 1 store is upgraded when opened for writing; it has
-// no groups yet, so the upgrade rewrites nothing but the version.
+// no groups yet, so the upgrade rewrites nothing but the version. A store of schema 1 or 2
+// upgraded to 3 gets the alert_index column family empty; the pipeline rebuilds the index at
+// its next start (Store::RebuildAlertIndex).
 //
 // Thread safety: pure functions over a database the caller holds open.
 #pragma once
@@ -26,10 +30,10 @@ class ColumnFamilyHandle;
 namespace inzage {
 
 inline constexpr const char* kColumnFamilies[] = {
-    "default", "history_subject", "history_actor", "state",
-    "alerts",  "outbox",          "reference",     "meta"};
+    "default", "history_subject", "history_actor", "state",      "alerts",
+    "outbox",  "reference",       "meta",          "alert_index"};
 
-inline constexpr std::string_view kSchemaVersion = "2";
+inline constexpr std::string_view kSchemaVersion = "3";
 inline constexpr std::string_view kOldestSchemaVersion = "1";
 
 // Makes the store at `path` (open as `db`, meta its meta column family) one of this schema:

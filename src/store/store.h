@@ -6,6 +6,8 @@
 //                    UTC day of each commit (an actor group, history_record.h)
 //   state            detector state blobs (per actor), written with the events that changed it
 //   alerts, outbox   alert rows and the outbox the relay drains to Kafka
+//   alert_index      the alerts by (status, severity, breach deadline), and their counts
+//                    (store/alert_index.h): the CISO's queue and the metrics read these
 //   reference        reference tables (the compacted topic's image)
 //   meta             schema version, pseudonym key id, consumed offsets, the integrity chain,
 //                    the dictionary of strings that history entries refer to by number
@@ -28,6 +30,7 @@
 //   rocksdb_options.h         RocksDB's tuning and its logger
 //   queries.cc, cursor.h      the subject and actor queries and their page cursors
 //   outbox.cc, backup.h       the alert outbox; backups
+//   alert_index.h             the alert index and counts that Commit keeps with the alert rows
 //
 // Failure: after a failed write (disk full, I/O error) the store refuses further commits with
 // the first error, and closing it does not flush (RocksDB would hit the same disk again and,
@@ -51,6 +54,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -60,6 +64,7 @@
 #include "common/status.h"
 #include "common/string_map.h"
 #include "common/time.h"
+#include "store/alert_index.h"
 #include "store/history_record.h"
 #include "store/retention.h"
 
@@ -98,7 +103,7 @@ struct CommitBatch {
   std::vector<std::pair<std::string, std::string>> state;   // key -> blob
   std::vector<std::pair<std::string, std::string>> outbox;  // key -> row
   std::vector<std::string> outbox_deletes;
-  std::vector<std::pair<std::string, std::string>> alerts;  // key -> row
+  std::vector<AlertRow> alerts;  // stored by id; the index follows them
   std::vector<SourcePosition> positions;
 };
 
@@ -162,6 +167,31 @@ class Store {
       size_t limit, std::string_view after = {}) const;
   [[nodiscard]] Status DeleteOutbox(const std::vector<std::string>& keys);
   [[nodiscard]] std::uint64_t outbox_rows() const { return outbox_rows_.load(); }
+
+  // The alert index (store/alert_index.h). Thread safe; none of these scans a column family.
+  // Alerts by (status, severity), from the counts kept in memory.
+  [[nodiscard]] std::map<std::pair<std::uint8_t, std::uint8_t>, std::uint64_t> AlertCounts() const
+      EXCLUDES(alert_counts_mu_);
+  // Alerts in any of `statuses` whose breach deadline is before `before`: the counts of the
+  // whole hours before it, and the index entries of the hour it falls in.
+  [[nodiscard]] Result<std::uint64_t> CountAlertsDeadlineBefore(
+      const std::vector<std::uint8_t>& statuses, TimeMicros before) const
+      EXCLUDES(alert_counts_mu_);
+  // A page of alert ids in list order (alert_index.h) after `after`, walking the index with the
+  // filters until `limit` match or `budget` entries were looked at, whichever comes first.
+  [[nodiscard]] Result<AlertListPage> ListAlerts(const AlertListFilter& filter, size_t limit,
+                                                 const std::optional<AlertListPosition>& after,
+                                                 size_t budget) const;
+  // The alerts whose incident still aggregates (restored at start).
+  [[nodiscard]] Result<std::vector<std::string>> AggregatingAlertIds() const;
+  // False on a store whose alerts predate the index until RebuildAlertIndex ran.
+  [[nodiscard]] bool alert_index_complete() const { return alert_index_complete_.load(); }
+  // Builds the index anew from every alert row, asking `fields_of` what each row holds
+  // (nullopt: leave it out). Before the pipeline starts: no Commit may run meanwhile.
+  using AlertFieldsOf =
+      std::function<std::optional<AlertIndexFields>(std::string_view id, std::string_view value)>;
+  [[nodiscard]] Status RebuildAlertIndex(const AlertFieldsOf& fields_of)
+      EXCLUDES(commit_mu_, alert_counts_mu_);
 
   // What RocksDB holds in memory now, for the metrics: memtables (all column families, mutable
   // and not yet flushed), the block cache (shared, bounded by block_cache_bytes) and the table
@@ -245,6 +275,11 @@ class Store {
       REQUIRES(commit_mu_);
   void ExtendChain(CommitWork* work, rocksdb::WriteBatch* wb) const REQUIRES(commit_mu_);
   void WriteRows(const CommitBatch& batch, rocksdb::WriteBatch* wb) const;
+  // The alert rows' index entries and count changes (alert_index.cc).
+  [[nodiscard]] Status WriteAlertIndex(const CommitBatch& batch, CommitWork* work,
+                                       rocksdb::WriteBatch* wb) REQUIRES(commit_mu_)
+      EXCLUDES(alert_counts_mu_);
+  [[nodiscard]] Status LoadAlertCounts() EXCLUDES(alert_counts_mu_);
   [[nodiscard]] Status WriteToDb(rocksdb::WriteBatch* wb) REQUIRES(commit_mu_);
   void AfterWrite(const CommitBatch& batch, const CommitWork& work, BatchInterner* interner)
       REQUIRES(commit_mu_);
@@ -283,6 +318,12 @@ class Store {
   std::unordered_map<std::string, ActorKeys, StringHash, std::equal_to<>> actor_keys_
       GUARDED_BY(commit_mu_);
   std::atomic<std::uint64_t> outbox_rows_{0};
+  // The alert index's counts (alert_index.h), by (status, severity, deadline hour): loaded at
+  // open, moved on by AfterWrite.
+  using AlertCountKey = std::tuple<std::uint8_t, std::uint8_t, TimeMicros>;
+  mutable Mutex alert_counts_mu_;
+  std::map<AlertCountKey, std::uint64_t> alert_counts_ GUARDED_BY(alert_counts_mu_);
+  std::atomic<bool> alert_index_complete_{false};
   std::atomic<std::uint64_t> inline_strings_{0};
   // The dictionary (store/dictionary.h), shared with the retention filter, which reads
   // activities through it.

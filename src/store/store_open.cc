@@ -3,6 +3,7 @@
 // retention table, the outbox row count, the integrity chain's head and the dictionary.
 #include <rocksdb/db.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <utility>
@@ -36,6 +37,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, StoreOptions
   if (!st.ok()) return st;
   if (st = store->LoadRetention(path); !st.ok()) return st;
   store->CountOutboxRows();
+  if (st = store->LoadAlertCounts(); !st.ok()) return st;
   // Nothing else can reach the store yet; the lock is for the annotations' sake.
   MutexLock lock(&store->commit_mu_);
   std::string row;
@@ -61,11 +63,22 @@ Status Store::OpenDb(const std::string& path, StoreOptions options) {
   filter_factory_ =
       std::make_shared<RetentionFilterFactory>(options.retention, options.now, dictionary_);
   const auto cache = NewBlockCache(options.block_cache_bytes);
+  const rocksdb::DBOptions db_options = StoreDbOptions(options.read_only);
+  std::vector<std::string> names(std::begin(kColumnFamilies), std::end(kColumnFamilies));
+  if (options.read_only) {
+    // A store of an older schema lacks the newer column families, and read-only RocksDB
+    // cannot create them: open those it has (the readers treat a missing one as empty).
+    std::vector<std::string> existing;
+    if (rocksdb::DB::ListColumnFamilies(db_options, path, &existing).ok()) {
+      std::erase_if(names, [&](const std::string& n) {
+        return std::find(existing.begin(), existing.end(), n) == existing.end();
+      });
+    }
+  }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const char* name : kColumnFamilies) {
+  for (const std::string& name : names) {
     descriptors.emplace_back(name, StoreColumnFamilyOptions(name, cache, filter_factory_));
   }
-  const rocksdb::DBOptions db_options = StoreDbOptions(options.read_only);
   if (!options.read_only) {
     // RocksDB creates a missing directory itself, but first logs "Error when reading ... dir
     // NotFound" at error level: noise that looks like a failure on every first start.
@@ -79,7 +92,7 @@ Status Store::OpenDb(const std::string& path, StoreOptions options) {
           : rocksdb::DB::Open(db_options, path, descriptors, &handles_, &raw);
   if (!s.ok()) return FromRocks(s, "cannot open store " + path);
   db_.reset(raw);
-  for (size_t i = 0; i < handles_.size(); ++i) cfs_[kColumnFamilies[i]] = handles_[i];
+  for (size_t i = 0; i < handles_.size(); ++i) cfs_[names[i]] = handles_[i];
   filter_factory_->SetSubjectColumnFamilyId(cfs_["history_subject"]->GetID());
   options_ = std::move(options);
   return Status::Ok();

@@ -91,6 +91,13 @@ validate GET /v1/alerts 200 "$work/alerts.body"
 [[ -n $alert_id ]] || fail "the demo has no open alert within 60 s"
 [[ $(req alert GET "/v1/alerts/$alert_id" "$CISO_TOKEN") == 200 ]] || fail "one alert"
 validate GET "/v1/alerts/{id}" 200 "$work/alert.body"
+[[ $(req evidence GET "/v1/alerts/$alert_id/evidence" "$CISO_TOKEN") == 200 ]] || fail "alert evidence"
+validate GET "/v1/alerts/{id}/evidence" 200 "$work/evidence.body"
+"$py" -c 'import json,sys; assert json.load(open(sys.argv[1]))["entries"], "no evidence entries"' \
+  "$work/evidence.body" || fail "the alert's evidence shows no entries"
+[[ $(req filtered GET "/v1/alerts?severity=high&department=sociaal-domein&limit=5" "$CISO_TOKEN") == 200 ]] ||
+  fail "filtered alert list"
+validate GET /v1/alerts 200 "$work/filtered.body"
 [[ $(req ack POST "/v1/alerts/$alert_id/status" "$CISO_TOKEN" '{"status":"acknowledged","reason":"e2e test"}') == 200 ]] ||
   fail "status change: $(cat "$work/ack.body")"
 validate POST "/v1/alerts/{id}/status" 200 "$work/ack.body"

@@ -22,6 +22,7 @@
 #include "common/secret_file.h"
 #include "detect/alert.h"
 #include "detect/hourly_stats.h"
+#include "ingest/alert_emitter.h"
 #include "policy/policy_loader.h"
 #include "store/cursor.h"
 #include "store_test_util.h"
@@ -63,7 +64,7 @@ class FakeBackend final : public ApiBackend {
     if (it == alerts_.end()) return Status::NotFound("no alert");
     if (Status st = inzage::TransitionAlert(&it->second, to, by, Now(), why); !st.ok()) return st;
     CommitBatch batch;
-    batch.alerts.emplace_back(alert_id, SerializeAlert(it->second));
+    batch.alerts.push_back(AlertRowOf(it->second));
     if (auto r = store_->Commit(batch); !r.ok()) return r.status();
     return it->second;
   }
@@ -76,7 +77,7 @@ class FakeBackend final : public ApiBackend {
   void AddAlert(const Alert& a) {
     alerts_[a.alert_id] = a;
     CommitBatch batch;
-    batch.alerts.emplace_back(a.alert_id, SerializeAlert(a));
+    batch.alerts.push_back(AlertRowOf(a));
     ASSERT_TRUE(store_->Commit(batch).ok());
   }
   std::vector<OwnedAccessEvent> recorded() {
@@ -512,7 +513,7 @@ TEST_F(ApiServerTest, AlertQueueListFilterGetAndStatusChanges) {
     cursor = j["next_cursor"];
   }
   EXPECT_EQ(ids.size(), 5u);
-  ExpectError(Get(*s, "/v1/alerts?status=closed", ciso), 400, "bad_request");
+  ExpectError(Get(*s, "/v1/alerts?status=finished", ciso), 400, "bad_request");
   ExpectError(Get(*s, "/v1/alerts?severity=urgent", ciso), 400, "bad_request");
 
   const std::string id = *ids.begin();
@@ -540,6 +541,170 @@ TEST_F(ApiServerTest, AlertQueueListFilterGetAndStatusChanges) {
   ExpectError(Post(*s, "/v1/alerts/00000000-00000000-00000000-00000000/status", ciso,
                    R"({"status":"dismissed","reason":"x"})"),
               404, "not_found");
+}
+
+// The console's queue: breach deadline first (the oldest incident is the most urgent), then
+// critical before high, then id; filters on every field the index holds; a total from the
+// counts only when status and severity are the only filters.
+TEST_F(ApiServerTest, AlertListIsOrderedByDeadlineAndSeverityAndFiltersByIndexedFields) {
+  auto s = StartShard();
+  const TimeMicros base = Now() - 3 * kDay;
+  struct Spec {
+    const char* actor;
+    int hours;  // first_seen after base
+    Severity severity;
+    RuleId rule;
+    const char* municipality;
+    const char* department;
+  };
+  const std::vector<Spec> specs = {
+      {"emp-a", 5, Severity::kMedium, RuleId::kAuthRoleNotPermitted, "dinkelland", "sociaal"},
+      {"emp-b", 1, Severity::kLow, RuleId::kAuthUnknownActor, "tubbergen", ""},
+      {"emp-c", 1, Severity::kCritical, RuleId::kAuthRoleNotPermitted, "dinkelland", "sociaal"},
+      {"emp-d", 1, Severity::kHigh, RuleId::kAuthRoleNotPermitted, "tubbergen", "burgerzaken"},
+      {"emp-e", 9, Severity::kHigh, RuleId::kAuthUnknownActor, "dinkelland", "burgerzaken"},
+      {"emp-f", 0, Severity::kMedium, RuleId::kAuthRoleNotPermitted, "dinkelland", "sociaal"},
+  };
+  std::map<std::string, std::string> id_of;
+  for (const Spec& spec : specs) {
+    Alert a;
+    a.rule = spec.rule;
+    a.severity = spec.severity;
+    a.actor = spec.actor;
+    a.municipality = spec.municipality;
+    a.department = spec.department;
+    a.window_start = a.first_seen = a.last_seen = base + spec.hours * 3600 * kMicrosPerSecond;
+    a.alert_id = AlertId(a.actor, a.rule, a.window_start);
+    a.count = 1;
+    a.version = 1;
+    a.explanation = "test";
+    s->backend->AddAlert(a);
+    id_of[spec.actor] = a.alert_id;
+  }
+  const std::string ciso = Token("emp-ciso", TokenRole::kCiso);
+  auto actors_of = [&](const std::string& query) {
+    auto r = Get(*s, "/v1/alerts" + query, ciso);
+    EXPECT_EQ(r->status, 200) << r->body;
+    std::vector<std::string> out;
+    const json j = json::parse(r->body);
+    for (const auto& a : j["alerts"]) out.push_back(a["actor"]);
+    return out;
+  };
+  EXPECT_EQ(actors_of(""),
+            (std::vector<std::string>{"emp-f", "emp-c", "emp-d", "emp-b", "emp-a", "emp-e"}));
+  EXPECT_EQ(actors_of("?department=sociaal"),
+            (std::vector<std::string>{"emp-f", "emp-c", "emp-a"}));
+  EXPECT_EQ(actors_of("?municipality=tubbergen"), (std::vector<std::string>{"emp-d", "emp-b"}));
+  EXPECT_EQ(actors_of("?rule=auth.unknown_actor"), (std::vector<std::string>{"emp-b", "emp-e"}));
+  EXPECT_EQ(actors_of("?severity=high&department=burgerzaken"),
+            (std::vector<std::string>{"emp-d", "emp-e"}));
+  const json first = json::parse(Get(*s, "/v1/alerts?limit=1", ciso)->body);
+  EXPECT_EQ(first["total"], 6);
+  EXPECT_EQ(first["alerts"][0]["department"], "sociaal");
+  EXPECT_FALSE(first["next_cursor"].is_null());
+  EXPECT_EQ(json::parse(Get(*s, "/v1/alerts?severity=high", ciso)->body)["total"], 2);
+  EXPECT_TRUE(json::parse(Get(*s, "/v1/alerts?department=sociaal", ciso)->body)["total"].is_null());
+  // An alert without a department shows null.
+  const json b = json::parse(Get(*s, "/v1/alerts/" + id_of["emp-b"], ciso)->body);
+  EXPECT_TRUE(b["department"].is_null());
+
+  // A status change moves the alert in the index and the counts.
+  ASSERT_EQ(Post(*s, "/v1/alerts/" + id_of["emp-c"] + "/status", ciso,
+                 R"({"status":"acknowledged","reason":"mine"})")
+                ->status,
+            200);
+  EXPECT_EQ(actors_of("?status=acknowledged"), (std::vector<std::string>{"emp-c"}));
+  EXPECT_EQ(json::parse(Get(*s, "/v1/alerts?status=open", ciso)->body)["total"], 5);
+  EXPECT_EQ(
+      json::parse(Get(*s, "/v1/alerts?status=acknowledged&severity=critical", ciso)->body)["total"],
+      1);
+
+  // Paging one at a time visits the same order.
+  std::vector<std::string> paged;
+  std::string cursor;
+  for (int i = 0; i < 10; ++i) {
+    auto page = Get(*s, "/v1/alerts?limit=1" + (cursor.empty() ? "" : "&cursor=" + cursor), ciso);
+    ASSERT_EQ(page->status, 200) << page->body;
+    const json j = json::parse(page->body);
+    for (const auto& a : j["alerts"]) paged.push_back(a["actor"]);
+    if (j["next_cursor"].is_null()) break;
+    cursor = j["next_cursor"];
+  }
+  EXPECT_EQ(paged, actors_of(""));
+  // A cursor continues only the list it was issued for.
+  const json high = json::parse(Get(*s, "/v1/alerts?severity=high&limit=1", ciso)->body);
+  const std::string high_cursor = high["next_cursor"];
+  EXPECT_EQ(Get(*s, "/v1/alerts?severity=high&limit=1&cursor=" + high_cursor, ciso)->status, 200);
+  ExpectError(Get(*s, "/v1/alerts?severity=medium&cursor=" + high_cursor, ciso), 400,
+              "bad_request");
+  ExpectError(Get(*s, "/v1/alerts?cursor=" + high_cursor, ciso), 400, "bad_request");
+  // A filter given empty is a mistake, not "any".
+  for (const char* q : {"status=", "severity=", "rule=", "municipality=", "department="}) {
+    ExpectError(Get(*s, std::string("/v1/alerts?") + q, ciso), 400, "bad_request");
+  }
+  ExpectError(Get(*s, "/v1/alerts?rule=no.such_rule", ciso), 400, "bad_request");
+}
+
+TEST_F(ApiServerTest, AlertsCloseAfterReportingOrAcknowledgingAndNotFromOpen) {
+  auto s = StartShard();
+  Alert a;
+  a.rule = RuleId::kAuthRoleNotPermitted;
+  a.severity = Severity::kHigh;
+  a.actor = "emp-1";
+  a.window_start = a.first_seen = a.last_seen = Now() - kDay;
+  a.alert_id = AlertId(a.actor, a.rule, a.window_start);
+  a.count = 1;
+  a.version = 1;
+  a.explanation = "test";
+  s->backend->AddAlert(a);
+  const std::string ciso = Token("emp-ciso", TokenRole::kCiso);
+  const std::string path = "/v1/alerts/" + a.alert_id + "/status";
+  ExpectError(Post(*s, path, ciso, R"({"status":"closed","reason":"x"})"), 409, "conflict");
+  ASSERT_EQ(Post(*s, path, ciso, R"({"status":"acknowledged","reason":"x"})")->status, 200);
+  auto closed = Post(*s, path, ciso, R"({"status":"closed","reason":"handled"})");
+  ASSERT_EQ(closed->status, 200) << closed->body;
+  EXPECT_EQ(json::parse(closed->body)["status"], "closed");
+  const json list = json::parse(Get(*s, "/v1/alerts?status=closed", ciso)->body);
+  ASSERT_EQ(list["alerts"].size(), 1u);
+  EXPECT_EQ(list["total"], 1);
+  ExpectError(Post(*s, path, ciso, R"({"status":"dismissed","reason":"x"})"), 409, "conflict");
+}
+
+TEST_F(ApiServerTest, AlertEvidenceShowsTheEvidenceEventsAndTheReadNamesTheirSubjects) {
+  auto s = StartShard();
+  const TimeMicros t = Now() - kDay;
+  Access(s->store.get(), "ev-1", t, "emp-1", {citizen_}, "wmo-toegang", Verdict::kViolation);
+  Access(s->store.get(), "ev-ok", t + 10, "emp-1", {other_}, "wmo-toegang");  // not evidence
+  Access(s->store.get(), "ev-2", t + 20, "emp-1", {other_}, "wmo-toegang", Verdict::kViolation);
+  Access(s->store.get(), "ev-other", t + 15, "emp-2", {other_}, "wmo-toegang");
+  Alert a;
+  a.rule = RuleId::kAuthRoleNotPermitted;
+  a.severity = Severity::kHigh;
+  a.actor = "emp-1";
+  a.window_start = a.first_seen = t;
+  a.last_seen = t + 20;
+  a.alert_id = AlertId(a.actor, a.rule, a.window_start);
+  a.count = 2;
+  a.version = 2;
+  a.evidence = {"ev-1", "ev-2"};
+  a.explanation = "test";
+  s->backend->AddAlert(a);
+  auto r = Get(*s, "/v1/alerts/" + a.alert_id + "/evidence", Token("emp-9", TokenRole::kCiso));
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json j = json::parse(r->body);
+  std::set<std::string> ids;
+  for (const auto& e : j["entries"]) ids.insert(e["event_id"]);
+  EXPECT_EQ(ids, (std::set<std::string>{"ev-1", "ev-2"}));
+  const auto recorded = s->backend->recorded();
+  ASSERT_EQ(recorded.size(), 1u);
+  EXPECT_EQ(std::set<Pseudonym>(recorded[0].subjects.begin(), recorded[0].subjects.end()),
+            (std::set<Pseudonym>{citizen_, other_}));
+  ExpectError(Get(*s, "/v1/alerts/00000000-00000000-00000000-00000000/evidence",
+                  Token("emp-9", TokenRole::kCiso)),
+              404, "not_found");
+  ExpectError(
+      Get(*s, "/v1/alerts/" + a.alert_id + "/evidence", Token(kCitizenBsn, TokenRole::kCitizen)),
+      403, "forbidden");
 }
 
 TEST_F(ApiServerTest, UnknownRoutesAndHugeRequestsGetJsonErrors) {

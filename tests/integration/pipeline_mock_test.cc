@@ -9,6 +9,7 @@
 
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <thread>
@@ -554,6 +555,117 @@ TEST(PipelineMockTest, AlertUpdatesAreHeldBackButTheNewestVersionAlwaysFollows) 
   EXPECT_LT(messages.size(), versions) << "updates were not held back";
   std::printf("%zu alerts, %llu versions stored, %zu sent\n", rows->size(),
               static_cast<unsigned long long>(versions), messages.size());
+}
+
+// The shipped policy with a shorter incident window, so that a few thousand generated events
+// (about two seconds of event time each) close many incidents.
+std::string PolicyWithIncidentWindow(const TempDir& dir, const std::string& window) {
+  const std::string to = dir.sub("policy");
+  std::filesystem::copy(kPolicyDir, to, std::filesystem::copy_options::recursive);
+  std::ifstream in(to + "/policy.yaml");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string from = "incident_window: PT24H";
+  const size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos);
+  text.replace(at, from.size(), "incident_window: " + window);
+  std::ofstream(to + "/policy.yaml") << text;
+  return to;
+}
+
+// A consumer de-duplicates by (alert id, version), but a crash-free run must not make it: an
+// incident that ends (its window over, by a later hit or by time) is stored without a new
+// version, and the topic already has that version. Every version sent at once (interval 0)
+// and held back (the default) alike. The store's alert index agrees with the alert rows.
+TEST(PipelineMockTest, ACrashFreeRunSendsEachAlertVersionOnceAndTheIndexMatchesTheRows) {
+  for (const int interval_ms : {0, 5000}) {
+    SCOPED_TRACE("alert_update_interval_ms " + std::to_string(interval_ms));
+    TempDir dir;
+    MockKafka kafka;
+    app::DaemonConfig c = ConfigFor(kafka, dir.path());
+    c.policy_dir = PolicyWithIncidentWindow(dir, "PT1H");
+    c.pipeline.alert_update_interval_ms = interval_ms;
+    c.pipeline.batch_max_events = 200;
+    CreateTopics(kafka, c);
+    const Input in = Feed(kafka, c, 8000, 33);
+    Publish(kafka, c, in, 0, in.lines.size());
+    std::uint64_t versions = 0;
+    RunPipeline(
+        c,
+        [&](const PipelineStats& s) {
+          versions = s.alerts_changed.load();
+          return s.consumed.load() >= in.lines.size();
+        },
+        90);
+    const auto messages = kafka.ReadAll(c.kafka.alerts_topic, 0, 20000);
+    ASSERT_FALSE(messages.empty());
+    std::set<std::pair<std::string, std::uint64_t>> seen;
+    size_t repeats = 0;
+    for (const auto& m : messages) {
+      const auto j = nlohmann::json::parse(m.value);
+      ASSERT_EQ(j["alert_id"], m.key);
+      if (!seen.emplace(m.key, j["version"].get<std::uint64_t>()).second) ++repeats;
+    }
+    EXPECT_EQ(repeats, 0u) << "of " << messages.size() << " messages";
+
+    StoreOptions o;
+    o.read_only = true;
+    auto store = Store::Open(c.store.path, o);
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    auto rows = (*store)->ScanColumnFamily("alerts");
+    ASSERT_TRUE(rows.ok());
+    std::map<std::pair<std::uint8_t, std::uint8_t>, std::uint64_t> counts;
+    std::set<std::string> ids;
+    std::vector<std::string> aggregating;
+    size_t ended = 0;
+    for (const auto& [id, bytes] : *rows) {
+      auto alert = ParseAlert(bytes);
+      ASSERT_TRUE(alert.ok());
+      ++counts[{static_cast<std::uint8_t>(alert->status),
+                static_cast<std::uint8_t>(alert->severity)}];
+      ids.insert(id);
+      if (alert->aggregating) {
+        aggregating.push_back(id);
+      } else {
+        ++ended;
+      }
+    }
+    EXPECT_GT(ended, 10u) << "the window is short enough for incidents to end";
+    EXPECT_EQ((*store)->AlertCounts(), counts);
+    EXPECT_EQ(*(*store)->AggregatingAlertIds(), aggregating);
+    auto page = (*store)->ListAlerts({}, 1u << 30, std::nullopt, 1u << 30);
+    ASSERT_TRUE(page.ok());
+    EXPECT_EQ(std::set<std::string>(page->ids.begin(), page->ids.end()), ids);
+    EXPECT_EQ(page->ids.size(), ids.size());
+    std::printf("interval %d ms: %zu alerts (%zu ended), %llu versions stored, %zu sent\n",
+                interval_ms, rows->size(), ended, static_cast<unsigned long long>(versions),
+                messages.size());
+  }
+}
+
+// The incidents the pipeline keeps in memory are capped (pipeline.max_open_incidents); past the
+// cap the oldest end early, counted, and /metrics shows both numbers.
+TEST(PipelineMockTest, OpenIncidentsInMemoryStayUnderTheConfiguredCap) {
+  TempDir dir;
+  MockKafka kafka;
+  app::DaemonConfig c = ConfigFor(kafka, dir.path());
+  c.pipeline.max_open_incidents = 10;
+  c.pipeline.batch_max_events = 200;
+  CreateTopics(kafka, c);
+  const Input in = Feed(kafka, c, 4000, 41);
+  Publish(kafka, c, in, 0, in.lines.size());
+  std::uint64_t most = 0;
+  std::uint64_t closed_early = 0;
+  std::string rendered;
+  RunPipeline(
+      c, [&](const PipelineStats& s) { return s.consumed.load() >= in.lines.size(); }, 90,
+      [&](const PipelineStats& s) {
+        most = std::max<std::uint64_t>(most, s.incidents_in_memory.load());
+        closed_early = s.incidents_closed_early.load();
+      });
+  EXPECT_LE(most, 10u);
+  EXPECT_GT(closed_early, 0u) << "the stream holds more than 10 incidents at once";
+  std::printf("at most %llu incidents in memory, %llu ended early\n",
+              static_cast<unsigned long long>(most), static_cast<unsigned long long>(closed_early));
 }
 
 // The ids of held-back alert versions are a state row committed with the batches: a daemon

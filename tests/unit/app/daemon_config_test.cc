@@ -35,6 +35,7 @@ TEST(DaemonConfigTest, ShippedConfigLoads) {
   EXPECT_EQ(c->kafka.events_topic, "inzage.access-events");
   EXPECT_EQ(c->kafka.dead_letter_topic, "inzage.access-events.dlq");
   EXPECT_EQ(c->pipeline.batch_max_events, 20000);
+  EXPECT_EQ(c->pipeline.max_open_incidents, 100000);
   EXPECT_FALSE(c->store.sync);
   EXPECT_EQ(c->policy_dir, std::string(INZAGE_SOURCE_DIR) + "/config/policy")
       << "a relative policy_dir is relative to the file, so it works from the clone";

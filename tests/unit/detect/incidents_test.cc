@@ -56,6 +56,14 @@ class AggregationTest : public ::testing::Test {
     tracker_->Observe(e, d);
   }
   IncidentTracker& tracker() { return *tracker_; }
+  void AddEmployee(const std::string& id) {
+    ASSERT_TRUE(reference_
+                    .Apply(R"({"type":"employee","id":")" + id +
+                           R"(","roles":["wmo-consulent"],"team":"wmo-1",)"
+                           R"("municipalities":["dinkelland","tubbergen"]})")
+                    .ok());
+    reference_.Resolve(*policy_);
+  }
 
   Pseudonymizer key_{"incidents-test-key-incidents-test-key-0123"};
   std::shared_ptr<const Policy> policy_;
@@ -307,10 +315,116 @@ TEST_F(AggregationTest, EvictingSettledAlertsKeepsTheOpenIncidentsAggregating) {
   EXPECT_EQ(tracker().Find(open_id)->count, 3u) << "the reloaded alert does not take new hits";
 }
 
+// Memory follows the incidents still aggregating: one whose window is over (by the latest
+// event time of any actor, allowed lateness after it) ends without a new version and leaves
+// memory once stored, and the actor with it.
+TEST_F(AggregationTest, IncidentsWhoseWindowIsOverLeaveMemory) {
+  const TimeMicros lateness = policy_->thresholds().allowed_lateness;
+  AddEmployee("emp-other");
+  AddEmployee("emp-third");
+  Violate("e-1", kStart, {1});
+  Violate("e-2", kStart + kHour, {2}, "emp-other");
+  tracker().ClearDirty();
+  EXPECT_EQ(tracker().Settle(), 0u);
+  // Another actor's event moves time on; emp-1042's incident is over, emp-other's not yet.
+  Violate("e-3", kStart + 24 * kHour + lateness + 1, {3}, "emp-third");
+  const std::string first = AlertId("emp-1042", RuleId::kNtkNoRelationship, kStart);
+  const std::uint64_t version = tracker().Find(first)->version;
+  // A watermark held back (a partition consumed behind the others) ends nothing yet.
+  EXPECT_EQ(tracker().Settle(kStart + 24 * kHour), 0u);
+  EXPECT_TRUE(tracker().Find(first)->aggregating);
+  EXPECT_EQ(tracker().Settle(), 1u);
+  EXPECT_FALSE(tracker().Find(first)->aggregating);
+  EXPECT_EQ(tracker().Find(first)->version, version) << "ending is no new version";
+  EXPECT_FALSE(tracker().HasNewVersion(first)) << "its content did not change";
+  EXPECT_TRUE(tracker().HasNewVersion(
+      AlertId("emp-third", RuleId::kNtkNoRelationship, kStart + 24 * kHour + lateness + 1)));
+  tracker().ClearDirty();
+  EXPECT_EQ(tracker().EvictSettled(), 1u);
+  EXPECT_EQ(tracker().Find(first), nullptr);
+  EXPECT_EQ(tracker().aggregating(), 2u);
+  // emp-1042 hits again (within what would have been its window): a new incident.
+  Violate("e-4", kStart + 2 * kHour, {4});
+  EXPECT_NE(tracker().Find(AlertId("emp-1042", RuleId::kNtkNoRelationship, kStart + 2 * kHour)),
+            nullptr);
+  // Hours later everything is over: nothing stays.
+  Violate("e-5", kStart + 100 * kHour, {5}, "emp-third");
+  tracker().Settle();
+  tracker().ClearDirty();
+  tracker().EvictSettled();
+  EXPECT_EQ(tracker().alerts().size(), 1u) << "only the incident e-5 opened";
+}
+
+TEST_F(AggregationTest, PastTheCapTheOldestIncidentsEndEarlyAndAreCounted) {
+  tracker().set_max_aggregating(10);
+  for (int i = 0; i < 25; ++i) AddEmployee("emp-" + std::to_string(i));
+  for (int i = 0; i < 25; ++i) {
+    Violate("e-" + std::to_string(i), kStart + i * kMinute, {i}, "emp-" + std::to_string(i));
+  }
+  tracker().ClearDirty();
+  EXPECT_EQ(tracker().Settle(), 16u) << "down to 90 % of the cap";
+  EXPECT_EQ(tracker().closed_early(), 16u);
+  tracker().ClearDirty();
+  tracker().EvictSettled();
+  EXPECT_EQ(tracker().alerts().size(), 9u);
+  EXPECT_EQ(tracker().aggregating(), 9u);
+  for (const Alert& a : tracker().alerts()) {
+    EXPECT_GE(a.window_start, kStart + 16 * kMinute) << "the ones that started first went";
+  }
+  // An ended incident's actor hits again: a new incident, not the old one.
+  Violate("e-again", kStart + 30 * kMinute, {1}, "emp-0");
+  EXPECT_NE(tracker().Find(AlertId("emp-0", RuleId::kNtkNoRelationship, kStart + 30 * kMinute)),
+            nullptr);
+}
+
+TEST_F(AggregationTest, AnIncidentTakesItsActorsDepartmentFromTheReferenceData) {
+  ASSERT_TRUE(reference_
+                  .Apply(R"({"type":"employee","id":"emp-7","roles":["wmo-consulent"],)"
+                         R"("team":"wmo-1","department":"sociaal-domein",)"
+                         R"("municipalities":["dinkelland"]})")
+                  .ok());
+  reference_.Resolve(*policy_);
+  Violate("e-1", kStart, {1}, "emp-7");
+  Violate("e-2", kStart, {1}, "emp-unknown");
+  const Alert* a = tracker().Find(AlertId("emp-7", RuleId::kNtkNoRelationship, kStart));
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->department, "sociaal-domein");
+  EXPECT_EQ(json::parse(AlertToJson(*a))["department"], "sociaal-domein");
+  auto parsed = ParseAlert(SerializeAlert(*a));
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->department, "sociaal-domein");
+  for (const Alert& other : tracker().alerts()) {
+    if (other.actor == "emp-unknown") {
+      EXPECT_TRUE(json::parse(AlertToJson(other))["department"].is_null());
+    }
+  }
+}
+
+// Records of format 1 (before departments) still read, as department unknown.
+TEST_F(AggregationTest, AlertRecordsOfFormatOneStillRead) {
+  Violate("e-1", kStart, {1});
+  const Alert& a = tracker().alerts().front();
+  std::string bytes = SerializeAlert(a);
+  ASSERT_TRUE(a.department.empty());
+  // Format 2 ends with the department (an empty string: one zero byte); format 1 lacks it.
+  ASSERT_EQ(bytes.back(), '\0');
+  bytes.pop_back();
+  bytes[0] = 1;
+  auto old = ParseAlert(bytes);
+  ASSERT_TRUE(old.ok()) << old.status().message();
+  EXPECT_EQ(old->alert_id, a.alert_id);
+  EXPECT_EQ(old->count, a.count);
+  bytes[0] = 3;
+  EXPECT_FALSE(ParseAlert(bytes).ok()) << "an unknown format is refused";
+}
+
 TEST(AlertLifecycleTest, EveryLegalTransitionIsAcceptedAndRecorded) {
   const std::vector<std::vector<AlertStatus>> paths = {
       {AlertStatus::kAcknowledged, AlertStatus::kConfirmedBreach, AlertStatus::kReported},
+      {AlertStatus::kAcknowledged, AlertStatus::kConfirmedBreach, AlertStatus::kReported,
+       AlertStatus::kClosed},
       {AlertStatus::kAcknowledged, AlertStatus::kDismissed},
+      {AlertStatus::kAcknowledged, AlertStatus::kClosed},
       {AlertStatus::kDismissed},
   };
   for (const auto& path : paths) {
@@ -342,6 +456,8 @@ TEST(AlertLifecycleTest, EveryIllegalTransitionIsRefusedAndChangesNothing) {
       {AlertStatus::kAcknowledged, AlertStatus::kDismissed},
       {AlertStatus::kAcknowledged, AlertStatus::kConfirmedBreach},
       {AlertStatus::kConfirmedBreach, AlertStatus::kReported},
+      {AlertStatus::kReported, AlertStatus::kClosed},
+      {AlertStatus::kAcknowledged, AlertStatus::kClosed},
   };
   int refused = 0;
   for (size_t f = 0; f < kAlertStatusNames.size(); ++f) {
@@ -362,11 +478,11 @@ TEST(AlertLifecycleTest, EveryIllegalTransitionIsRefusedAndChangesNothing) {
       ++refused;
     }
   }
-  EXPECT_EQ(refused, 25 - 5);
+  EXPECT_EQ(refused, 36 - 7);
   Alert a = NewAlert();
-  a.status = AlertStatus::kReported;
+  a.status = AlertStatus::kClosed;
   EXPECT_THAT(TransitionAlert(&a, AlertStatus::kOpen, "x", 0, "y").message(),
-              HasSubstr("allowed from reported: none, it is final"));
+              HasSubstr("allowed from closed: none, it is final"));
 }
 
 TEST(AlertLifecycleTest, WhoAndWhyAreRequired) {
