@@ -136,8 +136,9 @@ HttpResponse ListAlerts(ApiContext* c, const HttpRequest& req) {
   std::optional<AlertListPosition> after;
   if (auto cursor = req.Query("cursor")) {
     after = OpenListCursor(*c, *cursor, query);
-    if (!after)
+    if (!after) {
       return ErrorResponse(ErrorCode::kBadRequest, "cursor was not issued for this query");
+    }
   }
   const std::shared_ptr<const Policy> policy = c->backend->policy();
   if (auto err = c->Record(c->OfficerRead(*caller, *policy, Action::kView, {}))) {

@@ -75,12 +75,14 @@ Status ApiServer::Start() {
   std::optional<TokenVerifier> staff;
   if (const StaffTokens& st = config_.staff_tokens; !st.algorithm.empty()) {
     auto alg = ParseTokenAlgorithm(st.algorithm);
-    if (!alg.ok())
+    if (!alg.ok()) {
       return Status::InvalidArgument("api.staff_tokens.algorithm: " + alg.status().message());
+    }
     auto v = TokenVerifier::FromKeyFile(*alg, st.key_file,
                                         st.audience.empty() ? config_.audience : st.audience);
-    if (!v.ok())
+    if (!v.ok()) {
       return Status::InvalidArgument("api.staff_tokens.key_file: " + v.status().message());
+    }
     staff.emplace(std::move(v).value());
   }
   context_ = std::make_unique<ApiContext>(config_, store_, pseudonymizer_, std::move(*verifier_),

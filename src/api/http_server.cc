@@ -93,6 +93,10 @@ class HttpServer::Impl {
         workers_(options_.worker_threads, options_.max_queued_requests, "inzage-http") {}
 
   ~Impl() { Stop(); }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  Impl(Impl&&) = delete;
+  Impl& operator=(Impl&&) = delete;
 
   Status Start();
   void Stop();
@@ -142,6 +146,10 @@ class Session : public HttpServer::Impl::SessionBase,
     server_->stats_.connections_open.fetch_add(1);
     server_->Register(this);
   }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+  Session(Session&&) = delete;
+  Session& operator=(Session&&) = delete;
   ~Session() override {
     server_->Unregister(this);
     server_->stats_.connections_open.fetch_sub(1);

@@ -55,8 +55,9 @@ HttpResponse Overview(ApiContext* c, const HttpRequest& req) {
         .Member("invalid", counts.invalid)
         .EndObject();
     for (size_t i = 0; i < kRuleCount; ++i) rules[i] += counts.rules[i];
-    for (const auto& [department, n] : counts.violations_by_department)
+    for (const auto& [department, n] : counts.violations_by_department) {
       departments[department] += n;
+    }
     messages += counts.allow + counts.review + counts.violation + counts.invalid;
     invalid += counts.invalid;
   }
@@ -74,6 +75,7 @@ HttpResponse Overview(ApiContext* c, const HttpRequest& req) {
   }
   w.EndArray().Key("violations_by_department").BeginArray();
   std::vector<std::pair<std::uint64_t, std::string>> by_department;
+  by_department.reserve(departments.size());
   for (auto& [d, n] : departments) by_department.emplace_back(n, d.empty() ? "(onbekend)" : d);
   std::sort(by_department.begin(), by_department.end(), std::greater<>());
   for (const auto& [n, d] : by_department) {

@@ -40,7 +40,7 @@ std::string OriginOf(std::string_view url) {
   return std::string(url.substr(0, path));
 }
 
-StaticFiles::StaticFiles(std::string root, std::string_view oidc_origin) {
+StaticFiles::StaticFiles(const std::string& root, std::string_view oidc_origin) {
   std::error_code ec;
   if (!root.empty()) {
     const auto canonical = std::filesystem::weakly_canonical(root, ec);

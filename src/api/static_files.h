@@ -18,7 +18,7 @@ namespace inzage::api {
 class StaticFiles {
  public:
   // oidc_origin: "https://idp.example" or empty; it joins connect-src.
-  StaticFiles(std::string root, std::string_view oidc_origin);
+  StaticFiles(const std::string& root, std::string_view oidc_origin);
 
   // `path`: below the root, segments joined by '/', each already percent-decoded;
   // `target`: the request's target, to redirect a directory to its trailing-slash form.

@@ -152,8 +152,9 @@ Result<TokenVerifier> TokenVerifier::FromKeyFile(TokenAlgorithm alg, const std::
   if (!text.ok()) return text.status();
   auto v = FromKey(alg, *text, std::move(audience));
   OPENSSL_cleanse(text->data(), text->size());
-  if (!v.ok())
+  if (!v.ok()) {
     return Status::InvalidArgument("token key file " + path + ": " + v.status().message());
+  }
   return v;
 }
 
@@ -299,8 +300,9 @@ Result<TokenSigner> TokenSigner::FromKeyFile(TokenAlgorithm alg, const std::stri
   if (!text.ok()) return text.status();
   auto s = FromKey(alg, *text);
   OPENSSL_cleanse(text->data(), text->size());
-  if (!s.ok())
+  if (!s.ok()) {
     return Status::InvalidArgument("token key file " + path + ": " + s.status().message());
+  }
   return s;
 }
 

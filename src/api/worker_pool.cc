@@ -4,7 +4,7 @@
 
 namespace inzage::api {
 
-WorkerPool::WorkerPool(int threads, size_t max_queued, std::string thread_name)
+WorkerPool::WorkerPool(int threads, size_t max_queued, const std::string& thread_name)
     : max_queued_(max_queued) {
   for (int i = 0; i < threads; ++i) {
     threads_.emplace_back([this, thread_name] {

@@ -19,7 +19,7 @@ namespace inzage::api {
 
 class WorkerPool {
  public:
-  WorkerPool(int threads, size_t max_queued, std::string thread_name);
+  WorkerPool(int threads, size_t max_queued, const std::string& thread_name);
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;

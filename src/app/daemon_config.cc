@@ -253,12 +253,15 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
       *p = (base / *p).lexically_normal().string();
     }
   }
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): read at start-up, before any thread exists
   if (const char* v = std::getenv("INZAGE_PSEUDONYM_KEY_FILE"); v != nullptr && *v != '\0') {
     c.pseudonym_key_file = v;
   }
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): read at start-up, before any thread exists
   if (const char* v = std::getenv("INZAGE_STORE_PATH"); v != nullptr && *v != '\0') {
     c.store.path = v;
   }
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): read at start-up, before any thread exists
   if (const char* v = std::getenv("INZAGE_TOKEN_KEY_FILE"); v != nullptr && *v != '\0') {
     c.api.token_key_file = v;
   }

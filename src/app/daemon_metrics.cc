@@ -173,8 +173,9 @@ void DaemonMetrics::RefreshAlerts() {
                              .count();
   std::vector<std::uint8_t> unresolved;
   for (size_t st = 0; st < kAlertStatusCount; ++st) {
-    if (Unresolved(static_cast<AlertStatus>(st)))
+    if (Unresolved(static_cast<AlertStatus>(st))) {
       unresolved.push_back(static_cast<std::uint8_t>(st));
+    }
   }
   // Deadline within 24 h or passed: deadline <= now + 24 h.
   auto soon = store_->CountAlertsDeadlineBefore(unresolved,

@@ -88,7 +88,7 @@ WorldGenerator::WorldGenerator(const Options& options)
     e.role = kRoles[r].role;
     e.domain = kRoles[r].domain;
     e.team = fmt::format("{}-{}", e.domain, 1 + rng_() % 3);
-    e.bsn = bsns[static_cast<size_t>(options_.citizens + i)];
+    e.bsn = bsns[static_cast<size_t>(options_.citizens) + static_cast<size_t>(i)];
     e.household = fmt::format("hh-e{}", i);
     if (rng_() % 3 == 0 && !citizens_.empty()) {
       e.household = citizens_[rng_() % citizens_.size()].household;
@@ -151,13 +151,13 @@ std::vector<std::string> WorldGenerator::ReferenceRecords() const {
         fmt::format(R"({{"type":"subject","subject":"{}","household":"{}","flags":[{}]}})", c.bsn,
                     c.household, flags));
   }
-  out.push_back(R"({"type":"system","id":"batch-belasting","roles":["belastingen-medewerker"],)"
-                R"("municipalities":["dinkelland","tubbergen"]})");
-  out.push_back(
+  out.emplace_back(R"({"type":"system","id":"batch-belasting","roles":["belastingen-medewerker"],)"
+                   R"("municipalities":["dinkelland","tubbergen"]})");
+  out.emplace_back(
       R"({"type":"processor","id":"zorg-oost","name":"Zorgaanbieder Oost","country":"NL",)"
       R"("agreement":{"id":"bwo-2025-07","valid_from":"2025-01-01","valid_until":"2027-12-31",)"
       R"("purposes":["wmo-maatwerkvoorziening","jeugdhulp-voorziening"]},"outside_eu_permission":false})");
-  out.push_back(
+  out.emplace_back(
       R"({"type":"processor","id":"cloud-forms","name":"Cloud Forms Inc.","country":"US",)"
       R"("agreement":{"id":"bwo-2024-11","valid_from":"2024-01-01","valid_until":"2027-12-31",)"
       R"("purposes":["wmo-maatwerkvoorziening"]},"outside_eu_permission":false})");
@@ -215,10 +215,11 @@ std::string WorldGenerator::NextEvent() {
   const std::int64_t day = UtcDay(now_);
   const std::int64_t second_of_day = (now_ - day * kMicrosPerDay) / kMicrosPerSecond;
   const std::int64_t weekday = (day + 3) % 7;  // 0 = Monday
-  if (second_of_day >= 17 * 3600 || weekday >= 5) {
-    const std::int64_t skip = weekday >= 4 && second_of_day >= 17 * 3600 ? 7 - weekday : 1;
-    now_ =
-        (day + (weekday >= 5 ? 7 - weekday : skip)) * kMicrosPerDay + 7 * 3600 * kMicrosPerSecond;
+  constexpr std::int64_t kEndOfDay = std::int64_t{17} * 3600;
+  if (second_of_day >= kEndOfDay || weekday >= 5) {
+    const std::int64_t skip = weekday >= 4 && second_of_day >= kEndOfDay ? 7 - weekday : 1;
+    now_ = (day + (weekday >= 5 ? 7 - weekday : skip)) * kMicrosPerDay +
+           std::int64_t{7} * 3600 * kMicrosPerSecond;
   }
   ++counter_;
   const int roll = static_cast<int>(rng_() % 1000);
@@ -284,6 +285,7 @@ std::string WorldGenerator::Violation() {
     case 4: {  // bulk export by a manager of personal data
       const auto& mgr = employees_[static_cast<size_t>(PickEmployee("manager-sociaal-domein"))];
       std::vector<int> many;
+      many.reserve(60);
       for (int i = 0; i < 60; ++i) many.push_back(static_cast<int>(rng_() % citizens_.size()));
       return EventJson(mgr, "export", many, "wmo", "dat", "sturing-verantwoording", "", "");
     }

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <system_error>
 #include <vector>
 
 namespace inzage {
@@ -28,7 +29,9 @@ Result<std::string> ReadHexSecretFile(const std::string& path, std::string_view 
                                       size_t min_bytes) {
   const std::string name = std::string(what) + " " + path;
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return Status::IoError(name + ": " + std::strerror(errno));
+  if (::stat(path.c_str(), &st) != 0) {
+    return Status::IoError(name + ": " + std::error_code(errno, std::generic_category()).message());
+  }
   if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
     return Status::FailedPrecondition(name + ": readable by group or others; chmod 600 it");
   }
@@ -80,7 +83,8 @@ Status WriteRandomHexSecretFile(const std::string& path, size_t bytes) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     OPENSSL_cleanse(hex.data(), hex.size());
-    return Status::IoError("cannot create key file " + path + ": " + std::strerror(errno));
+    return Status::IoError("cannot create key file " + path + ": " +
+                           std::error_code(errno, std::generic_category()).message());
   }
   const ssize_t written = ::write(fd, hex.data(), hex.size());
   OPENSSL_cleanse(hex.data(), hex.size());

@@ -92,15 +92,16 @@ std::optional<TimeMicros> ParseRfc3339(std::string_view text) {
     if (!ReadDigits(text, pos, 2, oh) || pos >= text.size() || text[pos++] != ':') return {};
     if (!ReadDigits(text, pos, 2, om)) return {};
     if (oh > 23 || om > 59) return {};
-    offset_minutes = (oh * 60 + om) * (z == '+' ? 1 : -1);
+    offset_minutes = (std::int64_t{oh} * 60 + om) * (z == '+' ? 1 : -1);
   } else {
     return {};
   }
   if (pos != text.size()) return {};
   const std::int64_t days =
       DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  const std::int64_t seconds =
-      days * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+  const std::int64_t seconds = days * 86400 + std::int64_t{hour} * 3600 +
+                               std::int64_t{minute} * 60 + second -
+                               std::int64_t{offset_minutes} * 60;
   return seconds * kMicrosPerSecond + fraction;
 }
 
@@ -166,7 +167,9 @@ std::string FormatRfc3339(TimeMicros t) {
 }
 
 TimeMicros IsoDuration::ApproxMicros() const {
-  return fixed_micros + (static_cast<TimeMicros>(years) * 366 + months * 31) * kMicrosPerDay;
+  return fixed_micros +
+         (static_cast<TimeMicros>(years) * 366 + static_cast<TimeMicros>(months) * 31) *
+             kMicrosPerDay;
 }
 
 TimeMicros IsoDuration::AddTo(TimeMicros t) const {
@@ -174,7 +177,8 @@ TimeMicros IsoDuration::AddTo(TimeMicros t) const {
     const std::int64_t days = UtcDay(t);
     const TimeMicros in_day = t - days * kMicrosPerDay;
     Civil c = CivilFromDays(days);
-    std::int64_t total_months = c.year * 12 + (c.month - 1) + years * 12 + months;
+    std::int64_t total_months =
+        std::int64_t{c.year} * 12 + (c.month - 1) + std::int64_t{years} * 12 + months;
     const std::int64_t year = total_months / 12;
     const auto month = static_cast<unsigned>(total_months % 12 + 1);
     const auto max_day =

@@ -305,8 +305,9 @@ class EventParser::Impl {
  private:
   // The error text is built only on failure, so callers pass cheap names.
   static const char* PrintableProblem(std::string_view s, size_t max) {
-    if (s.empty() || s.size() > max)
+    if (s.empty() || s.size() > max) {
       return max == 64 ? "must be 1 to 64 characters" : "must be 1 to 128 characters";
+    }
     if (!IsPrintableAscii(s)) return "must be printable ASCII";
     return nullptr;
   }
@@ -440,8 +441,9 @@ class EventParser::Impl {
         if (key != "bsn") {
           return FieldError(IndexedName("subjects", index, ".") + SafeQuote(key), "unknown field");
         }
-        if (has_bsn)
+        if (has_bsn) {
           return FieldError(IndexedName("subjects", index, ".bsn"), "appears more than once");
+        }
         has_bsn = true;
         std::string_view text;
         if (fv.get_string().get(text) != simdjson::SUCCESS) {
@@ -512,8 +514,9 @@ class EventParser::Impl {
         return FieldError("resource." + SafeQuote(key), "unknown field");
       }
       if (!st.ok()) return st;
-      if ((seen & bit) != 0)
+      if ((seen & bit) != 0) {
         return FieldError("resource." + std::string(key), "appears more than once");
+      }
       seen |= bit;
     }
     if ((seen & 1) == 0) return FieldError("resource.system", "required field is missing");
@@ -535,8 +538,9 @@ class EventParser::Impl {
         return TypeError(IndexedName("resource.categories", index, ""), item, "a string");
       }
       const auto parsed = EnumFromName<Category>(kCategoryNames, name);
-      if (!parsed)
+      if (!parsed) {
         return EnumError(IndexedName("resource.categories", index, ""), name, kCategoryNames);
+      }
       const Category c = *parsed;
       if ((e->categories & CategoryBit(c)) != 0) {
         return FieldError(IndexedName("resource.categories", index, ""), "duplicate category");

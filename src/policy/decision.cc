@@ -38,8 +38,9 @@ std::string Categories(CategorySet set) {
 
 std::string Subjects(const RuleHit& h, const AccessEvent& e) {
   if (e.subjects.size() == 1) return "the subject";
-  if (h.subject_count == 1)
+  if (h.subject_count == 1) {
     return fmt::format("subject {} of {}", h.first_subject + 1, e.subjects.size());
+  }
   return fmt::format("{} of {} subjects (first: subject {})", h.subject_count, e.subjects.size(),
                      h.first_subject + 1);
 }

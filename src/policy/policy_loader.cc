@@ -1,5 +1,6 @@
 #include "policy/policy_loader.h"
 
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -51,7 +52,7 @@ class PolicyBuilder {
     for (const auto& kv : n) {
       const std::string key = kv.first.Scalar();
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        Error(f, kv.first, path + "." + key, "unknown key");
+        Error(f, kv.first, fmt::format("{}.{}", path, key), "unknown key");
       }
     }
     for (auto r : required) {
@@ -245,8 +246,8 @@ void PolicyBuilder::Roles(const Section& s) {
   Policy& p = *policy_;
   p.cells_.assign(p.domains_.size() * kInfoLevelCount * kActionCount, PermissionCell{});
   // First pass: BRP field vocabulary, so field masks can be built.
-  for (size_t i = 0; i < s.node.size(); ++i) {
-    const YAML::Node brp = s.node[i]["brp"];
+  for (const auto& i : s.node) {
+    const YAML::Node brp = i["brp"];
     if (!brp || !brp.IsMap() || !brp["fields"] || !brp["fields"].IsSequence()) continue;
     for (const auto& field : brp["fields"]) {
       if (!field.IsScalar()) continue;
@@ -413,10 +414,12 @@ void PolicyBuilder::ThresholdsSection(const Section& s) {
   if (const YAML::Node v = n["volume_spike"]; v && ExpectMap(f, v, "thresholds.volume_spike")) {
     CheckKeys(f, v, "thresholds.volume_spike", {"window", "floor", "factor", "baseline_min_hours"},
               {});
-    if (v["window"])
+    if (v["window"]) {
       t.volume_window = FixedDuration(f, v["window"], "thresholds.volume_spike.window");
-    if (v["floor"])
+    }
+    if (v["floor"]) {
       t.volume_floor = static_cast<int>(Number(f, v["floor"], "thresholds.volume_spike.floor", 1));
+    }
     if (v["factor"]) t.volume_factor = Number(f, v["factor"], "thresholds.volume_spike.factor", 1);
     if (v["baseline_min_hours"]) {
       t.volume_baseline_min_hours = static_cast<int>(
@@ -425,8 +428,9 @@ void PolicyBuilder::ThresholdsSection(const Section& s) {
   }
   if (const YAML::Node v = n["browsing"]; v && ExpectMap(f, v, "thresholds.browsing")) {
     CheckKeys(f, v, "thresholds.browsing", {"window", "subjects"}, {});
-    if (v["window"])
+    if (v["window"]) {
       t.browsing_window = FixedDuration(f, v["window"], "thresholds.browsing.window");
+    }
     if (v["subjects"]) {
       t.browsing_subjects =
           static_cast<int>(Number(f, v["subjects"], "thresholds.browsing.subjects", 1));
@@ -453,11 +457,13 @@ void PolicyBuilder::ThresholdsSection(const Section& s) {
     if (v["window"]) {
       t.invalid_rate_window = FixedDuration(f, v["window"], "thresholds.invalid_rate.window");
     }
-    if (v["percent"])
+    if (v["percent"]) {
       t.invalid_rate_percent = Number(f, v["percent"], "thresholds.invalid_rate.percent", 0);
-    if (v["count"])
+    }
+    if (v["count"]) {
       t.invalid_rate_count =
           static_cast<int>(Number(f, v["count"], "thresholds.invalid_rate.count", 1));
+    }
   }
 }
 

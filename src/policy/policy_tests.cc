@@ -1,5 +1,6 @@
 #include "policy/policy_tests.h"
 
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -79,7 +80,8 @@ Result<PolicyTestReport> RunPolicyTests(const Policy& policy, const std::string&
       const std::string event_json = YamlToJson(YamlMerge(defaults, c["event"]));
       const YAML::Node expect = c["expect"];
       if (!expect || !expect["verdict"]) {
-        return Status::InvalidArgument(where + ": case \"" + name + "\" needs expect.verdict");
+        return Status::InvalidArgument(
+            fmt::format("{}: case \"{}\" needs expect.verdict", where, name));
       }
       std::set<std::string> expected_rules;
       if (expect["rules"]) {
@@ -107,13 +109,14 @@ Result<PolicyTestReport> RunPolicyTests(const Policy& policy, const std::string&
       const std::string got_verdict(NameOf(kVerdictNames, decision.verdict));
       if (got_verdict == expected_verdict && got_rules == expected_rules) {
         ++report.passed;
-        report.passes.push_back(file + ": " + name);
+        report.passes.push_back(fmt::format("{}: {}", file, name));
       } else {
         ++report.failed;
-        std::string detail = parsed.ok() ? "" : " (invalid: " + parsed.message() + ")";
-        report.failures.push_back(where + ": " + name + ": expected " + expected_verdict + " " +
-                                  Join(expected_rules) + ", got " + got_verdict + " " +
-                                  Join(got_rules) + detail);
+        const std::string detail =
+            parsed.ok() ? "" : fmt::format(" (invalid: {})", parsed.message());
+        report.failures.push_back(fmt::format("{}: {}: expected {} {}, got {} {}{}", where, name,
+                                              expected_verdict, Join(expected_rules), got_verdict,
+                                              Join(got_rules), detail));
       }
     }
   }

@@ -1,5 +1,6 @@
 #include "policy/reference_data.h"
 
+#include <fmt/format.h>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -134,7 +135,7 @@ std::vector<std::string> ReferenceData::UnknownRoles(const Policy& policy) const
   std::vector<std::string> out;
   for (const auto& [id, a] : actors_) {
     for (const auto& r : a.role_ids) {
-      if (policy.RoleIndex(r) < 0) out.push_back(id + ": " + r);
+      if (policy.RoleIndex(r) < 0) out.push_back(fmt::format("{}: {}", id, r));
     }
   }
   std::sort(out.begin(), out.end());

@@ -31,6 +31,8 @@ class ReleaseIfOversized {
   }
   ReleaseIfOversized(const ReleaseIfOversized&) = delete;
   ReleaseIfOversized& operator=(const ReleaseIfOversized&) = delete;
+  ReleaseIfOversized(ReleaseIfOversized&&) = delete;
+  ReleaseIfOversized& operator=(ReleaseIfOversized&&) = delete;
 
  private:
   rocksdb::WriteBatch& reused_;

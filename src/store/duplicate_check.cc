@@ -80,8 +80,9 @@ Result<Store::ActorKeys*> Store::KeysOfActor(std::string_view actor) {
   const std::string prefix = keys::ActorPrefix(actor);
   std::string upper = prefix;
   while (!upper.empty() && static_cast<unsigned char>(upper.back()) == 0xff) upper.pop_back();
-  if (!upper.empty())
+  if (!upper.empty()) {
     upper.back() = static_cast<char>(static_cast<unsigned char>(upper.back()) + 1);
+  }
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro;
   if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;

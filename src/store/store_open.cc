@@ -76,6 +76,7 @@ Status Store::OpenDb(const std::string& path, StoreOptions options) {
     }
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.reserve(names.size());
   for (const std::string& name : names) {
     descriptors.emplace_back(name, StoreColumnFamilyOptions(name, cache, filter_factory_));
   }
