@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <utility>
@@ -31,6 +32,8 @@ constexpr StartupStep kStartup[] = {
     {"metrics", steps::CreateMetrics},
     {"demo", steps::StartDemoCluster},
     {"config", steps::CheckKafkaConfigured},
+    {"kafka-secrets", steps::ReadKafkaSecrets},
+    {"kafka-access", steps::CheckKafkaAccepts},
     {"pipeline", steps::CreatePipeline},
     {"alert-relay", steps::StartAlertRelay},
     {"api", steps::StartApi},
@@ -65,6 +68,23 @@ int CheckConfig(const DaemonConfig& config, const std::string& config_path) {
   if (!key.ok()) problem("pseudonym_key_file", key.status().message());
   if (auto verifier = LoadTokenVerifier(config.api); !verifier.ok()) {
     problem("api.token_key_file", verifier.status().message());
+  }
+  {
+    // The same reading as at start-up, on a copy: the secrets go nowhere.
+    DaemonState probe;
+    probe.config = config;
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): single-threaded here
+    if (std::getenv("CREDENTIALS_DIRECTORY") == nullptr) {
+      std::erase_if(probe.config.kafka.secret_files, [](const auto& entry) {
+        if (entry.second.rfind("${CREDENTIALS_DIRECTORY}", 0) != 0) return false;
+        std::fprintf(stderr,
+                     "inzaged: warning: kafka.secret_files.%s is a systemd credential; "
+                     "checked when the service starts\n",
+                     entry.first.c_str());
+        return true;
+      });
+    }
+    if (Status st = steps::ReadKafkaSecrets(probe); !st.ok()) problem("kafka", st.message());
   }
   std::error_code ec;
   if (!config.api.ui_dir.empty() && !std::filesystem::is_directory(config.api.ui_dir, ec)) {

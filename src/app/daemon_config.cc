@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
@@ -62,6 +64,22 @@ class Reader {
   std::vector<std::string> errors_;
 };
 
+// librdkafka properties that hold a secret. Written inline they would sit in a configuration
+// file that backups, package diffs and support tickets copy; kafka.secret_files names a file.
+constexpr std::array<std::string_view, 7> kSecretKafkaProperties = {
+    "sasl.password",
+    "ssl.key.password",
+    "ssl.key.pem",
+    "ssl.keystore.password",
+    "sasl.oauthbearer.client.secret",
+    "ssl_key",
+    "sasl.oauthbearer.config"};
+
+bool IsSecretKafkaProperty(std::string_view name) {
+  return std::find(kSecretKafkaProperties.begin(), kSecretKafkaProperties.end(), name) !=
+         kSecretKafkaProperties.end();
+}
+
 }  // namespace
 
 Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
@@ -80,7 +98,7 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
          {"kafka", "pipeline", "store", "pseudonym_key_file", "policy_dir", "reference_timeout_ms",
           "shutdown_timeout_ms", "summary_interval_ms", "api", "log_level"});
   if (const YAML::Node k = root["kafka"]) {
-    r.Keys(k, "kafka", {"brokers", "group_id", "topics", "properties"});
+    r.Keys(k, "kafka", {"brokers", "group_id", "topics", "properties", "secret_files"});
     r.String(k["brokers"], "kafka.brokers", &c.kafka.brokers);
     r.String(k["group_id"], "kafka.group_id", &c.kafka.group_id);
     if (const YAML::Node t = k["topics"]) {
@@ -97,8 +115,27 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
         for (const auto& kv : p) {
           if (!kv.second.IsScalar()) {
             r.Error(kv.second, "kafka.properties." + kv.first.Scalar(), "must be a string");
+          } else if (IsSecretKafkaProperty(kv.first.Scalar())) {
+            r.Error(kv.second, "kafka.properties." + kv.first.Scalar(),
+                    "is a secret: name a file holding it under kafka.secret_files instead");
           } else {
             c.kafka.properties[kv.first.Scalar()] = kv.second.Scalar();
+          }
+        }
+      }
+    }
+    if (const YAML::Node p = k["secret_files"]; p && !p.IsNull()) {
+      if (!p.IsMap()) {
+        r.Error(p, "kafka.secret_files", "must map librdkafka properties to files");
+      } else {
+        for (const auto& kv : p) {
+          const std::string where = "kafka.secret_files." + kv.first.Scalar();
+          if (!kv.second.IsScalar() || kv.second.Scalar().empty()) {
+            r.Error(kv.second, where, "must be a file path");
+          } else if (c.kafka.properties.count(kv.first.Scalar()) != 0) {
+            r.Error(kv.second, where, "is also set under kafka.properties");
+          } else {
+            c.kafka.secret_files[kv.first.Scalar()] = kv.second.Scalar();
           }
         }
       }
@@ -251,6 +288,13 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
                          &c.api.tls_key_file, &c.api.peer_key_file, &c.api.peer_ca_file}) {
     if (!p->empty() && std::filesystem::path(*p).is_relative()) {
       *p = (base / *p).lexically_normal().string();
+    }
+  }
+  // ${CREDENTIALS_DIRECTORY} is expanded when the file is read (systemd sets it per start).
+  for (auto& [property, file] : c.kafka.secret_files) {
+    if (file.rfind("${CREDENTIALS_DIRECTORY}", 0) != 0 &&
+        std::filesystem::path(file).is_relative()) {
+      file = (base / file).lexically_normal().string();
     }
   }
   // NOLINTNEXTLINE(concurrency-mt-unsafe): read at start-up, before any thread exists

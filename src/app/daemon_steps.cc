@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string_view>
 #include <utility>
@@ -12,6 +13,8 @@
 #include "app/signals.h"
 #include "app/status_threads.h"
 #include "common/log.h"
+#include "common/secret_file.h"
+#include "kafka/clients.h"
 #include "policy/policy_loader.h"
 
 namespace inzage::app {
@@ -116,6 +119,32 @@ Status StartDemoCluster(DaemonState& s) {
 Status CheckKafkaConfigured(DaemonState& s) {
   if (s.demo.enabled || !s.config.kafka.brokers.empty()) return Status::Ok();
   return Status::InvalidArgument("kafka.brokers is empty; use --demo to run without Kafka");
+}
+
+Status ReadKafkaSecrets(DaemonState& s) {
+  constexpr std::string_view kCredentials = "${CREDENTIALS_DIRECTORY}";
+  for (const auto& [property, configured] : s.config.kafka.secret_files) {
+    std::string file = configured;
+    if (file.rfind(kCredentials, 0) == 0) {
+      // NOLINTNEXTLINE(concurrency-mt-unsafe): start-up, before any thread exists
+      const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
+      if (dir == nullptr || *dir == '\0') {
+        return Status::FailedPrecondition(
+            "kafka.secret_files." + property +
+            " names ${CREDENTIALS_DIRECTORY}, but systemd set none (LoadCredential= missing?)");
+      }
+      file = dir + file.substr(kCredentials.size());
+    }
+    auto secret = ReadTextSecretFile(file, "kafka.secret_files." + property);
+    if (!secret.ok()) return secret.status();
+    s.config.kafka.properties[property] = std::move(secret).value();
+  }
+  return Status::Ok();
+}
+
+Status CheckKafkaAccepts(DaemonState& s) {
+  if (s.demo.enabled) return Status::Ok();  // the embedded mock cluster asks for nothing
+  return kafka::CheckBrokersAccept(s.config.kafka, 10000);
 }
 
 Status CreatePipeline(DaemonState& s) {

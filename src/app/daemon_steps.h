@@ -46,6 +46,8 @@ Status ReadTokenKey(DaemonState& s);
 Status CreateMetrics(DaemonState& s);
 Status StartDemoCluster(DaemonState& s);  // --demo: fills kafka.brokers
 Status CheckKafkaConfigured(DaemonState& s);
+Status ReadKafkaSecrets(DaemonState& s);   // kafka.secret_files into the client properties
+Status CheckKafkaAccepts(DaemonState& s);  // a wrong password or CA stops start-up here
 Status CreatePipeline(DaemonState& s);
 Status StartAlertRelay(DaemonState& s);
 // The listener comes up before the reference topic is read, so /healthz and /readyz answer

@@ -23,11 +23,8 @@ int HexValue(char c) {
   return -1;
 }
 
-}  // namespace
-
-Result<std::string> ReadHexSecretFile(const std::string& path, std::string_view what,
-                                      size_t min_bytes) {
-  const std::string name = std::string(what) + " " + path;
+// The whole file, after checking that only its owner can read it.
+Result<std::string> ReadOwnerOnlyFile(const std::string& path, const std::string& name) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     return Status::IoError(name + ": " + std::error_code(errno, std::generic_category()).message());
@@ -39,7 +36,30 @@ Result<std::string> ReadHexSecretFile(const std::string& path, std::string_view 
   std::stringstream text;
   text << in.rdbuf();
   if (!in) return Status::IoError(name + ": cannot read");
-  std::string hex = text.str();
+  return text.str();
+}
+
+}  // namespace
+
+Result<std::string> ReadTextSecretFile(const std::string& path, std::string_view what) {
+  const std::string name = std::string(what) + " " + path;
+  auto text = ReadOwnerOnlyFile(path, name);
+  if (!text.ok()) return text.status();
+  std::string secret = std::move(text).value();
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' ||
+                             secret.back() == ' ' || secret.back() == '\t')) {
+    secret.pop_back();
+  }
+  if (secret.empty()) return Status::InvalidArgument(name + ": empty");
+  return secret;
+}
+
+Result<std::string> ReadHexSecretFile(const std::string& path, std::string_view what,
+                                      size_t min_bytes) {
+  const std::string name = std::string(what) + " " + path;
+  auto text = ReadOwnerOnlyFile(path, name);
+  if (!text.ok()) return text.status();
+  std::string hex = std::move(text).value();
   std::string key;
   int high = -1;
   for (char c : hex) {

@@ -44,4 +44,10 @@ using RebalanceFn = void (*)(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                           RebalanceFn on_rebalance = nullptr,
                                           void* opaque = nullptr);
 
+// Connects to options.brokers once, before any worker starts, so that a wrong SASL password or
+// a broker certificate the client does not trust stops start-up with librdkafka's reason
+// (FailedPrecondition) instead of a retry loop that never says why. A broker that is only not
+// reachable within timeout_ms is not an error here: the reference reader's own deadline says so.
+[[nodiscard]] Status CheckBrokersAccept(const Options& options, int timeout_ms);
+
 }  // namespace inzage::kafka

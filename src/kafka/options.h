@@ -17,6 +17,10 @@ struct Options {
   std::string dead_letter_topic = "inzage.access-events.dlq";
   std::string alerts_topic = "inzage.ciso-alerts";
   std::map<std::string, std::string> properties;  // librdkafka properties, passed through
+  // librdkafka properties whose values are secrets (sasl.password, ssl.key.pem, ...): property
+  // name -> a file (mode 0600, a systemd credential in production) read at start-up into
+  // `properties`. The configuration file never holds the secret itself.
+  std::map<std::string, std::string> secret_files;
 };
 
 }  // namespace inzage::kafka

@@ -84,6 +84,33 @@ TEST(DaemonConfigTest, ErrorsNameFileLineAndKey) {
   EXPECT_FALSE(LoadDaemonConfig("/nonexistent/inzaged.yaml").ok());
 }
 
+TEST(DaemonConfigTest, KafkaSecretsComeFromFilesNeverInline) {
+  auto inline_secret = LoadDaemonConfig(
+      WriteTemp("kafka:\n  properties:\n    sasl.username: u\n    sasl.password: hunter2\n"
+                "    ssl.key.pem: x\n"));
+  ASSERT_FALSE(inline_secret.ok());
+  EXPECT_THAT(inline_secret.status().message(), HasSubstr("2 error(s)"));
+  EXPECT_THAT(inline_secret.status().message(),
+              HasSubstr("kafka.properties.sasl.password: is a secret"));
+  EXPECT_THAT(inline_secret.status().message(), ::testing::Not(HasSubstr("hunter2")));
+
+  const std::string path = WriteTemp(
+      "kafka:\n  properties:\n    sasl.username: u\n  secret_files:\n"
+      "    sasl.password: credentials/kafka.password\n"
+      "    ssl.key.pem: ${CREDENTIALS_DIRECTORY}/kafka.key\n");
+  auto c = LoadDaemonConfig(path);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  EXPECT_EQ(c->kafka.secret_files.at("sasl.password"), dir + "/credentials/kafka.password");
+  EXPECT_EQ(c->kafka.secret_files.at("ssl.key.pem"), "${CREDENTIALS_DIRECTORY}/kafka.key");
+  EXPECT_EQ(c->kafka.properties.count("sasl.password"), 0U);  // read at start-up, not here
+
+  auto both = LoadDaemonConfig(WriteTemp(
+      "kafka:\n  properties:\n    sasl.username: u\n  secret_files:\n    sasl.username: f\n"));
+  ASSERT_FALSE(both.ok());
+  EXPECT_THAT(both.status().message(), HasSubstr("is also set under kafka.properties"));
+}
+
 TEST(DaemonConfigTest, EnvironmentOverridesSecretPaths) {
   ::setenv("INZAGE_PSEUDONYM_KEY_FILE", "/run/credentials/x/key", 1);
   auto c = LoadDaemonConfig(kShipped);
