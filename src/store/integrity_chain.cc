@@ -23,9 +23,16 @@ std::string DayText(std::int64_t day) { return FormatRfc3339(day * kMicrosPerDay
 using BatchSegments = std::map<std::uint64_t, Segments>;
 
 // Verify's first step: the chain entries in order, each linked to the head before it, and the
-// head row at the end of them. False, with the problem in `report`, when the chain is broken.
+// head row at the end of them. False, with the problem in `report`, when the chain is broken or
+// RocksDB could not read it (then its own report, which names the file, is the problem: a
+// corrupt block ends the scan early and must not read as a chain that stops short).
 bool ReadChain(rocksdb::DB* db, const rocksdb::ReadOptions& at_snapshot,
                rocksdb::ColumnFamilyHandle* meta, BatchSegments* chain, VerifyReport* report) {
+  const auto unreadable = [report](const rocksdb::Status& s) {
+    report->ok = false;
+    report->first_problem = "the integrity chain cannot be read: " + s.ToString();
+    return false;
+  };
   std::string prev(32, '\0');
   std::uint64_t expected_seq = 1;
   {
@@ -49,9 +56,12 @@ bool ReadChain(rocksdb::DB* db, const rocksdb::ReadOptions& at_snapshot,
       (*chain)[seq] = std::move(segments);
       ++expected_seq;
     }
+    if (!it->status().ok()) return unreadable(it->status());
   }
   std::string row;
-  if (db->Get(at_snapshot, meta, "chain/head", &row).ok()) {
+  const rocksdb::Status head_read = db->Get(at_snapshot, meta, "chain/head", &row);
+  if (!head_read.ok() && !head_read.IsNotFound()) return unreadable(head_read);
+  if (head_read.ok()) {
     std::uint64_t seq = 0;
     std::string_view head;
     if (!DecodeChainHeadRow(row, &seq, &head) || seq != expected_seq - 1 || head != prev) {
@@ -239,6 +249,19 @@ Result<VerifyReport> Store::Verify() const {
   const auto retention = filter_factory_->Get();
   const TimeMicros now = filter_factory_->Now();
 
+  // Every block of every SST file of every column family against its checksum first: a flipped
+  // byte anywhere (the alerts and the outbox too, which the chain does not cover) is then
+  // reported by RocksDB with the file and offset, before any step misreads it as a broken chain.
+  // Then every whole file against the CRC32C recorded when it was written (files written
+  // before the store recorded them have none and are left to the block checksums).
+  for (const rocksdb::Status& checksums :
+       {db_->VerifyChecksum(at_snapshot), db_->VerifyFileChecksums(at_snapshot)}) {
+    if (checksums.ok()) continue;
+    if (!checksums.IsCorruption()) return FromRocks(checksums, "verify checksums");
+    report.ok = false;
+    report.first_problem = "RocksDB found corruption: " + checksums.ToString();
+    return report;
+  }
   BatchSegments chain;
   if (!ReadChain(db_.get(), at_snapshot, meta, &chain, &report)) return report;
   BatchSegments actual;
