@@ -14,7 +14,10 @@ struct ReplayOptions {
   bool out_given = false;    // --out was on the command line (--summary alone prints no decisions)
   std::string key_file;      // optional: pseudonym key (an ephemeral key otherwise)
   bool summary = false;      // print verdict counts to stderr at the end
-  std::string alerts_out;    // optional: the incidents as alerts (NDJSON, docs/contracts.md §4)
+  std::string alerts_out;    // optional: the incidents as alerts (NDJSON, docs/contracts.md)
+  // The partition the events are ("topic/partition"): input.invalid_rate runs per partition,
+  // so replaying one partition's messages in order with its name reproduces the daemon's alerts.
+  std::string source = "replay/0";
 };
 // Decides every event of an NDJSON stream (stateless rules, then the windowed behaviour rules
 // with in-memory per-actor state, in event time) and prints one decision per line, in input

@@ -88,6 +88,9 @@ int Replay(const ReplayOptions& o) {
   }
   IncidentTracker incidents(policy->get(), &reference);
   InvalidRate invalid_rate((*policy)->thresholds());
+  // input.invalid_rate runs per partition, as in the daemon (ingest/invalid_rate_state.h): the
+  // input is one partition's messages, named by --source.
+  const std::string source = "stream:" + o.source;
   // input.invalid_rate needs a time for every message; an invalid line may have none, so the
   // stream's clock is the latest valid event time.
   TimeMicros stream_time = 0;
@@ -105,14 +108,15 @@ int Replay(const ReplayOptions& o) {
       incidents.Observe(event, decision);
       stream_time = std::max(stream_time, event.time);
       if (invalid_rate.Observe(stream_time, false)) {
-        incidents.ObserveStreamHit(RuleId::kInputInvalidRate, stream_time, "",
+        incidents.ObserveStreamHit(RuleId::kInputInvalidRate, source, stream_time, "",
                                    ExplainInvalidRate(invalid_rate, (*policy)->thresholds()));
       }
       json = DecisionToJson(decision, &event, **policy, reference);
     } else {
       Decider::DecideInvalid(parser.last_event_id(), st.message(), &decision);
       if (invalid_rate.Observe(stream_time, true)) {
-        incidents.ObserveStreamHit(RuleId::kInputInvalidRate, stream_time, parser.last_event_id(),
+        incidents.ObserveStreamHit(RuleId::kInputInvalidRate, source, stream_time,
+                                   parser.last_event_id(),
                                    ExplainInvalidRate(invalid_rate, (*policy)->thresholds()));
       }
       json = DecisionToJson(decision, nullptr, **policy, reference);

@@ -41,6 +41,9 @@ int ToolMain(int argc, char** argv) {
       "print verdict counts to stderr (and no decisions, unless --out says where)");
   replay_cmd->add_option("--alerts", replay.alerts_out,
                          "write the resulting alerts (incidents, NDJSON) to this file");
+  replay_cmd->add_option("--source", replay.source,
+                         "the Kafka partition the events come from, as topic/partition "
+                         "(input.invalid_rate runs per partition; default replay/0)");
 
   CheckPolicyOptions check;
   auto* check_cmd =

@@ -92,11 +92,11 @@ void IncidentTracker::Observe(const AccessEvent& event, const Decision& decision
   }
 }
 
-void IncidentTracker::ObserveStreamHit(RuleId rule, TimeMicros t, std::string_view evidence_id,
-                                       std::string_view explanation) {
+void IncidentTracker::ObserveStreamHit(RuleId rule, std::string_view source, TimeMicros t,
+                                       std::string_view evidence_id, std::string_view explanation) {
   const RuleSetting& setting = policy_->rule(rule);
   if (!setting.enabled) return;
-  Record("", rule, setting.severity, t, evidence_id, "", {}, policy_->revision(),
+  Record(source, rule, setting.severity, t, evidence_id, "", {}, policy_->revision(),
          [&] { return std::string(explanation); });
 }
 

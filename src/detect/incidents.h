@@ -74,9 +74,10 @@ class IncidentTracker {
   // Aggregates the violation and review hits of a decided event (after the behaviour detector).
   void Observe(const AccessEvent& event, const Decision& decision);
   // Aggregates a hit about the input stream rather than an actor (input.invalid_rate), if the
-  // policy has the rule switched on. evidence_id may be empty.
-  void ObserveStreamHit(RuleId rule, TimeMicros t, std::string_view evidence_id,
-                        std::string_view explanation);
+  // policy has the rule switched on. `source` takes the actor's place in the incident and its
+  // alert id ("stream:topic/partition"); evidence_id may be empty.
+  void ObserveStreamHit(RuleId rule, std::string_view source, TimeMicros t,
+                        std::string_view evidence_id, std::string_view explanation);
 
   // Changes an alert's status (alert.h has the lifecycle). NotFound for an unknown id.
   [[nodiscard]] Status Transition(std::string_view alert_id, AlertStatus to, std::string_view by,

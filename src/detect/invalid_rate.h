@@ -3,8 +3,9 @@
 // sliding window (default 5 minutes). A burst of messages that cannot be audited may hide an
 // unaudited access, so it is alert-worthy.
 //
-// Time is whatever the caller has for a message: the Kafka message timestamp in the daemon, the
-// latest valid event time in `inzage replay` (an invalid message may have no readable time).
+// Time is whatever the caller has for a message: in the daemon and in `inzage replay` alike, the
+// latest valid event time of the message's partition (an invalid message may have no readable
+// time), one window per partition (ingest/invalid_rate_state.h), so both give the same alerts.
 // Per-message times are kept in kBuckets buckets per window (1 s for 5 minutes), so the window
 // slides at bucket resolution; times never go back (an earlier time counts in the current
 // bucket).

@@ -200,6 +200,7 @@ Status EventPipeline::Process(const rd_kafka_message_t* m, Clock::time_point now
   Status parsed = parser_.Parse(payload, &event);
   PartitionTime& partition_time = partition_times_[m->partition];
   partition_time.seen = now;
+  invalid_rate_.SelectSource(rd_kafka_topic_name(m->rkt), m->partition);
   if (parsed.ok()) {
     partition_time.latest = std::max(partition_time.latest, event.time);
     DecideIntoBatch(event);
@@ -274,6 +275,7 @@ void EventPipeline::DrainLocalRequests() {
 
 void EventPipeline::AddLocalRequest(LocalRequest& r) {
   if (r.access) {
+    invalid_rate_.SelectNoSource();  // an API read is no message of any partition
     DecideIntoBatch(r.access->view());
     ++stats_.local_events;
     // The event's strings are copied into the stored record; the promise waits for commit.

@@ -2,26 +2,68 @@
 
 #include <string>
 
+#include "common/log.h"
 #include "detect/state_codec.h"
 
 namespace inzage {
 
-Status InvalidRateState::Restore(std::string_view row) {
+InvalidRateState::Window& InvalidRateState::WindowOf(std::string_view source) {
+  auto it = windows_.find(source);
+  if (it == windows_.end()) {
+    it = windows_.emplace(std::string(source), Window(thresholds_)).first;
+    it->second.source = std::string(source);
+  }
+  return it->second;
+}
+
+void InvalidRateState::SelectSource(const char* topic, std::int32_t partition) {
+  if (topic == current_topic_ && partition == current_partition_ && current_ != nullptr) return;
+  current_ = &WindowOf(std::string(topic) + "/" + std::to_string(partition));
+  current_topic_ = topic;
+  current_partition_ = partition;
+}
+
+void InvalidRateState::Observe(bool invalid, std::string_view evidence_id,
+                               const Thresholds& thresholds, IncidentTracker* incidents) {
+  if (current_ == nullptr) return;  // not a Kafka message (an API read): no partition
+  current_->dirty = true;
+  if (current_->rate.Observe(current_->stream_time, invalid)) {
+    incidents->ObserveStreamHit(RuleId::kInputInvalidRate, "stream:" + current_->source,
+                                current_->stream_time, evidence_id,
+                                ExplainInvalidRate(current_->rate, thresholds));
+  }
+}
+
+bool InvalidRateState::Restore(std::string_view key, std::string_view row, Status* status) {
+  if (key == "stream/invalid_rate") {
+    Log(LogLevel::kInfo, "pipeline",
+        "dropped the input.invalid_rate window of an older version (one for all partitions); "
+        "each partition's window starts empty");
+    *status = Status::Ok();
+    return true;
+  }
+  if (key.rfind(kStatePrefix, 0) != 0) return false;
+  Window& w = WindowOf(key.substr(kStatePrefix.size()));
   StateReader r(row);
   const std::int64_t stream_time = r.Svarint();
-  if (!r.ok()) return Status::Corruption("state " + std::string(kStateKey) + ": malformed");
-  if (Status st = rate_.Restore(row.substr(r.position())); !st.ok()) return st;
-  stream_time_ = stream_time;
-  return Status::Ok();
+  if (!r.ok()) {
+    *status = Status::Corruption("state " + std::string(key) + ": malformed");
+    return true;
+  }
+  *status = w.rate.Restore(row.substr(r.position()));
+  if (status->ok()) w.stream_time = stream_time;
+  return true;
 }
 
 void InvalidRateState::AddToBatch(CommitBatch* batch) {
-  if (!dirty_) return;
-  std::string blob;
-  StateWriter(&blob).Svarint(stream_time_);
-  rate_.SerializeTo(&blob);
-  batch->state.emplace_back(std::string(kStateKey), std::move(blob));
-  dirty_ = false;
+  for (auto& [source, w] : windows_) {
+    if (!w.dirty) continue;
+    std::string blob;
+    StateWriter(&blob).Svarint(w.stream_time);
+    w.rate.SerializeTo(&blob);
+    batch->state.emplace_back(std::string(kStatePrefix) + source, std::move(blob));
+    w.dirty = false;
+  }
 }
 
 }  // namespace inzage

@@ -1,18 +1,27 @@
-// InvalidRateState: the input.invalid_rate window as the pipeline keeps it: the window, the
-// stream clock it runs on (the latest event time seen: an invalid message may have no readable
-// time of its own), and its state row. The row is committed with every batch that changed the
-// window and read back on start, so a restart neither forgets a burst of invalid messages nor
-// counts one twice.
+// InvalidRateState: the input.invalid_rate windows as the pipeline keeps them, one per source
+// partition ("topic/partition"), each on its own stream clock: the latest valid event time
+// seen in that partition (an invalid message may have no readable time of its own). Per
+// partition, the messages and their order are fixed by Kafka, so whether and when the rule
+// fires, and the alert's id, do not depend on how partitions interleave in this consumer, on
+// restarts, or on which instance holds the partition: `inzage replay --source topic/partition`
+// over the partition's messages gives the same alert ids. The incident's actor is
+// "stream:topic/partition", which names the source to the CISO.
 //
-// Row "stream/invalid_rate": svarint stream time | InvalidRate record (invalid_rate.h).
+// Rows "stream/invalid_rate/<topic>/<partition>": svarint stream time | InvalidRate record
+// (invalid_rate.h). A window's row is committed with every batch that changed it and read back
+// on start, so a restart neither forgets a burst of invalid messages nor counts one twice.
 //
 // Ownership: owned by the pipeline; a firing rule goes to the incident tracker it is given.
-// Thread safety: consume thread only. Observe* run once per message: inline, no allocation
-// unless the rule fires.
+// Thread safety: consume thread only. Observe* run once per message: a pointer comparison when
+// the message's partition is the previous message's, no allocation unless a window is new or
+// the rule fires.
 #pragma once
 
-#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <string>
 #include <string_view>
+#include <utility>
 
 #include "common/status.h"
 #include "common/time.h"
@@ -25,40 +34,58 @@ namespace inzage {
 
 class InvalidRateState {
  public:
-  static constexpr std::string_view kStateKey = "stream/invalid_rate";
+  static constexpr std::string_view kStatePrefix = "stream/invalid_rate/";
 
-  explicit InvalidRateState(const Thresholds& thresholds) : rate_(thresholds) {}
+  explicit InvalidRateState(const Thresholds& thresholds) : thresholds_(thresholds) {}
 
-  // A message that is not a valid access event; evidence_id is its event id if it had one.
+  // The window of a partition; `topic` must stay valid while the pipeline runs (librdkafka's
+  // topic name of the message). Call before Observe*.
+  void SelectSource(const char* topic, std::int32_t partition);
+  // No window: what follows is not a Kafka message (an API read decided by the pipeline).
+  void SelectNoSource() {
+    current_ = nullptr;
+    current_topic_ = nullptr;
+    current_partition_ = -1;
+  }
+  // A message of the selected source that is not a valid access event; evidence_id is its
+  // event id if it had one.
   void ObserveInvalid(std::string_view evidence_id, const Thresholds& thresholds,
                       IncidentTracker* incidents) {
     Observe(/*invalid=*/true, evidence_id, thresholds, incidents);
   }
-  // A valid event (after it was decided); its time moves the stream clock on.
+  // A valid event of the selected source (after it was decided); its time moves that source's
+  // clock on.
   void ObserveValid(TimeMicros event_time, const Thresholds& thresholds,
                     IncidentTracker* incidents) {
-    stream_time_ = std::max(stream_time_, event_time);
+    if (current_ != nullptr) current_->stream_time = std::max(current_->stream_time, event_time);
     Observe(/*invalid=*/false, "", thresholds, incidents);
   }
 
-  // The row as stored; Corruption when it is malformed (the window is kept then).
-  [[nodiscard]] Status Restore(std::string_view row);
-  // Adds the row to the batch when the window changed since the last call.
+  // True when `key` is one of these rows; then restores it (Corruption when malformed: that
+  // window starts empty). The row of an older version, one window over all partitions, is
+  // recognised and dropped: its counts cannot be split by partition.
+  [[nodiscard]] bool Restore(std::string_view key, std::string_view row, Status* status);
+  // Adds the row of every window that changed since the last call to the batch.
   void AddToBatch(CommitBatch* batch);
 
  private:
-  void Observe(bool invalid, std::string_view evidence_id, const Thresholds& thresholds,
-               IncidentTracker* incidents) {
-    dirty_ = true;
-    if (rate_.Observe(stream_time_, invalid)) {
-      incidents->ObserveStreamHit(RuleId::kInputInvalidRate, stream_time_, evidence_id,
-                                  ExplainInvalidRate(rate_, thresholds));
-    }
-  }
+  struct Window {
+    explicit Window(const Thresholds& t) : rate(t) {}
+    InvalidRate rate;
+    TimeMicros stream_time = 0;
+    bool dirty = false;
+    std::string source;  // "topic/partition"
+  };
 
-  InvalidRate rate_;
-  TimeMicros stream_time_ = 0;
-  bool dirty_ = false;  // the window changed since the last AddToBatch
+  Window& WindowOf(std::string_view source);
+  void Observe(bool invalid, std::string_view evidence_id, const Thresholds& thresholds,
+               IncidentTracker* incidents);
+
+  Thresholds thresholds_;
+  std::map<std::string, Window, std::less<>> windows_;
+  Window* current_ = nullptr;  // the selected source's window
+  const char* current_topic_ = nullptr;
+  std::int32_t current_partition_ = -1;
 };
 
 }  // namespace inzage

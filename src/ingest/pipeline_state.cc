@@ -14,8 +14,8 @@ constexpr std::string_view kActorPrefix = "actor/";
 Status RestoreStateRows(const std::vector<std::pair<std::string, std::string>>& rows,
                         const StatefulParts& parts) {
   for (const auto& [key, value] : rows) {
-    if (key == InvalidRateState::kStateKey) {
-      if (Status st = parts.invalid_rate->Restore(value); !st.ok()) return st;
+    if (Status st; parts.invalid_rate->Restore(key, value, &st)) {
+      if (!st.ok()) return st;
       continue;
     }
     if (key == AlertEmitter::kPendingStateKey) {

@@ -4,7 +4,7 @@
 // history never disagree (docs/architecture.md, exactly-once state; docs/store.md).
 //
 //   state column family   "actor/<actor id>"      BehaviorDetector's windows of one actor
-//                         "stream/invalid_rate"   InvalidRateState
+//                         "stream/invalid_rate/<topic>/<partition>"   InvalidRateState
 //                         "alerts/pending"        AlertEmitter's waiting alert ids
 //                         "stats/hour/<hour>"     HourlyStats (the console's overview)
 //   alerts column family  "<alert id>"            every alert's newest version

@@ -211,8 +211,10 @@ TEST_F(AggregationTest, AlertJsonFollowsTheContract) {
 }
 
 TEST_F(AggregationTest, StreamHitsHaveNoActor) {
-  tracker().ObserveStreamHit(RuleId::kInputInvalidRate, kStart, "bad-1", "12 of 240 invalid");
-  tracker().ObserveStreamHit(RuleId::kInputInvalidRate, kStart + kMinute, "", "13 of 250");
+  tracker().ObserveStreamHit(RuleId::kInputInvalidRate, "stream:events/0", kStart, "bad-1",
+                             "12 of 240 invalid");
+  tracker().ObserveStreamHit(RuleId::kInputInvalidRate, "stream:events/0", kStart + kMinute, "",
+                             "13 of 250");
   ASSERT_EQ(tracker().alerts().size(), 1u);
   const json j = json::parse(AlertToJson(tracker().alerts().front()));
   EXPECT_TRUE(j["actor"].is_null());
