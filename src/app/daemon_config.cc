@@ -6,6 +6,8 @@
 #include <set>
 #include <vector>
 
+#include "interop/input_format.h"
+
 namespace inzage::app {
 namespace {
 
@@ -79,7 +81,7 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
          {"kafka", "pipeline", "store", "pseudonym_key_file", "policy_dir", "reference_timeout_ms",
           "shutdown_timeout_ms", "summary_interval_ms", "api", "log_level"});
   if (const YAML::Node k = root["kafka"]) {
-    r.Keys(k, "kafka", {"brokers", "group_id", "topics", "properties"});
+    r.Keys(k, "kafka", {"brokers", "group_id", "topics", "inputs", "properties"});
     r.String(k["brokers"], "kafka.brokers", &c.kafka.brokers);
     r.String(k["group_id"], "kafka.group_id", &c.kafka.group_id);
     if (const YAML::Node t = k["topics"]) {
@@ -88,6 +90,32 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
       r.String(t["reference"], "kafka.topics.reference", &c.kafka.reference_topic);
       r.String(t["dead_letter"], "kafka.topics.dead_letter", &c.kafka.dead_letter_topic);
       r.String(t["alerts"], "kafka.topics.alerts", &c.kafka.alerts_topic);
+    }
+    // The input topics with their formats (docs/interop.md); without them, topics.events alone.
+    if (const YAML::Node in = k["inputs"]; in && !in.IsNull()) {
+      if (!in.IsSequence() || in.size() == 0) {
+        r.Error(in, "kafka.inputs", "must be a list of {topic, format}");
+      } else {
+        std::set<std::string> topics;
+        for (size_t i = 0; i < in.size(); ++i) {
+          const std::string at = "kafka.inputs[" + std::to_string(i) + "]";
+          r.Keys(in[i], at, {"topic", "format"});
+          if (!in[i].IsMap()) continue;
+          kafka::Input input;
+          r.String(in[i]["topic"], at + ".topic", &input.topic);
+          r.String(in[i]["format"], at + ".format", &input.format);
+          if (input.topic.empty()) r.Error(in[i], at + ".topic", "is required");
+          if (!InputFormatFromName(input.format)) {
+            r.Error(in[i]["format"] ? in[i]["format"] : in[i], at + ".format",
+                    "\"" + input.format +
+                        "\" is not one of inzage, otlp-json, otlp-proto, vng-verwerkingsactie");
+          }
+          if (!input.topic.empty() && !topics.insert(input.topic).second) {
+            r.Error(in[i]["topic"], at + ".topic", "topic " + input.topic + " is named twice");
+          }
+          c.kafka.inputs.push_back(std::move(input));
+        }
+      }
     }
     if (const YAML::Node p = k["properties"]; p && !p.IsNull()) {
       if (!p.IsMap()) {

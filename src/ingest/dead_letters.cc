@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <vector>
 
 #include "kafka/clients.h"
 
@@ -20,7 +21,8 @@ Status DeadLetters::Start() {
 }
 
 Status DeadLetters::Send(const rd_kafka_message_t& m, std::string_view reason,
-                         std::uint64_t batch_number) {
+                         std::uint64_t batch_number, std::string_view format,
+                         std::string_view invalid_records) {
   const std::string partition = std::to_string(m.partition);
   const std::string offset = std::to_string(m.offset);
   {
@@ -28,15 +30,20 @@ Status DeadLetters::Send(const rd_kafka_message_t& m, std::string_view reason,
     MutexLock lock(&mu_);
     ++unacked_[batch_number];
   }
+  const char* topic = m.rkt != nullptr ? rd_kafka_topic_name(m.rkt) : nullptr;
+  const std::string_view source_topic = topic != nullptr ? topic : kafka_.events_topic;
+  std::vector<kafka::Header> headers = {
+      {"inzage.reason", reason},
+      {"inzage.source.topic", source_topic},
+      {"inzage.source.partition", partition},
+      {"inzage.source.offset", offset},
+      {"inzage.source.format", format}};
+  if (!invalid_records.empty()) headers.push_back({"inzage.invalid_records", invalid_records});
   for (;;) {
     const rd_kafka_resp_err_t err =
         kafka::Produce(producer_.get(), kafka_.dead_letter_topic,
                        std::string_view(static_cast<const char*>(m.key), m.key_len),
-                       std::string_view(static_cast<const char*>(m.payload), m.len),
-                       {{"inzage.reason", reason},
-                        {"inzage.source.topic", kafka_.events_topic},
-                        {"inzage.source.partition", partition},
-                        {"inzage.source.offset", offset}},
+                       std::string_view(static_cast<const char*>(m.payload), m.len), headers,
                        // The opaque carries the batch number; it is never dereferenced.
                        // NOLINTNEXTLINE(performance-no-int-to-ptr)
                        reinterpret_cast<void*>(static_cast<std::uintptr_t>(batch_number)));

@@ -812,6 +812,54 @@ TEST(HistoryRecordTest, RoundTripBothFormsAndVersionCheck) {
   EXPECT_FALSE(HistoryRecord::Decode(suffix, "", &back).ok());
 }
 
+// Version 5: the trace context and confidentiality ride at the end of a subject entry, only when
+// there is one; a version 4 entry (no trailer) still reads.
+TEST(HistoryRecordTest, TraceContextRoundTripsAndCostsNothingWhenAbsent) {
+  HistoryRecord r = SampleRecord();
+  const std::string key = keys::SubjectKey(SyntheticSubject(1), r.time, r.event_id);
+  const std::string_view suffix = std::string_view(key).substr(16);
+  std::string without;
+  r.EncodeTo(HistoryRecord::Form::kSubjectEntry, &without);
+  r.has_trace_id = true;
+  r.has_span_id = true;
+  for (size_t i = 0; i < 16; ++i) r.trace_id[i] = static_cast<std::uint8_t>(0xa0 + i);
+  for (size_t i = 0; i < 8; ++i) r.span_id[i] = static_cast<std::uint8_t>(i + 1);
+  std::string with;
+  r.EncodeTo(HistoryRecord::Form::kSubjectEntry, &with);
+  EXPECT_EQ(with.size(), without.size() + 1 + 16 + 8);
+  HistoryRecord back;
+  ASSERT_TRUE(HistoryRecord::Decode(suffix, with, &back).ok());
+  EXPECT_TRUE(back.has_trace_id);
+  EXPECT_TRUE(back.has_span_id);
+  EXPECT_FALSE(back.confidential);
+  EXPECT_EQ(back.trace_id, r.trace_id);
+  EXPECT_EQ(back.span_id, r.span_id);
+  ExpectSameSubjectEntry(back, r);
+
+  r.has_trace_id = r.has_span_id = false;
+  r.confidential = true;
+  std::string confidential;
+  r.EncodeTo(HistoryRecord::Form::kSubjectEntry, &confidential);
+  EXPECT_EQ(confidential.size(), without.size() + 1);
+  ASSERT_TRUE(HistoryRecord::Decode(suffix, confidential, &back).ok());
+  EXPECT_TRUE(back.confidential);
+  EXPECT_FALSE(back.has_trace_id);
+
+  // A version 4 entry is a version 5 entry without the trailer.
+  std::string v4 = without;
+  v4[0] = 4;
+  ASSERT_TRUE(HistoryRecord::Decode(suffix, v4, &back).ok());
+  EXPECT_FALSE(back.has_trace_id || back.confidential);
+  // A trailer on a version 4 entry, a truncated trace id or unknown flags are refused.
+  std::string bad = with;
+  bad[0] = 4;
+  EXPECT_FALSE(HistoryRecord::Decode(suffix, bad, &back).ok());
+  EXPECT_FALSE(HistoryRecord::Decode(suffix, with.substr(0, with.size() - 3), &back).ok());
+  std::string flags = without;
+  flags.push_back(8);
+  EXPECT_FALSE(HistoryRecord::Decode(suffix, flags, &back).ok());
+}
+
 TEST(HistoryRecordTest, ActorGroupRoundTripAndBounds) {
   HistoryRecord a = SampleRecord();
   a.time = 10 * kMicrosPerSecond;
