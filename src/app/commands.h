@@ -15,6 +15,7 @@ struct ReplayOptions {
   std::string key_file;      // optional: pseudonym key (an ephemeral key otherwise)
   bool summary = false;      // print verdict counts to stderr at the end
   std::string alerts_out;    // optional: the incidents as alerts (NDJSON, docs/contracts.md §4)
+  std::string format = "inzage";  // interop/input_format.h; message framing: message_reader.h
 };
 // Decides every event of an NDJSON stream (stateless rules, then the windowed behaviour rules
 // with in-memory per-actor state, in event time) and prints one decision per line, in input
@@ -51,6 +52,7 @@ struct IngestOptions {
   std::string events = "-";
   size_t batch_size = 1000;
   bool sync = false;
+  std::string format = "inzage";  // interop/input_format.h; message framing: message_reader.h
 };
 // Backfill: the same parse, decide and commit path as the daemon; the file's position is
 // recorded under a source id derived from its first line, so a second run adds nothing.

@@ -41,6 +41,10 @@ int ToolMain(int argc, char** argv) {
       "print verdict counts to stderr (and no decisions, unless --out says where)");
   replay_cmd->add_option("--alerts", replay.alerts_out,
                          "write the resulting alerts (incidents, NDJSON) to this file");
+  replay_cmd
+      ->add_option("--format", replay.format,
+                   "inzage, otlp-json, otlp-proto (length-prefixed) or vng-verwerkingsactie")
+      ->check(CLI::IsMember({"inzage", "otlp-json", "otlp-proto", "vng-verwerkingsactie"}));
 
   CheckPolicyOptions check;
   auto* check_cmd =
@@ -77,6 +81,10 @@ int ToolMain(int argc, char** argv) {
   ingest_cmd->add_option("--batch-size", ingest.batch_size, "events per store commit")
       ->check(CLI::Range(1, 100000));
   ingest_cmd->add_flag("--sync", ingest.sync, "fsync every commit");
+  ingest_cmd
+      ->add_option("--format", ingest.format,
+                   "inzage, otlp-json, otlp-proto (length-prefixed) or vng-verwerkingsactie")
+      ->check(CLI::IsMember({"inzage", "otlp-json", "otlp-proto", "vng-verwerkingsactie"}));
 
   QueryOptions query;
   auto* query_cmd = cli.add_subcommand("query", "accesses of a subject or by an actor");
