@@ -5,11 +5,11 @@
 #include <memory>
 
 #include "app/commands.h"
+#include "app/message_reader.h"
 #include "common/pseudonym.h"
 #include "detect/behavior_detector.h"
 #include "detect/incidents.h"
 #include "detect/invalid_rate.h"
-#include "app/message_reader.h"
 #include "event/event_parser.h"
 #include "interop/message_decoder.h"
 #include "policy/decider.h"
@@ -137,8 +137,7 @@ int Replay(const ReplayOptions& o) {
   } sink(decide, reject);
   MessageReader reader(in, format);
   while (reader.Next(&line)) {
-    if (format != InputFormat::kOtlpProto &&
-        line.find_first_not_of(" \t\r") == std::string::npos) {
+    if (format != InputFormat::kOtlpProto && line.find_first_not_of(" \t\r") == std::string::npos) {
       continue;
     }
     if (Status st = decoder.Decode(line, **policy, &sink); !st.ok()) {

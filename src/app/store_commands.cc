@@ -124,8 +124,7 @@ int Ingest(const IngestOptions& o) {
       ++skipped;
       continue;
     }
-    if (format != InputFormat::kOtlpProto &&
-        line.find_first_not_of(" \t\r") == std::string::npos) {
+    if (format != InputFormat::kOtlpProto && line.find_first_not_of(" \t\r") == std::string::npos) {
       continue;
     }
     sink.position = position;

@@ -12,9 +12,13 @@ DeadLetters::DeadLetters(const kafka::Options& kafka, int shutdown_timeout_ms)
     : kafka_(kafka), shutdown_timeout_ms_(shutdown_timeout_ms) {}
 
 Status DeadLetters::Start() {
-  auto producer = kafka::MakeProducer(kafka_, "inzaged-dead-letters",
-                                      {{"enable.idempotence", "true"}, {"linger.ms", "5"}},
-                                      &DeadLetters::OnDelivered, this);
+  // A dead letter carries its original message: an OTLP request may be up to 16 MiB
+  // (interop/message_decoder.h), more than librdkafka's 1 MB default. The dead-letter topic's
+  // max.message.bytes must allow what the input topics allow (docs/interop.md).
+  auto producer = kafka::MakeProducer(
+      kafka_, "inzaged-dead-letters",
+      {{"enable.idempotence", "true"}, {"linger.ms", "5"}, {"message.max.bytes", "18874368"}},
+      &DeadLetters::OnDelivered, this);
   if (!producer.ok()) return producer.status();
   producer_ = std::move(producer).value();
   return Status::Ok();
@@ -32,12 +36,11 @@ Status DeadLetters::Send(const rd_kafka_message_t& m, std::string_view reason,
   }
   const char* topic = m.rkt != nullptr ? rd_kafka_topic_name(m.rkt) : nullptr;
   const std::string_view source_topic = topic != nullptr ? topic : kafka_.events_topic;
-  std::vector<kafka::Header> headers = {
-      {"inzage.reason", reason},
-      {"inzage.source.topic", source_topic},
-      {"inzage.source.partition", partition},
-      {"inzage.source.offset", offset},
-      {"inzage.source.format", format}};
+  std::vector<kafka::Header> headers = {{"inzage.reason", reason},
+                                        {"inzage.source.topic", source_topic},
+                                        {"inzage.source.partition", partition},
+                                        {"inzage.source.offset", offset},
+                                        {"inzage.source.format", format}};
   if (!invalid_records.empty()) headers.push_back({"inzage.invalid_records", invalid_records});
   for (;;) {
     const rd_kafka_resp_err_t err =

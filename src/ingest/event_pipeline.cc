@@ -77,8 +77,7 @@ Status EventPipeline::StartConsumer() {
   rd_kafka_poll_set_consumer(consumer_.get());
   local_.set_wake_queue(kafka::Queue(rd_kafka_queue_get_consumer(consumer_.get())));
   offsets_.set_consumer(consumer_.get());
-  kafka::PartitionList topics(
-      rd_kafka_topic_partition_list_new(static_cast<int>(inputs_.size())));
+  kafka::PartitionList topics(rd_kafka_topic_partition_list_new(static_cast<int>(inputs_.size())));
   std::string names;
   for (const Input& in : inputs_) {
     rd_kafka_topic_partition_list_add(topics.get(), in.topic.c_str(), RD_KAFKA_PARTITION_UA);
@@ -232,8 +231,7 @@ Status EventPipeline::Process(const rd_kafka_message_t* m, Clock::time_point now
                     [this](const InvalidRecord& r) {
                       ++rejected_total_;
                       ++stats_.invalid;
-                      ++stats_.invalid_by_reason[static_cast<size_t>(
-                          ClassifyParseError(r.reason))];
+                      ++stats_.invalid_by_reason[static_cast<size_t>(ClassifyParseError(r.reason))];
                       invalid_rate_.ObserveInvalid(r.event_id, policy_->thresholds(),
                                                    incidents_.get());
                       if (rejected_.size() < kMaxNamedRejects) {
@@ -247,8 +245,8 @@ Status EventPipeline::Process(const rd_kafka_message_t* m, Clock::time_point now
     ++stats_.invalid;
     ++stats_.invalid_by_reason[static_cast<size_t>(ClassifyParseError(decoded.message()))];
     invalid_rate_.ObserveInvalid(decoder.last_event_id(), policy_->thresholds(), incidents_.get());
-    if (Status st = dead_letters_.Send(*m, decoded.message(), batch_number_,
-                                       NameOf(decoder.format()));
+    if (Status st =
+            dead_letters_.Send(*m, decoded.message(), batch_number_, NameOf(decoder.format()));
         !st.ok()) {
       return st;
     }

@@ -113,8 +113,8 @@ void MessageDecoder::Impl::SetString(LdvSpan* s, Attr attr, std::string_view v) 
   }
 }
 
-void MessageDecoder::Impl::EmitSpan(const LdvSpan& s, const LdvResource& resource,
-                                    RecordSink* sink, DecodeCounts* counts) {
+void MessageDecoder::Impl::EmitSpan(const LdvSpan& s, const LdvResource& resource, RecordSink* sink,
+                                    DecodeCounts* counts) {
   if (!s.any_dpl) {
     ++counts->skipped;  // ordinary tracing, no LDV record
     return;
@@ -201,8 +201,7 @@ void MessageDecoder::Impl::EmitSpan(const LdvSpan& s, const LdvResource& resourc
     role = nen_role;
     if (!role.empty()) roles_.push_back(role);
   } else {
-    for (std::string_view candidate :
-         {s.enduser_id, s.user_id, s.enduser_pseudo_id, s.user_name}) {
+    for (std::string_view candidate : {s.enduser_id, s.user_id, s.enduser_pseudo_id, s.user_name}) {
       if (!candidate.empty()) {
         actor = candidate;
         break;

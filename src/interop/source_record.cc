@@ -109,15 +109,16 @@ Status MapToAccess(const Policy& policy, const SourceRecord& r, AccessEvent* e) 
   const auto apply = [&](std::string_view name, std::string_view field) -> Status {
     const auto it = ip.data_categories.find(name);
     if (it == ip.data_categories.end()) {
-      return Unmapped(field, name, "is not a data category of the policy (interop.data_categories)");
+      return Unmapped(field, name,
+                      "is not a data category of the policy (interop.data_categories)");
     }
     const DataCategory& c = it->second;
     e->categories |= c.special_categories;
     if (c.domain.empty()) return Status::Ok();
     if (!domain.empty() && domain != c.domain) {
-      return Status::InvalidArgument(std::string(field) + " names data of two domains: " +
-                                     Quote(domain_from) + " (" + std::string(domain) + ") and " +
-                                     Quote(name) + " (" + c.domain + ")");
+      return Status::InvalidArgument(
+          std::string(field) + " names data of two domains: " + Quote(domain_from) + " (" +
+          std::string(domain) + ") and " + Quote(name) + " (" + c.domain + ")");
     }
     if (domain.empty() || Detail(c.info) > Detail(info)) info = c.info;
     domain = c.domain;
@@ -130,9 +131,9 @@ Status MapToAccess(const Policy& policy, const SourceRecord& r, AccessEvent* e) 
   if (domain.empty()) {
     // None named a domain: the activity's default category says what the record touches.
     if (activity->data_category.empty()) {
-      return Status::InvalidArgument(
-          std::string(r.categories_field) + " names no data category with a domain, and activity " +
-          activity->id + " has no data_category in the register");
+      return Status::InvalidArgument(std::string(r.categories_field) +
+                                     " names no data category with a domain, and activity " +
+                                     activity->id + " has no data_category in the register");
     }
     if (Status st = apply(activity->data_category, "the register's data_category"); !st.ok()) {
       return st;

@@ -90,7 +90,8 @@ Status MessageDecoder::Impl::DecodeVng(std::string_view message, RecordSink* sin
     return invalid(reason_), Status::Ok();
   }
   if (gebruiker.empty()) return invalid("gebruiker is missing: no actor"), Status::Ok();
-  if (gebruiker.size() > 128) return invalid("gebruiker must be at most 128 characters"), Status::Ok();
+  if (gebruiker.size() > 128)
+    return invalid("gebruiker must be at most 128 characters"), Status::Ok();
   bool confidential = false;
   if (vertrouwelijkheid == "vertrouwelijk") {
     confidential = true;
@@ -121,8 +122,10 @@ Status MessageDecoder::Impl::DecodeVng(std::string_view message, RecordSink* sin
     const std::string prefix = "verwerkteObjecten[" + std::to_string(index++) + "]";
     std::string_view type, soort, id;
     if (o["objecttype"].get_string().get(type) == simdjson::SUCCESS && type != "persoon") {
-      reason_.assign(prefix).append(".objecttype ").append(SafeQuote(type)).append(
-          " is not persoon");
+      reason_.assign(prefix)
+          .append(".objecttype ")
+          .append(SafeQuote(type))
+          .append(" is not persoon");
       return invalid(reason_), Status::Ok();
     }
     if (o["soortObjectId"].get_string().get(soort) != simdjson::SUCCESS) {

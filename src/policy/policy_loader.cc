@@ -176,9 +176,9 @@ class PolicyBuilder {
 void PolicyBuilder::AddFile(const std::string& file, const YAML::Node& root) {
   if (root.IsNull()) return;  // an empty file
   if (!ExpectMap(file, root, "(top level)")) return;
-  static const std::set<std::string> kKnown = {
-      "organisation", "municipalities", "thresholds", "rules",  "guidance",
-      "domains",      "roles",          "activities", "interop"};
+  static const std::set<std::string> kKnown = {"organisation", "municipalities", "thresholds",
+                                               "rules",        "guidance",       "domains",
+                                               "roles",        "activities",     "interop"};
   for (const auto& kv : root) {
     const std::string key = kv.first.Scalar();
     if (kKnown.count(key) == 0) {
@@ -367,11 +367,11 @@ void PolicyBuilder::Activities(const Section& s) {
     const YAML::Node n = s.node[i];
     const std::string path = "activities[" + std::to_string(i) + "]";
     if (!ExpectMap(s.file, n, path)) continue;
-    CheckKeys(s.file, n, path,
-              {"id", "name", "description", "domains", "roles", "actor_kinds", "legal_basis",
-               "special_categories", "confidential", "retention", "ldv_id", "vng_id",
-               "data_category"},
-              {"id", "name", "domains", "roles", "legal_basis", "confidential", "retention"});
+    CheckKeys(
+        s.file, n, path,
+        {"id", "name", "description", "domains", "roles", "actor_kinds", "legal_basis",
+         "special_categories", "confidential", "retention", "ldv_id", "vng_id", "data_category"},
+        {"id", "name", "domains", "roles", "legal_basis", "confidential", "retention"});
     Activity a;
     a.id = Id(s.file, n["id"], path + ".id");
     a.name = String(s.file, n["name"], path + ".name");
@@ -538,10 +538,11 @@ void PolicyBuilder::Interop(const Section& s) {
         }
       }
       if (c["ldv_resource_attribute"]) {
-        ip.ldv_controller_attribute = String(f, c["ldv_resource_attribute"],
-                                             "interop.controllers.ldv_resource_attribute");
+        ip.ldv_controller_attribute =
+            String(f, c["ldv_resource_attribute"], "interop.controllers.ldv_resource_attribute");
       }
-      if (const YAML::Node names = c["names"]; names && ExpectMap(f, names, "interop.controllers.names")) {
+      if (const YAML::Node names = c["names"];
+          names && ExpectMap(f, names, "interop.controllers.names")) {
         for (const auto& kv : names) {
           const std::string path = "interop.controllers.names." + kv.first.Scalar();
           const std::string m = Id(f, kv.second, path);
@@ -554,15 +555,17 @@ void PolicyBuilder::Interop(const Section& s) {
     }
   }
   // A municipality's own id names it too.
-  for (const Municipality& m : policy_->municipalities_) ip.municipality_by_name.emplace(m.id, m.id);
+  for (const Municipality& m : policy_->municipalities_)
+    ip.municipality_by_name.emplace(m.id, m.id);
   if (const YAML::Node a = n["actions"]) {
     if (ExpectMap(f, a, "interop.actions")) {
       CheckKeys(f, a, "interop.actions", {"default", "names"}, {});
       if (a["default"] && !a["default"].IsNull()) {
-        ip.default_action = EnumValue(f, a["default"], "interop.actions.default", kActionNames,
-                                      Action::kView);
+        ip.default_action =
+            EnumValue(f, a["default"], "interop.actions.default", kActionNames, Action::kView);
       }
-      if (const YAML::Node names = a["names"]; names && ExpectMap(f, names, "interop.actions.names")) {
+      if (const YAML::Node names = a["names"];
+          names && ExpectMap(f, names, "interop.actions.names")) {
         for (const auto& kv : names) {
           ip.actions.emplace(kv.first.Scalar(),
                              EnumValue(f, kv.second, "interop.actions.names." + kv.first.Scalar(),

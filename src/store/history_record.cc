@@ -114,8 +114,8 @@ void HistoryRecord::EncodeTo(Form form, std::string* out, Interner* interner) co
   for (RuleId r : rules) out->push_back(static_cast<char>(r));
   PutVarint(out, subject_count);  // version 2
   // Version 5: the trace context and confidentiality, only when there is one.
-  const std::uint8_t flags = static_cast<std::uint8_t>((has_trace_id ? 1 : 0) |
-                                                       (has_span_id ? 2 : 0) | (confidential ? 4 : 0));
+  const std::uint8_t flags = static_cast<std::uint8_t>(
+      (has_trace_id ? 1 : 0) | (has_span_id ? 2 : 0) | (confidential ? 4 : 0));
   if (flags != 0) {
     out->push_back(static_cast<char>(flags));
     if (has_trace_id) out->append(reinterpret_cast<const char*>(trace_id.data()), trace_id.size());

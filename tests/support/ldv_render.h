@@ -43,8 +43,8 @@ inline std::optional<std::vector<std::string>> CategoryNames(const Policy& polic
   std::optional<std::string> domain_name;
   std::vector<std::string> names;
   for (const auto& [name, c] : policy.interop().data_categories) {
-    if (c.domain == domain && NameOf(kInfoLevelNames, c.info) == info && c.special_categories == 0 &&
-        (!domain_name || name < *domain_name)) {
+    if (c.domain == domain && NameOf(kInfoLevelNames, c.info) == info &&
+        c.special_categories == 0 && (!domain_name || name < *domain_name)) {
       domain_name = name;
     }
   }
@@ -54,9 +54,9 @@ inline std::optional<std::vector<std::string>> CategoryNames(const Policy& polic
     for (const auto& cat : resource["categories"]) {
       bool found = false;
       for (const auto& [name, c] : policy.interop().data_categories) {
-        if (c.domain.empty() && NameOf(kCategoryNames, static_cast<Category>(
-                                                           __builtin_ctz(c.special_categories))) ==
-                                    cat.get<std::string>()) {
+        if (c.domain.empty() &&
+            NameOf(kCategoryNames, static_cast<Category>(__builtin_ctz(c.special_categories))) ==
+                cat.get<std::string>()) {
           names.push_back(name);
           found = true;
           break;
@@ -107,16 +107,15 @@ inline void RenderSpan(const Policy& policy, const nlohmann::json& e, size_t sub
 // The event as a VNG Verwerkingsactie (every subject a verwerkt object).
 inline nlohmann::json RenderVng(const Policy& policy, const nlohmann::json& e) {
   const Activity* a = policy.FindActivity(e["purpose"].get<std::string>());
-  nlohmann::json v = {
-      {"actieId", e["event_id"]},
-      {"actieNaam", e["action"]},
-      {"verwerkingsactiviteitId", a->vng_id},
-      {"vertrouwelijkheid", "normaal"},
-      {"uitvoerder", OinOf(policy, e["municipality"].get<std::string>())},
-      {"systeem", e["resource"]["system"]},
-      {"gebruiker", e["actor"]["id"]},
-      {"tijdstip", e["time"]},
-      {"verwerkteObjecten", nlohmann::json::array()}};
+  nlohmann::json v = {{"actieId", e["event_id"]},
+                      {"actieNaam", e["action"]},
+                      {"verwerkingsactiviteitId", a->vng_id},
+                      {"vertrouwelijkheid", "normaal"},
+                      {"uitvoerder", OinOf(policy, e["municipality"].get<std::string>())},
+                      {"systeem", e["resource"]["system"]},
+                      {"gebruiker", e["actor"]["id"]},
+                      {"tijdstip", e["time"]},
+                      {"verwerkteObjecten", nlohmann::json::array()}};
   nlohmann::json soorten = nlohmann::json::array();
   const std::vector<std::string> names = CategoryNames(policy, e["resource"]).value();
   for (const auto& name : names) {

@@ -69,8 +69,8 @@ TEST(FormatDifferentialTest, NativeLdvAndVngRenderingsDecideIdentically) {
       continue;
     }
     e = testing::Strip(e);
-    Deciding by_native(policy, reference), by_proto(policy, reference),
-        by_json(policy, reference), by_vng(policy, reference);
+    Deciding by_native(policy, reference), by_proto(policy, reference), by_json(policy, reference),
+        by_vng(policy, reference);
     ASSERT_TRUE(native.Decode(e.dump(), policy, &by_native).ok()) << e.dump();
     ASSERT_EQ(by_native.decisions.size(), 1u);
 
@@ -96,7 +96,8 @@ TEST(FormatDifferentialTest, NativeLdvAndVngRenderingsDecideIdentically) {
     for (const auto& rs : req.resource_spans()) {
       json attrs = json::array();
       for (const auto& kv : rs.resource().attributes()) {
-        attrs.push_back({{"key", kv.key()}, {"value", {{"stringValue", kv.value().string_value()}}}});
+        attrs.push_back(
+            {{"key", kv.key()}, {"value", {{"stringValue", kv.value().string_value()}}}});
       }
       const auto& sp = rs.scope_spans(0).spans(0);
       json span_attrs = json::array();

@@ -3,9 +3,8 @@
 #include "interop/message_decoder.h"
 
 #include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
 
 #include "policy/policy_loader.h"
 #include "support/ldv_render.h"
@@ -13,9 +12,9 @@
 namespace inzage {
 namespace {
 
+using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using nlohmann::json;
 namespace otlp = opentelemetry::proto;
 
 // Collects what a decoder hands out, copying it (events view the decoder's buffers).
@@ -34,12 +33,10 @@ struct Collected : RecordSink {
   std::vector<std::pair<std::string, std::string>> invalid;  // where, reason
   void Access(const AccessEvent& e) override {
     accesses.push_back({std::string(e.event_id), std::string(e.actor_id),
-                        std::string(e.municipality), std::string(e.domain),
-                        std::string(e.purpose), std::string(e.system), std::string(e.trace_id),
-                        std::string(e.span_id),
+                        std::string(e.municipality), std::string(e.domain), std::string(e.purpose),
+                        std::string(e.system), std::string(e.trace_id), std::string(e.span_id),
                         std::vector<std::string>(e.claimed_roles.begin(), e.claimed_roles.end()),
-                        e.info, e.action, e.categories, e.subjects.size(), e.time,
-                        e.confidential});
+                        e.info, e.action, e.categories, e.subjects.size(), e.time, e.confidential});
   }
   void Invalid(const InvalidRecord& r) override {
     invalid.emplace_back(std::string(r.where), std::string(r.reason));
@@ -100,7 +97,8 @@ class MessageDecoderTest : public ::testing::Test {
     Collected c;
     EXPECT_TRUE(Decode(InputFormat::kOtlpProto, req.SerializeAsString(), &c).ok());
     EXPECT_TRUE(c.accesses.empty());
-    return c.invalid.size() == 1 ? c.invalid[0].second : "(" + std::to_string(c.invalid.size()) + " invalid)";
+    return c.invalid.size() == 1 ? c.invalid[0].second
+                                 : "(" + std::to_string(c.invalid.size()) + " invalid)";
   }
 
   std::shared_ptr<const Policy> policy_;
@@ -189,8 +187,9 @@ TEST_F(MessageDecoderTest, EachBadSpanNamesItsReason) {
   {
     auto req = Request({Event()});
     Set(FirstSpan(&req), "dpl.core.data_subject_id_type", "personeelsnummer");
-    EXPECT_EQ(ReasonOf(req),
-              "dpl.core.data_subject_id_type \"personeelsnummer\" is not a type inzage knows (BSN)");
+    EXPECT_EQ(
+        ReasonOf(req),
+        "dpl.core.data_subject_id_type \"personeelsnummer\" is not a type inzage knows (BSN)");
   }
   {
     auto req = Request({Event()});
@@ -216,16 +215,19 @@ TEST_F(MessageDecoderTest, EachBadSpanNamesItsReason) {
   {
     auto req = Request({Event()});
     Remove(FirstSpan(&req), "inzage.data_categories");
-    testing::AddStrings(FirstSpan(&req)->mutable_attributes(), "inzage.data_categories",
-                        {"hobby"});
+    testing::AddStrings(FirstSpan(&req)->mutable_attributes(), "inzage.data_categories", {"hobby"});
     EXPECT_EQ(ReasonOf(req),
               "inzage.data_categories \"hobby\" is not a data category of the policy "
               "(interop.data_categories)");
   }
   {
     auto req = Request({Event()});
-    req.mutable_resource_spans(0)->mutable_resource()->mutable_attributes()->Mutable(1)
-        ->mutable_value()->set_string_value("losser");
+    req.mutable_resource_spans(0)
+        ->mutable_resource()
+        ->mutable_attributes()
+        ->Mutable(1)
+        ->mutable_value()
+        ->set_string_value("losser");
     EXPECT_EQ(ReasonOf(req),
               "service.namespace \"losser\" is not a municipality of the policy "
               "(interop.controllers.names)");
@@ -260,33 +262,33 @@ TEST_F(MessageDecoderTest, TheActorInTheDocumentedOrder) {
     change(FirstSpan(&req));
     Collected c;
     EXPECT_TRUE(Decode(InputFormat::kOtlpProto, req.SerializeAsString(), &c).ok());
-    return c.accesses.empty() ? std::string("-") : c.accesses[0].actor + "/" +
-                                                       (c.accesses[0].roles.empty()
-                                                            ? std::string()
-                                                            : c.accesses[0].roles[0]);
+    return c.accesses.empty()
+               ? std::string("-")
+               : c.accesses[0].actor + "/" +
+                     (c.accesses[0].roles.empty() ? std::string() : c.accesses[0].roles[0]);
   };
   // NEN 7513 users as OTLP maps: the requestor, else the first.
-  EXPECT_EQ(actor_of([](otlp::trace::v1::Span* s) {
-              auto* kv = s->mutable_attributes()->Add();
-              kv->set_key("dpl.nen7513.users");
-              auto* arr = kv->mutable_value()->mutable_array_value();
-              for (const auto& [id, role, req] :
-                   std::vector<std::tuple<std::string, std::string, bool>>{
-                       {"emp-9", "arts", false}, {"emp-1042", "wmo-consulent", true}}) {
-                auto* m = arr->add_values()->mutable_kvlist_value();
-                auto* a = m->add_values();
-                a->set_key("userID");
-                a->mutable_value()->set_string_value(id);
-                auto* b = m->add_values();
-                b->set_key("roleIDCode");
-                b->mutable_value()->set_string_value(role);
-                auto* c = m->add_values();
-                c->set_key("userIsRequestor");
-                c->mutable_value()->set_bool_value(req);
-              }
-              testing::AddString(s->mutable_attributes(), "enduser.id", "not-me");
-            }),
-            "emp-1042/wmo-consulent");
+  EXPECT_EQ(
+      actor_of([](otlp::trace::v1::Span* s) {
+        auto* kv = s->mutable_attributes()->Add();
+        kv->set_key("dpl.nen7513.users");
+        auto* arr = kv->mutable_value()->mutable_array_value();
+        for (const auto& [id, role, req] : std::vector<std::tuple<std::string, std::string, bool>>{
+                 {"emp-9", "arts", false}, {"emp-1042", "wmo-consulent", true}}) {
+          auto* m = arr->add_values()->mutable_kvlist_value();
+          auto* a = m->add_values();
+          a->set_key("userID");
+          a->mutable_value()->set_string_value(id);
+          auto* b = m->add_values();
+          b->set_key("roleIDCode");
+          b->mutable_value()->set_string_value(role);
+          auto* c = m->add_values();
+          c->set_key("userIsRequestor");
+          c->mutable_value()->set_bool_value(req);
+        }
+        testing::AddString(s->mutable_attributes(), "enduser.id", "not-me");
+      }),
+      "emp-1042/wmo-consulent");
   // NEN 7513 users as a JSON string (SDKs whose attributes hold no maps).
   EXPECT_EQ(actor_of([](otlp::trace::v1::Span* s) {
               testing::AddString(s->mutable_attributes(), "dpl.nen7513.users",
