@@ -4,7 +4,6 @@
 // Thread safety: one instance per decoder, one thread.
 #pragma once
 
-#include <google/protobuf/arena.h>
 #include <simdjson.h>
 
 #include <array>
@@ -95,8 +94,11 @@ class MessageDecoder::Impl {
   const Pseudonymizer* pseudonymizer_;
   const Policy** policy_;  // the policy of the Decode in progress
 
-  // OTLP protobuf: the request is parsed into an arena, reset for each message.
-  google::protobuf::Arena arena_;
+  // OTLP protobuf: the spans of the message being decoded (read whole before any is handed out)
+  // and the resources they belong to; reused.
+  std::vector<LdvSpan> spans_;
+  std::vector<size_t> span_resource_;
+  std::vector<LdvResource> resources_;
   // OTLP/JSON and VNG: one DOM parser and padded buffer, reused.
   simdjson::dom::parser json_;
   std::string padded_;
