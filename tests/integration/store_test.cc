@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <thread>
 
 #include "store/keys.h"
@@ -88,6 +89,84 @@ TEST_F(StoreTest, CommitThenQuerySubjectNewestFirstWithCursor) {
   EXPECT_EQ(actor->entries[0].record.subjects[0], SyntheticSubject(42));
   EXPECT_EQ(store->Offsets().at({"inzage.access-events", 0}), 25);
   EXPECT_FALSE(store->QuerySubject(SyntheticSubject(42), kT0, kT0 + 1, 10, "zz").ok());
+}
+
+// The LDV read API's walk (history_scan.cc): a bounded number of keys a call, continued after
+// the last key read, every entry once; keys outside the period skipped with a seek per subject.
+TEST_F(StoreTest, ScanSubjectsWalksBoundedAndSkipsOutsideThePeriod) {
+  auto store = Open();
+  CommitBatch batch;
+  for (std::uint64_t s = 0; s < 50; ++s) {
+    for (int i = 0; i < 20; ++i) {
+      StoredEvent e = SyntheticEvent(s * 100 + static_cast<std::uint64_t>(i),
+                                     kT0 + i * kMicrosPerSecond, "emp-1");
+      e.subjects = {SyntheticSubject(s)};
+      batch.events.push_back(e);
+    }
+  }
+  ASSERT_TRUE(store->Commit(batch).ok());
+  SubjectScan scan;
+  scan.from = kT0 + 5 * kMicrosPerSecond;
+  scan.to = kT0 + 7 * kMicrosPerSecond;
+  scan.limit = 1000;
+  scan.max_visited = 100000;
+  auto all = store->ScanSubjects(scan);
+  ASSERT_TRUE(all.ok()) << all.status().message();
+  EXPECT_EQ(all->entries.size(), 150u);
+  EXPECT_TRUE(all->next.empty());
+  // Per subject: the first key, three in the period, the first after it: 5 of its 20 keys.
+  EXPECT_LE(all->visited, 50u * 5);
+
+  // 13 keys a call: many calls, every entry once.
+  scan.max_visited = 13;
+  std::set<std::string> seen;
+  size_t entries = 0;
+  int calls = 0;
+  do {
+    auto page = store->ScanSubjects(scan);
+    ASSERT_TRUE(page.ok()) << page.status().message();
+    EXPECT_LE(page->visited, 13u);
+    for (const QueryEntry& e : page->entries) {
+      seen.insert(e.subject.Hex() + "/" + e.record.event_id);
+      EXPECT_GE(e.record.time, scan.from);
+      EXPECT_LE(e.record.time, scan.to);
+    }
+    entries += page->entries.size();
+    scan.after = page->next;
+    ++calls;
+  } while (!scan.after.empty() && calls < 1000);
+  EXPECT_EQ(entries, 150u);
+  EXPECT_EQ(seen.size(), 150u);
+  EXPECT_GE(calls, 250 / 13);
+
+  // One subject, a page of 2 at a time, and a filter.
+  scan = SubjectScan();
+  scan.subject = SyntheticSubject(7);
+  scan.from = kT0;
+  scan.to = kT0 + kMicrosPerDay;
+  scan.limit = 2;
+  scan.match = [](const HistoryRecord& r) { return r.time % (2 * kMicrosPerSecond) == 0; };
+  std::vector<TimeMicros> times;
+  calls = 0;
+  do {
+    auto page = store->ScanSubjects(scan);
+    ASSERT_TRUE(page.ok()) << page.status().message();
+    for (const QueryEntry& e : page->entries) {
+      EXPECT_EQ(e.subject, SyntheticSubject(7));
+      times.push_back(e.record.time);
+    }
+    scan.after = page->next;
+    ++calls;
+  } while (!scan.after.empty() && calls < 100);
+  EXPECT_EQ(times.size(), 10u);
+  EXPECT_TRUE(std::is_sorted(times.begin(), times.end()));
+  // A position of another subject is not this scan's.
+  scan.after = all->entries.front().subject == SyntheticSubject(7)
+                   ? std::string()
+                   : keys::SubjectKey(all->entries.front().subject, kT0, "x");
+  if (!scan.after.empty()) {
+    EXPECT_FALSE(store->ScanSubjects(scan).ok());
+  }
 }
 
 TEST_F(StoreTest, SameEventIdInOneBatchOrTwoIsStoredOnce) {
