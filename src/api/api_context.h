@@ -79,5 +79,7 @@ void AddCitizenRoutes(Router* router, ApiContext* context);
 void AddInvestigationRoutes(Router* router, ApiContext* context);
 void AddAlertRoutes(Router* router, ApiContext* context);
 void AddOperationsRoutes(Router* router, ApiContext* context);
+// The LDV read API (Logboek Dataverwerkingen, extensie lezen): ldv_routes.cc.
+void AddLdvRoutes(Router* router, ApiContext* context);
 
 }  // namespace inzage::api

@@ -93,6 +93,7 @@ Status ApiServer::Start() {
   AddCitizenRoutes(&routes, &c);
   AddInvestigationRoutes(&routes, &c);
   AddAlertRoutes(&routes, &c);
+  AddLdvRoutes(&routes, &c);
   router_ = Router();
   for (const Router::Route& r : routes.routes()) {
     router_.Add(

@@ -166,6 +166,7 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
             "show_employee_ids",
             "municipality",
             "citizen_reads_per_minute",
+            "ldv_scan_entries",
             "privacy_contact",
             "tls_certificate_file",
             "tls_key_file",
@@ -198,6 +199,7 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
     r.Bool(a["show_employee_ids"], "api.show_employee_ids", &c.api.show_employee_ids);
     r.Int(a["citizen_reads_per_minute"], "api.citizen_reads_per_minute", 0, 100000,
           &c.api.citizen_reads_per_minute);
+    r.Int(a["ldv_scan_entries"], "api.ldv_scan_entries", 1, 10000000, &c.api.ldv_scan_entries);
     r.String(a["municipality"], "api.municipality", &c.api.municipality);
     if (const YAML::Node pc = a["privacy_contact"]) {
       r.Keys(pc, "api.privacy_contact", {"name", "email", "phone", "url"});
