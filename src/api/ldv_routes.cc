@@ -7,8 +7,9 @@
 // following a trace across organisations. A CISO investigates employees, not data subjects, and
 // has the investigation routes; citizens keep their own view (/v1/me/accesses), which this
 // route does not change; peers have the internal route. A logbook is shown what a citizen would
-// be shown of the records (no confidential activity or record): it answers for a chain that
-// ends at a citizen's question. Every answer is an access to the audit store, recorded like an
+// be shown of the records (no confidential activity or record, no employee id unless
+// api.show_employee_ids, not inzage's verdict): it answers for a chain that ends at a
+// citizen's question. Every answer is an access to the audit store, recorded like an
 // officer's search before it is sent, on the subjects it showed.
 //
 // What is asked: at least one of the data subject (dpl.core.data_subject_id with
@@ -31,7 +32,7 @@
 // attribute inzage.trace_derived), status Unset (inzage keeps no span status), the activity's
 // ldv_id, and the subject as the BSN asked for or, in answers to trace and activity queries, as
 // its pseudonym (type inzage-pseudonym): the store holds no BSN. inzage.* attributes add the
-// actor, role, verdict and rules.
+// event id, actor, role, verdict and rules (to officers; see above for logbooks).
 //
 // Thread safety: handlers run on the API's worker threads; they share only the context.
 #include <algorithm>
@@ -110,8 +111,14 @@ std::string UuidForm(const std::uint8_t* b) {
          "-" + h.substr(20);
 }
 
+// What a reader is shown of a record beyond LDV's own attributes.
+struct View {
+  bool actor = true;    // the employee id (a logbook: only with api.show_employee_ids)
+  bool verdict = true;  // inzage's judgement of the access (officers only)
+};
+
 void WriteRecord(JsonWriter& w, const QueryEntry& f, const Policy& policy,
-                 std::string_view asked_bsn) {
+                 std::string_view asked_bsn, View view) {
   const HistoryRecord& r = f.record;
   std::array<std::uint8_t, 16> trace = r.trace_id;
   std::array<std::uint8_t, 8> span = r.span_id;
@@ -151,14 +158,14 @@ void WriteRecord(JsonWriter& w, const QueryEntry& f, const Policy& policy,
     w.Member("dpl.core.data_subject_id", f.subject.Hex())
         .Member("dpl.core.data_subject_id_type", "inzage-pseudonym");
   }
-  w.Member("inzage.event_id", r.event_id)
-      .Member("inzage.actor", r.actor)
-      .Member("inzage.role", r.role)
-      .Member("inzage.verdict", NameOf(kVerdictNames, r.verdict))
-      .Key("inzage.rules")
-      .BeginArray();
-  for (RuleId rule : r.rules) w.String(kRuleCatalogue[static_cast<size_t>(rule)].id);
-  w.EndArray();
+  w.Member("inzage.event_id", r.event_id);
+  if (view.actor) w.Member("inzage.actor", r.actor);
+  w.Member("inzage.role", r.role);
+  if (view.verdict) {
+    w.Member("inzage.verdict", NameOf(kVerdictNames, r.verdict)).Key("inzage.rules").BeginArray();
+    for (RuleId rule : r.rules) w.String(kRuleCatalogue[static_cast<size_t>(rule)].id);
+    w.EndArray();
+  }
   if (derived) w.Member("inzage.trace_derived", true);
   w.EndObject().EndObject();
 }
@@ -330,7 +337,8 @@ HttpResponse ProcessingActivities(ApiContext* c, const HttpRequest& req) {
   res.SetHeader("API-Version", "1.1.0");
   JsonWriter w(&res.body);
   w.BeginObject().Key("processingActivities").BeginArray();
-  for (const QueryEntry& e : page.entries) WriteRecord(w, e, *policy, asked);
+  const View view{!logbook || c->config.show_employee_ids, !logbook};
+  for (const QueryEntry& e : page.entries) WriteRecord(w, e, *policy, asked, view);
   w.EndArray()
       .Key("nextCursor")
       .StringOrNull(c->cursors.SealScanPosition(page.next, query))

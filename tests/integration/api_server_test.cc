@@ -1042,6 +1042,13 @@ TEST_F(ApiServerTest, LdvReadApiIsForPrivacyOfficersAndLogbooksOnly) {
   const std::string logbook = Token("logboek.gemeente-elders.nl", TokenRole::kLogbook);
   const auto seen = LdvRecords(Post(*s, kLdvPath, logbook, body));
   EXPECT_EQ(seen, std::vector<std::string>{"ev-open/" + citizen_.Hex()});
+  // Nor the employee, nor inzage's verdict on the access.
+  const json shown =
+      json::parse(Post(*s, kLdvPath, logbook, body)->body)["processingActivities"][0]["attributes"];
+  EXPECT_FALSE(shown.contains("inzage.actor")) << shown;
+  EXPECT_FALSE(shown.contains("inzage.verdict")) << shown;
+  EXPECT_FALSE(shown.contains("inzage.rules")) << shown;
+  EXPECT_EQ(shown["inzage.role"], "wmo-consulent");
   EXPECT_EQ(s->backend->recorded().back().actor_id, "logboek.gemeente-elders.nl");
   // A logbook's token opens this route only.
   ExpectError(Get(*s, "/v1/alerts", logbook), 403, "forbidden");
