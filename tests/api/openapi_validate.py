@@ -148,12 +148,13 @@ def response_errors(
     except ResponseInvalid as e:
         return e.problems
     content = response.get("content", {})
-    if JSON_MEDIA_TYPE not in content:
+    media = next((m for m in (JSON_MEDIA_TYPE, PROBLEM_MEDIA_TYPE) if m in content), None)
+    if media is None:
         return [f"response {status} of {method.upper()} {path_template} has no JSON body "
                 f"(media types: {', '.join(content) or 'none'})"]
-    if "schema" not in content[JSON_MEDIA_TYPE]:
+    if "schema" not in content[media]:
         return []
-    return _schema_errors(spec, f"{pointer}/content/{_escape(JSON_MEDIA_TYPE)}/schema", body_json)
+    return _schema_errors(spec, f"{pointer}/content/{_escape(media)}/schema", body_json)
 
 
 def _response_ref(spec: dict[str, Any], pointer: str) -> str | None:

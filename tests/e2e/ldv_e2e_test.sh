@@ -131,4 +131,27 @@ wait "$daemon_pid" || fail "inzaged (second run) did not exit 0"
 daemon_pid=""
 stored2=$(grep 'msg="stopped cleanly"' "$work/inzaged2.log" | sed -E 's/.* stored=([0-9]+).*/\1/')
 [[ $stored2 -eq 0 ]] || fail "the redelivered messages stored $stored2 accesses again"
-echo "ldv e2e: ok ($messages messages, $stored accesses stored, $dead dead letters, decisions as replay, redelivery stored nothing)"
+# The LDV read API, as a privacy officer and another organisation's logbook would use it: the
+# traces the SDK made come back span for span, found by trace, subject and activity; a VNG record
+# by its subject. A daemon of its own, after the counts above: each answer is stored as an access.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+sed -i "s/listen: \"127.0.0.1:0\"/listen: \"127.0.0.1:$port\"/" "$work/inzaged.yaml"
+"$inzaged" --config "$work/inzaged.yaml" >"$work/inzaged3.out" 2>"$work/inzaged3.log" &
+daemon_pid=$!
+for _ in $(seq 1 120); do
+  curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+  kill -0 "$daemon_pid" 2>/dev/null || fail "inzaged (read API run) exited early"
+  sleep 0.5
+done
+read_summary=$("$venv/bin/python" "$root/tests/interop/ldv_read_check.py" \
+  --api "http://127.0.0.1:$port" --token-key "$work/token.key" --messages "$work/msg" \
+  --spec "$root/schemas/openapi.yaml") || fail "the LDV read API did not give back the produced traces"
+echo "read API: $read_summary"
+kill -TERM "$daemon_pid"
+wait "$daemon_pid" || fail "inzaged (read API run) did not exit 0"
+daemon_pid=""
+reads=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["recorded_reads"])' "$read_summary")
+stored3=$(grep 'msg="stopped cleanly"' "$work/inzaged3.log" | sed -E 's/.* stored=([0-9]+).*/\1/')
+[[ $stored3 -eq $reads ]] || fail "the read API answered $reads times but stored $stored3 accesses"
+"$inzage" verify --store "$work/store" | grep -q ": ok:" || fail "the store does not verify after the reads"
+echo "ldv e2e: ok ($messages messages, $stored accesses stored, $dead dead letters, decisions as replay, redelivery stored nothing, read API: $read_summary)"
