@@ -35,7 +35,11 @@ Status DeadLetters::Send(const rd_kafka_message_t& m, std::string_view reason,
     ++unacked_[batch_number];
   }
   const char* topic = m.rkt != nullptr ? rd_kafka_topic_name(m.rkt) : nullptr;
-  const std::string_view source_topic = topic != nullptr ? topic : kafka_.events_topic;
+  // Both arms string_views: with `topic` and the std::string, the conditional's type would be a
+  // temporary std::string, destroyed at the end of this line, and the header would be read from
+  // freed memory.
+  const std::string_view source_topic =
+      topic != nullptr ? std::string_view(topic) : std::string_view(kafka_.events_topic);
   std::vector<kafka::Header> headers = {{"inzage.reason", reason},
                                         {"inzage.source.topic", source_topic},
                                         {"inzage.source.partition", partition},
