@@ -12,9 +12,18 @@
 # daemon starts, wrk sends a CISO's actor query (each one recorded and committed as an access)
 # one at a time for N seconds; that steals CPU from ingest, so compare rates only between runs
 # without it.
+# FORMAT=otlp-proto measures the same path for LDV spans (docs/interop.md): the events are
+# recorded as an LDV source system records them (tests/interop/ldv_producer.py: the OpenTelemetry
+# SDK, a span per processing and a child span per subject, SPANS_PER_MESSAGE spans (500) per
+# ExportTraceServiceRequest, as the Collector's Kafka exporter batches them) on the topic
+# otlp_spans; the rate is then accesses (child spans) per second. The SDK makes about 20,000
+# spans a second in Python, so the default is 1,000,000 events there. The policy's
+# interop.without_subject is set to skip for the run: otherwise every message, each holding
+# parent spans without a subject, is also copied to the dead-letter topic.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-events=${1:-4000000}
+format=${FORMAT:-inzage}
+if [[ $format == otlp-proto ]]; then events=${1:-1000000}; else events=${1:-4000000}; fi
 build="$root/build"
 work=$(mktemp -d)
 broker_dir="$work/kafka"
@@ -33,20 +42,46 @@ key_events "$work/events.ndjson" "$work/events.keyed"
 # producer would otherwise wait out inside the measured interval (a long-running broker has it
 # loaded).
 kcat -P -b "$bootstrap" -X enable.idempotence=true -t inzage.reference -K$'\t' -l "$work/ref.keyed"
-kcat -P -b "$bootstrap" -t inzage.access-events -K$'\t' -l "$work/events.keyed"
+topic=inzage.access-events
+messages=$events
+policy_dir="$root/config/policy"
+inputs=""
+if [[ $format == otlp-proto ]]; then
+  topic=otlp_spans
+  "$root/scripts/kafka-broker.sh" create-topic "$broker_dir" "$topic" 4 >/dev/null
+  venv=$("$root/scripts/python-venv.sh")
+  cp -r "$root/config/policy" "$work/policy"
+  sed -i 's/^  without_subject: dead_letter/  without_subject: skip/' "$work/policy/interop.yaml"
+  policy_dir="$work/policy"
+  started=$(date +%s)
+  "$venv/bin/python" "$root/tests/interop/ldv_producer.py" --events "$work/events.ndjson" \
+    --policy "$policy_dir" --out "$work/msg" --only otlp-proto \
+    --spans-per-message "${SPANS_PER_MESSAGE:-500}" --bootstrap "$bootstrap" \
+    --topic-proto "$topic" >"$work/produced.json"
+  messages=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["messages"]["otlp-proto"])' \
+    "$work/produced.json")
+  echo "otlp-proto: $(cat "$work/produced.json") in $(($(date +%s) - started)) s" \
+    "($(du -h "$work/msg.otlp-proto" | cut -f1) of OTLP protobuf)"
+  inputs="  inputs: [{topic: $topic, format: otlp-proto}]"
+else
+  kcat -P -b "$bootstrap" -t inzage.access-events -K$'\t' -l "$work/events.keyed"
+fi
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-echo "events: $events ($(du -h "$work/events.ndjson" | cut -f1) of JSON), broker: Kafka $("$root/scripts/kafka-broker.sh" version)"
+echo "events: $events ($(du -h "$work/events.ndjson" | cut -f1) of JSON), format $format, broker: Kafka $("$root/scripts/kafka-broker.sh" version)"
 
-"$build/kafka_floor" "$bootstrap" inzage.access-events floor "$events" "$work/floor-db"
+"$build/kafka_floor" "$bootstrap" "$topic" floor "$messages" "$work/floor-db"
 
 "$build/inzage" keygen --out "$work/key" 2>/dev/null
 "$build/inzage" keygen --out "$work/token.key" 2>/dev/null
 cat >"$work/inzaged.yaml" <<YAML
-kafka: {brokers: "$bootstrap", group_id: bench}
+kafka:
+  brokers: "$bootstrap"
+  group_id: bench
+$inputs
 store: {path: "$work/store"}
 pseudonym_key_file: "$work/key"
 api: {listen: "127.0.0.1:0", token_key_file: "$work/token.key"}
-policy_dir: "$root/config/policy"
+policy_dir: "$policy_dir"
 summary_interval_ms: 500
 YAML
 if [[ -n ${BATCH_MAX_EVENTS:-} ]]; then
@@ -80,7 +115,7 @@ PY
   wrk -t1 -c1 -d"${READ_PROBE_SECONDS}s" --latency -H "Authorization: Bearer $token" "$query" |
     grep -E 'Requests/sec|requests in|Non-2xx|^ +(50|90|99)%' || true
 fi
-until grep -q "consumed $events " "$work/out" 2>/dev/null; do
+until grep -q "consumed $messages " "$work/out" 2>/dev/null; do
   kill -0 $pid 2>/dev/null || { tail "$work/log"; exit 1; }
   sleep 0.2
 done
@@ -100,7 +135,12 @@ store_memory=$( (curl -fsS --max-time 5 --noproxy '*' "$url/metrics" || true) |
 kill -TERM $pid
 wait $pid
 pid=
-grep 'stopped cleanly' "$work/log" | sed -E 's/.*consumed=([0-9]+).*first_to_last_message_s=([0-9.]+) events_per_s=([0-9]+).*/inzaged: \1 events in \2 s = \3 events\/s (parse + decide + store, WAL on)/'
+if [[ $format == otlp-proto ]]; then
+  grep 'stopped cleanly' "$work/log" | sed -E 's/.*consumed=([0-9]+) stored=([0-9]+).*first_to_last_message_s=([0-9.]+).*/\1 \2 \3/' |
+    awk '{printf "inzaged: %d OTLP messages, %d accesses stored in %.3f s = %.0f accesses/s (decode + map + decide + store, WAL on)\n", $1, $2, $3, $2 / $3}'
+else
+  grep 'stopped cleanly' "$work/log" | sed -E 's/.*consumed=([0-9]+).*first_to_last_message_s=([0-9.]+) events_per_s=([0-9]+).*/inzaged: \1 events in \2 s = \3 events\/s (parse + decide + store, WAL on)/'
+fi
 echo "cpu while inzaged ran (from its start, so start-up included): inzaged ${inzaged_cpu} s," \
   "Kafka broker ${broker_cpu} s; inzaged peak RSS ${peak_rss}"
 echo "inzaged cpu by thread: ${by_thread%, }"

@@ -7,6 +7,7 @@
 //   - subject query latency p50/p99: first page (1,000 newest) and all 10,000 entries, right
 //     after the fill (the LSM shape ingest leaves: memtables and several L0 files) and again
 //     after the full compaction;
+//   - the LDV read API's walk: one request of 10,000 keys, and a walk of one hour of the fill;
 //   - actor query latency p50/p99 (first page of 100): an employee of the fill (~1/300 of the
 //     events), and a service account that then makes 200,000 accesses on one day, the most an
 //     actor query merges at once (store/history_record.h, actor groups).
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -127,6 +129,50 @@ int main(int argc, char** argv) {
         per(sum.raw_value_size), static_cast<unsigned long long>(sum.num_entries));
   }
   if (!query_latencies("after full compaction")) return 1;
+
+  // The LDV read API's walk (store/history_scan.cc): what one request of 10,000 keys costs when
+  // nothing matches (a trace no access has), and a whole walk of one hour of the fill, where the
+  // period lets it skip with a seek per subject.
+  {
+    std::array<std::uint8_t, 16> trace{};
+    trace[0] = 1;
+    SubjectScan scan;
+    scan.from = t0;
+    scan.to = t_end;
+    scan.limit = 1000;
+    scan.max_visited = 10000;
+    scan.match = [&](const HistoryRecord& r) { return r.has_trace_id && r.trace_id == trace; };
+    std::vector<double> micros;
+    for (int q = 0; q < 200; ++q) {
+      const auto s = Clock::now();
+      auto page = store.ScanSubjects(scan);
+      if (!page.ok()) return 1;
+      micros.push_back(Seconds(Clock::now() - s) * 1e6);
+      scan.after = page->next;
+      if (scan.after.empty()) break;
+    }
+    std::sort(micros.begin(), micros.end());
+    std::printf("ldv walk, a request of 10,000 keys, nothing matching: p50 %.0f us, p99 %.0f us\n",
+                micros[micros.size() / 2], micros[micros.size() * 99 / 100]);
+    scan.after.clear();
+    scan.from = t0 + (t_end - t0) / 2;
+    scan.to = scan.from + 3600 * kMicrosPerSecond;
+    scan.match = nullptr;
+    size_t requests = 0, visited = 0, found = 0;
+    const auto s = Clock::now();
+    do {
+      auto page = store.ScanSubjects(scan);
+      if (!page.ok()) return 1;
+      ++requests;
+      visited += page->visited;
+      found += page->entries.size();
+      scan.after = page->next;
+    } while (!scan.after.empty());
+    std::printf(
+        "ldv walk of one hour (%zu entries): %zu requests of <= 10,000 keys, %zu keys read, "
+        "%.0f ms in all\n",
+        found, requests, visited, Seconds(Clock::now() - s) * 1e3);
+  }
 
   // Actor queries: an actor's events of one UTC day are merged before its page is cut.
   const auto actor_latency = [&](const std::string& actor, const char* what) {

@@ -48,6 +48,12 @@ find_package(Boost 1.74 QUIET)
 if(NOT Boost_FOUND)
   inzage_missing("Boost (Beast, asio)" "libboost-dev")
 endif()
+# OTLP traces (src/interop/): Debian's protobuf decodes them; protoc generates the messages at
+# build time from the .proto files of the Maven package (scripts/otel-proto.sh, nothing vendored).
+find_package(Protobuf QUIET)
+if(NOT Protobuf_FOUND OR NOT Protobuf_PROTOC_EXECUTABLE)
+  inzage_missing("protobuf and protoc" "libprotobuf-dev protobuf-compiler")
+endif()
 if(INZAGE_JEMALLOC)
   inzage_find_pkg(JEMALLOC jemalloc libjemalloc-dev)
 endif()

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# ./scripts/python-venv.sh — the Python virtual environment of the API tests (tests/api).
+# ./scripts/python-venv.sh — the Python virtual environment of the API tests (tests/api) and of
+# the logging-standards tests (tests/interop: the OpenTelemetry SDK and a Kafka client).
 #
 # Creates ${INZAGE_VENV:-$HOME/.cache/inzage/venv} with `python3 -m venv` when it is missing or
-# broken, and installs tests/api/requirements.txt into it only when that file (or the Python
-# version) changed since the last successful install: a SHA-256 stamp in the venv records it.
+# broken, and installs tests/api/requirements.txt and tests/interop/requirements.txt into it only
+# when they (or the Python version) changed since the last successful install: a SHA-256 stamp in
+# the venv records it.
 # Prints the venv's path as the only line on stdout (messages go to stderr), so callers do
 #   venv=$(./scripts/python-venv.sh) && "$venv/bin/python" tests/api/openapi_validate.py ...
 #
@@ -16,6 +18,7 @@ cd "$(dirname "$0")/.."
 
 venv=${INZAGE_VENV:-$HOME/.cache/inzage/venv}
 requirements=tests/api/requirements.txt
+requirements_interop=tests/interop/requirements.txt
 stamp="$venv/.inzage-requirements.sha256"
 
 log() { echo "python-venv: $*" >&2; }
@@ -35,7 +38,8 @@ if command -v flock >/dev/null; then flock 9; fi
 
 # The stamp covers the requirements and the interpreter: a Python upgrade rebuilds the venv.
 python_version=$(python3 -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')
-want=$( (cat "$requirements"; echo "python $python_version") | sha256sum | cut -d' ' -f1)
+want=$( (cat "$requirements" "$requirements_interop"; echo "python $python_version") |
+  sha256sum | cut -d' ' -f1)
 
 if [[ -x $venv/bin/python ]] && "$venv/bin/python" -c 'import sys' 2>/dev/null &&
   [[ -f $stamp && $(cat "$stamp") == "$want" ]]; then
@@ -63,9 +67,9 @@ if [[ $venv_python_version != "$python_version" ]]; then
 fi
 
 rm -f "$stamp"  # an interrupted install must not look complete
-log "installing $requirements"
+log "installing $requirements $requirements_interop"
 pip=("$venv/bin/python" -m pip --disable-pip-version-check --no-input -q)
-if ! "${pip[@]}" install -r "$requirements" >&2; then
+if ! "${pip[@]}" install -r "$requirements" -r "$requirements_interop" >&2; then
   log "pip install failed (is PyPI, or PIP_INDEX_URL, reachable?)"
   exit 1
 fi

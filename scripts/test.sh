@@ -4,7 +4,8 @@
 #   1. Release build (GCC): unit, integration, e2e and the fuzz seed-replay tests.
 #   2. clang + AddressSanitizer + UndefinedBehaviorSanitizer build: the unit and integration
 #      tests again (the store, the relay and the pipeline on the mock cluster), and a bounded
-#      libFuzzer run of the event parser (INZAGE_FUZZ_SECONDS, default 60). clang also checks
+#      libFuzzer run of the event parser and of each format of the logging standards (OTLP
+#      protobuf, OTLP/JSON, VNG; INZAGE_FUZZ_SECONDS each, default 60). clang also checks
 #      the lock annotations (-Wthread-safety, an error).
 #   3. clang + ThreadSanitizer build: the pipeline, relay and HTTP API integration tests.
 #   4. clang-tidy over src/ (.clang-tidy: bugprone, performance, concurrency, ...), run on one
@@ -64,7 +65,7 @@ run_ctest release
 echo "== sanitizer build (clang, ASan + UBSan, libFuzzer)"
 cmake --preset fuzz -DINZAGE_FUZZ_SECONDS="$fuzz_seconds" >/dev/null
 cmake --build --preset fuzz -j "$jobs" --target inzage_unit_tests inzage_integration_tests inzage \
-  event_parser_fuzzer
+  event_parser_fuzzer otlp_proto_fuzzer otlp_json_fuzzer vng_fuzzer
 run_ctest fuzz -L 'unit|integration|fuzz'
 
 echo "== ThreadSanitizer build (the threads of the pipeline, the relay and the API)"

@@ -66,6 +66,10 @@ struct ApiConfig {
   int citizen_reads_per_minute = 60;  // per citizen (each read is stored); 0 = no limit
   std::string municipality;           // recorded on citizens' reads; empty: the policy's first
   PrivacyContact privacy_contact;
+  // The LDV read API (ldv_routes.cc): the history keys one request reads at most before it
+  // answers with a cursor. It bounds the work of a query by trace or activity, which no index
+  // answers; 10,000 keys take a few milliseconds.
+  int ldv_scan_entries = 10000;
   // Other shards (scatter-gather of citizen queries).
   std::vector<std::string> peers;  // base URLs of the other shards, e.g. "http://10.0.0.2:8080"
   int peer_timeout_ms = 2000;

@@ -55,6 +55,8 @@ OwnedAccessEvent ApiContext::OfficerRead(const Caller& caller, const Policy& pol
 
 Store::Visible ApiContext::CitizenVisible() const {
   return [policy = backend->policy()](const HistoryRecord& r) {
+    // A confidential record (VNG vertrouwelijkheid) is hidden like a confidential activity.
+    if (r.confidential) return false;
     const Activity* a = policy->FindActivity(r.activity);
     return a == nullptr || !a->confidential;
   };

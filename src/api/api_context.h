@@ -88,5 +88,7 @@ void AddOperationsRoutes(Router* router, ApiContext* context);
 void AddSessionRoutes(Router* router, ApiContext* context);
 void AddUiRoutes(Router* router, ApiContext* context);
 void AddOverviewRoutes(Router* router, ApiContext* context);
+// The LDV read API (Logboek Dataverwerkingen, extensie lezen): ldv_routes.cc.
+void AddLdvRoutes(Router* router, ApiContext* context);
 
 }  // namespace inzage::api

@@ -119,6 +119,7 @@ Status ApiServer::Start() {
   AddSessionRoutes(&routes, &c);
   AddOverviewRoutes(&routes, &c);
   AddUiRoutes(&routes, &c);
+  AddLdvRoutes(&routes, &c);
   router_ = Router();
   for (const Router::Route& r : routes.routes()) {
     router_.Add(

@@ -34,6 +34,16 @@ std::string PageCursors::SealStoreCursor(std::string_view store_cursor,
   return position ? Seal(*position, query) : std::string();
 }
 
+std::string PageCursors::SealScanPosition(std::string_view key, std::string_view query) const {
+  if (key.empty()) return {};
+  return box_.Seal(key, "scan|" + std::string(query));
+}
+
+std::optional<std::string> PageCursors::OpenScanPosition(std::string_view sealed,
+                                                         std::string_view query) const {
+  return box_.Open(sealed, "scan|" + std::string(query));
+}
+
 std::string PageCursors::SealEntry(const PagePosition& position,
                                    std::string_view subject_hex) const {
   return box_.Seal(position.KeySuffix(), "entry|" + std::string(subject_hex));

@@ -39,6 +39,12 @@ class PageCursors {
   [[nodiscard]] std::string SealStoreCursor(std::string_view store_cursor,
                                             std::string_view query) const;
 
+  // A position of a walk over history_subject (Store::ScanSubjects' `next`: a raw key, which
+  // holds a pseudonym, so it is never handed out unsealed); empty stays empty.
+  [[nodiscard]] std::string SealScanPosition(std::string_view key, std::string_view query) const;
+  [[nodiscard]] std::optional<std::string> OpenScanPosition(std::string_view sealed,
+                                                            std::string_view query) const;
+
   // An entry of a citizen's history, as the citizen can name it (a report) without seeing it.
   [[nodiscard]] std::string SealEntry(const PagePosition& position,
                                       std::string_view subject_hex) const;

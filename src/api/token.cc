@@ -122,6 +122,8 @@ std::string_view TokenRoleName(TokenRole role) {
       return "ciso";
     case TokenRole::kPeer:
       return "peer";
+    case TokenRole::kLogbook:
+      return "logbook";
   }
   return "";
 }
@@ -282,8 +284,8 @@ bool TokenVerifier::Verify(std::string_view token, TimeMicros now, TokenClaims* 
     if (c < 0x21 || c > 0x7e) return fail(TokenError::kClaims);
   }
   bool role_known = false;
-  for (TokenRole r :
-       {TokenRole::kCitizen, TokenRole::kPrivacyOfficer, TokenRole::kCiso, TokenRole::kPeer}) {
+  for (TokenRole r : {TokenRole::kCitizen, TokenRole::kPrivacyOfficer, TokenRole::kCiso,
+                      TokenRole::kPeer, TokenRole::kLogbook}) {
     if (role == TokenRoleName(r)) {
       claims->role = r;
       role_known = true;

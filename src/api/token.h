@@ -33,11 +33,15 @@ typedef struct evp_pkey_st EVP_PKEY;  // NOLINT(modernize-use-using): OpenSSL's 
 namespace inzage::api {
 
 enum class TokenAlgorithm { kHs256, kEdDsa, kRs256 };
-enum class TokenRole { kCitizen, kPrivacyOfficer, kCiso, kPeer };
+// kLogbook: another organisation's Logboek Dataverwerkingen following a trace across
+// organisations through the LDV read API (ldv_routes.cc), with a token of this deployment's
+// identity provider; it may use that route only.
+enum class TokenRole { kCitizen, kPrivacyOfficer, kCiso, kPeer, kLogbook };
 
 std::string_view TokenAlgorithmName(TokenAlgorithm alg);  // "HS256", "EdDSA", "RS256"
 Result<TokenAlgorithm> ParseTokenAlgorithm(std::string_view name);
-std::string_view TokenRoleName(TokenRole role);  // "citizen", "privacy-officer", "ciso", "peer"
+// "citizen", "privacy-officer", "ciso", "peer", "logbook"
+std::string_view TokenRoleName(TokenRole role);
 
 struct TokenClaims {
   std::string subject;  // for a citizen the BSN: pseudonymise at once, never log

@@ -18,6 +18,7 @@ struct ReplayOptions {
   // The partition the events are ("topic/partition"): input.invalid_rate runs per partition,
   // so replaying one partition's messages in order with its name reproduces the daemon's alerts.
   std::string source = "replay/0";
+  std::string format = "inzage";  // interop/input_format.h; message framing: message_reader.h
 };
 // Decides every event of an NDJSON stream (stateless rules, then the windowed behaviour rules
 // with in-memory per-actor state, in event time) and prints one decision per line, in input
@@ -54,6 +55,7 @@ struct IngestOptions {
   std::string events = "-";
   size_t batch_size = 1000;
   bool sync = false;
+  std::string format = "inzage";  // interop/input_format.h; message framing: message_reader.h
 };
 // Backfill: the same parse, decide and commit path as the daemon; the file's position is
 // recorded under a source id derived from its first line, so a second run adds nothing.

@@ -9,6 +9,8 @@
 #include <set>
 #include <vector>
 
+#include "interop/input_format.h"
+
 namespace inzage::app {
 namespace {
 
@@ -98,7 +100,7 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
          {"kafka", "pipeline", "store", "pseudonym_key_file", "policy_dir", "reference_timeout_ms",
           "shutdown_timeout_ms", "summary_interval_ms", "api", "log_level"});
   if (const YAML::Node k = root["kafka"]) {
-    r.Keys(k, "kafka", {"brokers", "group_id", "topics", "properties", "secret_files"});
+    r.Keys(k, "kafka", {"brokers", "group_id", "topics", "inputs", "properties", "secret_files"});
     r.String(k["brokers"], "kafka.brokers", &c.kafka.brokers);
     r.String(k["group_id"], "kafka.group_id", &c.kafka.group_id);
     if (const YAML::Node t = k["topics"]) {
@@ -107,6 +109,32 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
       r.String(t["reference"], "kafka.topics.reference", &c.kafka.reference_topic);
       r.String(t["dead_letter"], "kafka.topics.dead_letter", &c.kafka.dead_letter_topic);
       r.String(t["alerts"], "kafka.topics.alerts", &c.kafka.alerts_topic);
+    }
+    // The input topics with their formats (docs/interop.md); without them, topics.events alone.
+    if (const YAML::Node in = k["inputs"]; in && !in.IsNull()) {
+      if (!in.IsSequence() || in.size() == 0) {
+        r.Error(in, "kafka.inputs", "must be a list of {topic, format}");
+      } else {
+        std::set<std::string> topics;
+        for (size_t i = 0; i < in.size(); ++i) {
+          const std::string at = "kafka.inputs[" + std::to_string(i) + "]";
+          r.Keys(in[i], at, {"topic", "format"});
+          if (!in[i].IsMap()) continue;
+          kafka::Input input;
+          r.String(in[i]["topic"], at + ".topic", &input.topic);
+          r.String(in[i]["format"], at + ".format", &input.format);
+          if (input.topic.empty()) r.Error(in[i], at + ".topic", "is required");
+          if (!InputFormatFromName(input.format)) {
+            r.Error(in[i]["format"] ? in[i]["format"] : in[i], at + ".format",
+                    "\"" + input.format +
+                        "\" is not one of inzage, otlp-json, otlp-proto, vng-verwerkingsactie");
+          }
+          if (!input.topic.empty() && !topics.insert(input.topic).second) {
+            r.Error(in[i]["topic"], at + ".topic", "topic " + input.topic + " is named twice");
+          }
+          c.kafka.inputs.push_back(std::move(input));
+        }
+      }
     }
     if (const YAML::Node p = k["properties"]; p && !p.IsNull()) {
       if (!p.IsMap()) {
@@ -178,6 +206,7 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
             "show_employee_ids",
             "municipality",
             "citizen_reads_per_minute",
+            "ldv_scan_entries",
             "privacy_contact",
             "tls_certificate_file",
             "tls_key_file",
@@ -213,6 +242,7 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
     r.Bool(a["show_employee_ids"], "api.show_employee_ids", &c.api.show_employee_ids);
     r.Int(a["citizen_reads_per_minute"], "api.citizen_reads_per_minute", 0, 100000,
           &c.api.citizen_reads_per_minute);
+    r.Int(a["ldv_scan_entries"], "api.ldv_scan_entries", 1, 10000000, &c.api.ldv_scan_entries);
     r.String(a["municipality"], "api.municipality", &c.api.municipality);
     if (const YAML::Node pc = a["privacy_contact"]) {
       r.Keys(pc, "api.privacy_contact", {"name", "email", "phone", "url"});

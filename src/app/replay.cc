@@ -5,11 +5,13 @@
 #include <memory>
 
 #include "app/commands.h"
+#include "app/message_reader.h"
 #include "common/pseudonym.h"
 #include "detect/behavior_detector.h"
 #include "detect/incidents.h"
 #include "detect/invalid_rate.h"
 #include "event/event_parser.h"
+#include "interop/message_decoder.h"
 #include "policy/decider.h"
 #include "policy/policy_loader.h"
 #include "policy/reference_data.h"
@@ -78,7 +80,8 @@ int Replay(const ReplayOptions& o) {
   std::vector<char> out_buffer(1 << 20);
   if (out != nullptr) std::setvbuf(out, out_buffer.data(), _IOFBF, out_buffer.size());
 
-  EventParser parser(pseudonymizer.get());
+  const InputFormat format = InputFormatFromName(o.format).value_or(InputFormat::kInzage);
+  MessageDecoder decoder(format, pseudonymizer.get());
   const Decider decider(policy->get(), &reference);
   // The same windowed rules and incident aggregation as the daemon, with in-memory state.
   BehaviorDetector detector(policy->get(), &reference);
@@ -94,37 +97,58 @@ int Replay(const ReplayOptions& o) {
   // input.invalid_rate needs a time for every message; an invalid line may have none, so the
   // stream's clock is the latest valid event time.
   TimeMicros stream_time = 0;
-  AccessEvent event;
   Decision decision;
   std::string line;
   std::array<long long, 4> verdicts{};
-  while (std::getline(*in, line)) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    Status st = parser.Parse(line, &event);
-    std::string json;
-    if (st.ok()) {
-      decider.Decide(event, &decision);
-      detector.Observe(event, &decision);
-      incidents.Observe(event, decision);
-      stream_time = std::max(stream_time, event.time);
-      if (invalid_rate.Observe(stream_time, false)) {
-        incidents.ObserveStreamHit(RuleId::kInputInvalidRate, source, stream_time, "",
-                                   ExplainInvalidRate(invalid_rate, (*policy)->thresholds()));
-      }
-      json = DecisionToJson(decision, &event, **policy, reference);
-    } else {
-      Decider::DecideInvalid(parser.last_event_id(), st.message(), &decision);
-      if (invalid_rate.Observe(stream_time, true)) {
-        incidents.ObserveStreamHit(RuleId::kInputInvalidRate, source, stream_time,
-                                   parser.last_event_id(),
-                                   ExplainInvalidRate(invalid_rate, (*policy)->thresholds()));
-      }
-      json = DecisionToJson(decision, nullptr, **policy, reference);
-    }
+  const auto write = [&](const std::string& json) {
     ++verdicts[static_cast<size_t>(decision.verdict)];
-    if (out == nullptr) continue;
-    json.push_back('\n');
+    if (out == nullptr) return;
     std::fwrite(json.data(), 1, json.size(), out);
+    std::fputc('\n', out);
+  };
+  const auto decide = [&](const AccessEvent& event) {
+    decider.Decide(event, &decision);
+    detector.Observe(event, &decision);
+    incidents.Observe(event, decision);
+    stream_time = std::max(stream_time, event.time);
+    if (invalid_rate.Observe(stream_time, false)) {
+      incidents.ObserveStreamHit(RuleId::kInputInvalidRate, source, stream_time, "",
+                                 ExplainInvalidRate(invalid_rate, (*policy)->thresholds()));
+    }
+    write(DecisionToJson(decision, &event, **policy, reference));
+  };
+  const auto reject = [&](std::string_view event_id, const std::string& reason) {
+    Decider::DecideInvalid(event_id, reason, &decision);
+    if (invalid_rate.Observe(stream_time, true)) {
+      incidents.ObserveStreamHit(RuleId::kInputInvalidRate, source, stream_time, event_id,
+                                 ExplainInvalidRate(invalid_rate, (*policy)->thresholds()));
+    }
+    write(DecisionToJson(decision, nullptr, **policy, reference));
+  };
+  // One decision per record, in input order: a message of several records (OTLP) gives several.
+  class Sink : public RecordSink {
+   public:
+    Sink(decltype(decide)& d, decltype(reject)& r) : decide_(d), reject_(r) {}
+    void Access(const AccessEvent& event) override { decide_(event); }
+    void Invalid(const InvalidRecord& record) override {
+      reject_(record.event_id, std::string(record.where) + ": " + std::string(record.reason));
+    }
+
+   private:
+    decltype(decide)& decide_;
+    decltype(reject)& reject_;
+  } sink(decide, reject);
+  MessageReader reader(in, format);
+  while (reader.Next(&line)) {
+    if (format != InputFormat::kOtlpProto && line.find_first_not_of(" \t\r") == std::string::npos) {
+      continue;
+    }
+    if (Status st = decoder.Decode(line, **policy, &sink); !st.ok()) {
+      reject(decoder.last_event_id(), st.message());
+    }
+  }
+  if (!reader.error().empty()) {
+    std::fprintf(stderr, "inzage replay: %s: %s\n", o.events.c_str(), reader.error().c_str());
   }
   const bool write_ok = out == nullptr || (std::fflush(out) == 0 && !std::ferror(out));
   if (out != nullptr && out != stdout) std::fclose(out);

@@ -3,16 +3,19 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 
 #include "api/history_views.h"
 #include "app/commands.h"
+#include "app/message_reader.h"
 #include "common/hex.h"
 #include "common/json_writer.h"
 #include "common/sha256.h"
 #include "event/bsn.h"
 #include "event/event_parser.h"
 #include "ingest/stored_event.h"
+#include "interop/message_decoder.h"
 #include "policy/decider.h"
 #include "policy/policy_loader.h"
 #include "store/store.h"
@@ -65,7 +68,8 @@ int Ingest(const IngestOptions& o) {
     if (!file_in) return Fail("ingest", "cannot open events file " + o.events);
     in = &file_in;
   }
-  EventParser parser(&*key);
+  const InputFormat format = InputFormatFromName(o.format).value_or(InputFormat::kInzage);
+  MessageDecoder decoder(format, &*key);
   const Decider decider(policy->get(), &reference);
   std::string line;
   std::string source;
@@ -74,7 +78,6 @@ int Ingest(const IngestOptions& o) {
   CommitBatch batch;
   std::int64_t stored = 0, duplicates = 0, invalid = 0, skipped = 0;
   Decision decision;
-  AccessEvent event;
   auto commit = [&]() -> bool {
     batch.positions = {{source, 0, position}};
     auto r = (*store)->Commit(batch);
@@ -87,7 +90,30 @@ int Ingest(const IngestOptions& o) {
     batch = CommitBatch{};
     return true;
   };
-  while (std::getline(*in, line)) {
+  // Invalid records are reported, not stored: the history holds accesses, and an invalid record
+  // is not a known access. The count tells the operator to look.
+  class Sink : public RecordSink {
+   public:
+    explicit Sink(std::function<void(const AccessEvent&)> decide) : decide_(std::move(decide)) {}
+    void Access(const AccessEvent& event) override { decide_(event); }
+    void Invalid(const InvalidRecord& record) override {
+      ++invalid;
+      std::fprintf(stderr, "inzage ingest: message %lld: %.*s: %.*s\n",
+                   static_cast<long long>(position), static_cast<int>(record.where.size()),
+                   record.where.data(), static_cast<int>(record.reason.size()),
+                   record.reason.data());
+    }
+    std::int64_t invalid = 0;
+    std::int64_t position = 0;
+
+   private:
+    std::function<void(const AccessEvent&)> decide_;
+  } sink([&](const AccessEvent& event) {
+    decider.Decide(event, &decision);
+    batch.events.push_back(MakeStoredEvent(event, decision, **policy, reference));
+  });
+  MessageReader reader(in, format);
+  while (reader.Next(&line)) {
     if (source.empty()) {
       source = SourceIdOf(line);
       const auto offsets = (*store)->Offsets();
@@ -99,20 +125,21 @@ int Ingest(const IngestOptions& o) {
       ++skipped;
       continue;
     }
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    Status st = parser.Parse(line, &event);
-    if (!st.ok()) {
-      // Invalid lines are reported, not stored: the history holds accesses, and an invalid line
-      // is not a known access. The count tells the operator to look.
+    if (format != InputFormat::kOtlpProto && line.find_first_not_of(" \t\r") == std::string::npos) {
+      continue;
+    }
+    sink.position = position;
+    if (Status st = decoder.Decode(line, **policy, &sink); !st.ok()) {
       ++invalid;
-      std::fprintf(stderr, "inzage ingest: line %lld: %s\n", static_cast<long long>(position),
+      std::fprintf(stderr, "inzage ingest: message %lld: %s\n", static_cast<long long>(position),
                    st.message().c_str());
       continue;
     }
-    decider.Decide(event, &decision);
-    batch.events.push_back(MakeStoredEvent(event, decision, **policy, reference));
+    // A message is committed whole: the stored position never falls inside one.
     if (batch.events.size() >= o.batch_size && !commit()) return 1;
   }
+  if (!reader.error().empty()) return Fail("ingest", o.events + ": " + reader.error());
+  invalid += sink.invalid;
   if (!source.empty() && !commit()) return 1;
   std::printf(
       "ingest %s: %lld events stored, %lld duplicates, %lld invalid, %lld lines skipped "

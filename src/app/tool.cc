@@ -44,6 +44,10 @@ int ToolMain(int argc, char** argv) {
   replay_cmd->add_option("--source", replay.source,
                          "the Kafka partition the events come from, as topic/partition "
                          "(input.invalid_rate runs per partition; default replay/0)");
+  replay_cmd
+      ->add_option("--format", replay.format,
+                   "inzage, otlp-json, otlp-proto (length-prefixed) or vng-verwerkingsactie")
+      ->check(CLI::IsMember({"inzage", "otlp-json", "otlp-proto", "vng-verwerkingsactie"}));
 
   CheckPolicyOptions check;
   auto* check_cmd =
@@ -80,6 +84,10 @@ int ToolMain(int argc, char** argv) {
   ingest_cmd->add_option("--batch-size", ingest.batch_size, "events per store commit")
       ->check(CLI::Range(1, 100000));
   ingest_cmd->add_flag("--sync", ingest.sync, "fsync every commit");
+  ingest_cmd
+      ->add_option("--format", ingest.format,
+                   "inzage, otlp-json, otlp-proto (length-prefixed) or vng-verwerkingsactie")
+      ->check(CLI::IsMember({"inzage", "otlp-json", "otlp-proto", "vng-verwerkingsactie"}));
 
   QueryOptions query;
   auto* query_cmd = cli.add_subcommand("query", "accesses of a subject or by an actor");

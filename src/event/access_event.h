@@ -111,8 +111,12 @@ struct AccessEvent {
   std::string_view case_id;        // empty when absent or null
   std::optional<Recipient> recipient;
   std::optional<std::string_view> emergency_reason;  // present when "emergency" is an object
-  std::string_view trace_id;
-  std::string_view span_id;
+  std::string_view trace_id;                         // 32 lower-case hex digits, or empty
+  std::string_view span_id;                          // 16 lower-case hex digits, or empty
+  // The record itself is confidential (VNG vertrouwelijkheid "vertrouwelijk"): hidden from the
+  // citizen's view like an access of a confidential activity. The native format has no field
+  // for it.
+  bool confidential = false;
 };
 
 }  // namespace inzage

@@ -159,10 +159,10 @@ Status EnumError(std::string_view field, std::string_view got,
 
 }  // namespace
 
-std::string SafeQuote(std::string_view value) {
+std::string SafeQuote(std::string_view value, size_t max_chars) {
   std::string out = "\"";
   size_t shown = 0;
-  for (size_t i = 0; i < value.size() && shown < 40; ++shown) {
+  for (size_t i = 0; i < value.size() && shown < max_chars; ++shown) {
     const char c = value[i];
     if (c >= '0' && c <= '9') {
       size_t j = i;
@@ -178,7 +178,7 @@ std::string SafeQuote(std::string_view value) {
     out.push_back(c >= 0x20 && c <= 0x7e && c != '"' && c != '\\' ? c : '?');
     ++i;
   }
-  if (shown >= 40 && value.size() > 40) out += "...";
+  if (shown >= max_chars && value.size() > max_chars) out += "...";
   out += "\"";
   return out;
 }

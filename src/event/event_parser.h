@@ -75,8 +75,9 @@ class EventParser {
   std::string_view last_event_id_;
 };
 
-// Replaces runs of 8 or more digits by "<digits>", truncates to 40 characters and escapes
-// non-printable bytes, so untrusted values can appear in error messages without leaking a BSN.
-std::string SafeQuote(std::string_view value);
+// Replaces runs of 8 or more digits by "<digits>", truncates to max_chars (40) characters and
+// escapes non-printable bytes, so untrusted values can appear in error messages without leaking
+// a BSN.
+std::string SafeQuote(std::string_view value, size_t max_chars = 40);
 
 }  // namespace inzage

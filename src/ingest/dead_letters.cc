@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <vector>
 
 #include "kafka/clients.h"
 
@@ -11,16 +12,21 @@ DeadLetters::DeadLetters(const kafka::Options& kafka, int shutdown_timeout_ms)
     : kafka_(kafka), shutdown_timeout_ms_(shutdown_timeout_ms) {}
 
 Status DeadLetters::Start() {
-  auto producer = kafka::MakeProducer(kafka_, "inzaged-dead-letters",
-                                      {{"enable.idempotence", "true"}, {"linger.ms", "5"}},
-                                      &DeadLetters::OnDelivered, this);
+  // A dead letter carries its original message: an OTLP request may be up to 16 MiB
+  // (interop/message_decoder.h), more than librdkafka's 1 MB default. The dead-letter topic's
+  // max.message.bytes must allow what the input topics allow (docs/interop.md).
+  auto producer = kafka::MakeProducer(
+      kafka_, "inzaged-dead-letters",
+      {{"enable.idempotence", "true"}, {"linger.ms", "5"}, {"message.max.bytes", "18874368"}},
+      &DeadLetters::OnDelivered, this);
   if (!producer.ok()) return producer.status();
   producer_ = std::move(producer).value();
   return Status::Ok();
 }
 
 Status DeadLetters::Send(const rd_kafka_message_t& m, std::string_view reason,
-                         std::uint64_t batch_number) {
+                         std::uint64_t batch_number, std::string_view format,
+                         std::string_view invalid_records) {
   const std::string partition = std::to_string(m.partition);
   const std::string offset = std::to_string(m.offset);
   {
@@ -28,15 +34,23 @@ Status DeadLetters::Send(const rd_kafka_message_t& m, std::string_view reason,
     MutexLock lock(&mu_);
     ++unacked_[batch_number];
   }
+  const char* topic = m.rkt != nullptr ? rd_kafka_topic_name(m.rkt) : nullptr;
+  // Both arms string_views: with `topic` and the std::string, the conditional's type would be a
+  // temporary std::string, destroyed at the end of this line, and the header would be read from
+  // freed memory.
+  const std::string_view source_topic =
+      topic != nullptr ? std::string_view(topic) : std::string_view(kafka_.events_topic);
+  std::vector<kafka::Header> headers = {{"inzage.reason", reason},
+                                        {"inzage.source.topic", source_topic},
+                                        {"inzage.source.partition", partition},
+                                        {"inzage.source.offset", offset},
+                                        {"inzage.source.format", format}};
+  if (!invalid_records.empty()) headers.push_back({"inzage.invalid_records", invalid_records});
   for (;;) {
     const rd_kafka_resp_err_t err =
         kafka::Produce(producer_.get(), kafka_.dead_letter_topic,
                        std::string_view(static_cast<const char*>(m.key), m.key_len),
-                       std::string_view(static_cast<const char*>(m.payload), m.len),
-                       {{"inzage.reason", reason},
-                        {"inzage.source.topic", kafka_.events_topic},
-                        {"inzage.source.partition", partition},
-                        {"inzage.source.offset", offset}},
+                       std::string_view(static_cast<const char*>(m.payload), m.len), headers,
                        // The opaque carries the batch number; it is never dereferenced.
                        // NOLINTNEXTLINE(performance-no-int-to-ptr)
                        reinterpret_cast<void*>(static_cast<std::uintptr_t>(batch_number)));

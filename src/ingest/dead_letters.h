@@ -35,11 +35,14 @@ class DeadLetters {
 
   // Creates the producer.
   [[nodiscard]] Status Start();
-  // Produces message `m` of the events topic to the dead-letter topic with `reason`, counted
+  // Produces message `m` of an input topic to the dead-letter topic with `reason`, counted
   // under `batch_number`; waits while librdkafka's queue is full. An error when it cannot be
-  // handed to the producer at all.
+  // handed to the producer at all. `invalid_records`, when given, is the header
+  // inzage.invalid_records: the records of a message of many (OTLP spans) that could not become
+  // accesses, each with its reason (docs/interop.md).
   [[nodiscard]] Status Send(const rd_kafka_message_t& m, std::string_view reason,
-                            std::uint64_t batch_number) EXCLUDES(mu_);
+                            std::uint64_t batch_number, std::string_view format = "inzage",
+                            std::string_view invalid_records = {}) EXCLUDES(mu_);
   // Returns once every dead letter of batches up to `batch_number` is acknowledged; an error
   // when one failed or they take longer than the shutdown timeout.
   [[nodiscard]] Status Await(std::uint64_t batch_number) EXCLUDES(mu_);

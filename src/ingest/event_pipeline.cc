@@ -4,6 +4,7 @@
 #include <deque>
 #include <string>
 
+#include "common/json_writer.h"
 #include "common/log.h"
 #include "ingest/pipeline_state.h"
 #include "ingest/stored_event.h"
@@ -18,7 +19,7 @@ EventPipeline::EventPipeline(const PipelineOptions& config, const Pseudonymizer*
       published_policy_(policy_),
       store_(store),
       reference_(pseudonymizer),
-      parser_(pseudonymizer),
+
       decider_(std::make_unique<Decider>(policy_.get(), &reference_)),
       detector_(std::make_unique<BehaviorDetector>(policy_.get(), &reference_)),
       incidents_(std::make_unique<IncidentTracker>(policy_.get(), &reference_)),
@@ -28,7 +29,7 @@ EventPipeline::EventPipeline(const PipelineOptions& config, const Pseudonymizer*
       backpressure_(config_.pipeline.outbox_max_rows, store_, &stats_.consumption_pauses),
       dead_letters_(config_.kafka, config_.shutdown_timeout_ms),
       reference_reader_(config_.kafka, &reference_, &stats_.reference_records),
-      offsets_(config_.kafka.events_topic),
+
       writer_(store_, &dead_letters_, &offsets_, &stats_) {
   reference_.ResolveOnApply(policy_.get());
   alerts_.set_policy(policy_.get());
@@ -38,6 +39,11 @@ EventPipeline::EventPipeline(const PipelineOptions& config, const Pseudonymizer*
   });
   incidents_->set_max_aggregating(
       static_cast<size_t>(std::max(0, config_.pipeline.max_open_incidents)));
+  for (const kafka::Input& in : config_.kafka.EffectiveInputs()) {
+    // The daemon's configuration checked the names; an unknown one reads as inzage's own.
+    const InputFormat format = InputFormatFromName(in.format).value_or(InputFormat::kInzage);
+    inputs_.push_back({in.topic, std::make_unique<MessageDecoder>(format, pseudonymizer)});
+  }
 }
 
 EventPipeline::~EventPipeline() {
@@ -77,12 +83,14 @@ Status EventPipeline::StartConsumer() {
   rd_kafka_poll_set_consumer(consumer_.get());
   local_.set_wake_queue(kafka::Queue(rd_kafka_queue_get_consumer(consumer_.get())));
   offsets_.set_consumer(consumer_.get());
-  kafka::PartitionList topics(rd_kafka_topic_partition_list_new(1));
-  rd_kafka_topic_partition_list_add(topics.get(), config_.kafka.events_topic.c_str(),
-                                    RD_KAFKA_PARTITION_UA);
+  kafka::PartitionList topics(rd_kafka_topic_partition_list_new(static_cast<int>(inputs_.size())));
+  std::string names;
+  for (const Input& in : inputs_) {
+    rd_kafka_topic_partition_list_add(topics.get(), in.topic.c_str(), RD_KAFKA_PARTITION_UA);
+    names += (names.empty() ? "" : ", ") + in.topic;
+  }
   if (auto err = rd_kafka_subscribe(consumer_.get(), topics.get()); err) {
-    return Status::IoError("subscribe to " + config_.kafka.events_topic + ": " +
-                           kafka::ErrorText(err));
+    return Status::IoError("subscribe to " + names + ": " + kafka::ErrorText(err));
   }
   return Status::Ok();
 }
@@ -190,31 +198,106 @@ Status EventPipeline::Drain() {
   return Status::Ok();
 }
 
+namespace {
+
+// Hands a message's records to the pipeline: accesses are decided at once (the event views the
+// decoder's buffers, valid during the call), the others are kept for the message's dead letter.
+class PipelineSink : public RecordSink {
+ public:
+  PipelineSink(std::function<void(const AccessEvent&)> decide,
+               std::function<void(const InvalidRecord&)> reject)
+      : decide_(std::move(decide)), reject_(std::move(reject)) {}
+  void Access(const AccessEvent& event) override { decide_(event); }
+  void Invalid(const InvalidRecord& record) override { reject_(record); }
+
+ private:
+  std::function<void(const AccessEvent&)> decide_;
+  std::function<void(const InvalidRecord&)> reject_;
+};
+
+// How many invalid records one dead letter names in its header; the count names them all.
+constexpr size_t kMaxNamedRejects = 100;
+
+}  // namespace
+
 Status EventPipeline::Process(const rd_kafka_message_t* m, Clock::time_point now) {
   const std::string_view payload(static_cast<const char*>(m->payload), m->len);
   ++stats_.consumed;
   const std::int64_t now_ns = now.time_since_epoch().count();
   if (stats_.first_message_ns.load() == 0) stats_.first_message_ns = now_ns;
   stats_.last_message_ns = now_ns;
-  AccessEvent event;
-  Status parsed = parser_.Parse(payload, &event);
+  const char* topic_name = rd_kafka_topic_name(m->rkt);
+  Input* input = inputs_.data();  // a topic we did not subscribe to cannot arrive
+  for (Input& in : inputs_) {
+    if (in.topic == topic_name) input = &in;
+  }
+  MessageDecoder& decoder = *input->decoder;
   PartitionTime& partition_time = partition_times_[m->partition];
   partition_time.seen = now;
-  invalid_rate_.SelectSource(rd_kafka_topic_name(m->rkt), m->partition);
-  if (parsed.ok()) {
-    partition_time.latest = std::max(partition_time.latest, event.time);
-    DecideIntoBatch(event);
-  } else {
+  invalid_rate_.SelectSource(topic_name, m->partition);
+  rejected_.clear();
+  rejected_total_ = 0;
+  PipelineSink sink(
+      [this, &partition_time](const AccessEvent& e) {
+        partition_time.latest = std::max(partition_time.latest, e.time);
+        DecideIntoBatch(e);
+      },
+      [this](const InvalidRecord& r) {
+        ++rejected_total_;
+        ++stats_.invalid;
+        ++stats_.invalid_by_reason[static_cast<size_t>(ClassifyParseError(r.reason))];
+        invalid_rate_.ObserveInvalid(r.event_id, policy_->thresholds(), incidents_.get());
+        hourly_.ObserveInvalid(latest_event_time_);
+        if (rejected_.size() < kMaxNamedRejects) {
+          rejected_.push_back(
+              {std::string(r.where), std::string(r.event_id), std::string(r.reason)});
+        }
+      });
+  Status decoded = decoder.Decode(payload, *policy_, &sink);
+  if (!decoded.ok()) {
+    // The message as a whole is unreadable: nothing of it was decided.
     ++stats_.invalid;
-    ++stats_.invalid_by_reason[static_cast<size_t>(ClassifyParseError(parsed.message()))];
-    invalid_rate_.ObserveInvalid(parser_.last_event_id(), policy_->thresholds(), incidents_.get());
+    ++stats_.invalid_by_reason[static_cast<size_t>(ClassifyParseError(decoded.message()))];
+    invalid_rate_.ObserveInvalid(decoder.last_event_id(), policy_->thresholds(), incidents_.get());
     hourly_.ObserveInvalid(latest_event_time_);
-    if (Status st = dead_letters_.Send(*m, parsed.message(), batch_number_); !st.ok()) {
+    if (Status st =
+            dead_letters_.Send(*m, decoded.message(), batch_number_, NameOf(decoder.format()));
+        !st.ok()) {
       return st;
     }
     ++stats_.dead_letters;
+  } else if (rejected_total_ > 0) {
+    if (Status st = SendInvalidRecords(*m, NameOf(decoder.format())); !st.ok()) return st;
   }
-  positions_[m->partition] = m->offset + 1;
+  positions_[{input->topic, m->partition}] = m->offset + 1;
+  return Status::Ok();
+}
+
+Status EventPipeline::SendInvalidRecords(const rd_kafka_message_t& m, std::string_view format) {
+  // One dead letter per message, however many of its records were invalid: it carries the
+  // original bytes once (an OTLP message of 10,000 bad spans is not copied 10,000 times), the
+  // first record's reason in inzage.reason and every named record in inzage.invalid_records.
+  std::string reason;
+  if (rejected_total_ == 1) {
+    reason = rejected_[0].where + ": " + rejected_[0].reason;
+  } else {
+    reason = std::to_string(rejected_total_) + " records invalid; the first, " +
+             rejected_[0].where + ": " + rejected_[0].reason;
+  }
+  std::string list;
+  JsonWriter w(&list);
+  w.BeginObject().Member("count", static_cast<std::int64_t>(rejected_total_)).Key("records");
+  w.BeginArray();
+  for (const Rejected& r : rejected_) {
+    w.BeginObject()
+        .Member("where", r.where)
+        .Member("event_id", r.event_id)
+        .Member("reason", r.reason)
+        .EndObject();
+  }
+  w.EndArray().EndObject();
+  if (Status st = dead_letters_.Send(m, reason, batch_number_, format, list); !st.ok()) return st;
+  ++stats_.dead_letters;
   return Status::Ok();
 }
 
@@ -370,8 +453,8 @@ Status EventPipeline::CommitBatch() {
   if (dead_letters_.failures() > 0) return dead_letters_.Await(batch_number_);  // the error
   AddStateAndAlerts();
   PublishBatchStats();
-  for (const auto& [partition, offset] : positions_) {
-    batch_.positions.push_back({config_.kafka.events_topic, partition, offset});
+  for (const auto& [tp, offset] : positions_) {
+    batch_.positions.push_back({tp.first, tp.second, offset});
   }
   // Hand the batch to the writer thread; wait while it still holds the previous one waiting.
   if (Status st = writer_.Hand(&batch_, batch_number_, &batch_waiters_, &spare_events_); !st.ok()) {

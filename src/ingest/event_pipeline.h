@@ -1,8 +1,12 @@
 // EventPipeline: the consume -> parse -> decide -> commit loop of inzaged, and the wiring of its
 // parts (docs/architecture.md, the pipeline and exactly-once state).
 //
-// One thread polls the events topic (consumer group), decides each message and collects the
-// results into one CommitBatch, bounded by batch_max_events and batch_max_latency_ms. The parts,
+// One thread polls the input topics (consumer group; kafka.inputs, each with its format), decodes
+// each message into the access events it holds (interop/message_decoder.h: an inzage event, a
+// VNG Verwerkingsactie, or an OTLP request of many LDV spans), decides each and collects the
+// results into one CommitBatch, bounded by batch_max_events and batch_max_latency_ms (a batch
+// may exceed it by one message's records). Offsets advance per message, and every record's event
+// id is deterministic, so a redelivered message stores nothing twice. The parts,
 // each in a file of its own:
 //   batch_writer.h        the writer thread: commits a batch to the store, with the consumed
 //                         positions, while the next one is being decided
@@ -62,6 +66,7 @@
 #include "ingest/pipeline_options.h"
 #include "ingest/pipeline_stats.h"
 #include "ingest/reference_reader.h"
+#include "interop/message_decoder.h"
 #include "kafka/kafka.h"
 #include "policy/decider.h"
 #include "policy/reference_data.h"
@@ -144,6 +149,8 @@ class EventPipeline {
   // After the loop: the last batch, then the group is left.
   Status Drain();
   Status Process(const rd_kafka_message_t* m, Clock::time_point now);
+  // A message whose records were not all accesses: one dead letter naming each that was not.
+  Status SendInvalidRecords(const rd_kafka_message_t& m, std::string_view format);
   void DecideIntoBatch(const AccessEvent& event);
   void DrainLocalRequests();
   // Decides an access or applies an alert change into the batch, its answer waiting for the
@@ -170,7 +177,20 @@ class EventPipeline {
   Store* const store_;
   PipelineStats stats_;
   ReferenceData reference_;
-  EventParser parser_;
+  // One decoder per input topic, each for its format (kafka.inputs).
+  struct Input {
+    std::string topic;
+    std::unique_ptr<MessageDecoder> decoder;
+  };
+  std::vector<Input> inputs_;
+  // The records of the message being decoded that did not become accesses (consume thread).
+  struct Rejected {
+    std::string where;
+    std::string event_id;
+    std::string reason;
+  };
+  std::vector<Rejected> rejected_;
+  size_t rejected_total_ = 0;
   std::unique_ptr<Decider> decider_;
   // Stateful rules and incidents: their changes are committed in the same batch as the events
   // that caused them (pipeline_state.h).
@@ -193,9 +213,10 @@ class EventPipeline {
   // The batch being built (consume thread).
   inzage::CommitBatch batch_;
   std::uint64_t batch_number_ = 1;
-  // Next offset per partition of the events topic (the only topic consumed) in batch_.
-  std::map<std::int32_t, std::int64_t> positions_;
-  // Per partition: its latest event time and when its latest message came. The incidents'
+  // Next offset per (input topic, partition) in batch_.
+  Offsets::Positions positions_;
+  // Per partition (of any input topic: partitions with the same number share a slot): its
+  // latest event time and when its latest message came. The incidents'
   // watermark is the lowest latest time of the partitions that delivered within
   // kIdlePartition: consumed in fetches of thousands of messages per partition, partitions run
   // hours of event time apart, and the highest time would end incidents that a partition

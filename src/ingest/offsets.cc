@@ -57,14 +57,14 @@ void Offsets::StartAtLaterOf(const Positions& stored, rd_kafka_topic_partition_l
   }
 }
 
-void Offsets::UpdateLag(const std::map<std::int32_t, std::int64_t>& next_offsets) {
+void Offsets::UpdateLag(const Positions& next_offsets) {
   MutexLock lock(&lag_mu_);
-  for (const auto& [partition, offset] : next_offsets) {
+  for (const auto& [tp, offset] : next_offsets) {
     std::int64_t low = 0, high = 0;
-    if (rd_kafka_get_watermark_offsets(consumer_, events_topic_.c_str(), partition, &low, &high) ==
+    if (rd_kafka_get_watermark_offsets(consumer_, tp.first.c_str(), tp.second, &low, &high) ==
             RD_KAFKA_RESP_ERR_NO_ERROR &&
         high >= 0) {
-      lag_[partition] = std::max<std::int64_t>(0, high - offset);
+      lag_[tp] = std::max<std::int64_t>(0, high - offset);
     }
   }
 }
@@ -76,7 +76,9 @@ void Offsets::ClearLag() {
 
 std::map<std::int32_t, std::int64_t> Offsets::lag() const {
   MutexLock lock(&lag_mu_);
-  return lag_;
+  std::map<std::int32_t, std::int64_t> by_partition;
+  for (const auto& [tp, lag] : lag_) by_partition[tp.second] += lag;
+  return by_partition;
 }
 
 }  // namespace inzage

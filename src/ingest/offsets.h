@@ -1,4 +1,4 @@
-// Offsets: the events topic's consumed positions once the store holds them. The store commits
+// Offsets: the input topics' consumed positions once the store holds them. The store commits
 // them with each batch; Kafka's copy serves the next owner of a partition, so after each store
 // commit the same offsets go to Kafka (asynchronously; synchronously when partitions are
 // revoked). On every assignment each partition starts at the later of the two
@@ -32,7 +32,7 @@ class Offsets {
   // Next offset by (topic, partition), as Store::Offsets() returns them.
   using Positions = std::map<std::pair<std::string, std::int32_t>, std::int64_t>;
 
-  explicit Offsets(std::string events_topic) : events_topic_(std::move(events_topic)) {}
+  Offsets() = default;
   Offsets(const Offsets&) = delete;
   Offsets& operator=(const Offsets&) = delete;
 
@@ -50,19 +50,19 @@ class Offsets {
 
   // Messages behind each partition's end for the next offsets of the batch just cut (from
   // librdkafka's cached watermarks: no broker round trip).
-  void UpdateLag(const std::map<std::int32_t, std::int64_t>& next_offsets) EXCLUDES(lag_mu_);
+  void UpdateLag(const Positions& next_offsets) EXCLUDES(lag_mu_);
   void ClearLag() EXCLUDES(lag_mu_);  // the partitions are no longer ours to report
+  // Per partition number, summed over the input topics (the metric's label is the partition).
   [[nodiscard]] std::map<std::int32_t, std::int64_t> lag() const EXCLUDES(lag_mu_);
 
  private:
   void Commit(const Positions& positions, bool sync) EXCLUDES(mu_);
 
-  const std::string events_topic_;
   rd_kafka_t* consumer_ = nullptr;
   Mutex mu_;
   Positions committed_ GUARDED_BY(mu_);
   mutable Mutex lag_mu_;
-  std::map<std::int32_t, std::int64_t> lag_ GUARDED_BY(lag_mu_);
+  Positions lag_ GUARDED_BY(lag_mu_);
 };
 
 }  // namespace inzage

@@ -6,13 +6,23 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 namespace inzage::kafka {
+
+// An input topic and the format of its messages (kafka.inputs; a name of interop/input_format.h:
+// inzage, otlp-json, otlp-proto, vng-verwerkingsactie).
+struct Input {
+  std::string topic;
+  std::string format = "inzage";
+};
 
 struct Options {
   std::string brokers;  // empty: no Kafka (only valid with --demo)
   std::string group_id = "inzaged";
   std::string events_topic = "inzage.access-events";
+  // The topics consumed, each with its format. Empty: events_topic alone, in inzage's format.
+  std::vector<Input> inputs;
   std::string reference_topic = "inzage.reference";
   std::string dead_letter_topic = "inzage.access-events.dlq";
   std::string alerts_topic = "inzage.ciso-alerts";
@@ -21,6 +31,12 @@ struct Options {
   // name -> a file (mode 0600, a systemd credential in production) read at start-up into
   // `properties`. The configuration file never holds the secret itself.
   std::map<std::string, std::string> secret_files;
+
+  // The inputs in force: `inputs`, or events_topic in inzage's format when none are given.
+  [[nodiscard]] std::vector<Input> EffectiveInputs() const {
+    if (!inputs.empty()) return inputs;
+    return {Input{events_topic, "inzage"}};
+  }
 };
 
 }  // namespace inzage::kafka

@@ -23,6 +23,7 @@
 #include "common/string_map.h"
 #include "common/time.h"
 #include "event/access_event.h"
+#include "policy/interop_policy.h"
 #include "policy/rule_catalogue.h"
 
 namespace inzage {
@@ -83,6 +84,11 @@ struct Activity {
   CategorySet special_categories = 0;
   bool confidential = false;
   IsoDuration retention;
+  // How the logging standards name it (interop_policy.h): its LDV processing-activity URI, its
+  // VNG verwerkingsactiviteitId, and the data category assumed when a record names none.
+  std::string ldv_id;
+  std::string vng_id;
+  std::string data_category;
 };
 
 struct Thresholds {
@@ -160,6 +166,7 @@ class Policy {
   [[nodiscard]] const std::string& guidance(RuleId id) const {
     return guidance_[static_cast<size_t>(id)];
   }
+  [[nodiscard]] const InteropPolicy& interop() const { return interop_; }
   [[nodiscard]] const std::string& revision() const { return revision_; }
   [[nodiscard]] const std::string& organisation_id() const { return organisation_id_; }
   [[nodiscard]] const std::string& organisation_name() const { return organisation_name_; }
@@ -191,6 +198,7 @@ class Policy {
   Thresholds thresholds_;
   std::array<RuleSetting, kRuleCount> rules_{};
   std::array<std::string, kRuleCount> guidance_{};
+  InteropPolicy interop_;
   std::string revision_;
 };
 

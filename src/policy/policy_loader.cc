@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -163,8 +164,12 @@ class PolicyBuilder {
   void ThresholdsSection(const Section& s);
   void Rules(const Section& s);
   void Guidance(const Section& s);
+  void Interop(const Section& s);
+  // After activities and interop: the register's names in the standards, cross-checked.
+  void InteropActivities();
 
   std::map<std::string, Section> sections_;
+  std::map<std::string, Section> activity_nodes_;  // for InteropActivities' errors
   std::vector<std::string> errors_;
   std::shared_ptr<Policy> policy_ = std::make_shared<Policy>();
 };
@@ -174,13 +179,13 @@ void PolicyBuilder::AddFile(const std::string& file, const YAML::Node& root) {
   if (!ExpectMap(file, root, "(top level)")) return;
   static const std::set<std::string> kKnown = {"organisation", "municipalities", "thresholds",
                                                "rules",        "guidance",       "domains",
-                                               "roles",        "activities"};
+                                               "roles",        "activities",     "interop"};
   for (const auto& kv : root) {
     const std::string key = kv.first.Scalar();
     if (kKnown.count(key) == 0) {
       Error(file, kv.first, key,
             "unknown key (expected one of organisation, municipalities, "
-            "thresholds, rules, guidance, domains, roles, activities)");
+            "thresholds, rules, guidance, domains, roles, activities, interop)");
       continue;
     }
     auto [it, inserted] = sections_.emplace(key, Section{file, kv.second});
@@ -363,10 +368,11 @@ void PolicyBuilder::Activities(const Section& s) {
     const YAML::Node n = s.node[i];
     const std::string path = "activities[" + std::to_string(i) + "]";
     if (!ExpectMap(s.file, n, path)) continue;
-    CheckKeys(s.file, n, path,
-              {"id", "name", "description", "domains", "roles", "actor_kinds", "legal_basis",
-               "special_categories", "confidential", "retention"},
-              {"id", "name", "domains", "roles", "legal_basis", "confidential", "retention"});
+    CheckKeys(
+        s.file, n, path,
+        {"id", "name", "description", "domains", "roles", "actor_kinds", "legal_basis",
+         "special_categories", "confidential", "retention", "ldv_id", "vng_id", "data_category"},
+        {"id", "name", "domains", "roles", "legal_basis", "confidential", "retention"});
     Activity a;
     a.id = Id(s.file, n["id"], path + ".id");
     a.name = String(s.file, n["name"], path + ".name");
@@ -381,6 +387,12 @@ void PolicyBuilder::Activities(const Section& s) {
         s.file, n["special_categories"], path + ".special_categories", kCategoryNames));
     a.confidential = Bool(s.file, n["confidential"], path + ".confidential", false);
     a.retention = Duration(s.file, n["retention"], path + ".retention");
+    if (n["ldv_id"]) a.ldv_id = String(s.file, n["ldv_id"], path + ".ldv_id");
+    if (n["vng_id"]) a.vng_id = String(s.file, n["vng_id"], path + ".vng_id");
+    if (n["data_category"]) {
+      a.data_category = String(s.file, n["data_category"], path + ".data_category");
+    }
+    activity_nodes_.emplace(a.id, Section{s.file, n});
     if (a.domains == 0 && n["domains"] && n["domains"].size() == 0) {
       Error(s.file, n["domains"], path + ".domains", "must name at least one domain");
     }
@@ -514,16 +526,132 @@ void PolicyBuilder::Guidance(const Section& s) {
   }
 }
 
+void PolicyBuilder::Interop(const Section& s) {
+  const std::string& f = s.file;
+  const YAML::Node& n = s.node;
+  if (!ExpectMap(f, n, "interop")) return;
+  CheckKeys(f, n, "interop", {"controllers", "actions", "data_categories", "without_subject"},
+            {"data_categories"});
+  InteropPolicy& ip = policy_->interop_;
+  if (const YAML::Node c = n["controllers"]) {
+    if (ExpectMap(f, c, "interop.controllers")) {
+      CheckKeys(f, c, "interop.controllers", {"default", "ldv_resource_attribute", "names"}, {});
+      if (c["default"] && !c["default"].IsNull()) {
+        ip.default_municipality = Id(f, c["default"], "interop.controllers.default");
+        if (policy_->MunicipalityIndex(ip.default_municipality) == Policy::kNotFound) {
+          Error(f, c["default"], "interop.controllers.default",
+                "unknown municipality \"" + ip.default_municipality + "\"");
+        }
+      }
+      if (c["ldv_resource_attribute"]) {
+        ip.ldv_controller_attribute =
+            String(f, c["ldv_resource_attribute"], "interop.controllers.ldv_resource_attribute");
+      }
+      if (const YAML::Node names = c["names"];
+          names && ExpectMap(f, names, "interop.controllers.names")) {
+        for (const auto& kv : names) {
+          const std::string path = "interop.controllers.names." + kv.first.Scalar();
+          const std::string m = Id(f, kv.second, path);
+          if (policy_->MunicipalityIndex(m) == Policy::kNotFound) {
+            Error(f, kv.second, path, "unknown municipality \"" + m + "\"");
+          }
+          ip.municipality_by_name.emplace(kv.first.Scalar(), m);
+        }
+      }
+    }
+  }
+  // A municipality's own id names it too.
+  for (const Municipality& m : policy_->municipalities_)
+    ip.municipality_by_name.emplace(m.id, m.id);
+  if (const YAML::Node a = n["actions"]) {
+    if (ExpectMap(f, a, "interop.actions")) {
+      CheckKeys(f, a, "interop.actions", {"default", "names"}, {});
+      if (a["default"] && !a["default"].IsNull()) {
+        ip.default_action =
+            EnumValue(f, a["default"], "interop.actions.default", kActionNames, Action::kView);
+      }
+      if (const YAML::Node names = a["names"];
+          names && ExpectMap(f, names, "interop.actions.names")) {
+        for (const auto& kv : names) {
+          ip.actions.emplace(kv.first.Scalar(),
+                             EnumValue(f, kv.second, "interop.actions.names." + kv.first.Scalar(),
+                                       kActionNames, Action::kView));
+        }
+      }
+    }
+  }
+  if (const YAML::Node w = n["without_subject"]) {
+    const std::string v = String(f, w, "interop.without_subject");
+    if (v == "skip") {
+      ip.skip_spans_without_subject = true;
+    } else if (v != "dead_letter") {
+      Error(f, w, "interop.without_subject", "\"" + v + "\" is not one of dead_letter, skip");
+    }
+  }
+  const YAML::Node cats = n["data_categories"];
+  if (!ExpectSeq(f, cats, "interop.data_categories")) return;
+  for (size_t i = 0; i < cats.size(); ++i) {
+    const YAML::Node c = cats[i];
+    const std::string path = "interop.data_categories[" + std::to_string(i) + "]";
+    if (!ExpectMap(f, c, path)) continue;
+    CheckKeys(f, c, path, {"name", "domain", "info", "special_categories"}, {"name"});
+    const std::string name = String(f, c["name"], path + ".name");
+    DataCategory dc;
+    if (c["domain"] || c["info"]) {
+      dc.domain = Id(f, c["domain"], path + ".domain");
+      if (policy_->DomainIndex(dc.domain) == Policy::kNotFound) {
+        Error(f, c["domain"], path + ".domain", "unknown domain \"" + dc.domain + "\"");
+      }
+      dc.info = EnumValue(f, c["info"], path + ".info", kInfoLevelNames, InfoLevel::kWat);
+    } else if (!c["special_categories"]) {
+      Error(f, c, path, "names neither a domain and information level nor special categories");
+    }
+    dc.special_categories = static_cast<CategorySet>(EnumSet<Category>(
+        f, c["special_categories"], path + ".special_categories", kCategoryNames));
+    if (!ip.data_categories.emplace(name, std::move(dc)).second) {
+      Error(f, c["name"], path + ".name", "duplicate data category \"" + name + "\"");
+    }
+  }
+}
+
+void PolicyBuilder::InteropActivities() {
+  InteropPolicy& ip = policy_->interop_;
+  for (const auto& [id, a] : policy_->activities_) {
+    const Section& at = activity_nodes_[id];
+    if (!a.ldv_id.empty()) {
+      auto [it, inserted] = ip.activity_by_ldv_id.emplace(a.ldv_id, a.id);
+      if (!inserted) {
+        Error(at.file, at.node["ldv_id"], "activities." + id + ".ldv_id",
+              "also the ldv_id of activity \"" + it->second + "\"");
+      }
+    }
+    if (!a.vng_id.empty()) {
+      std::string lower = a.vng_id;
+      std::transform(lower.begin(), lower.end(), lower.begin(),
+                     [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+      auto [it, inserted] = ip.activity_by_vng_id.emplace(lower, a.id);
+      if (!inserted) {
+        Error(at.file, at.node["vng_id"], "activities." + id + ".vng_id",
+              "also the vng_id of activity \"" + it->second + "\"");
+      }
+    }
+    if (!a.data_category.empty() && ip.data_categories.count(a.data_category) == 0) {
+      Error(at.file, at.node["data_category"], "activities." + id + ".data_category",
+            "unknown data category \"" + a.data_category + "\" (interop.data_categories)");
+    }
+  }
+}
+
 Result<std::shared_ptr<const Policy>> PolicyBuilder::Finish(std::string revision) {
   for (size_t i = 0; i < kRuleCount; ++i) policy_->rules_[i].severity = kRuleCatalogue[i].severity;
   policy_->thresholds_.case_grace_period.fixed_micros = 30 * kMicrosPerDay;
   // Order matters: ids must exist before they are referenced.
   for (const char* key : {"organisation", "municipalities", "domains", "roles", "activities",
-                          "thresholds", "rules", "guidance"}) {
+                          "thresholds", "rules", "guidance", "interop"}) {
     auto it = sections_.find(key);
     if (it == sections_.end()) {
       if (std::string_view(key) != "rules" && std::string_view(key) != "thresholds" &&
-          std::string_view(key) != "guidance") {
+          std::string_view(key) != "guidance" && std::string_view(key) != "interop") {
         errors_.push_back(std::string("(policy): ") + key + ": required section is missing");
       }
       continue;
@@ -538,7 +666,9 @@ Result<std::shared_ptr<const Policy>> PolicyBuilder::Finish(std::string revision
     if (k == "thresholds") ThresholdsSection(s);
     if (k == "rules") Rules(s);
     if (k == "guidance") Guidance(s);
+    if (k == "interop") Interop(s);
   }
+  InteropActivities();
   if (!errors_.empty()) {
     std::string msg = std::to_string(errors_.size()) + " error(s) in the policy:";
     for (const auto& e : errors_) msg += "\n  " + e;

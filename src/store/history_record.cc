@@ -113,6 +113,14 @@ void HistoryRecord::EncodeTo(Form form, std::string* out, Interner* interner) co
   out->push_back(static_cast<char>(rules.size()));
   for (RuleId r : rules) out->push_back(static_cast<char>(r));
   PutVarint(out, subject_count);  // version 2
+  // Version 5: the trace context and confidentiality, only when there is one.
+  const std::uint8_t flags = static_cast<std::uint8_t>(
+      (has_trace_id ? 1 : 0) | (has_span_id ? 2 : 0) | (confidential ? 4 : 0));
+  if (flags != 0) {
+    out->push_back(static_cast<char>(flags));
+    if (has_trace_id) out->append(reinterpret_cast<const char*>(trace_id.data()), trace_id.size());
+    if (has_span_id) out->append(reinterpret_cast<const char*>(span_id.data()), span_id.size());
+  }
 }
 
 void HistoryRecord::EncodeActorGroup(std::uint64_t batch_seq, std::string_view activity,
@@ -225,6 +233,24 @@ Status HistoryRecord::Decode(std::string_view key_suffix, std::string_view in, H
   if (version >= 2) {
     if (!GetVarint(&in, &v)) return bad();
     r->subject_count = static_cast<std::uint32_t>(v);
+  }
+  r->has_trace_id = r->has_span_id = r->confidential = false;
+  if (version >= 5 && !in.empty()) {
+    std::uint8_t flags = 0;
+    if (!GetByte(&in, &flags) || flags == 0 || flags > 7) return bad();
+    r->has_trace_id = (flags & 1) != 0;
+    r->has_span_id = (flags & 2) != 0;
+    r->confidential = (flags & 4) != 0;
+    if (r->has_trace_id) {
+      if (in.size() < 16) return bad();
+      std::memcpy(r->trace_id.data(), in.data(), 16);
+      in.remove_prefix(16);
+    }
+    if (r->has_span_id) {
+      if (in.size() < 8) return bad();
+      std::memcpy(r->span_id.data(), in.data(), 8);
+      in.remove_prefix(8);
+    }
   }
   if (!in.empty()) return bad();
   return Status::Ok();

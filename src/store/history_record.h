@@ -14,6 +14,11 @@
 //            | varint categories | actor, role, department, municipality, domain, case_id,
 //            recipient | u8 rule count, u8 rule id each | varint subject count (version 2:
 //            how many subjects the event had, shown to investigators; version 1 ends before)
+//            | from version 5, only when one is set: u8 flags (1 = trace id, 2 = span id,
+//            4 = confidential) | trace id (16 bytes) if 1 | span id (8 bytes) if 2
+//            The W3C trace context lets the LDV read API (docs/interop.md) answer "this whole
+//            chain of operations"; binary and absent when the event had none, so an event
+//            without one costs nothing more than in version 4.
 //            Versions 1 and 2 write those seven strings as str. Version 3 writes case_id as
 //            str and the other six as ref: varint n, then n = 0: a str follows; n >= 1: entry
 //            n of the store's dictionary (Store: meta "dict/"). These six and the activity
@@ -41,6 +46,7 @@
 // Thread safety: values; pure functions. An Interner is used by one thread at a time.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
@@ -115,7 +121,7 @@ class Interner {
 };
 
 struct HistoryRecord {
-  static constexpr std::uint8_t kVersion = 4;  // writes 4, reads 1 to 4
+  static constexpr std::uint8_t kVersion = 5;  // writes 5, reads 1 to 5
   static constexpr size_t kMaxActorSubjects = 100;
   static constexpr size_t kMaxGroupEvents = 256;
   // The time span of one actor group: a UTC day. A shorter span (it must divide a day) bounds
@@ -151,6 +157,13 @@ struct HistoryRecord {
   std::vector<RuleId> rules;
   std::uint32_t subject_count = 0;
   std::vector<Pseudonym> subjects;  // history_actor only; at most kMaxActorSubjects
+  // Subject entries from version 5: the event's W3C trace context, and whether the record itself
+  // was confidential (VNG vertrouwelijkheid); all zero and false when absent.
+  bool has_trace_id = false;
+  bool has_span_id = false;
+  bool confidential = false;
+  std::array<std::uint8_t, 16> trace_id{};
+  std::array<std::uint8_t, 8> span_id{};
 
   enum class Form : std::uint8_t { kSubjectEntry = 0, kActorEntry = 1, kActorGroup = 2 };
 

@@ -123,6 +123,22 @@ struct QueryPage {
   std::string next_cursor;  // empty when there is nothing more (store/cursor.h)
 };
 
+struct SubjectScan {
+  std::optional<Pseudonym> subject;  // only this subject's entries; unset: every subject's
+  TimeMicros from = 0;
+  TimeMicros to = 0;
+  std::string after;  // a previous page's `next`; empty: from the start
+  size_t limit = 100;
+  size_t max_visited = 10000;
+  std::function<bool(const HistoryRecord&)> match;  // empty: every entry
+};
+
+struct SubjectScanPage {
+  std::vector<QueryEntry> entries;
+  std::string next;  // the last key read (a raw history_subject key); empty when done
+  size_t visited = 0;
+};
+
 struct VerifyReport {
   bool ok = true;
   std::uint64_t batches = 0;
@@ -153,6 +169,11 @@ class Store {
   [[nodiscard]] Result<QueryPage> QueryActor(const std::string& actor, TimeMicros from,
                                              TimeMicros to, size_t limit,
                                              const std::string& cursor) const;
+  // Subject entries in key order (by pseudonym, then oldest first) with from <= time <= to that
+  // `match` accepts, reading at most max_visited keys (history_scan.cc): the LDV read API's
+  // queries by trace or activity, which no index answers. The page ends when it holds `limit`
+  // entries or the keys are used up; `next` says where the next scan continues.
+  [[nodiscard]] Result<SubjectScanPage> ScanSubjects(const SubjectScan& scan) const;
 
   // Every key and value of a small column family ("state", "alerts"), for restoring at start.
   [[nodiscard]] Result<std::vector<std::pair<std::string, std::string>>> ScanColumnFamily(

@@ -36,6 +36,7 @@ except ImportError as _e:  # pragma: no cover - environment problem, not a test 
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 JSON_MEDIA_TYPE = "application/json"
+PROBLEM_MEDIA_TYPE = "application/problem+json"
 # Parameter names that would put a BSN (or another citizen identifier) into a URL.
 FORBIDDEN_URL_PARAMS = re.compile(r"bsn|burgerservicenummer|subject", re.IGNORECASE)
 
@@ -147,12 +148,13 @@ def response_errors(
     except ResponseInvalid as e:
         return e.problems
     content = response.get("content", {})
-    if JSON_MEDIA_TYPE not in content:
+    media = next((m for m in (JSON_MEDIA_TYPE, PROBLEM_MEDIA_TYPE) if m in content), None)
+    if media is None:
         return [f"response {status} of {method.upper()} {path_template} has no JSON body "
                 f"(media types: {', '.join(content) or 'none'})"]
-    if "schema" not in content[JSON_MEDIA_TYPE]:
+    if "schema" not in content[media]:
         return []
-    return _schema_errors(spec, f"{pointer}/content/{_escape(JSON_MEDIA_TYPE)}/schema", body_json)
+    return _schema_errors(spec, f"{pointer}/content/{_escape(media)}/schema", body_json)
 
 
 def _response_ref(spec: dict[str, Any], pointer: str) -> str | None:
@@ -251,8 +253,15 @@ def _check_rules(spec: dict[str, Any]) -> list[str]:
         for status, response in responses.items():
             if not status.startswith(("4", "5")) or template == "/readyz":
                 continue
-            schema = _deref(spec, response).get("content", {}).get(JSON_MEDIA_TYPE, {}).get(
-                "schema", {})
+            content = _deref(spec, response).get("content", {})
+            # A route of another standard may answer its request errors in that standard's
+            # form (the LDV read API: application/problem+json), when the operation says so.
+            if status == "400" and PROBLEM_MEDIA_TYPE in content:
+                if op.get("x-inzage-problem-json") is not True:
+                    problems.append(f"{label}: 400 in {PROBLEM_MEDIA_TYPE} without "
+                                    "x-inzage-problem-json")
+                continue
+            schema = content.get(JSON_MEDIA_TYPE, {}).get("schema", {})
             if schema.get("$ref") != error_ref:
                 problems.append(f"{label}: {status} does not use the Error schema")
     return problems

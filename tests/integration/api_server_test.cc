@@ -19,6 +19,7 @@
 
 #include "api/http_client.h"
 #include "common/base64.h"
+#include "common/hex.h"
 #include "common/secret_file.h"
 #include "detect/alert.h"
 #include "detect/hourly_stats.h"
@@ -969,6 +970,343 @@ TEST_F(ApiServerTest, WrongMethodsGet405WithAllowAndActorIdsMayHoldASlash) {
   EXPECT_EQ(body["actor"], "svc/batch");
   ASSERT_EQ(body["entries"].size(), 1u);
   EXPECT_EQ(body["entries"][0]["actor"], "svc/batch");
+}
+
+// The LDV read API (ldv_routes.cc). Accesses with a W3C trace context, as the interop decoders
+// store them.
+constexpr char kLdvPath[] = "/lezenapi/v1/processing-activities";
+constexpr char kTraceHex[] = "4bf92f3577b34da6a3ce929d0e0e4736";
+constexpr char kTraceUuid[] = "4bf92f35-77b3-4da6-a3ce-929d0e0e4736";
+constexpr char kWmoToegangUri[] =
+    "https://register.noaberkracht.nl/verwerkingsactiviteiten/wmo-toegang";
+
+void TracedAccess(Store* store, const std::string& id, TimeMicros t,
+                  std::vector<Pseudonym> subjects, const std::string& activity,
+                  std::string_view trace_hex) {
+  StoredEvent e;
+  e.record.time = t;
+  e.record.event_id = id;
+  e.record.actor = "emp-1";
+  e.record.role = "wmo-consulent";
+  e.record.department = "sociaal-domein";
+  e.record.municipality = "dinkelland";
+  e.record.domain = "wmo";
+  e.record.activity = activity;
+  e.record.verdict = Verdict::kAllow;
+  if (!trace_hex.empty()) {
+    const std::string bytes = BytesOfHex(trace_hex).value();
+    std::memcpy(e.record.trace_id.data(), bytes.data(), 16);
+    e.record.has_trace_id = true;
+    for (size_t i = 0; i < 8; ++i) e.record.span_id[i] = static_cast<std::uint8_t>(id.size() + i);
+    e.record.has_span_id = true;
+  }
+  e.subjects = std::move(subjects);
+  CommitBatch batch;
+  batch.events.push_back(std::move(e));
+  ASSERT_TRUE(store->Commit(batch).ok());
+}
+
+// The records of an answer as "event id/subject id", after checking the answer's shape.
+std::vector<std::string> LdvRecords(const Result<HttpClientResponse>& r) {
+  EXPECT_TRUE(r.ok());
+  if (!r.ok()) return {};
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->HeaderValue("api-version"), "1.1.0");
+  const json body = json::parse(r->body, nullptr, false);
+  std::vector<std::string> out;
+  if (!body.is_object() || !body["processingActivities"].is_array()) {
+    ADD_FAILURE() << r->body;
+    return out;
+  }
+  for (const auto& a : body["processingActivities"]) {
+    EXPECT_EQ(a["status"], "Unset");
+    EXPECT_TRUE(a["startTime"].is_number_integer());
+    EXPECT_EQ(a["spanId"].get<std::string>().size(), 16u);
+    out.push_back(a["attributes"]["inzage.event_id"].get<std::string>() + "/" +
+                  a["attributes"]["dpl.core.data_subject_id"].get<std::string>());
+  }
+  return out;
+}
+
+void ExpectProblem(const Result<HttpClientResponse>& r, const std::string& location,
+                   const std::string& detail_part) {
+  ASSERT_OK(r);
+  EXPECT_EQ(r->status, 400) << r->body;
+  EXPECT_EQ(r->HeaderValue("content-type").rfind("application/problem+json", 0), 0u);
+  const json body = json::parse(r->body, nullptr, false);
+  ASSERT_TRUE(body.is_object()) << r->body;
+  EXPECT_EQ(body["status"], 400);
+  EXPECT_EQ(body["errors"][0]["location"], location) << r->body;
+  EXPECT_NE(body["errors"][0]["detail"].get<std::string>().find(detail_part), std::string::npos)
+      << r->body;
+}
+
+TEST_F(ApiServerTest, LdvReadApiAnswersBySubjectActivityAndTrace) {
+  auto s = StartShard();
+  const TimeMicros t = Now() - kDay;
+  TracedAccess(s->store.get(), "ev-1", t, {citizen_}, "wmo-toegang", kTraceHex);
+  TracedAccess(s->store.get(), "ev-2", t + 1000, {citizen_, other_}, "wmo-maatwerkvoorziening",
+               kTraceHex);
+  TracedAccess(s->store.get(), "ev-3", t + 2000, {other_}, "wmo-toegang", "");
+  TracedAccess(s->store.get(), "ev-4", t + 3000, {other_}, "jeugd-toegang",
+               "00000000000000000000000000000001");
+  const std::string officer = Token("emp-9", TokenRole::kPrivacyOfficer);
+  using Set = std::set<std::string>;
+  auto ask = [&](const std::string& body) {
+    auto records = LdvRecords(Post(*s, kLdvPath, officer, body));
+    return Set(records.begin(), records.end());
+  };
+  const std::string c = citizen_.Hex();
+  const std::string o = other_.Hex();
+  // By subject, under either name: the BSN asked for comes back, nothing of other subjects.
+  EXPECT_EQ(
+      ask(R"({"dpl.core.data_subject_id":"999993653","dpl.core.data_subject_id_type":"BSN"})"),
+      (Set{"ev-1/999993653", "ev-2/999993653"}));
+  EXPECT_EQ(ask(R"({"dataSubjectId":"999990482"})"),
+            (Set{"ev-2/999990482", "ev-3/999990482", "ev-4/999990482"}));
+  // By trace, in either form: every subject of the trace, by pseudonym.
+  EXPECT_EQ(ask(R"({"traceId":")" + std::string(kTraceHex) + "\"}"),
+            (Set{"ev-1/" + c, "ev-2/" + c, "ev-2/" + o}));
+  EXPECT_EQ(ask(R"({"traceId":")" + std::string(kTraceUuid) + "\"}"),
+            (Set{"ev-1/" + c, "ev-2/" + c, "ev-2/" + o}));
+  // By the activity's URI in the register, under either name.
+  EXPECT_EQ(ask(R"({"dpl.core.processing_activity_id":")" + std::string(kWmoToegangUri) + "\"}"),
+            (Set{"ev-1/" + c, "ev-3/" + o}));
+  EXPECT_EQ(ask(R"({"processingActivityId":")" + std::string(kWmoToegangUri) + "\"}"),
+            (Set{"ev-1/" + c, "ev-3/" + o}));
+  // Keys together narrow the answer; an activity no register names matches nothing.
+  EXPECT_EQ(ask(R"({"dataSubjectId":"999990482","traceId":")" + std::string(kTraceHex) + "\"}"),
+            (Set{"ev-2/999990482"}));
+  EXPECT_EQ(ask(R"({"processingActivityId":"https://elders.example/x"})"), Set{});
+
+  // The shape of one record: the source's trace in the draft's UUID form, the activity's URI.
+  auto r = Post(*s, kLdvPath, officer, R"({"dataSubjectId":"999993653","limit":1000})");
+  ASSERT_OK(r);
+  const json j = json::parse(r->body);
+  EXPECT_TRUE(j["nextCursor"].is_null());
+  for (const auto& a : j["processingActivities"]) {
+    if (a["attributes"]["inzage.event_id"] != "ev-1") continue;
+    EXPECT_EQ(a["traceId"], kTraceUuid);
+    EXPECT_EQ(a["startTime"], t / 1000);
+    EXPECT_EQ(a["attributes"]["dpl.core.processing_activity_id"], kWmoToegangUri);
+    EXPECT_EQ(a["attributes"]["dpl.core.data_subject_id_type"], "BSN");
+    EXPECT_EQ(a["attributes"]["inzage.actor"], "emp-1");
+    EXPECT_EQ(a["attributes"]["inzage.verdict"], "allow");
+    EXPECT_FALSE(a["attributes"].contains("inzage.trace_derived"));
+  }
+  // A record without a trace context gets ids derived from its event id, and says so.
+  r = Post(*s, kLdvPath, officer, R"({"dataSubjectId":"999990482"})");
+  ASSERT_OK(r);
+  for (const auto& a : json::parse(r->body)["processingActivities"]) {
+    EXPECT_EQ(a["attributes"].contains("inzage.trace_derived"),
+              a["attributes"]["inzage.event_id"] == "ev-3");
+  }
+  // Each read is recorded, on the subjects it showed.
+  const auto recorded = s->backend->recorded();
+  ASSERT_FALSE(recorded.empty());
+  EXPECT_EQ(recorded.back().actor_id, "emp-9");
+  EXPECT_EQ(recorded.back().subjects, std::vector<Pseudonym>{other_});
+}
+
+TEST_F(ApiServerTest, LdvReadApiRefusesARequestWithoutAKeyOrWithBadMembers) {
+  auto s = StartShard();
+  const std::string officer = Token("emp-9", TokenRole::kPrivacyOfficer);
+  auto post = [&](const std::string& body) { return Post(*s, kLdvPath, officer, body); };
+  // At least one of subject, activity and trace.
+  ExpectProblem(post("{}"), "#/", "at least one of");
+  ExpectProblem(post(R"({"startTime":0,"endTime":1})"), "#/", "at least one of");
+  ExpectProblem(post(R"({"dpl.core.foreign_operation.processor":"x"})"), "#/", "at least one of");
+  ExpectProblem(post(R"({"dpl.core.data_subject_id_type":"BSN"})"), "#/", "at least one of");
+  // Each member checked, the place of the fault named.
+  ExpectProblem(post(R"({"dataSubjectId":"123456789"})"), "#/dpl.core.data_subject_id",
+                "not a BSN");
+  ExpectProblem(post(R"({"dataSubjectId":"999993653","dpl.core.data_subject_id":"999993653"})"),
+                "#/dataSubjectId", "not both");
+  ExpectProblem(post(R"({"dataSubjectId":"999993653","dpl.core.data_subject_id_type":"RSIN"})"),
+                "#/dpl.core.data_subject_id_type", "BSN only");
+  ExpectProblem(post(R"({"traceId":"4bf92f3577b34da6a3ce929d0e0e473"})"), "#/traceId", "32 hex");
+  ExpectProblem(post(R"({"traceId":"4bf92f35-77b34da6a3ce-929d0e0e4736-"})"), "#/traceId", "UUID");
+  ExpectProblem(post(R"({"traceId":"zbf92f3577b34da6a3ce929d0e0e4736"})"), "#/traceId", "32 hex");
+  ExpectProblem(post(R"({"processingActivityId":""})"), "#/dpl.core.processing_activity_id",
+                "1-512");
+  ExpectProblem(post(R"({"processingActivityId":")" + std::string(513, 'a') + "\"}"),
+                "#/dpl.core.processing_activity_id", "1-512");
+  ExpectProblem(post(R"({"dataSubjectId":"999993653","limit":0})"), "#/limit", "1 to 1000");
+  ExpectProblem(post(R"({"dataSubjectId":"999993653","limit":1001})"), "#/limit", "1 to 1000");
+  ExpectProblem(post(R"({"dataSubjectId":"999993653","cursor":""})"), "#/cursor", "1-512");
+  ExpectProblem(post(R"({"dataSubjectId":"999993653","cursor":"abc"})"), "#/cursor", "not issued");
+  ExpectProblem(post(R"({"dataSubjectId":999993653})"), "#/", "wrong type");
+  ExpectProblem(post(R"({"dataSubjectId":"999993653","startTime":"2026-01-01"})"), "#/",
+                "wrong type");
+  ExpectProblem(post(R"({"dataSubjectId":"999993653","bsn":"999993653"})"), "#/", "bsn");
+  ExpectProblem(post("[]"), "#/", "");
+  // A request is a few short members: a large body is refused before it is parsed.
+  auto big = post(R"({"dataSubjectId":"999993653","dpl.core.foreign_operation.processor":")" +
+                  std::string(5000, 'a') + "\"}");
+  ExpectError(big, 413, "payload_too_large");
+  EXPECT_TRUE(s->backend->recorded().empty()) << "a refused request reads nothing";
+}
+
+TEST_F(ApiServerTest, LdvReadApiSelectsByTimeRangeInMilliseconds) {
+  auto s = StartShard();
+  const TimeMicros t = (Now() - kDay) / 1000 * 1000;  // on a millisecond
+  for (int i = 0; i < 3; ++i) {
+    TracedAccess(s->store.get(), "ev-" + std::to_string(i), t + i * kMicrosPerSecond, {citizen_},
+                 "wmo-toegang", kTraceHex);
+  }
+  const std::string officer = Token("emp-9", TokenRole::kPrivacyOfficer);
+  const std::int64_t ms = t / 1000;
+  auto ask = [&](const std::string& range) {
+    auto subject =
+        LdvRecords(Post(*s, kLdvPath, officer, R"({"dataSubjectId":"999993653")" + range + "}"));
+    auto trace = LdvRecords(Post(*s, kLdvPath, officer,
+                                 R"({"traceId":")" + std::string(kTraceHex) + "\"" + range + "}"));
+    EXPECT_EQ(subject.size(), trace.size()) << range;
+    return subject.size();
+  };
+  EXPECT_EQ(ask(""), 3u);
+  // Both ends are inclusive, to the millisecond.
+  EXPECT_EQ(ask(fmt::format(R"(,"startTime":{},"endTime":{})", ms + 1000, ms + 1000)), 1u);
+  EXPECT_EQ(ask(fmt::format(R"(,"startTime":{})", ms + 1000)), 2u);
+  EXPECT_EQ(ask(fmt::format(R"(,"endTime":{})", ms + 999)), 1u);
+  EXPECT_EQ(ask(fmt::format(R"(,"startTime":{},"endTime":{})", ms + 1, ms + 999)), 0u);
+  EXPECT_EQ(ask(fmt::format(R"(,"startTime":0,"endTime":{})", ms + 2000)), 3u);
+  const std::string officer_post = R"({"dataSubjectId":"999993653",)";
+  ExpectProblem(Post(*s, kLdvPath, officer,
+                     officer_post + fmt::format(R"("startTime":{},"endTime":{}}})", ms + 1, ms)),
+                "#/endTime", "before startTime");
+  ExpectProblem(Post(*s, kLdvPath, officer, officer_post + R"("startTime":-1})"), "#/startTime",
+                "milliseconds");
+  ExpectProblem(Post(*s, kLdvPath, officer, officer_post + R"("endTime":253402300800000})"),
+                "#/endTime", "milliseconds");
+  ExpectProblem(Post(*s, kLdvPath, officer, officer_post + R"("startTime":1.5})"), "#/",
+                "wrong type");
+}
+
+TEST_F(ApiServerTest, LdvReadApiIsForPrivacyOfficersAndLogbooksOnly) {
+  auto s = StartShard();
+  const TimeMicros t = Now() - kDay;
+  TracedAccess(s->store.get(), "ev-open", t, {citizen_}, "wmo-toegang", kTraceHex);
+  TracedAccess(s->store.get(), "ev-secret", t + 1, {citizen_}, "fraude-onderzoek", kTraceHex);
+  const std::string body = R"({"traceId":")" + std::string(kTraceHex) + "\"}";
+  ExpectError(Post(*s, kLdvPath, "", body), 401, "unauthorized");
+  ExpectError(Post(*s, kLdvPath, Token(kCitizenBsn, TokenRole::kCitizen), body), 403, "forbidden");
+  ExpectError(Post(*s, kLdvPath, Token("emp-1", TokenRole::kCiso), body), 403, "forbidden");
+  ExpectError(Post(*s, kLdvPath, Token("inzaged", TokenRole::kPeer), body), 403, "forbidden");
+  auto peer_signer = TokenSigner::FromKeyFile(TokenAlgorithm::kHs256, peer_key_file_).value();
+  ExpectError(
+      Post(
+          *s, kLdvPath,
+          peer_signer.Sign("inzaged", TokenRole::kPeer, "inzage-peer", Now(), 60 * kMicrosPerSecond)
+              .value(),
+          body),
+      401, "unauthorized");
+  // The officer sees everything; another organisation's logbook what a citizen would see.
+  EXPECT_EQ(LdvRecords(Post(*s, kLdvPath, Token("emp-9", TokenRole::kPrivacyOfficer), body)).size(),
+            2u);
+  const std::string logbook = Token("logboek.gemeente-elders.nl", TokenRole::kLogbook);
+  const auto seen = LdvRecords(Post(*s, kLdvPath, logbook, body));
+  EXPECT_EQ(seen, std::vector<std::string>{"ev-open/" + citizen_.Hex()});
+  // Nor the employee, nor inzage's verdict on the access.
+  const json shown =
+      json::parse(Post(*s, kLdvPath, logbook, body)->body)["processingActivities"][0]["attributes"];
+  EXPECT_FALSE(shown.contains("inzage.actor")) << shown;
+  EXPECT_FALSE(shown.contains("inzage.verdict")) << shown;
+  EXPECT_FALSE(shown.contains("inzage.rules")) << shown;
+  EXPECT_EQ(shown["inzage.role"], "wmo-consulent");
+  EXPECT_EQ(s->backend->recorded().back().actor_id, "logboek.gemeente-elders.nl");
+  // A logbook's token opens this route only.
+  ExpectError(Get(*s, "/v1/alerts", logbook), 403, "forbidden");
+  ExpectError(Get(*s, "/v1/me/accesses?" + Recent(kDay), logbook), 403, "forbidden");
+  ExpectError(
+      Post(*s, "/v1/subjects/accesses", logbook, R"({"bsn":"999993653",)" + RecentJson(kDay) + "}"),
+      403, "forbidden");
+  // The citizen's own view is as it was: the open access only.
+  auto mine =
+      Get(*s, "/v1/me/accesses?" + Recent(2 * kDay), Token(kCitizenBsn, TokenRole::kCitizen));
+  ASSERT_OK(mine);
+  ASSERT_EQ(mine->status, 200) << mine->body;
+  EXPECT_EQ(json::parse(mine->body)["entries"].size(), 1u);
+}
+
+TEST_F(ApiServerTest, LdvReadApiPagesABoundedWalkWithoutDuplicatesOrGaps) {
+  ApiConfig config;
+  config.ldv_scan_entries = 7;  // keys one request reads: the walk takes many requests
+  auto s = StartShard(config);
+  const TimeMicros t = Now() - kDay;
+  std::vector<Pseudonym> subjects = {citizen_};
+  for (int i = 1; i < 6; ++i)
+    subjects.push_back(pseudonymizer_.Pseudonymise(fmt::format("s{}", i)));
+  for (int i = 0; i < 6; ++i)
+    subjects.push_back(pseudonymizer_.Pseudonymise(fmt::format("s{}", i)));
+  std::set<std::string> expected;
+  int n = 0;
+  for (int i = 0; i < 30; ++i) {
+    // Every third access is of another trace: pages the walk reads but does not answer.
+    const bool in_trace = i % 3 != 0;
+    const std::string id = fmt::format("ev-{:02}", i);
+    std::vector<Pseudonym> of = {subjects[i % 6], subjects[(i + 1) % 6]};
+    TracedAccess(s->store.get(), id, t + i * kMicrosPerSecond, of, "wmo-toegang",
+                 in_trace ? kTraceHex : "00000000000000000000000000000002");
+    if (in_trace) {
+      for (const Pseudonym& p : of) expected.insert(id + "/" + p.Hex());
+      n += 2;
+    }
+  }
+  ASSERT_EQ(expected.size(), static_cast<size_t>(n));
+  const std::string officer = Token("emp-9", TokenRole::kPrivacyOfficer);
+  const std::string query = R"({"traceId":")" + std::string(kTraceHex) + R"(","limit":5)";
+  std::vector<std::string> got;
+  std::string cursor;
+  int pages = 0;
+  bool short_page = false;
+  for (; pages < 100; ++pages) {
+    const std::string body =
+        query + (cursor.empty() ? std::string() : R"(,"cursor":")" + cursor + "\"") + "}";
+    auto r = Post(*s, kLdvPath, officer, body);
+    const auto records = LdvRecords(r);
+    EXPECT_LE(records.size(), 5u);
+    got.insert(got.end(), records.begin(), records.end());
+    const json j = json::parse(r->body);
+    if (j["nextCursor"].is_null()) break;
+    if (records.size() < 5) short_page = true;
+    cursor = j["nextCursor"];
+    // A cursor continues only its own query.
+    if (pages == 1) {
+      ExpectProblem(
+          Post(*s, kLdvPath, officer,
+               R"({"traceId":"00000000000000000000000000000002","cursor":")" + cursor + "\"}"),
+          "#/cursor", "not issued");
+      ExpectProblem(Post(*s, kLdvPath, Token("x", TokenRole::kLogbook),
+                         query + R"(,"cursor":")" + cursor + "\"}"),
+                    "#/cursor", "not issued");
+    }
+  }
+  EXPECT_EQ(got.size(), expected.size()) << "a duplicate or a gap";
+  EXPECT_EQ(std::set<std::string>(got.begin(), got.end()), expected);
+  // 60 keys, 7 a request: at least 9 requests, some of them with short pages.
+  EXPECT_GE(pages + 1, 9);
+  EXPECT_TRUE(short_page);
+
+  // A subject's walk pages the same way, over that subject's keys only.
+  std::set<std::string> mine;
+  for (int i = 0; i < 30; ++i) {
+    if (i % 6 == 0 || (i + 1) % 6 == 0) mine.insert(fmt::format("ev-{:02}/999993653", i));
+  }
+  got.clear();
+  cursor.clear();
+  for (int page = 0; page < 100; ++page) {
+    auto r = Post(*s, kLdvPath, officer,
+                  R"({"dataSubjectId":"999993653","limit":2)" +
+                      (cursor.empty() ? std::string() : R"(,"cursor":")" + cursor + "\"") + "}");
+    const auto records = LdvRecords(r);
+    got.insert(got.end(), records.begin(), records.end());
+    const json j = json::parse(r->body);
+    if (j["nextCursor"].is_null()) break;
+    cursor = j["nextCursor"];
+  }
+  EXPECT_EQ(got.size(), mine.size()) << "a duplicate or a gap";
+  EXPECT_EQ(std::set<std::string>(got.begin(), got.end()), mine);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <thread>
 
 #include "store/keys.h"
@@ -88,6 +89,84 @@ TEST_F(StoreTest, CommitThenQuerySubjectNewestFirstWithCursor) {
   EXPECT_EQ(actor->entries[0].record.subjects[0], SyntheticSubject(42));
   EXPECT_EQ(store->Offsets().at({"inzage.access-events", 0}), 25);
   EXPECT_FALSE(store->QuerySubject(SyntheticSubject(42), kT0, kT0 + 1, 10, "zz").ok());
+}
+
+// The LDV read API's walk (history_scan.cc): a bounded number of keys a call, continued after
+// the last key read, every entry once; keys outside the period skipped with a seek per subject.
+TEST_F(StoreTest, ScanSubjectsWalksBoundedAndSkipsOutsideThePeriod) {
+  auto store = Open();
+  CommitBatch batch;
+  for (std::uint64_t s = 0; s < 50; ++s) {
+    for (int i = 0; i < 20; ++i) {
+      StoredEvent e = SyntheticEvent(s * 100 + static_cast<std::uint64_t>(i),
+                                     kT0 + i * kMicrosPerSecond, "emp-1");
+      e.subjects = {SyntheticSubject(s)};
+      batch.events.push_back(e);
+    }
+  }
+  ASSERT_TRUE(store->Commit(batch).ok());
+  SubjectScan scan;
+  scan.from = kT0 + 5 * kMicrosPerSecond;
+  scan.to = kT0 + 7 * kMicrosPerSecond;
+  scan.limit = 1000;
+  scan.max_visited = 100000;
+  auto all = store->ScanSubjects(scan);
+  ASSERT_TRUE(all.ok()) << all.status().message();
+  EXPECT_EQ(all->entries.size(), 150u);
+  EXPECT_TRUE(all->next.empty());
+  // Per subject: the first key, three in the period, the first after it: 5 of its 20 keys.
+  EXPECT_LE(all->visited, 50u * 5);
+
+  // 13 keys a call: many calls, every entry once.
+  scan.max_visited = 13;
+  std::set<std::string> seen;
+  size_t entries = 0;
+  int calls = 0;
+  do {
+    auto page = store->ScanSubjects(scan);
+    ASSERT_TRUE(page.ok()) << page.status().message();
+    EXPECT_LE(page->visited, 13u);
+    for (const QueryEntry& e : page->entries) {
+      seen.insert(e.subject.Hex() + "/" + e.record.event_id);
+      EXPECT_GE(e.record.time, scan.from);
+      EXPECT_LE(e.record.time, scan.to);
+    }
+    entries += page->entries.size();
+    scan.after = page->next;
+    ++calls;
+  } while (!scan.after.empty() && calls < 1000);
+  EXPECT_EQ(entries, 150u);
+  EXPECT_EQ(seen.size(), 150u);
+  EXPECT_GE(calls, 250 / 13);
+
+  // One subject, a page of 2 at a time, and a filter.
+  scan = SubjectScan();
+  scan.subject = SyntheticSubject(7);
+  scan.from = kT0;
+  scan.to = kT0 + kMicrosPerDay;
+  scan.limit = 2;
+  scan.match = [](const HistoryRecord& r) { return r.time % (2 * kMicrosPerSecond) == 0; };
+  std::vector<TimeMicros> times;
+  calls = 0;
+  do {
+    auto page = store->ScanSubjects(scan);
+    ASSERT_TRUE(page.ok()) << page.status().message();
+    for (const QueryEntry& e : page->entries) {
+      EXPECT_EQ(e.subject, SyntheticSubject(7));
+      times.push_back(e.record.time);
+    }
+    scan.after = page->next;
+    ++calls;
+  } while (!scan.after.empty() && calls < 100);
+  EXPECT_EQ(times.size(), 10u);
+  EXPECT_TRUE(std::is_sorted(times.begin(), times.end()));
+  // A position of another subject is not this scan's.
+  scan.after = all->entries.front().subject == SyntheticSubject(7)
+                   ? std::string()
+                   : keys::SubjectKey(all->entries.front().subject, kT0, "x");
+  if (!scan.after.empty()) {
+    EXPECT_FALSE(store->ScanSubjects(scan).ok());
+  }
 }
 
 TEST_F(StoreTest, SameEventIdInOneBatchOrTwoIsStoredOnce) {
@@ -810,6 +889,54 @@ TEST(HistoryRecordTest, RoundTripBothFormsAndVersionCheck) {
   EXPECT_THAT(HistoryRecord::Decode(suffix, subject_value, &back).message(),
               HasSubstr("version 9"));
   EXPECT_FALSE(HistoryRecord::Decode(suffix, "", &back).ok());
+}
+
+// Version 5: the trace context and confidentiality ride at the end of a subject entry, only when
+// there is one; a version 4 entry (no trailer) still reads.
+TEST(HistoryRecordTest, TraceContextRoundTripsAndCostsNothingWhenAbsent) {
+  HistoryRecord r = SampleRecord();
+  const std::string key = keys::SubjectKey(SyntheticSubject(1), r.time, r.event_id);
+  const std::string_view suffix = std::string_view(key).substr(16);
+  std::string without;
+  r.EncodeTo(HistoryRecord::Form::kSubjectEntry, &without);
+  r.has_trace_id = true;
+  r.has_span_id = true;
+  for (size_t i = 0; i < 16; ++i) r.trace_id[i] = static_cast<std::uint8_t>(0xa0 + i);
+  for (size_t i = 0; i < 8; ++i) r.span_id[i] = static_cast<std::uint8_t>(i + 1);
+  std::string with;
+  r.EncodeTo(HistoryRecord::Form::kSubjectEntry, &with);
+  EXPECT_EQ(with.size(), without.size() + 1 + 16 + 8);
+  HistoryRecord back;
+  ASSERT_TRUE(HistoryRecord::Decode(suffix, with, &back).ok());
+  EXPECT_TRUE(back.has_trace_id);
+  EXPECT_TRUE(back.has_span_id);
+  EXPECT_FALSE(back.confidential);
+  EXPECT_EQ(back.trace_id, r.trace_id);
+  EXPECT_EQ(back.span_id, r.span_id);
+  ExpectSameSubjectEntry(back, r);
+
+  r.has_trace_id = r.has_span_id = false;
+  r.confidential = true;
+  std::string confidential;
+  r.EncodeTo(HistoryRecord::Form::kSubjectEntry, &confidential);
+  EXPECT_EQ(confidential.size(), without.size() + 1);
+  ASSERT_TRUE(HistoryRecord::Decode(suffix, confidential, &back).ok());
+  EXPECT_TRUE(back.confidential);
+  EXPECT_FALSE(back.has_trace_id);
+
+  // A version 4 entry is a version 5 entry without the trailer.
+  std::string v4 = without;
+  v4[0] = 4;
+  ASSERT_TRUE(HistoryRecord::Decode(suffix, v4, &back).ok());
+  EXPECT_FALSE(back.has_trace_id || back.confidential);
+  // A trailer on a version 4 entry, a truncated trace id or unknown flags are refused.
+  std::string bad = with;
+  bad[0] = 4;
+  EXPECT_FALSE(HistoryRecord::Decode(suffix, bad, &back).ok());
+  EXPECT_FALSE(HistoryRecord::Decode(suffix, with.substr(0, with.size() - 3), &back).ok());
+  std::string flags = without;
+  flags.push_back(8);
+  EXPECT_FALSE(HistoryRecord::Decode(suffix, flags, &back).ok());
 }
 
 TEST(HistoryRecordTest, ActorGroupRoundTripAndBounds) {

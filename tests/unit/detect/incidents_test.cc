@@ -210,14 +210,16 @@ TEST_F(AggregationTest, AlertJsonFollowsTheContract) {
   EXPECT_FALSE(std::regex_search(line, std::regex("[0-9]{9}")));
 }
 
-TEST_F(AggregationTest, StreamHitsHaveNoActor) {
+// A stream hit's actor is its source partition: no employee, and the alert id follows the
+// partition (ingest/invalid_rate_state.h).
+TEST_F(AggregationTest, StreamHitsNameTheirSourceAsActor) {
   tracker().ObserveStreamHit(RuleId::kInputInvalidRate, "stream:events/0", kStart, "bad-1",
                              "12 of 240 invalid");
   tracker().ObserveStreamHit(RuleId::kInputInvalidRate, "stream:events/0", kStart + kMinute, "",
                              "13 of 250");
   ASSERT_EQ(tracker().alerts().size(), 1u);
   const json j = json::parse(AlertToJson(tracker().alerts().front()));
-  EXPECT_TRUE(j["actor"].is_null());
+  EXPECT_EQ(j["actor"], "stream:events/0");
   EXPECT_TRUE(j["municipality"].is_null());
   EXPECT_EQ(j["severity"], "high");
   EXPECT_EQ(j["count"], 2);
