@@ -12,6 +12,7 @@
 
 #include "common/status.h"
 #include "detect/alert.h"
+#include "detect/citizen_report.h"
 #include "event/owned_event.h"
 #include "policy/policy.h"
 
@@ -64,7 +65,7 @@ struct ApiConfig {
   // What citizens see and may do.
   bool show_employee_ids = false;     // citizens see department and role, not the employee id
   int citizen_reads_per_minute = 60;  // per citizen (each read is stored); 0 = no limit
-  std::string municipality;           // recorded on citizens' reads; empty: the policy's first
+  std::string municipality;  // recorded on citizens' reads; empty: the policy's first
   PrivacyContact privacy_contact;
   // Other shards (scatter-gather of citizen queries).
   std::vector<std::string> peers;  // base URLs of the other shards, e.g. "http://10.0.0.2:8080"
@@ -83,6 +84,11 @@ class ApiBackend {
   // Changes an alert's status via its owner; returns the new version once committed.
   virtual Result<Alert> TransitionAlert(std::string alert_id, AlertStatus to, std::string by,
                                         std::string why) = 0;
+  // Files a citizen's report as an alert (detect/citizen_report.h); returns it once committed
+  // (and queued for the CISO topic). Backends without a pipeline (the benchmarks') cannot.
+  virtual Result<Alert> ReportAccess(CitizenReport /*report*/) {
+    return Status::IoError("this backend does not take citizens' reports");
+  }
   // Store open, reference data caught up (the listener being bound is the server's part).
   virtual bool Ready(std::string* reason) const = 0;
   // The policy in force (it may be swapped by a reload between two requests).
