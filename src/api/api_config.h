@@ -65,6 +65,10 @@ struct ApiConfig {
   // What citizens see and may do.
   bool show_employee_ids = false;     // citizens see department and role, not the employee id
   int citizen_reads_per_minute = 60;  // per citizen (each read is stored); 0 = no limit
+  // "I don't recognise this access" (POST /v1/me/reports): the alert's severity, and how many
+  // reports one citizen may file a day on this instance (0 = no limit).
+  Severity citizen_report_severity = InfoOf(RuleId::kCitizenReported).severity;
+  int citizen_reports_per_day = 10;
   std::string municipality;  // recorded on citizens' reads; empty: the policy's first
   PrivacyContact privacy_contact;
   // Other shards (scatter-gather of citizen queries).

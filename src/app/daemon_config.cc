@@ -7,6 +7,8 @@
 #include <set>
 #include <vector>
 
+#include "policy/rule_catalogue.h"
+
 namespace inzage::app {
 namespace {
 
@@ -141,6 +143,8 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
             "show_employee_ids",
             "municipality",
             "citizen_reads_per_minute",
+            "citizen_report_severity",
+            "citizen_reports_per_day",
             "privacy_contact",
             "tls_certificate_file",
             "tls_key_file",
@@ -176,6 +180,18 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
     r.Bool(a["show_employee_ids"], "api.show_employee_ids", &c.api.show_employee_ids);
     r.Int(a["citizen_reads_per_minute"], "api.citizen_reads_per_minute", 0, 100000,
           &c.api.citizen_reads_per_minute);
+    if (const YAML::Node sev = a["citizen_report_severity"]) {
+      std::string name;
+      r.String(sev, "api.citizen_report_severity", &name);
+      const auto severity = SeverityFromName(name);
+      if (!severity || *severity == Severity::kNone) {
+        r.Error(sev, "api.citizen_report_severity", "must be low, medium, high or critical");
+      } else {
+        c.api.citizen_report_severity = *severity;
+      }
+    }
+    r.Int(a["citizen_reports_per_day"], "api.citizen_reports_per_day", 0, 100000,
+          &c.api.citizen_reports_per_day);
     r.String(a["municipality"], "api.municipality", &c.api.municipality);
     if (const YAML::Node pc = a["privacy_contact"]) {
       r.Keys(pc, "api.privacy_contact", {"name", "email", "phone", "url"});
