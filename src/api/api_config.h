@@ -12,6 +12,7 @@
 
 #include "common/status.h"
 #include "detect/alert.h"
+#include "detect/citizen_report.h"
 #include "event/owned_event.h"
 #include "policy/policy.h"
 
@@ -64,7 +65,11 @@ struct ApiConfig {
   // What citizens see and may do.
   bool show_employee_ids = false;     // citizens see department and role, not the employee id
   int citizen_reads_per_minute = 60;  // per citizen (each read is stored); 0 = no limit
-  std::string municipality;           // recorded on citizens' reads; empty: the policy's first
+  // "I don't recognise this access" (POST /v1/me/reports): the alert's severity, and how many
+  // reports one citizen may file a day on this instance (0 = no limit).
+  Severity citizen_report_severity = InfoOf(RuleId::kCitizenReported).severity;
+  int citizen_reports_per_day = 10;
+  std::string municipality;  // recorded on citizens' reads; empty: the policy's first
   PrivacyContact privacy_contact;
   // The LDV read API (ldv_routes.cc): the history keys one request reads at most before it
   // answers with a cursor. It bounds the work of a query by trace or activity, which no index
@@ -87,6 +92,11 @@ class ApiBackend {
   // Changes an alert's status via its owner; returns the new version once committed.
   virtual Result<Alert> TransitionAlert(std::string alert_id, AlertStatus to, std::string by,
                                         std::string why) = 0;
+  // Files a citizen's report as an alert (detect/citizen_report.h); returns it once committed
+  // (and queued for the CISO topic). Backends without a pipeline (the benchmarks') cannot.
+  virtual Result<Alert> ReportAccess(CitizenReport /*report*/) {
+    return Status::IoError("this backend does not take citizens' reports");
+  }
   // Store open, reference data caught up (the listener being bound is the server's part).
   virtual bool Ready(std::string* reason) const = 0;
   // The policy in force (it may be swapped by a reload between two requests).

@@ -1,5 +1,5 @@
 // ApiContext: what every route of the API shares: the configuration, the store, the keys, the
-// daemon (backend), the cursors, the per-citizen read limit and the peers. The routes
+// daemon (backend), the cursors, the per-citizen read and report limits and the peers. The routes
 // (citizen_routes.cc, investigation_routes.cc, alert_routes.cc, operations_routes.cc) take it
 // by pointer; ApiServer owns it.
 //
@@ -11,6 +11,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -48,7 +49,8 @@ struct ApiContext {
         auth(std::move(v), std::move(staff), p, &sessions),
         backend(b),
         cursors(*p),
-        citizen_reads(config.citizen_reads_per_minute) {}
+        citizen_reads(config.citizen_reads_per_minute, std::chrono::minutes(1)),
+        citizen_reports(config.citizen_reports_per_day, std::chrono::hours(24)) {}
 
   const ApiConfig config;
   const Store* const store;
@@ -58,7 +60,8 @@ struct ApiContext {
   std::optional<TokenVerifier> peer_verifier;  // set when api.peer_key_file is
   ApiBackend* const backend;
   const PageCursors cursors;
-  CitizenReadLimiter citizen_reads;
+  CitizenLimiter citizen_reads;
+  CitizenLimiter citizen_reports;
   std::unique_ptr<SubjectHistory> subjects;
   std::unique_ptr<StaticFiles> ui;  // the web pages' files (api.ui_dir)
   std::function<std::string()> metrics_text;

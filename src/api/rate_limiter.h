@@ -1,7 +1,11 @@
-// CitizenReadLimiter: reads of one citizen's history per minute. Every read is a stored access,
-// so one token must not be able to flood the store: a token bucket per pseudonym, refilled at
-// `per_minute` a minute and holding at most a minute's worth; idle buckets are dropped when
-// many are tracked.
+// CitizenLimiter: how often one citizen may do something, as a token bucket per pseudonym that
+// holds at most `limit` and refills at `limit` per `period`. Two uses:
+// - reads of their history per minute: every read is a stored access, so one token must not be
+//   able to flood the store;
+// - reports ("I don't recognise this access") per day: each becomes an alert in the CISO's
+//   queue, which one citizen must not be able to bury.
+// Buckets live in this instance's memory: a restart refills them, and each instance of a
+// deployment counts on its own. Idle buckets are dropped when many are tracked.
 // Thread safety: Allow from any thread.
 #pragma once
 
@@ -13,9 +17,10 @@
 
 namespace inzage::api {
 
-class CitizenReadLimiter {
+class CitizenLimiter {
  public:
-  explicit CitizenReadLimiter(int per_minute) : per_minute_(per_minute) {}
+  // limit <= 0: no limit.
+  CitizenLimiter(int limit, std::chrono::seconds period) : limit_(limit), period_(period) {}
   [[nodiscard]] bool Allow(const Pseudonym& who) EXCLUDES(mu_);
 
  private:
@@ -24,7 +29,8 @@ class CitizenReadLimiter {
     double tokens;
     std::chrono::steady_clock::time_point last;
   };
-  const int per_minute_;
+  const int limit_;
+  const std::chrono::seconds period_;
   Mutex mu_;
   std::unordered_map<Pseudonym, Bucket, PseudonymHash> buckets_ GUARDED_BY(mu_);
 };

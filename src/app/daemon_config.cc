@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "interop/input_format.h"
+#include "policy/rule_catalogue.h"
 
 namespace inzage::app {
 namespace {
@@ -207,6 +208,8 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
             "municipality",
             "citizen_reads_per_minute",
             "ldv_scan_entries",
+            "citizen_report_severity",
+            "citizen_reports_per_day",
             "privacy_contact",
             "tls_certificate_file",
             "tls_key_file",
@@ -243,6 +246,18 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
     r.Int(a["citizen_reads_per_minute"], "api.citizen_reads_per_minute", 0, 100000,
           &c.api.citizen_reads_per_minute);
     r.Int(a["ldv_scan_entries"], "api.ldv_scan_entries", 1, 10000000, &c.api.ldv_scan_entries);
+    if (const YAML::Node sev = a["citizen_report_severity"]) {
+      std::string name;
+      r.String(sev, "api.citizen_report_severity", &name);
+      const auto severity = SeverityFromName(name);
+      if (!severity || *severity == Severity::kNone) {
+        r.Error(sev, "api.citizen_report_severity", "must be low, medium, high or critical");
+      } else {
+        c.api.citizen_report_severity = *severity;
+      }
+    }
+    r.Int(a["citizen_reports_per_day"], "api.citizen_reports_per_day", 0, 100000,
+          &c.api.citizen_reports_per_day);
     r.String(a["municipality"], "api.municipality", &c.api.municipality);
     if (const YAML::Node pc = a["privacy_contact"]) {
       r.Keys(pc, "api.privacy_contact", {"name", "email", "phone", "url"});

@@ -21,6 +21,14 @@ Result<Alert> PipelineBackend::TransitionAlert(std::string alert_id, AlertStatus
   return std::move(*answer);
 }
 
+Result<Alert> PipelineBackend::ReportAccess(CitizenReport report) {
+  auto ticket = std::make_shared<LocalTicket>();
+  auto done = pipeline_->SubmitCitizenReport(std::move(report), ticket);
+  auto answer = AwaitLocal(done, *ticket, kTimeout);
+  if (!answer) return Status::IoError("the pipeline did not take the report in time");
+  return std::move(*answer);
+}
+
 bool PipelineBackend::Ready(std::string* reason) const {
   if (pipeline_->ready()) return true;
   *reason = "reading the reference topic";

@@ -87,7 +87,12 @@ struct Alert {
   std::string policy_revision;  // of the decision that opened the incident
   bool aggregating = true;      // false once a hit came after the incident window
 
-  [[nodiscard]] TimeMicros breach_deadline() const { return first_seen + kBreachReportingTime; }
+  // 72 hours from when the organisation could know: the first hit, or for a citizen's report
+  // (whose access may be months old) the report (window_start, detect/citizen_report.h).
+  [[nodiscard]] TimeMicros breach_deadline() const {
+    const TimeMicros known = rule == RuleId::kCitizenReported ? window_start : first_seen;
+    return known + kBreachReportingTime;
+  }
 };
 
 // The deterministic id of the incident of `actor` and `rule` that started at `window_start`.

@@ -100,6 +100,18 @@ void IncidentTracker::ObserveStreamHit(RuleId rule, std::string_view source, Tim
          [&] { return std::string(explanation); });
 }
 
+const Alert& IncidentTracker::AddCitizenReport(const CitizenReport& report) {
+  Alert alert = CitizenReportAlert(report, policy_->revision());
+  if (auto it = by_id_.find(alert.alert_id); it != by_id_.end()) return alerts_[it->second];
+  const size_t index = alerts_.size();
+  by_id_.emplace(alert.alert_id, index);
+  alerts_.push_back(std::move(alert));
+  dirty_flag_.push_back(false);
+  clean_version_.push_back(0);
+  MarkDirty(index, 0);
+  return alerts_[index];
+}
+
 Status IncidentTracker::Transition(std::string_view alert_id, AlertStatus to, std::string_view by,
                                    TimeMicros at, std::string_view why) {
   auto it = by_id_.find(alert_id);

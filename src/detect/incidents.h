@@ -52,6 +52,7 @@
 
 #include "common/status.h"
 #include "detect/alert.h"
+#include "detect/citizen_report.h"
 #include "event/access_event.h"
 #include "policy/decision.h"
 #include "policy/policy.h"
@@ -78,6 +79,11 @@ class IncidentTracker {
   // alert id ("stream:topic/partition"); evidence_id may be empty.
   void ObserveStreamHit(RuleId rule, std::string_view source, TimeMicros t,
                         std::string_view evidence_id, std::string_view explanation);
+
+  // A citizen's report (citizen_report.h): an alert of its own, dirty and not aggregating (the
+  // caller stores it; EvictSettled then drops it). The same report twice (same citizen, entry
+  // and microsecond) is the alert already there.
+  const Alert& AddCitizenReport(const CitizenReport& report);
 
   // Changes an alert's status (alert.h has the lifecycle). NotFound for an unknown id.
   [[nodiscard]] Status Transition(std::string_view alert_id, AlertStatus to, std::string_view by,

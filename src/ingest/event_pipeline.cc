@@ -366,6 +366,20 @@ void EventPipeline::AddLocalRequest(LocalRequest& r) {
     batch_waiters_.emplace_back([done](const Status& st) { done->set_value(st); });
     return;
   }
+  if (r.report) {
+    // Stored and relayed with this batch's alerts (AddStateAndAlerts), like a fired rule's.
+    const Alert& filed = incidents_->AddCitizenReport(*r.report);
+    ++rule_fires_batch_[static_cast<size_t>(RuleId::kCitizenReported)];
+    auto done = std::make_shared<std::promise<Result<Alert>>>(std::move(r.alert_done));
+    batch_waiters_.emplace_back([done, alert = filed](const Status& commit) {
+      if (commit.ok()) {
+        done->set_value(alert);
+      } else {
+        done->set_value(commit);
+      }
+    });
+    return;
+  }
   Status st = ChangeAlertStatus(r, incidents_.get(), *store_);
   if (!st.ok()) return r.alert_done.set_value(std::move(st));
   auto done = std::make_shared<std::promise<Result<Alert>>>(std::move(r.alert_done));

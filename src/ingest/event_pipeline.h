@@ -108,6 +108,12 @@ class EventPipeline {
     return local_.SubmitAlertTransition(std::move(alert_id), to, std::move(by), std::move(why),
                                         std::move(ticket));
   }
+  // Files a citizen's report as an alert of its own (detect/citizen_report.h); the future holds
+  // it once it is committed (and queued for the CISO topic).
+  [[nodiscard]] std::future<Result<Alert>> SubmitCitizenReport(
+      CitizenReport report, std::shared_ptr<LocalTicket> ticket = nullptr) {
+    return local_.SubmitCitizenReport(std::move(report), std::move(ticket));
+  }
   // Messages behind the partition's end, per assigned partition, as of the latest batch (from
   // librdkafka's cached watermarks: no broker round trip).
   [[nodiscard]] std::map<std::int32_t, std::int64_t> consumer_lag() const { return offsets_.lag(); }
@@ -153,8 +159,8 @@ class EventPipeline {
   Status SendInvalidRecords(const rd_kafka_message_t& m, std::string_view format);
   void DecideIntoBatch(const AccessEvent& event);
   void DrainLocalRequests();
-  // Decides an access or applies an alert change into the batch, its answer waiting for the
-  // commit.
+  // Decides an access, applies an alert change or files a report into the batch, its answer
+  // waiting for the commit.
   void AddLocalRequest(LocalRequest& request);
   Status SwapPolicy(std::shared_ptr<const Policy> policy);
   void FailLocalRequests(const Status& why);

@@ -40,6 +40,16 @@ std::future<Result<Alert>> LocalRequests::SubmitAlertTransition(
   return done;
 }
 
+std::future<Result<Alert>> LocalRequests::SubmitCitizenReport(CitizenReport report,
+                                                              std::shared_ptr<LocalTicket> ticket) {
+  LocalRequest request;
+  request.ticket = std::move(ticket);
+  request.report.emplace(std::move(report));
+  std::future<Result<Alert>> done = request.alert_done.get_future();
+  Enqueue(std::move(request), /*bounded=*/true);
+  return done;
+}
+
 std::future<Status> LocalRequests::SubmitPolicy(std::shared_ptr<const Policy> policy,
                                                 std::shared_ptr<LocalTicket> ticket) {
   LocalRequest request;

@@ -1,9 +1,9 @@
 // Local requests: what the daemon itself asks of the pipeline, besides the Kafka input. The
-// HTTP API records each read of the audit store as an access event and changes alert statuses;
-// SIGHUP swaps the policy. Each request queues here for the consume thread, which owns the
-// decider and the incident tracker; it goes into the batch being built and is answered once
-// that batch is committed: a caller hears back only when its access is recorded
-// (docs/architecture.md, HTTP API).
+// HTTP API records each read of the audit store as an access event, changes alert statuses and
+// files citizens' reports (detect/citizen_report.h); SIGHUP swaps the policy. Each request queues
+// here for the consume thread, which owns the decider and the incident tracker; it goes into the
+// batch being built and is answered once that batch is committed: a caller hears back only when its
+// access is recorded (docs/architecture.md, HTTP API).
 //
 // Ownership: LocalRequests owns the queued requests until the consume thread takes them; the
 // caller owns the future of its answer and may share a LocalTicket to give up early.
@@ -23,6 +23,7 @@
 #include "common/mutex.h"
 #include "common/status.h"
 #include "detect/alert.h"
+#include "detect/citizen_report.h"
 #include "detect/incidents.h"
 #include "event/owned_event.h"
 #include "kafka/kafka.h"
@@ -61,9 +62,11 @@ std::optional<T> AwaitLocal(std::future<T>& done, LocalTicket& ticket,
   return done.get();
 }
 
-// One request: an access to record, an alert status change, or a policy swap.
+// One request: an access to record, an alert status change, a citizen's report, or a policy
+// swap.
 struct LocalRequest {
   std::optional<OwnedAccessEvent> access;
+  std::optional<CitizenReport> report;  // answered through alert_done with the new alert
   std::string alert_id;
   AlertStatus to = AlertStatus::kOpen;
   std::string by;
@@ -84,7 +87,7 @@ struct LocalRequest {
 
 class LocalRequests {
  public:
-  // Beyond this many waiting, accesses and alert changes are refused (the API answers
+  // Beyond this many waiting, accesses, alert changes and reports are refused (the API answers
   // Unavailable); a policy swap is never refused.
   static constexpr size_t kMaxQueued = 4096;
 
@@ -99,6 +102,10 @@ class LocalRequests {
   [[nodiscard]] std::future<Result<Alert>> SubmitAlertTransition(
       std::string alert_id, AlertStatus to, std::string by, std::string why,
       std::shared_ptr<LocalTicket> ticket) EXCLUDES(mu_);
+  // The answer is the report's alert once the batch that stores it is committed.
+  [[nodiscard]] std::future<Result<Alert>> SubmitCitizenReport(CitizenReport report,
+                                                               std::shared_ptr<LocalTicket> ticket)
+      EXCLUDES(mu_);
   [[nodiscard]] std::future<Status> SubmitPolicy(std::shared_ptr<const Policy> policy,
                                                  std::shared_ptr<LocalTicket> ticket) EXCLUDES(mu_);
 

@@ -498,7 +498,11 @@ void PolicyBuilder::Rules(const Section& s) {
       Error(s.file, kv.second["enabled"], path + ".enabled", "this rule cannot be switched off");
       setting.enabled = true;
     }
-    if (kv.second["severity"]) {
+    if (kv.second["severity"] && *rule == RuleId::kCitizenReported) {
+      // The daemon decides it (api.citizen_report_severity): one place, not two that disagree.
+      Error(s.file, kv.second["severity"], path + ".severity",
+            "set in the daemon configuration (api.citizen_report_severity), not the policy");
+    } else if (kv.second["severity"]) {
       setting.severity = EnumValue(s.file, kv.second["severity"], path + ".severity",
                                    kSeverityNames, setting.severity);
     }

@@ -59,6 +59,7 @@ enum class RuleId : std::uint8_t {
   kInputInvalid,
   kInputInvalidRate,
   kIntegrityTamper,
+  kCitizenReported,  // appended: stored records and indexes hold these numbers
   kCount
 };
 
@@ -114,6 +115,10 @@ inline constexpr std::array<RuleInfo, kRuleCount> kRuleCatalogue = {{
     {"input.invalid", Verdict::kInvalid, Severity::kNone, "BIO", false},
     {"input.invalid_rate", Verdict::kViolation, Severity::kHigh, "BIO", true},
     {"integrity.tamper", Verdict::kViolation, Severity::kCritical, "BIO 8.15.05", false},
+    // Not decided from an event: a citizen says "I don't recognise this access" on their page
+    // (POST /v1/me/reports). Never switchable, and its severity is the daemon's
+    // api.citizen_report_severity, not the policy's: the policy may not silence a citizen.
+    {"citizen.reported", Verdict::kReview, Severity::kMedium, "§2.2.12", false},
 }};
 
 constexpr const RuleInfo& InfoOf(RuleId id) { return kRuleCatalogue[static_cast<size_t>(id)]; }

@@ -79,6 +79,27 @@ validate GET /v1/me/accesses 200 "$work/me.body"
 [[ $(req me_csv GET "/v1/me/accesses.csv?$period&limit=5" "$CITIZEN_TOKEN") == 200 ]] || fail "csv export"
 head -1 "$work/me_csv.body" | grep -q '^time,local_time,municipality,department,role,action' || fail "csv header"
 
+# "I don't recognise this access": a report on the first entry by an employee becomes a
+# citizen.reported alert that the CISO can open under the reference the citizen got.
+entry=""
+for _ in $(seq 1 120); do
+  [[ $(req mine GET "/v1/me/accesses?$period&limit=1000" "$CITIZEN_TOKEN") == 200 ]] || fail "citizen view"
+  entry=$("$py" -c 'import json,sys; print(next((e["entry"] for e in json.load(open(sys.argv[1]))["entries"] if not e["own_read"]), ""))' "$work/mine.body")
+  [[ -n $entry ]] && break
+  sleep 0.5
+done
+[[ -n $entry ]] || fail "the demo citizen has no access by an employee to report within 60 s"
+[[ $(req report POST /v1/me/reports "$CITIZEN_TOKEN" "{\"entry\":\"$entry\",\"text\":\"e2e: bel 0612345678\"}") == 202 ]] ||
+  fail "citizen report: $(cat "$work/report.body")"
+validate POST /v1/me/reports 202 "$work/report.body"
+reference=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["reference"])' "$work/report.body")
+[[ $(req reported GET "/v1/alerts/$reference" "$CISO_TOKEN") == 200 ]] || fail "the report's alert"
+grep -q '"rule":"citizen.reported"' "$work/reported.body" || fail "the report's alert has another rule"
+grep -q '0612345678' "$work/reported.body" && fail "the report's text was not redacted"
+[[ $(req report404 POST /v1/me/reports "$CITIZEN_TOKEN" '{"entry":"not-an-entry"}') == 404 ]] ||
+  fail "a report of an unknown entry was not refused with 404"
+validate POST /v1/me/reports 404 "$work/report404.body"
+
 # The CISO's queue, one alert, a status change, investigations.
 alert_id=""
 for _ in $(seq 1 120); do

@@ -1,8 +1,8 @@
 // The HTTP API over real loopback sockets, a real RocksDB store and the default policy: every
 // endpoint, every rejection the API promises, that each read is recorded (and refused when it
 // cannot be), the citizen's privacy rules (own subject only, no employee ids, confidential
-// activities hidden, no BSN anywhere), paging, alert status changes and scatter-gather over
-// peers with a partial answer when one is down.
+// activities hidden, no BSN anywhere), paging, alert status changes, citizens' reports and
+// scatter-gather over peers with a partial answer when one is down.
 #include "api/api_server.h"
 
 #include <fmt/format.h>
@@ -17,11 +17,13 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "api/history_views.h"
 #include "api/http_client.h"
 #include "common/base64.h"
 #include "common/hex.h"
 #include "common/secret_file.h"
 #include "detect/alert.h"
+#include "detect/citizen_report.h"
 #include "detect/hourly_stats.h"
 #include "ingest/alert_emitter.h"
 #include "policy/policy_loader.h"
@@ -69,6 +71,18 @@ class FakeBackend final : public ApiBackend {
     if (auto r = store_->Commit(batch); !r.ok()) return r.status();
     return it->second;
   }
+  // Stores the report's alert as the pipeline would (alert row and index) before answering.
+  Result<Alert> ReportAccess(CitizenReport report) override {
+    std::lock_guard lock(mu_);
+    if (fail_) return Status::IoError("pipeline stopped");
+    Alert a = CitizenReportAlert(report, policy_->revision());
+    alerts_[a.alert_id] = a;
+    reports_.push_back(std::move(report));
+    CommitBatch batch;
+    batch.alerts.push_back(AlertRowOf(a));
+    if (auto r = store_->Commit(batch); !r.ok()) return r.status();
+    return a;
+  }
   bool Ready(std::string* reason) const override {
     *reason = "test";
     return ready_;
@@ -85,6 +99,10 @@ class FakeBackend final : public ApiBackend {
     std::lock_guard lock(mu_);
     return recorded_;
   }
+  std::vector<CitizenReport> reports() {
+    std::lock_guard lock(mu_);
+    return reports_;
+  }
   void set_fail(bool f) {
     std::lock_guard lock(mu_);
     fail_ = f;
@@ -97,6 +115,7 @@ class FakeBackend final : public ApiBackend {
   std::mutex mu_;
   bool fail_ = false;
   std::vector<OwnedAccessEvent> recorded_;
+  std::vector<CitizenReport> reports_;
   std::map<std::string, Alert> alerts_;
 };
 
@@ -1468,6 +1487,172 @@ TEST_F(ApiServerTest, PagesAndDemoSignInLinks) {
   EXPECT_NE(first->HeaderValue("set-cookie").find("inzage_session="), std::string::npos);
   EXPECT_EQ(Get(*shard, "/ui/demo-login?code=" + code + "&to=citizen", "")->status, 400)
       << "a link signs in once";
+}
+
+}  // namespace
+}  // namespace inzage::api
+
+namespace inzage::api {
+namespace {
+
+// The `entry` of the first entry of a citizen's page under `activity`; empty when none.
+std::string EntryOf(const Result<HttpClientResponse>& page, std::string_view activity) {
+  if (!page.ok() || page->status != 200) return {};
+  const json body = json::parse(page->body);
+  for (const auto& e : body["entries"]) {
+    if (e["activity"]["id"] == std::string(activity)) return e["entry"];
+  }
+  return {};
+}
+
+// "I don't recognise this access": the report becomes a citizen.reported alert in the CISO's
+// queue, linked to the access, with the configured severity and the citizen's text redacted;
+// the citizen's reference is its id and tells nothing about them.
+TEST_F(ApiServerTest, CitizenReportBecomesAnAlertInTheCisoQueue) {
+  ApiConfig config;
+  config.citizen_report_severity = Severity::kHigh;
+  auto s = StartShard(config);
+  const TimeMicros t = Now() - 3 * kDay;
+  Access(s->store.get(), "ev-r1", t, "emp-7", {citizen_}, "wmo-maatwerkvoorziening");
+  const std::string citizen = Token(kCitizenBsn, TokenRole::kCitizen);
+  auto page = Get(*s, "/v1/me/accesses?" + Recent(30 * kDay), citizen);
+  ASSERT_OK(page);
+  ASSERT_EQ(page->status, 200) << page->body;
+  const std::string entry = EntryOf(page, "wmo-maatwerkvoorziening");
+  ASSERT_FALSE(entry.empty()) << page->body;
+
+  const std::string text =
+      "Ik ken deze afdeling niet. BSN 999993653, bel 0612345678; op 12-05-2024 niets "
+      "aangevraagd. \u00e9\u00e9n keer";
+  auto r =
+      Post(*s, "/v1/me/reports", citizen, R"({"entry":")" + entry + R"(","text":")" + text + "\"}");
+  ASSERT_OK(r);
+  ASSERT_EQ(r->status, 202) << r->body;
+  const json receipt = json::parse(r->body);
+  EXPECT_EQ(receipt["received"], true);
+  const std::string reference = receipt["reference"];
+  EXPECT_EQ(reference.size(), 35u) << "the alert id";
+  for (const std::string& secret : {std::string(kCitizenBsn), citizen_.Hex()}) {
+    EXPECT_EQ(r->body.find(secret), std::string::npos);
+    EXPECT_EQ(reference.find(secret), std::string::npos);
+  }
+
+  const std::string ciso = Token("emp-ciso", TokenRole::kCiso);
+  auto list = Get(*s, "/v1/alerts?rule=citizen.reported", ciso);
+  ASSERT_OK(list);
+  ASSERT_EQ(list->status, 200) << list->body;
+  const json alerts = json::parse(list->body)["alerts"];
+  ASSERT_EQ(alerts.size(), 1u) << list->body;
+  const json& alert = alerts[0];
+  EXPECT_EQ(alert["alert_id"], reference);
+  EXPECT_EQ(alert["rule"], "citizen.reported");
+  EXPECT_EQ(alert["severity"], "high");
+  EXPECT_EQ(alert["verdict"], "review");
+  EXPECT_EQ(alert["status"], "open");
+  EXPECT_EQ(alert["actor"], "emp-7");
+  EXPECT_EQ(alert["municipality"], "dinkelland");
+  EXPECT_EQ(alert["evidence"]["event_ids"], json::array({"ev-r1"}));
+  EXPECT_EQ(alert["subjects"], 1);
+  const std::string explanation = alert["explanation"];
+  EXPECT_NE(
+      explanation.find("Ik ken deze afdeling niet. BSN [\u2026], bel [\u2026]; op 12-05-2024"),
+      std::string::npos)
+      << explanation;
+  EXPECT_NE(explanation.find("\u00e9\u00e9n keer"), std::string::npos) << explanation;
+  EXPECT_EQ(list->body.find(kCitizenBsn), std::string::npos);
+  EXPECT_EQ(list->body.find("0612345678"), std::string::npos);
+  EXPECT_EQ(list->body.find(citizen_.Hex()), std::string::npos);
+  auto one = Get(*s, "/v1/alerts/" + reference, ciso);
+  ASSERT_EQ(one->status, 200) << one->body;
+  EXPECT_FALSE(json::parse(one->body)["guidance"].get<std::string>().empty());
+
+  // What reached the pipeline: the pseudonym, never the BSN; the lookup was recorded as the
+  // citizen's read (after the page's read).
+  ASSERT_EQ(s->backend->reports().size(), 1u);
+  EXPECT_EQ(s->backend->reports()[0].subject, citizen_);
+  EXPECT_EQ(s->backend->reports()[0].text.find("999993653"), std::string::npos);
+  size_t citizen_reads = 0;
+  for (const OwnedAccessEvent& e : s->backend->recorded()) {
+    citizen_reads += e.actor_kind == ActorKind::kCitizen ? 1 : 0;
+  }
+  EXPECT_EQ(citizen_reads, 2u);
+
+  // The evidence is the access reported, found in the employee's history at its time; the
+  // deadline counts from the report, not from the (older) access.
+  auto evidence = Get(*s, "/v1/alerts/" + reference + "/evidence", ciso);
+  ASSERT_EQ(evidence->status, 200) << evidence->body;
+  const json entries = json::parse(evidence->body)["entries"];
+  ASSERT_EQ(entries.size(), 1u) << evidence->body;
+  EXPECT_EQ(entries[0]["event_id"], "ev-r1");
+  EXPECT_EQ(alert["first_seen"], FormatRfc3339(t));
+  EXPECT_GT(*ParseRfc3339(alert["breach_deadline"].get<std::string>()),
+            Now() + 71 * 3600 * kMicrosPerSecond);
+}
+
+TEST_F(ApiServerTest, CitizenReportsAreRefusedForOthersEntriesAndBadInput) {
+  ApiConfig config;
+  config.citizen_reports_per_day = 4;
+  auto s = StartShard(config);
+  const TimeMicros t = Now() - 2 * kDay;
+  Access(s->store.get(), "ev-mine", t, "emp-1", {citizen_}, "wmo-toegang");
+  Access(s->store.get(), "ev-theirs", t + 10, "emp-2", {other_}, "wmo-toegang");
+  // The citizen's own earlier read of the page (the fake backend stores none itself).
+  Access(s->store.get(), "ev-own", t + 20, "citizen-" + citizen_.Hex(), {citizen_},
+         std::string(kCitizenActivity));
+  const std::string citizen = Token(kCitizenBsn, TokenRole::kCitizen);
+  const std::string other = Token(kOtherBsn, TokenRole::kCitizen);
+  const std::string theirs =
+      EntryOf(Get(*s, "/v1/me/accesses?" + Recent(30 * kDay), other), "wmo-toegang");
+  const auto my_page = Get(*s, "/v1/me/accesses?" + Recent(30 * kDay), citizen);
+  const std::string mine = EntryOf(my_page, "wmo-toegang");
+  const std::string own_read = EntryOf(my_page, kCitizenActivity);
+  ASSERT_FALSE(theirs.empty() || mine.empty() || own_read.empty());
+  const auto report = [&](const std::string& body, const std::string& token) {
+    return Post(*s, "/v1/me/reports", token, body);
+  };
+
+  // No token; a staff token.
+  ExpectError(report(R"({"entry":")" + mine + "\"}", ""), 401, "unauthorized");
+  ExpectError(report(R"({"entry":")" + mine + "\"}", Token("emp-ciso", TokenRole::kCiso)), 403,
+              "forbidden");
+  // Missing or malformed entry, unknown members, text that is no string or too long (1000
+  // characters is the limit, counted in characters: 1000 two-byte "é" are fine).
+  ExpectError(report("{}", citizen), 400, "bad_request");
+  ExpectError(report(R"({"text":"x"})", citizen), 400, "bad_request");
+  ExpectError(report(R"({"entry":42})", citizen), 400, "bad_request");
+  ExpectError(report("not json", citizen), 400, "bad_request");
+  ExpectError(report(R"({"entry":")" + mine + R"(","bsn":"999993653"})", citizen), 400,
+              "bad_request");
+  ExpectError(report(R"({"entry":")" + mine + R"(","text":7})", citizen), 400, "bad_request");
+  ExpectError(
+      report(R"({"entry":")" + mine + R"(","text":")" + std::string(1001, 'x') + "\"}", citizen),
+      400, "bad_request");
+  EXPECT_TRUE(s->backend->reports().empty());
+
+  // Another citizen's entry and one that never existed: the same 404.
+  auto not_mine = report(R"({"entry":")" + theirs + "\"}", citizen);
+  auto made_up = report(R"({"entry":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"})", citizen);
+  ExpectError(not_mine, 404, "not_found");
+  ExpectError(made_up, 404, "not_found");
+  EXPECT_EQ(not_mine->body, made_up->body);
+  EXPECT_TRUE(s->backend->reports().empty());
+
+  std::string e_acute;
+  for (int i = 0; i < 1000; ++i) e_acute += "\xC3\xA9";
+  auto accepted = report(R"({"entry":")" + mine + R"(","text":")" + e_acute + "\"}", citizen);
+  ASSERT_OK(accepted);
+  EXPECT_EQ(accepted->status, 202) << accepted->body;
+  // The citizen's own reads of the page are not reported.
+  ExpectError(report(R"({"entry":")" + own_read + "\"}", citizen), 400, "bad_request");
+  // Four well-formed reports a day (the two 404s, the one accepted and the own read), then 429.
+  auto limited = report(R"({"entry":")" + mine + "\"}", citizen);
+  ExpectError(limited, 429, "too_many_requests");
+  EXPECT_EQ(limited->HeaderValue("retry-after"), std::to_string(24 * 3600 / 4));
+  EXPECT_EQ(s->backend->reports().size(), 1u);
+  // When the pipeline cannot store it, the citizen hears so and nothing is claimed received.
+  s->backend->set_fail(true);
+  ExpectError(report(R"({"entry":")" + theirs + "\"}", other), 503, "unavailable");
+  EXPECT_EQ(s->backend->reports().size(), 1u);
 }
 
 }  // namespace

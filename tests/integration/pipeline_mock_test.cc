@@ -1011,6 +1011,37 @@ TEST(PipelineMockTest, LocalAccessesAndAlertChangesAreCommittedBeforeTheyAreAnsw
                 .code(),
             Status::Code::kNotFound);
 
+  // A citizen's report: an alert of its own, stored (row and index) before it is answered.
+  CitizenReport report;
+  report.event_id = "api-test-read";
+  report.event_time = read.time;
+  report.actor = "emp-7";
+  report.municipality = "dinkelland";
+  report.subject = citizen;
+  report.text = "ik herken dit niet";
+  report.severity = Severity::kHigh;
+  report.reported_at = read.time + 1000;
+  auto filed = pipeline.SubmitCitizenReport(report);
+  ASSERT_EQ(filed.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  auto report_alert = filed.get();
+  ASSERT_TRUE(report_alert.ok()) << report_alert.status().message();
+  EXPECT_EQ(report_alert->rule, RuleId::kCitizenReported);
+  EXPECT_FALSE(report_alert->aggregating);
+  const std::string report_id = report_alert->alert_id;
+  auto report_row = (*store)->Get("alerts", report_id);
+  ASSERT_TRUE(report_row.ok() && report_row->has_value()) << "answered means stored";
+  EXPECT_EQ(ParseAlert(**report_row)->evidence, std::vector<std::string>{"api-test-read"});
+  AlertListFilter by_rule;
+  by_rule.rule = static_cast<std::uint8_t>(RuleId::kCitizenReported);
+  auto listed = (*store)->ListAlerts(by_rule, 10, std::nullopt, 10000);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->ids.size(), 1u);
+  EXPECT_EQ(listed->ids[0], report_id);
+  // It can be worked like any alert once it has left memory (settled at once).
+  auto acked = pipeline.SubmitAlertTransition(report_id, AlertStatus::kAcknowledged, "emp-ciso",
+                                              "asking the employee");
+  ASSERT_TRUE(acked.get().ok());
+
   pipeline.RequestStop();
   runner.join();
   ASSERT_TRUE(result.ok()) << result.message();
@@ -1027,6 +1058,16 @@ TEST(PipelineMockTest, LocalAccessesAndAlertChangesAreCommittedBeforeTheyAreAnsw
     }
   }
   EXPECT_TRUE(seen);
+  // And the report went to the CISO topic, its first version and the acknowledged one.
+  int report_versions = 0;
+  for (const auto& m : kafka.ReadAll(c.kafka.alerts_topic, relay.delivered(), 20000)) {
+    if (m.value.find(report_id) != std::string::npos) {
+      ++report_versions;
+      EXPECT_NE(m.value.find("\"rule\":\"citizen.reported\""), std::string::npos) << m.value;
+      EXPECT_EQ(m.value.find("999993653"), std::string::npos);
+    }
+  }
+  EXPECT_EQ(report_versions, 2);
 }
 
 }  // namespace

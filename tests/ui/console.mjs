@@ -94,10 +94,15 @@ describe('console', () => {
   });
 
   it('pages through the queue with the cursor ("Volgende pagina", "Vorige pagina")', async () => {
-    const { context, page, w } = await openAs(env.cisoToken, '/ui/console/');
+    const { context, page, w } = await openAs(env.cisoToken, null);
     try {
+      // Cursors are sealed with a fresh nonce each time they are issued, so a second request
+      // for the same page gets another string: the page must send back the very cursor that its
+      // own first page carried.
+      const first = page.waitForResponse((r) => r.url().includes('/v1/alerts?') && r.request().method() === 'GET');
+      await page.goto('/ui/console/');
+      const api1 = await (await first).json();
       await queueLoaded(page);
-      const api1 = await apiGet(context, '/v1/alerts?status=open&limit=50');
       if (!api1.next_cursor) {
         assert.equal(await page.locator('#queue-next').count(), 0, 'no next page when the API has none');
         return;

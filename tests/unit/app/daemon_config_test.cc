@@ -111,6 +111,22 @@ TEST(DaemonConfigTest, KafkaSecretsComeFromFilesNeverInline) {
   EXPECT_THAT(both.status().message(), HasSubstr("is also set under kafka.properties"));
 }
 
+TEST(DaemonConfigTest, CitizenReportSeverityAndLimit) {
+  auto shipped = LoadDaemonConfig(kShipped);
+  ASSERT_TRUE(shipped.ok());
+  EXPECT_EQ(shipped->api.citizen_report_severity, Severity::kMedium);
+  EXPECT_EQ(shipped->api.citizen_reports_per_day, 10);
+  auto high = LoadDaemonConfig(
+      WriteTemp("api:\n  citizen_report_severity: high\n  citizen_reports_per_day: 3\n"));
+  ASSERT_TRUE(high.ok()) << high.status().message();
+  EXPECT_EQ(high->api.citizen_report_severity, Severity::kHigh);
+  EXPECT_EQ(high->api.citizen_reports_per_day, 3);
+  auto bad = LoadDaemonConfig(WriteTemp("api:\n  citizen_report_severity: urgent\n"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(),
+              HasSubstr("api.citizen_report_severity: must be low, medium, high or critical"));
+}
+
 TEST(DaemonConfigTest, EnvironmentOverridesSecretPaths) {
   ::setenv("INZAGE_PSEUDONYM_KEY_FILE", "/run/credentials/x/key", 1);
   auto c = LoadDaemonConfig(kShipped);

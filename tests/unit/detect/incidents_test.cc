@@ -111,6 +111,58 @@ TEST_F(AggregationTest, HitsOfOneActorAndRuleWithinTheWindowBecomeOneAlert) {
   EXPECT_EQ(b.count, 1u);
 }
 
+// A citizen's report is an alert of its own: never aggregated with a decided rule's incident
+// nor with another report, stored at once and then dropped from memory.
+TEST_F(AggregationTest, CitizenReportsAreAlertsOfTheirOwn) {
+  Violate("e-1", kStart, {1});
+  CitizenReport report;
+  report.event_id = "e-1";
+  report.event_time = kStart;
+  report.actor = "emp-1042";
+  report.municipality = "dinkelland";
+  report.department = "sociaal-domein";
+  report.subject = key_.Pseudonymise(Bsn(1));
+  report.text = "ik ken deze medewerker niet";
+  report.severity = Severity::kHigh;
+  report.reported_at = kStart + kHour;
+  tracker().ClearDirty();
+  const Alert& a = tracker().AddCitizenReport(report);
+  EXPECT_EQ(a.rule, RuleId::kCitizenReported);
+  EXPECT_EQ(a.verdict, Verdict::kReview);
+  EXPECT_EQ(a.severity, Severity::kHigh);
+  EXPECT_EQ(a.actor, "emp-1042");
+  EXPECT_EQ(a.department, "sociaal-domein");
+  EXPECT_THAT(a.evidence, ::testing::ElementsAre("e-1"));
+  EXPECT_EQ(a.count, 1u);
+  EXPECT_EQ(a.subjects.Count(), 1u);
+  EXPECT_EQ(a.version, 1u);
+  EXPECT_EQ(a.first_seen, kStart) << "the access's time";
+  EXPECT_EQ(a.last_seen, kStart);
+  EXPECT_EQ(a.breach_deadline(), kStart + kHour + 72 * kHour) << "counted from the report";
+  EXPECT_FALSE(a.aggregating);
+  EXPECT_THAT(a.explanation, HasSubstr("\"ik ken deze medewerker niet\""));
+  EXPECT_EQ(a.policy_revision, policy_->revision());
+  EXPECT_EQ(a.explanation.find(report.subject.Hex()), std::string::npos);
+  EXPECT_EQ(a.alert_id.find(report.subject.Hex()), std::string::npos);
+  const std::string id = a.alert_id;
+  ASSERT_EQ(tracker().dirty_alerts().size(), 1u);
+  EXPECT_TRUE(tracker().HasNewVersion(id));
+  // The same report again is the same alert; a later one of the same entry is another.
+  EXPECT_EQ(&tracker().AddCitizenReport(report), tracker().Find(id));
+  report.reported_at += 1;
+  report.text.clear();
+  const Alert& again = tracker().AddCitizenReport(report);
+  EXPECT_NE(again.alert_id, id);
+  EXPECT_THAT(again.explanation, HasSubstr("no text given"));
+  ASSERT_EQ(tracker().alerts().size(), 3u);
+  EXPECT_EQ(tracker().alerts()[0].count, 1u) << "the rule's incident is untouched";
+  // Once stored, the reports leave memory; the incident still aggregating stays.
+  tracker().ClearDirty();
+  EXPECT_EQ(tracker().EvictSettled(), 2u);
+  EXPECT_EQ(tracker().Find(id), nullptr);
+  EXPECT_EQ(tracker().alerts().size(), 1u);
+}
+
 TEST_F(AggregationTest, OtherActorsAndAllowedDecisionsAreSeparateOrIgnored) {
   ASSERT_TRUE(reference_
                   .Apply(R"({"type":"employee","id":"emp-2","roles":["wmo-consulent"],)"

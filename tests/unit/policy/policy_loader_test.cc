@@ -157,6 +157,17 @@ TEST(PolicyLoaderTest, InputInvalidCannotBeSwitchedOff) {
               HasSubstr("rules.input.invalid.enabled: this rule cannot be switched off"));
 }
 
+// A citizen's report always reaches the CISO, at the severity the daemon's configuration gives.
+TEST(PolicyLoaderTest, CitizenReportedIsNeitherSwitchableNorSetByThePolicy) {
+  PolicyCopy off;
+  off.Replace("policy.yaml", "rules: {}", "rules: {citizen.reported: {enabled: false}}");
+  EXPECT_THAT(off.Error(),
+              HasSubstr("rules.citizen.reported.enabled: this rule cannot be switched off"));
+  PolicyCopy severity;
+  severity.Replace("policy.yaml", "rules: {}", "rules: {citizen.reported: {severity: low}}");
+  EXPECT_THAT(severity.Error(), HasSubstr("api.citizen_report_severity"));
+}
+
 TEST(PolicyLoaderTest, SeverityOverride) {
   PolicyCopy p;
   p.Replace("policy.yaml", "rules: {}", "rules: {ntk.no_relationship: {severity: high}}");
