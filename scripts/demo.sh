@@ -52,7 +52,7 @@ for d in decisions:
         print("  " + json.dumps(d, ensure_ascii=False))
 PY
 echo
-echo "Decisions: $out/decisions.ndjson (one per event, contracts §3). No decision contains a BSN:"
+echo "Decisions: $out/decisions.ndjson (one per event, docs/contracts.md §3). No decision contains a BSN:"
 if grep -Eq '[0-9]{9}' "$out/decisions.ndjson"; then echo "  FOUND A 9-DIGIT NUMBER"; exit 1; fi
 echo "  checked: no 9-digit number in any decision."
 

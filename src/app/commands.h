@@ -1,5 +1,5 @@
-// The `inzage` subcommands (contracts §5). Each returns a process exit code and prints errors
-// to stderr with the file, line or key at fault. Thread safety: call from main only.
+// The `inzage` subcommands (docs/contracts.md §5). Each returns a process exit code and prints
+// errors to stderr with the file, line or key at fault. Thread safety: call from main only.
 #pragma once
 
 #include <string>

@@ -1,4 +1,4 @@
-// inzage ingest | query | verify | backup | restore | compact (contracts §5).
+// inzage ingest | query | verify | backup | restore | compact (docs/contracts.md §5).
 
 #include <cstdio>
 #include <filesystem>

@@ -35,7 +35,7 @@ class WorldGenerator {
 
   explicit WorldGenerator(const Options& options);
 
-  // The reference records (contracts §2), one JSON object per element.
+  // The reference records (docs/contracts.md §2), one JSON object per element.
   [[nodiscard]] std::vector<std::string> ReferenceRecords() const;
   // The next access event as one JSON line (no newline); event time advances 0.2-4 s per event
   // during office hours.

@@ -1,5 +1,5 @@
-// Alert: one incident for the CISO's queue (contracts §4): the violations or reviews of one rule
-// by one actor within the incident window, aggregated; its lifecycle; its JSON; its binary
+// Alert: one incident for the CISO's queue (docs/contracts.md §4): the violations or reviews of one
+// rule by one actor within the incident window, aggregated; its lifecycle; its JSON; its binary
 // record for the store's `alerts` and `outbox` column families.
 //
 // Identity: alert_id = the first 16 bytes of SHA-256("actor|rule|window_start"), window_start in

@@ -1,10 +1,10 @@
-// BehaviorDetector: the windowed behaviour rules of the catalogue (brief: policy-rules.md,
+// BehaviorDetector: the windowed behaviour rules of the catalogue (docs/rules.md,
 // "Behaviour"), per actor, in event time: behavior.volume_spike, behavior.browsing,
 // behavior.off_hours and behavior.bulk_export. It runs after Decider::Decide on the same
 // Decision, adds its hits with the policy's switches and severities, and brings the verdict up
 // to date (FinishVerdict) when it added any.
 //
-// Semantics (the choices where the brief is silent are marked "choice"):
+// Semantics (the choices where the policy is silent are marked "choice"):
 // - Windows slide in event time: the window of an event holds the events of the last `window`
 //   up to and including it, i.e. times in (t - window, t]. Per actor, times are made monotone:
 //   an event at most `allowed_lateness` older than the actor's latest event time (the watermark)

@@ -1,11 +1,11 @@
-// IncidentTracker: turns decisions into incidents for the CISO (contracts §4). Every fired rule
-// whose verdict is violation or review is aggregated per (actor, rule): the first hit opens an
+// IncidentTracker: turns decisions into incidents for the CISO (docs/contracts.md §4). Every fired
+// rule whose verdict is violation or review is aggregated per (actor, rule): the first hit opens an
 // incident (an Alert) whose window starts at that hit's event time; later hits update count,
 // first/last seen, highest severity, distinct subjects and evidence instead of raising new
 // alerts; a hit more than the incident window (default 24 h) after the window start closes the
 // incident (no more aggregation) and opens a new one with a new deterministic id.
 //
-// Choices where the brief is silent:
+// choices where the policy is silent:
 // - `subjects` counts the distinct subjects of the events aggregated (all subjects of each
 //   event, not only the ones a rule named).
 // - A hit older than the window start (an out-of-order event) joins the current incident and

@@ -10,7 +10,7 @@
 // slides at bucket resolution; times never go back (an earlier time counts in the current
 // bucket).
 //
-// Choices where the brief is silent: the share criterion needs at least kMinMessagesForShare
+// choices where the policy is silent: the share criterion needs at least kMinMessagesForShare
 // messages in the window, so that one invalid message among a handful (a quiet night) is not a
 // "rate"; the rule fires once when the condition becomes true and again only after it was false.
 //

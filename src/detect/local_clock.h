@@ -1,7 +1,7 @@
 // LocalClock: converts event time (UTC microseconds) to local wall-clock time in one time zone
-// (Europe/Amsterdam for working hours, contracts §2), with daylight-saving transitions from the
-// operating system's time zone database (tzdata) through Howard Hinnant's date/tz; GCC 12 has no
-// C++20 zones (known-traps.md). Never a fixed offset.
+// (Europe/Amsterdam for working hours, docs/contracts.md §2), with daylight-saving transitions from
+// the operating system's time zone database (tzdata) through Howard Hinnant's date/tz; GCC 12 has
+// no C++20 zones. Never a fixed offset.
 //
 // Cost: the offset period (begin, end, offset) of the last conversion is cached, so converting
 // events of the same period is two comparisons and some arithmetic; crossing a transition costs

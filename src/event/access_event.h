@@ -1,4 +1,4 @@
-// AccessEvent: one access to personal data, as parsed from the input topic (contracts §1).
+// AccessEvent: one access to personal data, as parsed from the input topic (docs/contracts.md §1).
 //
 // Ownership: every string_view points into the EventParser that produced the event (its padded
 // buffer or simdjson's string buffer) and every span into the parser's reused vectors; the event

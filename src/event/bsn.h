@@ -1,6 +1,6 @@
 // The Dutch citizen service number (BSN): normalisation and the "elfproef" (11-check).
 //
-// Contract (contracts §1): 9 digits d1..d9, an 8-digit number gets a leading zero;
+// Contract (docs/contracts.md §1): 9 digits d1..d9, an 8-digit number gets a leading zero;
 // 9*d1 + 8*d2 + ... + 2*d8 - 1*d9 must be divisible by 11 and the number must not be all zeros.
 // Error texts never contain the number itself. Pure functions; thread-safe.
 #pragma once

@@ -46,7 +46,8 @@ InvalidReason ClassifyParseError(std::string_view message);
 
 class EventParser {
  public:
-  static constexpr size_t kMaxMessageBytes = 1 << 20;  // contracts §1: over 1 MiB is invalid
+  static constexpr size_t kMaxMessageBytes = 1
+                                             << 20;  // docs/contracts.md §1: over 1 MiB is invalid
   static constexpr size_t kMaxSubjects = 10000;
   static constexpr size_t kMaxRoles = 32;
   static constexpr size_t kMaxFields = 64;

@@ -202,7 +202,7 @@ void Evaluation::AuthorisationRules() {
     return;
   }
   if (!role_checked_) {
-    // Processors: their processing agreement governs, not roles (brief, clarifications).
+    // Processors: their processing agreement governs, not roles (docs/rules.md, Clarifications).
     permitted_ = processor_ != nullptr;
     return;
   }
@@ -532,7 +532,7 @@ void Evaluation::ChooseExplanation() {
   }
   if (!role_checked_ || !permitted_) return;
   d_->role = std::countr_zero(permitting_roles_);
-  // Order of preference (brief): personal case, team case, a role needing no relationship,
+  // Order of preference (docs/rules.md): personal case, team case, a role needing no relationship,
   // consent. The first subject's explanation is named.
   // An event without subjects (an officer reading the alert queue) has no relationships.
   const Links links = e_.subjects.empty() ? Links{} : LinksOf(0);

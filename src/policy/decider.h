@@ -1,11 +1,11 @@
 // Decider: applies the compiled policy and the reference data to one access event and lists
-// every rule that fired (brief: policy-rules.md). This is the stateless part: authorisation,
+// every rule that fired (docs/rules.md). This is the stateless part: authorisation,
 // social domain, purpose and basis, need to know, BRP, special categories, provision, and the
 // lookup-only behaviour rules. Windowed behaviour rules (volume, browsing, off-hours, bulk
 // export) run after it in src/detect/ and add their hits to the same Decision.
 //
-// Semantics in one place: see the rule catalogue and the "explanations" section of the brief;
-// where the brief leaves a choice, the comment at the rule says which one was made.
+// Semantics in one place: see the rule catalogue (docs/rules.md);
+// where the policy leaves a choice, the comment at the rule says which one was made.
 //
 // Cost: no allocation; a handful of hash lookups per event plus a scan of each subject's cases.
 // Thread safety: Decide is const and re-entrant; Policy and ReferenceData must not change during

@@ -1,4 +1,4 @@
-// Decision: the outcome of deciding one access event (contracts §3).
+// Decision: the outcome of deciding one access event (docs/contracts.md §3).
 //
 // A decision is compact and allocation-free: the fired rules are small structs (rule id,
 // severity, which subjects, a detail code) and the explanation that made an access legitimate
@@ -76,7 +76,7 @@ struct Decision {
   // Input of behavior.browsing, filled for view and search events: the subjects that nothing
   // explains (no open personal case, no open team case in the event's domain, no valid consent
   // for the purpose, and no permitting role that needs no relationship). Own-domain dat access
-  // allowed without a case still counts (brief, clarifications). Bit i is subject i for
+  // allowed without a case still counts (docs/rules.md, Clarifications). Bit i is subject i for
   // i < kUnexplainedMaskBits; unexplained_count counts every subject (Decider::HasRelationship
   // answers for subjects beyond the mask).
   std::uint64_t unexplained_mask = 0;
@@ -103,7 +103,7 @@ struct Decision {
   }
 };
 
-// Renders a decision as one line of NDJSON (contracts §3), with "policy_revision" added.
+// Renders a decision as one line of NDJSON (docs/contracts.md §3), with "policy_revision" added.
 // The event must be the one decided (its views must still be valid).
 std::string DecisionToJson(const Decision& d, const AccessEvent* event, const Policy& policy,
                            const ReferenceData& reference);

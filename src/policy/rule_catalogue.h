@@ -1,4 +1,4 @@
-// The rule catalogue (brief: policy-rules.md): every rule's stable id, default verdict and
+// The rule catalogue (docs/rules.md): every rule's stable id, default verdict and
 // severity, and the policy section it enforces. Rule ids appear in decisions, alerts, metric
 // labels and policy overrides; they never change meaning. A deployment's policy may switch a
 // rule off or change its severity (RuleSetting), nothing else.

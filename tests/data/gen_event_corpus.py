@@ -48,7 +48,7 @@ rng = random.Random(SEED)
 
 
 def elfproef(bsn: str) -> bool:
-    """contracts §1: 9 digits (8 get a leading zero), weighted sum % 11 == 0, not all zeros."""
+    """docs/contracts.md §1: 9 digits (8 get a leading zero), weighted sum % 11 == 0, not all zeros."""
     if not re.fullmatch(r"[0-9]{8,9}", bsn):
         return False
     s = bsn.rjust(9, "0")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# e2e: `inzage generate` + `inzage replay` + `inzage check-policy` as contracts §5 describes.
+# e2e: `inzage generate` + `inzage replay` + `inzage check-policy` as docs/contracts.md §5 describes.
 # Fails loudly on the first broken expectation.
 set -euo pipefail
 inzage=$1
@@ -41,7 +41,7 @@ if grep -Eq '[0-9]{9}' "$work/decisions.ndjson"; then fail "a decision contains 
 grep -q "allow" "$work/summary" || fail "no summary line"
 grep -q "alerts; 0 events too late" "$work/summary" || fail "no alert/late summary line"
 
-# Windowed behaviour rules and incidents: --alerts writes one alert per line (contracts §4), and
+# Windowed behaviour rules and incidents: --alerts writes one alert per line (docs/contracts.md §4), and
 # the same input gives byte-identical decisions and alerts (even with another ephemeral key).
 for run in 1 2; do
   "$inzage" replay --policy "$root/config/policy" --reference "$work/ref.ndjson" \

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # e2e: keygen, ingest (twice: the second adds nothing), query by subject and actor, verify,
-# backup and restore, as an operator would run them (contracts §5).
+# backup and restore, as an operator would run them (docs/contracts.md §5).
 set -euo pipefail
 inzage=$1
 root=$2

@@ -174,7 +174,7 @@ TEST_F(BehaviorDetectorTest, BrowsingFiresAtTheTenthUnexplainedSubjectNotTheNint
 
 TEST_F(BehaviorDetectorTest, BrowsingCountsOwnDomainDatSearchesWithoutACase) {
   // dat of the own domain needs no relationship (the decision allows it) but still counts as
-  // unexplained for browsing (brief, clarifications).
+  // unexplained for browsing (docs/rules.md, Clarifications).
   Spec s;
   s.action = Action::kSearch;
   s.info = InfoLevel::kDat;

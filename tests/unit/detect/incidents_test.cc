@@ -1,5 +1,5 @@
-// Incident aggregation into alerts (contracts §4), the alert lifecycle (every legal and illegal
-// transition), alert JSON and the alert record.
+// Incident aggregation into alerts (docs/contracts.md §4), the alert lifecycle (every legal and
+// illegal transition), alert JSON and the alert record.
 #include "detect/incidents.h"
 
 #include <gmock/gmock.h>

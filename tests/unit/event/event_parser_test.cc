@@ -1,4 +1,4 @@
-// Field rules of contracts §1 and the error message for each.
+// Field rules of docs/contracts.md §1 and the error message for each.
 #include "event/event_parser.h"
 
 #include <gmock/gmock.h>
