@@ -57,6 +57,7 @@ cmake --build --preset release -j "$jobs"
 # niced beside the release tests, which spend most of their time waiting on brokers and
 # browsers: that takes its ~6 minutes on 2 cores off the critical path.
 cmake --preset fuzz -DINZAGE_FUZZ_SECONDS="$fuzz_seconds" >/dev/null
+cmake --build --preset fuzz --target inzage_otlp_proto_headers >/dev/null  # protoc's headers
 tidy_log=$(mktemp)
 nice -n 10 tests/ops/clang_tidy.sh build-fuzz 1 >"$tidy_log" 2>&1 &
 tidy_pid=$!

@@ -272,8 +272,12 @@ Status MessageDecoder::Impl::DecodeOtlpProto(std::string_view message, RecordSin
   if (message.size() > kMaxOtlpMessageBytes) {
     return Status::InvalidArgument("message exceeds 16 MiB");
   }
-  const Status malformed = Status::InvalidArgument(
-      "malformed OTLP protobuf: not an ExportTraceServiceRequest (truncated or another message)");
+  // Made only when needed: the message is the failure path's, not every call's.
+  const auto malformed = [] {
+    return Status::InvalidArgument(
+        "malformed OTLP protobuf: not an ExportTraceServiceRequest (truncated or another "
+        "message)");
+  };
   // First every span is read (and the whole message checked); only then is any handed out, so
   // that an unreadable message decides nothing.
   resources_.clear();
@@ -283,11 +287,11 @@ Status MessageDecoder::Impl::DecodeOtlpProto(std::string_view message, RecordSin
     std::string_view rs_bytes;
     if (request.number() !=
         otlp::collector::trace::v1::ExportTraceServiceRequest::kResourceSpansFieldNumber) {
-      if (!request.Skip()) return malformed;
+      if (!request.Skip()) return malformed();
       continue;
     }
     if (!request.Bytes(&rs_bytes)) {
-      if (!request.ok()) return malformed;
+      if (!request.ok()) return malformed();
       continue;
     }
     const size_t resource_index = resources_.size();
@@ -296,21 +300,21 @@ Status MessageDecoder::Impl::DecodeOtlpProto(std::string_view message, RecordSin
     while (rs.Next()) {
       std::string_view bytes;
       if (rs.number() == otlp::trace::v1::ResourceSpans::kResourceFieldNumber) {
-        if (rs.Bytes(&bytes) && !ReadResource(*this, bytes, &resources_.back())) return malformed;
+        if (rs.Bytes(&bytes) && !ReadResource(*this, bytes, &resources_.back())) return malformed();
       } else if (rs.number() == otlp::trace::v1::ResourceSpans::kScopeSpansFieldNumber) {
         if (!rs.Bytes(&bytes)) {
-          if (!rs.ok()) return malformed;
+          if (!rs.ok()) return malformed();
           continue;
         }
         Fields ss(bytes);
         while (ss.Next()) {
           std::string_view span_bytes;
           if (ss.number() != otlp::trace::v1::ScopeSpans::kSpansFieldNumber) {
-            if (!ss.Skip()) return malformed;
+            if (!ss.Skip()) return malformed();
             continue;
           }
           if (!ss.Bytes(&span_bytes)) {
-            if (!ss.ok()) return malformed;
+            if (!ss.ok()) return malformed();
             continue;
           }
           if (n >= kMaxRecords) {
@@ -323,16 +327,16 @@ Status MessageDecoder::Impl::DecodeOtlpProto(std::string_view message, RecordSin
           s.Clear();
           span_resource_.resize(n);
           span_resource_[n - 1] = resource_index;
-          if (!ReadSpan(*this, span_bytes, &s)) return malformed;
+          if (!ReadSpan(*this, span_bytes, &s)) return malformed();
         }
-        if (!ss.ok()) return malformed;
+        if (!ss.ok()) return malformed();
       } else if (!rs.Skip()) {
-        return malformed;
+        return malformed();
       }
     }
-    if (!rs.ok()) return malformed;
+    if (!rs.ok()) return malformed();
   }
-  if (!request.ok()) return malformed;
+  if (!request.ok()) return malformed();
   for (size_t i = 0; i < n; ++i) EmitSpan(spans_[i], resources_[span_resource_[i]], sink, counts);
   // A message of many spans leaves many kept spans; memory follows the largest message, up to
   // kMaxRecords, unless trimmed here.

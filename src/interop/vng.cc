@@ -90,8 +90,9 @@ Status MessageDecoder::Impl::DecodeVng(std::string_view message, RecordSink* sin
     return invalid(reason_), Status::Ok();
   }
   if (gebruiker.empty()) return invalid("gebruiker is missing: no actor"), Status::Ok();
-  if (gebruiker.size() > 128)
+  if (gebruiker.size() > 128) {
     return invalid("gebruiker must be at most 128 characters"), Status::Ok();
+  }
   bool confidential = false;
   if (vertrouwelijkheid == "vertrouwelijk") {
     confidential = true;

@@ -565,8 +565,9 @@ void PolicyBuilder::Interop(const Section& s) {
     }
   }
   // A municipality's own id names it too.
-  for (const Municipality& m : policy_->municipalities_)
+  for (const Municipality& m : policy_->municipalities_) {
     ip.municipality_by_name.emplace(m.id, m.id);
+  }
   if (const YAML::Node a = n["actions"]) {
     if (ExpectMap(f, a, "interop.actions")) {
       CheckKeys(f, a, "interop.actions", {"default", "names"}, {});
