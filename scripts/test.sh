@@ -5,7 +5,7 @@
 #   2. clang + AddressSanitizer + UndefinedBehaviorSanitizer build: the unit and integration
 #      tests again (the store, the relay and the pipeline on the mock cluster), and a bounded
 #      libFuzzer run of the event parser and of each format of the logging standards (OTLP
-#      protobuf, OTLP/JSON, VNG; INZAGE_FUZZ_SECONDS each, default 60). clang also checks
+#      protobuf, OTLP/JSON, VNG; INZAGE_FUZZ_SECONDS each, default 30). clang also checks
 #      the lock annotations (-Wthread-safety, an error).
 #   3. clang + ThreadSanitizer build: the pipeline, relay and HTTP API integration tests.
 #   4. clang-tidy over src/ (.clang-tidy: bugprone, performance, concurrency, ...), run on one
@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/inzage-ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-2G}
-fuzz_seconds=${INZAGE_FUZZ_SECONDS:-60}
+fuzz_seconds=${INZAGE_FUZZ_SECONDS:-30}
 
 passed=0
 failed=0
