@@ -1116,7 +1116,9 @@ TEST_F(ApiServerTest, LdvReadApiAnswersBySubjectActivityAndTrace) {
   // A record without a trace context gets ids derived from its event id, and says so.
   r = Post(*s, kLdvPath, officer, R"({"dataSubjectId":"999990482"})");
   ASSERT_OK(r);
-  for (const auto& a : json::parse(r->body)["processingActivities"]) {
+  // Parsed into a variable: a range-for over a member of a temporary would read freed memory.
+  const json untraced = json::parse(r->body);
+  for (const auto& a : untraced["processingActivities"]) {
     EXPECT_EQ(a["attributes"].contains("inzage.trace_derived"),
               a["attributes"]["inzage.event_id"] == "ev-3");
   }
