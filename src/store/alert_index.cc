@@ -263,7 +263,7 @@ Status Store::LoadAlertCounts() {
   }
   if (!it->status().ok()) return FromRocks(it->status(), "read alert counts");
   MutexLock lock(&alert_counts_mu_);
-  alert_counts_ = std::move(counts);
+  SetAlertCounts(std::move(counts));
   alert_index_complete_ = complete;
   return Status::Ok();
 }
@@ -271,7 +271,7 @@ Status Store::LoadAlertCounts() {
 std::map<std::pair<std::uint8_t, std::uint8_t>, std::uint64_t> Store::AlertCounts() const {
   std::map<std::pair<std::uint8_t, std::uint8_t>, std::uint64_t> out;
   MutexLock lock(&alert_counts_mu_);
-  for (const auto& [key, n] : alert_counts_) out[{std::get<0>(key), std::get<1>(key)}] += n;
+  out = alert_totals_;
   return out;
 }
 
@@ -344,11 +344,10 @@ Result<AlertListPage> Store::ListAlerts(const AlertListFilter& filter, size_t li
     // Only the (status, severity) pairs that hold alerts, by the counts: no iterator is
     // positioned on an empty range.
     MutexLock lock(&alert_counts_mu_);
-    for (const auto& [key, n] : alert_counts_) {
-      const std::pair<std::uint8_t, std::uint8_t> pair{std::get<0>(key), std::get<1>(key)};
+    for (const auto& [pair, n] : alert_totals_) {
       if (filter.status && *filter.status != pair.first) continue;
       if (filter.severity && *filter.severity != pair.second) continue;
-      if (present.empty() || present.back() != pair) present.push_back(pair);
+      present.push_back(pair);
     }
   }
   for (const auto& [status, severity] : present) {
@@ -479,7 +478,7 @@ Status Store::RebuildAlertIndex(const AlertFieldsOf& fields_of) {
   wo.sync = true;
   if (s = db_->Write(wo, &wb); !s.ok()) return FromRocks(s, "write alert index");
   MutexLock counts_lock(&alert_counts_mu_);
-  alert_counts_ = std::move(counts);
+  SetAlertCounts(std::move(counts));
   alert_index_complete_ = true;
   return Status::Ok();
 }

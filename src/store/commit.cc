@@ -281,8 +281,14 @@ void Store::AfterWrite(const CommitBatch& batch, const CommitWork& work, BatchIn
   if (!work.alert_counts.empty()) {
     MutexLock counts(&alert_counts_mu_);
     for (const auto& [key, count] : work.alert_counts) {
+      const auto old = alert_counts_.find(key);
+      const std::uint64_t before = old == alert_counts_.end() ? 0 : old->second;
+      const std::pair<std::uint8_t, std::uint8_t> pair{std::get<0>(key), std::get<1>(key)};
+      std::uint64_t& total = alert_totals_[pair];
+      total = total - before + count;
+      if (total == 0) alert_totals_.erase(pair);
       if (count == 0) {
-        alert_counts_.erase(key);
+        if (old != alert_counts_.end()) alert_counts_.erase(old);
       } else {
         alert_counts_[key] = count;
       }
