@@ -147,7 +147,7 @@ DaemonMetrics::DaemonMetrics(std::shared_ptr<prometheus::Registry> registry)
 }
 
 void DaemonMetrics::SetPolicyRevision(const std::string& revision) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (policy_info_ != nullptr) policy_family_->Remove(policy_info_);
   policy_info_ = &policy_family_->Add({{"revision", revision}});
   policy_info_->Set(1);
@@ -185,7 +185,7 @@ void DaemonMetrics::RefreshAlerts() {
 
 std::string DaemonMetrics::Render() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (pipeline_ != nullptr) {
       const PipelineStats& s = pipeline_->stats();
       Follow(consumed_, s.consumed.load(), &last_consumed_);

@@ -20,11 +20,11 @@
 #include <chrono>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
 #include "alert/outbox_relay.h"
+#include "common/mutex.h"
 #include "ingest/event_pipeline.h"
 #include "store/store.h"
 
@@ -36,7 +36,7 @@ class DaemonMetrics {
 
   // The sources Render reads; set once they exist (any may stay null: its metrics stay 0).
   void Attach(const EventPipeline* pipeline, const Store* store, const OutboxRelay* relay) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     pipeline_ = pipeline;
     store_ = store;
     relay_ = relay;
@@ -59,13 +59,13 @@ class DaemonMetrics {
     *last = total;
   }
   // The alert gauges, from the store's alert counts and index (store/alert_index.h).
-  void RefreshAlerts();
+  void RefreshAlerts() REQUIRES(mu_);
 
   std::shared_ptr<prometheus::Registry> registry_;
-  std::mutex mu_;
-  const EventPipeline* pipeline_ = nullptr;
-  const Store* store_ = nullptr;
-  const OutboxRelay* relay_ = nullptr;
+  Mutex mu_;  // a scrape against Attach and SetPolicyRevision, and two scrapes
+  const EventPipeline* pipeline_ GUARDED_BY(mu_) = nullptr;
+  const Store* store_ GUARDED_BY(mu_) = nullptr;
+  const OutboxRelay* relay_ GUARDED_BY(mu_) = nullptr;
 
   prometheus::Gauge* ready_;
   prometheus::Counter* consumed_;
@@ -97,23 +97,23 @@ class DaemonMetrics {
   prometheus::Counter* incidents_closed_early_;
   prometheus::Gauge* last_event_;
   prometheus::Family<prometheus::Gauge>* policy_family_;
-  prometheus::Gauge* policy_info_ = nullptr;
+  prometheus::Gauge* policy_info_ GUARDED_BY(mu_) = nullptr;
   prometheus::Counter* reload_ok_;
   prometheus::Counter* reload_failed_;
 
   // Totals already added to the counters.
-  std::uint64_t last_consumed_ = 0;
-  std::array<std::uint64_t, 3> last_decisions_{};
-  std::array<std::uint64_t, kRuleCount> last_rule_fires_{};
-  std::array<std::uint64_t, kInvalidReasonNames.size()> last_invalid_{};
-  std::uint64_t last_dead_letters_ = 0;
-  std::uint64_t last_dead_letter_errors_ = 0;
-  std::uint64_t last_store_errors_ = 0;
-  std::uint64_t last_consumption_pauses_ = 0;
-  std::uint64_t last_store_inline_strings_ = 0;
-  std::uint64_t last_relay_errors_ = 0;
-  std::uint64_t last_delivered_ = 0;
-  std::uint64_t last_incidents_closed_early_ = 0;
+  std::uint64_t last_consumed_ GUARDED_BY(mu_) = 0;
+  std::array<std::uint64_t, 3> last_decisions_ GUARDED_BY(mu_){};
+  std::array<std::uint64_t, kRuleCount> last_rule_fires_ GUARDED_BY(mu_){};
+  std::array<std::uint64_t, kInvalidReasonNames.size()> last_invalid_ GUARDED_BY(mu_){};
+  std::uint64_t last_dead_letters_ GUARDED_BY(mu_) = 0;
+  std::uint64_t last_dead_letter_errors_ GUARDED_BY(mu_) = 0;
+  std::uint64_t last_store_errors_ GUARDED_BY(mu_) = 0;
+  std::uint64_t last_consumption_pauses_ GUARDED_BY(mu_) = 0;
+  std::uint64_t last_store_inline_strings_ GUARDED_BY(mu_) = 0;
+  std::uint64_t last_relay_errors_ GUARDED_BY(mu_) = 0;
+  std::uint64_t last_delivered_ GUARDED_BY(mu_) = 0;
+  std::uint64_t last_incidents_closed_early_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace inzage::app
