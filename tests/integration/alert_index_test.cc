@@ -15,6 +15,7 @@
 #include "store/schema.h"
 #include "store/store.h"
 #include "store_test_util.h"
+#include "support/status_matchers.h"
 
 namespace inzage {
 namespace {
@@ -52,7 +53,7 @@ class AlertIndexTest : public ::testing::Test {
   static void Commit(Store& store, std::vector<AlertRow> rows) {
     CommitBatch batch;
     batch.alerts = std::move(rows);
-    ASSERT_TRUE(store.Commit(batch).ok());
+    ASSERT_OK(store.Commit(batch));
   }
   // Every alert by walking the whole list, in order.
   static std::vector<std::string> All(const Store& store, const AlertListFilter& filter = {},
@@ -61,7 +62,7 @@ class AlertIndexTest : public ::testing::Test {
     std::optional<AlertListPosition> after;
     for (int pages = 0; pages < 1000; ++pages) {
       auto page = store.ListAlerts(filter, limit, after, 100000);
-      EXPECT_TRUE(page.ok());
+      EXPECT_OK(page);
       out.insert(out.end(), page->ids.begin(), page->ids.end());
       if (!page->next) break;
       after = page->next;
@@ -166,7 +167,7 @@ TEST_F(AlertIndexTest, ListOrderFiltersCursorAndBudget) {
   AlertListFilter rare;
   rare.department = "";
   auto page = store->ListAlerts(rare, 100, std::nullopt, 10);
-  ASSERT_TRUE(page.ok());
+  ASSERT_OK(page);
   EXPECT_TRUE(page->budget_exhausted);
   EXPECT_EQ(page->scanned, 10u);
   ASSERT_TRUE(page->next.has_value());
@@ -174,7 +175,7 @@ TEST_F(AlertIndexTest, ListOrderFiltersCursorAndBudget) {
   std::vector<std::string> found = page->ids;
   while (page->next) {
     page = store->ListAlerts(rare, 100, page->next, 10);
-    ASSERT_TRUE(page.ok());
+    ASSERT_OK(page);
     found.insert(found.end(), page->ids.begin(), page->ids.end());
   }
   EXPECT_EQ(found, All(*store, rare));

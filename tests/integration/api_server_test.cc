@@ -93,7 +93,7 @@ class FakeBackend final : public ApiBackend {
     alerts_[a.alert_id] = a;
     CommitBatch batch;
     batch.alerts.push_back(AlertRowOf(a));
-    ASSERT_TRUE(store_->Commit(batch).ok());
+    ASSERT_OK(store_->Commit(batch));
   }
   std::vector<OwnedAccessEvent> recorded() {
     std::lock_guard lock(mu_);
@@ -145,7 +145,7 @@ class ApiServerTest : public ::testing::Test {
     }
     signer_.emplace(TokenSigner::FromKey(TokenAlgorithm::kHs256, kSecret).value());
     peer_key_file_ = dir_.sub("peer.key");
-    ASSERT_TRUE(WriteRandomHexSecretFile(peer_key_file_, 32).ok());
+    ASSERT_OK(WriteRandomHexSecretFile(peer_key_file_, 32));
     citizen_ = pseudonymizer_.Pseudonymise(kCitizenBsn);
     other_ = pseudonymizer_.Pseudonymise(kOtherBsn);
   }
@@ -164,7 +164,7 @@ class ApiServerTest : public ::testing::Test {
     shard->server = std::make_unique<ApiServer>(
         config, shard->store.get(), &pseudonymizer_, std::move(verifier), shard->backend.get(),
         shard->registry, [] { return std::string("inzage_test_metric 1\n"); });
-    EXPECT_TRUE(shard->server->Start().ok());
+    EXPECT_OK(shard->server->Start());
     return shard;
   }
 
@@ -187,7 +187,7 @@ class ApiServerTest : public ::testing::Test {
     e.subjects = std::move(subjects);
     CommitBatch batch;
     batch.events.push_back(std::move(e));
-    ASSERT_TRUE(store->Commit(batch).ok());
+    ASSERT_OK(store->Commit(batch));
   }
 
   std::string Token(const std::string& sub, TokenRole role) {
@@ -1022,12 +1022,12 @@ void TracedAccess(Store* store, const std::string& id, TimeMicros t,
   e.subjects = std::move(subjects);
   CommitBatch batch;
   batch.events.push_back(std::move(e));
-  ASSERT_TRUE(store->Commit(batch).ok());
+  ASSERT_OK(store->Commit(batch));
 }
 
 // The records of an answer as "event id/subject id", after checking the answer's shape.
 std::vector<std::string> LdvRecords(const Result<HttpClientResponse>& r) {
-  EXPECT_TRUE(r.ok());
+  EXPECT_OK(r);
   if (!r.ok()) return {};
   EXPECT_EQ(r->status, 200) << r->body;
   EXPECT_EQ(r->HeaderValue("api-version"), "1.1.0");

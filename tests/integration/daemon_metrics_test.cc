@@ -11,6 +11,7 @@
 #include "detect/alert.h"
 #include "ingest/alert_emitter.h"
 #include "store_test_util.h"
+#include "support/status_matchers.h"
 
 namespace inzage {
 namespace {
@@ -51,7 +52,7 @@ TEST(DaemonMetricsTest, AlertGaugesFollowTheStoresCounts) {
     a.version = 1;
     batch.alerts.push_back(AlertRowOf(a));
   }
-  ASSERT_TRUE((*store)->Commit(batch).ok());
+  ASSERT_OK((*store)->Commit(batch));
   app::DaemonMetrics metrics(std::make_shared<prometheus::Registry>());
   metrics.Attach(nullptr, store->get(), nullptr);
   const std::string text = metrics.Render();

@@ -24,6 +24,7 @@
 #include "policy/policy_loader.h"
 #include "store/keys.h"
 #include "store_test_util.h"
+#include "support/status_matchers.h"
 
 namespace inzage {
 namespace {
@@ -153,12 +154,12 @@ void RunPipeline(const app::DaemonConfig& c, const std::function<bool(const Pipe
                  int timeout_s, const std::function<void(const PipelineStats&)>& during = {},
                  Status* run_status = nullptr) {
   auto policy = LoadPolicy(c.policy_dir);
-  ASSERT_TRUE(policy.ok());
+  ASSERT_OK(policy);
   if (!std::filesystem::exists(c.pseudonym_key_file)) {
-    ASSERT_TRUE(Pseudonymizer::GenerateKeyFile(c.pseudonym_key_file).ok());
+    ASSERT_OK(Pseudonymizer::GenerateKeyFile(c.pseudonym_key_file));
   }
   auto key = Pseudonymizer::FromKeyFile(c.pseudonym_key_file);
-  ASSERT_TRUE(key.ok());
+  ASSERT_OK(key);
   StoreOptions so;
   so.key_id = key->key_id();
   so.retention = RetentionTable::FromPolicy(**policy);
@@ -166,9 +167,9 @@ void RunPipeline(const app::DaemonConfig& c, const std::function<bool(const Pipe
   ASSERT_TRUE(store.ok()) << store.status().message();
   EventPipeline pipeline(c.pipeline_options(), &*key, *policy, store->get());
   OutboxRelay relay(c.relay_options(), store->get());
-  ASSERT_TRUE(relay.Start().ok());
+  ASSERT_OK(relay.Start());
   pipeline.set_on_commit([&relay] { relay.Wake(); });
-  ASSERT_TRUE(pipeline.Start().ok());
+  ASSERT_OK(pipeline.Start());
   Status result;
   std::atomic<bool> finished{false};
   std::thread runner([&] {
@@ -189,7 +190,7 @@ void RunPipeline(const app::DaemonConfig& c, const std::function<bool(const Pipe
     return;
   }
   ASSERT_TRUE(result.ok()) << result.message();
-  EXPECT_TRUE(relay.Stop().ok());
+  EXPECT_OK(relay.Stop());
 }
 
 TEST(PipelineMockTest, HappyPathCountsInStoreEqualEventsProduced) {
@@ -319,7 +320,7 @@ void CommitOutboxRows(Store* store, int rows, const std::function<std::string(in
     keys::PutBigEndian64(&key, static_cast<std::uint64_t>(i + 1));
     batch.outbox.emplace_back(key, value(i));
   }
-  ASSERT_TRUE(store->Commit(batch).ok());
+  ASSERT_OK(store->Commit(batch));
 }
 
 // What the relay tests start from: a mock cluster with the daemon's topics, a configuration for
@@ -380,7 +381,7 @@ TEST(PipelineMockTest, RelayDrainsABacklogOfManyPagesOnceEach) {
   rd_kafka_mock_broker_set_up(kafka.cluster(), 1);
   setup.WaitUntilOutboxHolds(0);
   EXPECT_EQ(store->outbox_rows(), 0u);
-  EXPECT_TRUE(relay.Stop().ok());
+  EXPECT_OK(relay.Stop());
   EXPECT_EQ(relay.errors(), 0u);
   const auto sent = kafka.ReadAll(c.kafka.alerts_topic, kRows, 20000);
   std::map<std::string, int> times;
@@ -402,7 +403,7 @@ TEST(PipelineMockTest, RelayWaitsWhileItsRowsAreInFlight) {
   // The broker is down: every row handed to the producer stays in flight.
   rd_kafka_mock_broker_set_down(kafka.cluster(), 1);
   OutboxRelay relay(c.relay_options(), store);
-  ASSERT_TRUE(relay.Start().ok());
+  ASSERT_OK(relay.Start());
   std::this_thread::sleep_for(std::chrono::seconds(2));
   // Two passes hand out the two pages, one finds nothing more; then one pass per 200 ms wait
   // (a relay that loops makes thousands a second).
@@ -412,7 +413,7 @@ TEST(PipelineMockTest, RelayWaitsWhileItsRowsAreInFlight) {
   rd_kafka_mock_broker_set_up(kafka.cluster(), 1);
   setup.WaitUntilOutboxHolds(0);
   EXPECT_EQ(store->outbox_rows(), 0u);
-  EXPECT_TRUE(relay.Stop().ok());
+  EXPECT_OK(relay.Stop());
   EXPECT_EQ(setup.KeysSent(kRows).size(), static_cast<size_t>(kRows))
       << "every row reached the topic";
 }
@@ -431,7 +432,7 @@ TEST(PipelineMockTest, RelayLogsFailedDeliveriesOnceAMinuteAndRetriesThem) {
   rd_kafka_mock_broker_set_down(kafka.cluster(), 1);
   ::testing::internal::CaptureStderr();
   OutboxRelay relay(c.relay_options(), store);
-  ASSERT_TRUE(relay.Start().ok());
+  ASSERT_OK(relay.Start());
   const auto failing = Clock::now() + std::chrono::seconds(30);
   while (relay.errors() < 2 * kRows && Clock::now() < failing) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -439,7 +440,7 @@ TEST(PipelineMockTest, RelayLogsFailedDeliveriesOnceAMinuteAndRetriesThem) {
   EXPECT_GE(relay.errors(), 2u * kRows) << "every row failed at least twice";
   rd_kafka_mock_broker_set_up(kafka.cluster(), 1);
   setup.WaitUntilOutboxHolds(0);
-  EXPECT_TRUE(relay.Stop().ok());
+  EXPECT_OK(relay.Stop());
   const std::string log = ::testing::internal::GetCapturedStderr();
   size_t lines = 0;
   for (size_t at = log.find("alert not delivered"); at != std::string::npos;
@@ -463,14 +464,14 @@ TEST(PipelineMockTest, RelayPassesOverAnAlertTooLargeForKafka) {
     return "alert-" + std::to_string(i) + "\n" + std::string(i == 0 ? 20000 : 10, 'x');
   }));
   OutboxRelay relay(c.relay_options(), store);
-  ASSERT_TRUE(relay.Start().ok());
+  ASSERT_OK(relay.Start());
   setup.WaitUntilOutboxHolds(1);
   const std::uint64_t passes_when_done = relay.passes();
   std::this_thread::sleep_for(std::chrono::seconds(2));
   EXPECT_LT(relay.passes() - passes_when_done, 20u) << "the relay loops over the refused row";
   EXPECT_EQ(relay.errors(), 1u);
   EXPECT_EQ(store->outbox_rows(), 1u) << "the refused row stays in the outbox";
-  EXPECT_TRUE(relay.Stop().ok());
+  EXPECT_OK(relay.Stop());
   const std::set<std::string> keys_sent = setup.KeysSent(999);
   EXPECT_EQ(keys_sent.size(), 999u);
   EXPECT_EQ(keys_sent.count("alert-0"), 0u);
@@ -540,14 +541,14 @@ TEST(PipelineMockTest, AlertUpdatesAreHeldBackButTheNewestVersionAlwaysFollows) 
   auto store = Store::Open(c.store.path, o);
   ASSERT_TRUE(store.ok()) << store.status().message();
   auto rows = (*store)->ScanColumnFamily("alerts");
-  ASSERT_TRUE(rows.ok());
+  ASSERT_OK(rows);
   ASSERT_FALSE(rows->empty());
   const auto messages = kafka.ReadAll(c.kafka.alerts_topic, versions, 5000);
   std::map<std::string, std::string> newest;  // one partition: the last message is the newest
   for (const auto& m : messages) newest[m.key] = m.value;
   for (const auto& [id, bytes] : *rows) {
     auto alert = ParseAlert(bytes);
-    ASSERT_TRUE(alert.ok());
+    ASSERT_OK(alert);
     auto it = newest.find(id);
     ASSERT_NE(it, newest.end()) << "alert " << id << " never reached the topic";
     EXPECT_EQ(it->second, AlertToJson(*alert, ShippedGuidance(alert->rule)))
@@ -613,14 +614,14 @@ TEST(PipelineMockTest, ACrashFreeRunSendsEachAlertVersionOnceAndTheIndexMatchesT
     auto store = Store::Open(c.store.path, o);
     ASSERT_TRUE(store.ok()) << store.status().message();
     auto rows = (*store)->ScanColumnFamily("alerts");
-    ASSERT_TRUE(rows.ok());
+    ASSERT_OK(rows);
     std::map<std::pair<std::uint8_t, std::uint8_t>, std::uint64_t> counts;
     std::set<std::string> ids;
     std::vector<std::string> aggregating;
     size_t ended = 0;
     for (const auto& [id, bytes] : *rows) {
       auto alert = ParseAlert(bytes);
-      ASSERT_TRUE(alert.ok());
+      ASSERT_OK(alert);
       ++counts[{static_cast<std::uint8_t>(alert->status),
                 static_cast<std::uint8_t>(alert->severity)}];
       ids.insert(id);
@@ -634,7 +635,7 @@ TEST(PipelineMockTest, ACrashFreeRunSendsEachAlertVersionOnceAndTheIndexMatchesT
     EXPECT_EQ((*store)->AlertCounts(), counts);
     EXPECT_EQ(*(*store)->AggregatingAlertIds(), aggregating);
     auto page = (*store)->ListAlerts({}, 1u << 30, std::nullopt, 1u << 30);
-    ASSERT_TRUE(page.ok());
+    ASSERT_OK(page);
     EXPECT_EQ(std::set<std::string>(page->ids.begin(), page->ids.end()), ids);
     EXPECT_EQ(page->ids.size(), ids.size());
     std::printf("interval %d ms: %zu alerts (%zu ended), %llu versions stored, %zu sent\n",
@@ -689,7 +690,7 @@ TEST(PipelineMockTest, HeldBackAlertsListedInTheStoreAreSentAfterARestart) {
     auto store = Store::Open(c.store.path, StoreOptions{});
     ASSERT_TRUE(store.ok()) << store.status().message();
     auto alerts = (*store)->ScanColumnFamily("alerts");
-    ASSERT_TRUE(alerts.ok());
+    ASSERT_OK(alerts);
     ASSERT_FALSE(alerts->empty()) << "the generated stream holds violations";
     id = alerts->front().first;
     stored = alerts->front().second;
@@ -705,7 +706,7 @@ TEST(PipelineMockTest, HeldBackAlertsListedInTheStoreAreSentAfterARestart) {
   ASSERT_EQ(messages.size(), sent_before + 1);
   EXPECT_EQ(messages.back().key, id);
   auto alert = ParseAlert(stored);
-  ASSERT_TRUE(alert.ok());
+  ASSERT_OK(alert);
   EXPECT_EQ(messages.back().value, AlertToJson(*alert, ShippedGuidance(alert->rule)));
 }
 
@@ -723,8 +724,8 @@ TEST(PipelineMockTest, SigkillMidStreamGivesTheSameHistoryAsAnUninterruptedRun) 
 
   // The interrupted run: inzaged processes, killed three times.
   std::filesystem::create_directories(dir.sub("killed"));
-  ASSERT_TRUE(Pseudonymizer::GenerateKeyFile(dir.sub("killed") + "/key").ok());
-  ASSERT_TRUE(Pseudonymizer::GenerateKeyFile(dir.sub("killed") + "/token.key").ok());
+  ASSERT_OK(Pseudonymizer::GenerateKeyFile(dir.sub("killed") + "/key"));
+  ASSERT_OK(Pseudonymizer::GenerateKeyFile(dir.sub("killed") + "/token.key"));
   const std::string config_file = dir.sub("inzaged.yaml");
   {
     std::ofstream out(config_file);
@@ -914,19 +915,19 @@ TEST(PipelineMockTest, LocalAccessesAndAlertChangesAreCommittedBeforeTheyAreAnsw
   const Input in = Feed(kafka, c, 3000, 5);
   Publish(kafka, c, in, 0, in.lines.size());
   auto policy = LoadPolicy(c.policy_dir);
-  ASSERT_TRUE(policy.ok());
-  ASSERT_TRUE(Pseudonymizer::GenerateKeyFile(c.pseudonym_key_file).ok());
+  ASSERT_OK(policy);
+  ASSERT_OK(Pseudonymizer::GenerateKeyFile(c.pseudonym_key_file));
   auto key = Pseudonymizer::FromKeyFile(c.pseudonym_key_file);
   StoreOptions so;
   so.key_id = key->key_id();
   so.retention = RetentionTable::FromPolicy(**policy);
   auto store = Store::Open(c.store.path, so);
-  ASSERT_TRUE(store.ok());
+  ASSERT_OK(store);
   EventPipeline pipeline(c.pipeline_options(), &*key, *policy, store->get());
   OutboxRelay relay(c.relay_options(), store->get());
-  ASSERT_TRUE(relay.Start().ok());
+  ASSERT_OK(relay.Start());
   pipeline.set_on_commit([&relay] { relay.Wake(); });
-  ASSERT_TRUE(pipeline.Start().ok());
+  ASSERT_OK(pipeline.Start());
   const Pseudonym citizen = key->Pseudonymise("999993653");
   // A request whose caller gave up before the consume thread took it is never applied.
   OwnedAccessEvent abandoned;
@@ -950,7 +951,7 @@ TEST(PipelineMockTest, LocalAccessesAndAlertChangesAreCommittedBeforeTheyAreAnsw
   ASSERT_EQ(abandoned_done.wait_for(std::chrono::seconds(5)), std::future_status::ready);
   EXPECT_FALSE(abandoned_done.get().ok());
   auto none = (*store)->QuerySubject(citizen, abandoned.time - 1, abandoned.time + 1, 10, "");
-  ASSERT_TRUE(none.ok());
+  ASSERT_OK(none);
   EXPECT_TRUE(none->entries.empty()) << "a cancelled request was applied";
 
   OwnedAccessEvent read;
@@ -964,10 +965,10 @@ TEST(PipelineMockTest, LocalAccessesAndAlertChangesAreCommittedBeforeTheyAreAnsw
   read.purpose = "inzage-verzoek";
   auto recorded = pipeline.SubmitAccess(read);
   ASSERT_EQ(recorded.wait_for(std::chrono::seconds(10)), std::future_status::ready);
-  ASSERT_TRUE(recorded.get().ok());
+  ASSERT_OK(recorded.get());
   // Answered means committed: the read is in the citizen's own history now.
   auto page = (*store)->QuerySubject(citizen, read.time - 1, read.time + 1, 10, "");
-  ASSERT_TRUE(page.ok());
+  ASSERT_OK(page);
   ASSERT_EQ(page->entries.size(), 1u);
   EXPECT_EQ(page->entries[0].record.activity, "inzage-verzoek");
   EXPECT_EQ(page->entries[0].record.verdict, Verdict::kAllow);
@@ -979,16 +980,16 @@ TEST(PipelineMockTest, LocalAccessesAndAlertChangesAreCommittedBeforeTheyAreAnsw
   queue_read.actor_kind = ActorKind::kEmployee;
   queue_read.subjects.clear();
   queue_read.purpose = "privacy-onderzoek";
-  ASSERT_TRUE(pipeline.SubmitAccess(queue_read).get().ok());
+  ASSERT_OK(pipeline.SubmitAccess(queue_read).get());
   auto officer = (*store)->QueryActor("emp-x", read.time - 1, read.time + 1, 10, "");
-  ASSERT_TRUE(officer.ok());
+  ASSERT_OK(officer);
   ASSERT_EQ(officer->entries.size(), 1u);
   EXPECT_EQ(officer->entries[0].record.activity, "privacy-onderzoek");
   EXPECT_EQ(officer->entries[0].record.domain, "audit");
   EXPECT_EQ(officer->entries[0].record.subject_count, 0u);
 
   auto alerts = (*store)->ScanColumnFamily("alerts");
-  ASSERT_TRUE(alerts.ok());
+  ASSERT_OK(alerts);
   ASSERT_FALSE(alerts->empty()) << "the generated stream holds violations";
   const std::string id = alerts->front().first;
   auto changed = pipeline.SubmitAlertTransition(id, AlertStatus::kAcknowledged, "emp-ciso", "seen");
@@ -1034,13 +1035,13 @@ TEST(PipelineMockTest, LocalAccessesAndAlertChangesAreCommittedBeforeTheyAreAnsw
   AlertListFilter by_rule;
   by_rule.rule = static_cast<std::uint8_t>(RuleId::kCitizenReported);
   auto listed = (*store)->ListAlerts(by_rule, 10, std::nullopt, 10000);
-  ASSERT_TRUE(listed.ok());
+  ASSERT_OK(listed);
   ASSERT_EQ(listed->ids.size(), 1u);
   EXPECT_EQ(listed->ids[0], report_id);
   // It can be worked like any alert once it has left memory (settled at once).
   auto acked = pipeline.SubmitAlertTransition(report_id, AlertStatus::kAcknowledged, "emp-ciso",
                                               "asking the employee");
-  ASSERT_TRUE(acked.get().ok());
+  ASSERT_OK(acked.get());
 
   pipeline.RequestStop();
   runner.join();
@@ -1048,7 +1049,7 @@ TEST(PipelineMockTest, LocalAccessesAndAlertChangesAreCommittedBeforeTheyAreAnsw
   auto late = pipeline.SubmitAccess(read);
   ASSERT_EQ(late.wait_for(std::chrono::seconds(1)), std::future_status::ready);
   EXPECT_FALSE(late.get().ok()) << "after stop nobody would commit it: refused, not left hanging";
-  EXPECT_TRUE(relay.Stop().ok());
+  EXPECT_OK(relay.Stop());
   // The status change reached the CISO topic as a new version of the alert.
   bool seen = false;
   for (const auto& m : kafka.ReadAll(c.kafka.alerts_topic, relay.delivered(), 20000)) {

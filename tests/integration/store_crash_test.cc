@@ -19,6 +19,7 @@
 
 #include "store/store.h"
 #include "store_test_util.h"
+#include "support/status_matchers.h"
 
 namespace inzage {
 namespace {
@@ -109,7 +110,7 @@ void RunCrashLoop(const char* mode, unsigned seed) {
       ASSERT_EQ(*ids.rbegin(), offset - 1);
     }
     auto report_of_verify = (*store)->Verify();
-    ASSERT_TRUE(report_of_verify.ok());
+    ASSERT_OK(report_of_verify);
     ASSERT_TRUE(report_of_verify->ok)
         << report_of_verify->first_problem << " (round " << round << ")";
   }

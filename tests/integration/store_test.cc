@@ -17,6 +17,7 @@
 
 #include "store/keys.h"
 #include "store_test_util.h"
+#include "support/status_matchers.h"
 
 namespace inzage {
 namespace {
@@ -77,13 +78,13 @@ TEST_F(StoreTest, CommitThenQuerySubjectNewestFirstWithCursor) {
 
   auto window = store->QuerySubject(SyntheticSubject(42), kT0 + 5 * kMicrosPerSecond,
                                     kT0 + 9 * kMicrosPerSecond, 100, "");
-  ASSERT_TRUE(window.ok());
+  ASSERT_OK(window);
   EXPECT_EQ(window->entries.size(), 5u);
   auto other = store->QuerySubject(SyntheticSubject(43), kT0, kT0 + kMicrosPerDay, 100, "");
   EXPECT_TRUE(other->entries.empty());
 
   auto actor = store->QueryActor("emp-1", kT0, kT0 + kMicrosPerDay, 100, "");
-  ASSERT_TRUE(actor.ok());
+  ASSERT_OK(actor);
   ASSERT_EQ(actor->entries.size(), 25u);
   EXPECT_EQ(actor->entries[0].record.subjects.size(), 1u);
   EXPECT_EQ(actor->entries[0].record.subjects[0], SyntheticSubject(42));
@@ -104,7 +105,7 @@ TEST_F(StoreTest, ScanSubjectsWalksBoundedAndSkipsOutsideThePeriod) {
       batch.events.push_back(e);
     }
   }
-  ASSERT_TRUE(store->Commit(batch).ok());
+  ASSERT_OK(store->Commit(batch));
   SubjectScan scan;
   scan.from = kT0 + 5 * kMicrosPerSecond;
   scan.to = kT0 + 7 * kMicrosPerSecond;
@@ -175,19 +176,19 @@ TEST_F(StoreTest, SameEventIdInOneBatchOrTwoIsStoredOnce) {
   batch.events.push_back(SyntheticEvent(1, kT0, "emp-1", "wmo-maatwerkvoorziening", 3));
   batch.events.push_back(SyntheticEvent(1, kT0, "emp-1", "wmo-maatwerkvoorziening", 3));
   auto r1 = store->Commit(batch);
-  ASSERT_TRUE(r1.ok());
+  ASSERT_OK(r1);
   EXPECT_EQ(r1->stored_events, 1u);
   EXPECT_EQ(r1->duplicate_events, 1u);
   CommitBatch again;
   again.events.push_back(SyntheticEvent(1, kT0, "emp-1", "wmo-maatwerkvoorziening", 3));
   auto r2 = store->Commit(again);
-  ASSERT_TRUE(r2.ok());
+  ASSERT_OK(r2);
   EXPECT_EQ(r2->stored_events, 0u);
   EXPECT_EQ(r2->duplicate_events, 1u);
   auto page = store->QueryActor("emp-1", kT0, kT0, 100, "");
   EXPECT_EQ(page->entries.size(), 1u);
   auto report = store->Verify();
-  ASSERT_TRUE(report.ok());
+  ASSERT_OK(report);
   EXPECT_TRUE(report->ok) << report->first_problem;
   EXPECT_EQ(report->entries, 4u);  // one actor entry, three subject entries
 }
@@ -204,12 +205,12 @@ TEST_F(StoreTest, ASubjectListedTwiceInAnEventGetsOneEntry) {
   many.subjects.push_back(many.subjects[19]);
   batch.events.push_back(few);
   batch.events.push_back(many);
-  ASSERT_TRUE(store->Commit(batch).ok());
+  ASSERT_OK(store->Commit(batch));
   EXPECT_EQ(store->QuerySubject(few.subjects[1], kT0, kT0 + 10, 100, "")->entries.size(), 1u);
   EXPECT_EQ(store->QuerySubject(many.subjects[0], kT0, kT0 + 10, 100, "")->entries.size(), 1u);
   EXPECT_EQ(store->QuerySubject(many.subjects[19], kT0, kT0 + 10, 100, "")->entries.size(), 1u);
   auto report = store->Verify();
-  ASSERT_TRUE(report.ok());
+  ASSERT_OK(report);
   EXPECT_TRUE(report->ok) << report->first_problem;
   // One actor group (one actor, activity and day) and 23 distinct subjects.
   EXPECT_EQ(report->entries, 1u + 3u + 20u);
@@ -226,7 +227,7 @@ TEST_F(StoreTest, ARepeatBehindANewerEventOfItsActorInOneBatchIsCaught) {
   batch.events.push_back(SyntheticEvent(1, kT0 + 10, "emp-1"));
   batch.events.push_back(SyntheticEvent(2, kT0 + 5, "emp-1"));
   auto r = store->Commit(batch);
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   EXPECT_EQ(r->stored_events, 3u);
   EXPECT_EQ(r->duplicate_events, 2u);
   CommitBatch next;
@@ -234,7 +235,7 @@ TEST_F(StoreTest, ARepeatBehindANewerEventOfItsActorInOneBatchIsCaught) {
   next.events.push_back(SyntheticEvent(4, kT0 + 30, "emp-2"));
   next.events.push_back(SyntheticEvent(5, kT0 + 1, "emp-1"));
   r = store->Commit(next);
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   EXPECT_EQ(r->stored_events, 2u);
   EXPECT_EQ(r->duplicate_events, 1u);
   EXPECT_EQ(store->QueryActor("emp-1", kT0, kT0 + 100, 100, "")->entries.size(), 3u);
@@ -362,7 +363,7 @@ TEST_F(StoreTest, ActorQueryMergesOverlappingGroupsNewestFirst) {
             expected(kT0 + 3600 * s, kT0 + 3600 * s + 2 * s));
 
   auto report = store->Verify();
-  ASSERT_TRUE(report.ok());
+  ASSERT_OK(report);
   EXPECT_TRUE(report->ok) << report->first_problem;
   EXPECT_LT(report->entries, 2 * events) << "the actor's events share entries";
 
@@ -371,7 +372,7 @@ TEST_F(StoreTest, ActorQueryMergesOverlappingGroupsNewestFirst) {
     CommitBatch again;
     for (const auto& b : batches) again.events.insert(again.events.end(), b.begin(), b.end());
     auto r = st.Commit(again);
-    EXPECT_TRUE(r.ok());
+    EXPECT_OK(r);
     EXPECT_EQ(r->stored_events, 0u);
     EXPECT_EQ(r->duplicate_events, events);
   };
@@ -397,7 +398,7 @@ TEST_F(StoreTest, ActorPagesOfABusyDaySkipGroupsThatCannotReachThem) {
       batch.events.push_back(SyntheticEvent(n, t, "emp-9"));
       expected.push_back("ev-" + std::to_string(n));
     }
-    ASSERT_TRUE(store->Commit(batch).ok());
+    ASSERT_OK(store->Commit(batch));
   }
   std::reverse(expected.begin(), expected.end());  // newest first; ids grow with time
   for (size_t limit : {1, 10, 99, 100, 101}) {
@@ -405,7 +406,7 @@ TEST_F(StoreTest, ActorPagesOfABusyDaySkipGroupsThatCannotReachThem) {
     std::string cursor;
     for (int pages = 0; pages < 1000; ++pages) {
       auto page = store->QueryActor("emp-9", kT0, kT0 + kMicrosPerDay, limit, cursor);
-      ASSERT_TRUE(page.ok());
+      ASSERT_OK(page);
       for (const auto& e : page->entries) ids.push_back(e.record.event_id);
       if (page->next_cursor.empty()) break;
       cursor = page->next_cursor;
@@ -424,16 +425,16 @@ TEST_F(StoreTest, TheNewestEventInsideAGroupIsADuplicateAfterAReopen) {
     auto store = Open();
     CommitBatch first;
     first.events = {a1, a2};  // one group, under a1's key
-    ASSERT_TRUE(store->Commit(first).ok());
+    ASSERT_OK(store->Commit(first));
     CommitBatch second;
     second.events = {b1};  // the last key of emp-3, but not its newest event
-    ASSERT_TRUE(store->Commit(second).ok());
+    ASSERT_OK(store->Commit(second));
   }
   auto store = Open();
   CommitBatch again;
   again.events = {a2};
   auto r = store->Commit(again);
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   EXPECT_EQ(r->stored_events, 0u);
   EXPECT_EQ(r->duplicate_events, 1u);
   EXPECT_EQ(store->QueryActor("emp-3", kT0, kT0 + 100, 100, "")->entries.size(), 3u);
@@ -517,10 +518,10 @@ TEST_F(StoreTest, ReportsTheMemoryItHolds) {
   for (int i = 0; i < 200; ++i) {
     batch.events.push_back(SyntheticEvent(i, kT0 + i, "emp-" + std::to_string(i % 7)));
   }
-  ASSERT_TRUE(store->Commit(batch).ok());
+  ASSERT_OK(store->Commit(batch));
   EXPECT_GT(store->memory_usage().memtables, empty.memtables);
   // Flushed to a table file, the entries are read through the block cache.
-  ASSERT_TRUE(store->Flush().ok());
+  ASSERT_OK(store->Flush());
   ASSERT_EQ(store->QueryActor("emp-1", kT0, kT0 + 1000, 100, "")->entries.size(), 29u);
   EXPECT_GT(store->memory_usage().block_cache, 0u);
 }
@@ -544,10 +545,10 @@ TEST_F(StoreTest, VerifyNamesTheBatchOfAFlippedByte) {
       batch.events.push_back(
           SyntheticEvent(static_cast<std::uint64_t>(n), kT0 + n * kMicrosPerSecond, "emp-1"));
     }
-    ASSERT_TRUE(store->Commit(batch).ok());
+    ASSERT_OK(store->Commit(batch));
   }
   auto clean = store->Verify();
-  ASSERT_TRUE(clean.ok());
+  ASSERT_OK(clean);
   ASSERT_TRUE(clean->ok) << clean->first_problem;
   EXPECT_EQ(clean->batches, 5u);
 
@@ -568,7 +569,7 @@ TEST_F(StoreTest, VerifyNamesTheBatchOfAFlippedByte) {
           ->Put(rocksdb::WriteOptions(), store->column_family("history_subject"), key, value)
           .ok());
   auto broken = store->Verify();
-  ASSERT_TRUE(broken.ok());
+  ASSERT_OK(broken);
   EXPECT_FALSE(broken->ok);
   EXPECT_THAT(broken->first_problem, HasSubstr("batch 3"));
   EXPECT_THAT(broken->first_problem, HasSubstr("wmo-maatwerkvoorziening/2026-11-24"));
@@ -606,8 +607,8 @@ TEST_F(StoreTest, RetentionHidesThenCompactionRemovesBytes) {
   old_event.record.event_id = "RETENTION-MARKER-2y";
   batch.events.push_back(old_event);
   batch.events.push_back(SyntheticEvent(2, kT0, "emp-1", "wmo-maatwerkvoorziening"));
-  ASSERT_TRUE(store->Commit(batch).ok());
-  ASSERT_TRUE(store->Flush().ok());
+  ASSERT_OK(store->Commit(batch));
+  ASSERT_OK(store->Flush());
 
   auto sst_contains = [&](const std::string& needle) {
     for (const auto& f : std::filesystem::directory_iterator(dir_.sub("store"))) {
@@ -624,15 +625,15 @@ TEST_F(StoreTest, RetentionHidesThenCompactionRemovesBytes) {
   // Two years and two days later the 2-year activity has expired, the 5-year one has not.
   now_ = kT0 + (2 * 366 + 2) * kMicrosPerDay;
   auto page = store->QueryActor("emp-1", kT0 - kMicrosPerDay, kT0 + kMicrosPerDay, 10, "");
-  ASSERT_TRUE(page.ok());
+  ASSERT_OK(page);
   ASSERT_EQ(page->entries.size(), 1u);
   EXPECT_EQ(page->entries[0].record.activity, "wmo-maatwerkvoorziening");
   EXPECT_TRUE(sst_contains("RETENTION-MARKER-2y")) << "still on disk before compaction";
 
-  ASSERT_TRUE(store->CompactAll().ok());
+  ASSERT_OK(store->CompactAll());
   EXPECT_FALSE(sst_contains("RETENTION-MARKER-2y")) << "compaction must remove the bytes";
   auto report = store->Verify();
-  ASSERT_TRUE(report.ok());
+  ASSERT_OK(report);
   EXPECT_TRUE(report->ok) << report->first_problem;
   EXPECT_EQ(report->expired_segments_skipped, 1u);
 }
@@ -644,10 +645,10 @@ TEST_F(StoreTest, BackupAndRestoreResumeFromOwnOffsets) {
     for (int i = 0; i < 100; ++i)
       batch.events.push_back(SyntheticEvent(static_cast<std::uint64_t>(i), kT0 + i, "emp-2"));
     batch.positions = {{"inzage.access-events", 3, 100}};
-    ASSERT_TRUE(store->Commit(batch).ok());
-    ASSERT_TRUE(store->Backup(dir_.sub("backup"), 30 * kMicrosPerDay).ok());
+    ASSERT_OK(store->Commit(batch));
+    ASSERT_OK(store->Backup(dir_.sub("backup"), 30 * kMicrosPerDay));
   }
-  ASSERT_TRUE(Store::Restore(dir_.sub("backup"), dir_.sub("restored")).ok());
+  ASSERT_OK(Store::Restore(dir_.sub("backup"), dir_.sub("restored")));
   StoreOptions o;
   o.key_id = "key-a";
   auto restored = Store::Open(dir_.sub("restored"), o);
@@ -659,11 +660,11 @@ TEST_F(StoreTest, BackupAndRestoreResumeFromOwnOffsets) {
 
 TEST_F(StoreTest, OldBackupsArePrunedByAge) {
   auto store = Open();
-  ASSERT_TRUE(store->Backup(dir_.sub("backup"), 30 * kMicrosPerDay).ok());
+  ASSERT_OK(store->Backup(dir_.sub("backup"), 30 * kMicrosPerDay));
   now_ = now_ + 40 * kMicrosPerDay;  // the store's clock moves on; the first backup is now old
   // BackupEngine stamps backups with the wall clock, so move our clock far ahead of it instead.
   now_ = now_ + 365 * kMicrosPerDay * 10;
-  ASSERT_TRUE(store->Backup(dir_.sub("backup"), 30 * kMicrosPerDay).ok());
+  ASSERT_OK(store->Backup(dir_.sub("backup"), 30 * kMicrosPerDay));
   int backups = 0;
   for (const auto& f : std::filesystem::directory_iterator(dir_.sub("backup") + "/meta")) {
     (void)f;
@@ -720,7 +721,7 @@ TEST_F(StoreTest, DiskFullGivesAClearErrorAndNoCorruption) {
   auto store = Store::Open(dir_.sub("copied"), o);
   ASSERT_TRUE(store.ok()) << store.status().message();
   auto report = (*store)->Verify();
-  ASSERT_TRUE(report.ok());
+  ASSERT_OK(report);
   EXPECT_TRUE(report->ok) << report->first_problem;
   EXPECT_GT(report->batches, 0u);
 }
@@ -730,7 +731,7 @@ TEST_F(StoreTest, ReadOnlyAndBadPaths) {
   StoreOptions ro;
   ro.read_only = true;
   auto store = Store::Open(dir_.sub("store"), ro);
-  ASSERT_TRUE(store.ok());
+  ASSERT_OK(store);
   CommitBatch batch;
   batch.events.push_back(SyntheticEvent(1, kT0, "emp-1"));
   auto r = (*store)->Commit(batch);
@@ -856,7 +857,7 @@ TEST(HistoryRecordTest, RoundTripBothFormsAndVersionCheck) {
   r.EncodeTo(HistoryRecord::Form::kSubjectEntry, &subject_value);
   HistoryRecord back;
   HistoryRecord::Form form;
-  ASSERT_TRUE(HistoryRecord::Decode(suffix, subject_value, &back, &form).ok());
+  ASSERT_OK(HistoryRecord::Decode(suffix, subject_value, &back, &form));
   EXPECT_EQ(form, HistoryRecord::Form::kSubjectEntry);
   ExpectSameSubjectEntry(back, r);
   EXPECT_EQ(back.subject_count, 3u) << "subject entries keep the subject count (version 2 on)";
@@ -874,7 +875,7 @@ TEST(HistoryRecordTest, RoundTripBothFormsAndVersionCheck) {
   std::string actor_value;
   r.EncodeTo(HistoryRecord::Form::kActorEntry, &actor_value);
   HistoryRecord actor_back;
-  ASSERT_TRUE(HistoryRecord::Decode(suffix, actor_value, &actor_back, &form).ok());
+  ASSERT_OK(HistoryRecord::Decode(suffix, actor_value, &actor_back, &form));
   EXPECT_EQ(form, HistoryRecord::Form::kActorEntry);
   EXPECT_EQ(actor_back.subjects, r.subjects);
   EXPECT_EQ(actor_back.subject_count, 3u);
@@ -907,7 +908,7 @@ TEST(HistoryRecordTest, TraceContextRoundTripsAndCostsNothingWhenAbsent) {
   r.EncodeTo(HistoryRecord::Form::kSubjectEntry, &with);
   EXPECT_EQ(with.size(), without.size() + 1 + 16 + 8);
   HistoryRecord back;
-  ASSERT_TRUE(HistoryRecord::Decode(suffix, with, &back).ok());
+  ASSERT_OK(HistoryRecord::Decode(suffix, with, &back));
   EXPECT_TRUE(back.has_trace_id);
   EXPECT_TRUE(back.has_span_id);
   EXPECT_FALSE(back.confidential);
@@ -920,14 +921,14 @@ TEST(HistoryRecordTest, TraceContextRoundTripsAndCostsNothingWhenAbsent) {
   std::string confidential;
   r.EncodeTo(HistoryRecord::Form::kSubjectEntry, &confidential);
   EXPECT_EQ(confidential.size(), without.size() + 1);
-  ASSERT_TRUE(HistoryRecord::Decode(suffix, confidential, &back).ok());
+  ASSERT_OK(HistoryRecord::Decode(suffix, confidential, &back));
   EXPECT_TRUE(back.confidential);
   EXPECT_FALSE(back.has_trace_id);
 
   // A version 4 entry is a version 5 entry without the trailer.
   std::string v4 = without;
   v4[0] = 4;
-  ASSERT_TRUE(HistoryRecord::Decode(suffix, v4, &back).ok());
+  ASSERT_OK(HistoryRecord::Decode(suffix, v4, &back));
   EXPECT_FALSE(back.has_trace_id || back.confidential);
   // A trailer on a version 4 entry, a truncated trace id or unknown flags are refused.
   std::string bad = with;
@@ -961,7 +962,7 @@ TEST(HistoryRecordTest, ActorGroupRoundTripAndBounds) {
   const std::string_view suffix = std::string_view(key).substr(6);
 
   std::vector<HistoryRecord> back;
-  ASSERT_TRUE(HistoryRecord::DecodeEntry(suffix, value, &back, &interner.table).ok());
+  ASSERT_OK(HistoryRecord::DecodeEntry(suffix, value, &back, &interner.table));
   ASSERT_EQ(back.size(), 3u);
   EXPECT_EQ(back[0].event_id, "e-1");
   EXPECT_EQ(back[0].time, a.time);
@@ -997,7 +998,7 @@ TEST(HistoryRecordTest, ActorGroupRoundTripAndBounds) {
   std::string subject_value;
   a.EncodeTo(HistoryRecord::Form::kSubjectEntry, &subject_value);
   back.clear();
-  ASSERT_TRUE(HistoryRecord::DecodeEntry(suffix, subject_value, &back).ok());
+  ASSERT_OK(HistoryRecord::DecodeEntry(suffix, subject_value, &back));
   ASSERT_EQ(back.size(), 1u);
   EXPECT_EQ(back[0].case_id, a.case_id);
 
@@ -1046,7 +1047,7 @@ TEST(HistoryRecordTest, DictionaryRefsReadBackOnlyWithTheDictionary) {
   EXPECT_NE(ref_value.find("zaak-1"), std::string::npos);
 
   HistoryRecord back;
-  ASSERT_TRUE(HistoryRecord::Decode(suffix, ref_value, &back, nullptr, &interner.table).ok());
+  ASSERT_OK(HistoryRecord::Decode(suffix, ref_value, &back, nullptr, &interner.table));
   ExpectSameSubjectEntry(back, r);
   EXPECT_THAT(HistoryRecord::Decode(suffix, ref_value, &back).message(),
               HasSubstr("dictionary entry the store lacks"));
@@ -1080,7 +1081,7 @@ TEST_F(StoreTest, DictionaryIsSharedPersistedAndCoveredByVerify) {
         batch.events.push_back(SyntheticEvent(
             static_cast<std::uint64_t>(n), kT0 + n * kMicrosPerSecond, "emp-" + std::to_string(b)));
       }
-      ASSERT_TRUE(store->Commit(batch).ok());
+      ASSERT_OK(store->Commit(batch));
     }
     EXPECT_GE(store->dictionary_size(), 3u);
     EXPECT_LT(store->dictionary_size(), 30u) << "strings repeat; the dictionary must not";
@@ -1092,7 +1093,7 @@ TEST_F(StoreTest, DictionaryIsSharedPersistedAndCoveredByVerify) {
             .ok());
     EXPECT_NE(chain.find(std::string("\x0b\x01") + "dictionary"), std::string::npos);
     auto report = store->Verify();
-    ASSERT_TRUE(report.ok());
+    ASSERT_OK(report);
     EXPECT_TRUE(report->ok) << report->first_problem;
   }
   // After a restart the entries read back and new batches reuse the same numbers.
@@ -1106,10 +1107,10 @@ TEST_F(StoreTest, DictionaryIsSharedPersistedAndCoveredByVerify) {
   EXPECT_EQ(page->entries[0].record.activity, "wmo-maatwerkvoorziening");
   CommitBatch again;
   again.events.push_back(SyntheticEvent(100, kT0 + 100 * kMicrosPerSecond, "emp-1"));
-  ASSERT_TRUE(store->Commit(again).ok());
+  ASSERT_OK(store->Commit(again));
   EXPECT_EQ(store->dictionary_size(), entries);
   auto subject = store->QuerySubject(SyntheticSubject(100 * 7), kT0, kT0 + kMicrosPerDay, 10, "");
-  ASSERT_TRUE(subject.ok());
+  ASSERT_OK(subject);
   ASSERT_EQ(subject->entries.size(), 1u);
   EXPECT_EQ(subject->entries[0].record.actor, "emp-1");
 
@@ -1123,7 +1124,7 @@ TEST_F(StoreTest, DictionaryIsSharedPersistedAndCoveredByVerify) {
   value.replace(8, std::string::npos, "emp-9");
   ASSERT_TRUE(store->raw_db()->Put(rocksdb::WriteOptions(), meta, dict_key, value).ok());
   auto report = store->Verify();
-  ASSERT_TRUE(report.ok());
+  ASSERT_OK(report);
   EXPECT_FALSE(report->ok);
   EXPECT_THAT(report->first_problem, HasSubstr("batch 3: the dictionary"));
 }
@@ -1136,9 +1137,9 @@ TEST_F(StoreTest, DictionaryKeepsDigitRunsInlineAndRefusesRepeatedEntries) {
     CommitBatch batch;
     batch.events.push_back(SyntheticEvent(1, kT0, "emp-1"));
     batch.events.back().record.recipient = "ontvanger-999999011";
-    ASSERT_TRUE(store->Commit(batch).ok());
+    ASSERT_OK(store->Commit(batch));
     auto page = store->QuerySubject(SyntheticSubject(7), kT0, kT0, 10, "");
-    ASSERT_TRUE(page.ok());
+    ASSERT_OK(page);
     ASSERT_EQ(page->entries.size(), 1u);
     EXPECT_EQ(page->entries[0].record.recipient, "ontvanger-999999011");
     EXPECT_EQ(store->inline_strings(), 1u);  // counted for inzage_store_inline_strings_total
@@ -1227,7 +1228,7 @@ TEST_F(StoreTest, VerifyOfAStoreBeingWrittenReportsNoProblem) {
   EXPECT_EQ(first_problem, "") << "after " << verified << " verifications";
   EXPECT_GT(verified, 1);
   auto last = store->Verify();
-  ASSERT_TRUE(last.ok());
+  ASSERT_OK(last);
   EXPECT_TRUE(last->ok) << last->first_problem;
   EXPECT_EQ(last->batches, static_cast<std::uint64_t>(kBatches));
 }

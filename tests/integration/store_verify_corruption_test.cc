@@ -16,6 +16,7 @@
 
 #include "store/store.h"
 #include "store_test_util.h"
+#include "support/status_matchers.h"
 
 namespace inzage {
 namespace {
@@ -73,9 +74,9 @@ void FillEveryColumnFamily(const std::string& dir) {
       batch.outbox.emplace_back("outbox-" + id, std::string(200, 'o'));
       batch.state.emplace_back("actor/emp-" + id, std::string(200, 's'));
     }
-    ASSERT_TRUE((*store)->Commit(batch).ok());
+    ASSERT_OK((*store)->Commit(batch));
   }
-  ASSERT_TRUE((*store)->Flush().ok());
+  ASSERT_OK((*store)->Flush());
 }
 
 // Each live SST file with its column family, read from RocksDB's own metadata.

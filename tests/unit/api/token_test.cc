@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/base64.h"
+#include "support/status_matchers.h"
 
 namespace inzage::api {
 namespace {
@@ -64,7 +65,7 @@ class Hs256Test : public ::testing::Test {
 TEST_F(Hs256Test, AcceptsAValidTokenAndReturnsItsClaims) {
   auto token =
       signer_.Sign("999993653", TokenRole::kCitizen, "inzage", kNow, 3600 * kMicrosPerSecond);
-  ASSERT_TRUE(token.ok());
+  ASSERT_OK(token);
   const Verified r = Check(verifier_, *token);
   ASSERT_TRUE(r.ok) << TokenErrorText(r.why);
   EXPECT_EQ(r.claims.subject, "999993653");
@@ -207,7 +208,7 @@ TEST(TokenEdDsa, SignsAndVerifies) {
   auto verifier = TokenVerifier::FromKey(TokenAlgorithm::kEdDsa, pub, "inzage");
   ASSERT_TRUE(verifier.ok()) << verifier.status().message();
   auto token = signer->Sign("emp-1", TokenRole::kCiso, "inzage", kNow, 60 * kMicrosPerSecond);
-  ASSERT_TRUE(token.ok());
+  ASSERT_OK(token);
   EXPECT_TRUE(Check(*verifier, *token).ok);
   std::string tampered = *token;
   tampered[tampered.size() - 3] = tampered[tampered.size() - 3] == 'A' ? 'B' : 'A';
@@ -223,7 +224,7 @@ TEST(TokenRs256, SignsVerifiesAndResistsAlgorithmConfusion) {
   auto verifier = TokenVerifier::FromKey(TokenAlgorithm::kRs256, pub, "inzage").value();
   auto token =
       signer.Sign("emp-1", TokenRole::kPrivacyOfficer, "inzage", kNow, 60 * kMicrosPerSecond);
-  ASSERT_TRUE(token.ok());
+  ASSERT_OK(token);
   const Verified r = Check(verifier, *token);
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(r.claims.role, TokenRole::kPrivacyOfficer);

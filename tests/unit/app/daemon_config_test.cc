@@ -16,6 +16,7 @@
 #include <valijson/validator.hpp>
 
 #include "common/yaml_json.h"
+#include "support/status_matchers.h"
 
 namespace inzage::app {
 namespace {
@@ -113,7 +114,7 @@ TEST(DaemonConfigTest, KafkaSecretsComeFromFilesNeverInline) {
 
 TEST(DaemonConfigTest, CitizenReportSeverityAndLimit) {
   auto shipped = LoadDaemonConfig(kShipped);
-  ASSERT_TRUE(shipped.ok());
+  ASSERT_OK(shipped);
   EXPECT_EQ(shipped->api.citizen_report_severity, Severity::kMedium);
   EXPECT_EQ(shipped->api.citizen_reports_per_day, 10);
   auto high = LoadDaemonConfig(
@@ -131,7 +132,7 @@ TEST(DaemonConfigTest, EnvironmentOverridesSecretPaths) {
   ::setenv("INZAGE_PSEUDONYM_KEY_FILE", "/run/credentials/x/key", 1);
   auto c = LoadDaemonConfig(kShipped);
   ::unsetenv("INZAGE_PSEUDONYM_KEY_FILE");
-  ASSERT_TRUE(c.ok());
+  ASSERT_OK(c);
   EXPECT_EQ(c->pseudonym_key_file, "/run/credentials/x/key");
 }
 

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <vector>
 
+#include "support/status_matchers.h"
+
 namespace inzage {
 namespace {
 
@@ -41,7 +43,7 @@ TEST(PseudonymTest, KeygenWritesA0600FileThatLoads) {
       std::filesystem::temp_directory_path() / ("inzage-keytest-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string path = (dir / "key").string();
-  ASSERT_TRUE(Pseudonymizer::GenerateKeyFile(path).ok());
+  ASSERT_OK(Pseudonymizer::GenerateKeyFile(path));
   struct stat st {};
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);

@@ -13,6 +13,7 @@
 #include "detect_test_util.h"
 #include "policy/decider.h"
 #include "policy/policy_loader.h"
+#include "support/status_matchers.h"
 
 namespace inzage {
 namespace {
@@ -585,8 +586,8 @@ TEST_F(BehaviorDetectorTest, SerializedStateRestoresToTheSameBehaviour) {
   EXPECT_FALSE(detector_->SerializeActorState("nobody", &none));
 
   BehaviorDetector restored(policy_.get(), reference_.get());
-  ASSERT_TRUE(restored.RestoreActorState("emp-1042", emp).ok());
-  ASSERT_TRUE(restored.RestoreActorState("bz-1", bz).ok());
+  ASSERT_OK(restored.RestoreActorState("emp-1042", emp));
+  ASSERT_OK(restored.RestoreActorState("bz-1", bz));
   EXPECT_TRUE(restored.dirty_actors().empty());
   std::string again;
   ASSERT_TRUE(restored.SerializeActorState("bz-1", &again));
@@ -594,7 +595,7 @@ TEST_F(BehaviorDetectorTest, SerializedStateRestoresToTheSameBehaviour) {
   EXPECT_EQ(restored.Stats("bz-1")->baseline, detector_->Stats("bz-1")->baseline);
   // The restored detector fires exactly where the original does.
   detector_ = std::make_unique<BehaviorDetector>(policy_.get(), reference_.get());
-  ASSERT_TRUE(detector_->RestoreActorState("emp-1042", emp).ok());
+  ASSERT_OK(detector_->RestoreActorState("emp-1042", emp));
   EXPECT_TRUE(View("emp-1042", 10, kTuesday10 + 10 * kMinute).Fired(RuleId::kBehaviorBrowsing));
   // A serialized state has no BSN, plain or otherwise.
   for (int i = 0; i <= 10; ++i) {
@@ -619,7 +620,7 @@ TEST_F(BehaviorDetectorTest, CorruptOrUnknownStateIsRefused) {
   }
   EXPECT_EQ(detector_->RestoreActorState("emp-1042", state + "x").code(),
             Status::Code::kCorruption);
-  EXPECT_TRUE(detector_->RestoreActorState("emp-1042", state).ok());
+  EXPECT_OK(detector_->RestoreActorState("emp-1042", state));
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "detect/behavior_detector.h"
 #include "detect_test_util.h"
 #include "policy/policy_loader.h"
+#include "support/status_matchers.h"
 
 namespace inzage {
 namespace {
@@ -20,7 +21,7 @@ using testing_util::T;
 
 TEST(DetectorMemoryTest, OneActorAMillionDistinctSubjectsStaysBounded) {
   auto policy = LoadPolicy(testing_util::kPolicyDir);
-  ASSERT_TRUE(policy.ok());
+  ASSERT_OK(policy);
   Pseudonymizer key("memory-test-key-memory-test-key-0123456789");
   ReferenceData reference(&key);
   for (const char* id : {"sys-viewer", "sys-exporter"}) {

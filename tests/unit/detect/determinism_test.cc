@@ -19,6 +19,7 @@
 #include "event/event_parser.h"
 #include "policy/decider.h"
 #include "policy/policy_loader.h"
+#include "support/status_matchers.h"
 
 namespace inzage {
 namespace {
@@ -135,12 +136,12 @@ class Pipeline {
     std::string bytes;
     for (std::string_view actor : detector_.ActorIds()) {
       ASSERT_TRUE(detector_.SerializeActorState(actor, &bytes));
-      ASSERT_TRUE(next->detector_.RestoreActorState(actor, bytes).ok());
+      ASSERT_OK(next->detector_.RestoreActorState(actor, bytes));
     }
     for (const Alert& a : incidents_.alerts()) {
       auto parsed = ParseAlert(SerializeAlert(a));
       ASSERT_TRUE(parsed.ok()) << parsed.status().message();
-      ASSERT_TRUE(next->incidents_.Restore(std::move(parsed).value()).ok());
+      ASSERT_OK(next->incidents_.Restore(std::move(parsed).value()));
     }
     next->late_before_ = detector_.late_events() + late_before_;
     next->fired_ = fired_;
@@ -171,7 +172,7 @@ class DeterminismTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto p = LoadPolicy(testing_util::kPolicyDir);
-    ASSERT_TRUE(p.ok());
+    ASSERT_OK(p);
     policy_ = *p;
     reference_ = std::make_unique<ReferenceData>(&key_);
     for (const auto& r : TheWorld().reference) ASSERT_TRUE(reference_->Apply(r).ok()) << r;

@@ -13,6 +13,7 @@
 #include "detect_test_util.h"
 #include "policy/decider.h"
 #include "policy/policy_loader.h"
+#include "support/status_matchers.h"
 
 namespace inzage {
 namespace {
@@ -308,7 +309,7 @@ TEST_F(AggregationTest, RecordRoundTripsAndRestoreContinuesTheIncident) {
 
   // A fresh tracker (a restarted daemon) continues the incident from the record.
   tracker_ = std::make_unique<IncidentTracker>(policy_.get(), &reference_);
-  ASSERT_TRUE(tracker().Restore(std::move(parsed).value()).ok());
+  ASSERT_OK(tracker().Restore(std::move(parsed).value()));
   Violate("e-2", kStart + 2 * kHour, {2});
   ASSERT_EQ(tracker().alerts().size(), 1u);
   EXPECT_EQ(tracker().alerts().front().count, 2u);
@@ -363,8 +364,8 @@ TEST_F(AggregationTest, EvictingSettledAlertsKeepsTheOpenIncidentsAggregating) {
   stored.window_start = kStart;
   stored.aggregating = false;
   auto parsed = ParseAlert(SerializeAlert(stored));
-  ASSERT_TRUE(parsed.ok());
-  ASSERT_TRUE(tracker().Restore(std::move(parsed).value()).ok());
+  ASSERT_OK(parsed);
+  ASSERT_OK(tracker().Restore(std::move(parsed).value()));
   EXPECT_TRUE(
       tracker().Transition(settled_id, AlertStatus::kAcknowledged, "ciso", kStart, "x").ok());
   Violate("e-4", kStart + 26 * kHour, {4});
@@ -447,7 +448,7 @@ TEST_F(AggregationTest, AnIncidentTakesItsActorsDepartmentFromTheReferenceData) 
   EXPECT_EQ(a->department, "sociaal-domein");
   EXPECT_EQ(json::parse(AlertToJson(*a))["department"], "sociaal-domein");
   auto parsed = ParseAlert(SerializeAlert(*a));
-  ASSERT_TRUE(parsed.ok());
+  ASSERT_OK(parsed);
   EXPECT_EQ(parsed->department, "sociaal-domein");
   for (const Alert& other : tracker().alerts()) {
     if (other.actor == "emp-unknown") {

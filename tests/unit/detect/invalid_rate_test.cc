@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "detect_test_util.h"
+#include "support/status_matchers.h"
 
 namespace inzage {
 namespace {
@@ -107,7 +108,7 @@ TEST(InvalidRatePersistenceTest, RestoredWindowContinuesWhereItStopped) {
   std::string record;
   first.SerializeTo(&record);
   InvalidRate restored(th);
-  ASSERT_TRUE(restored.Restore(record).ok());
+  ASSERT_OK(restored.Restore(record));
   EXPECT_EQ(restored.messages(), first.messages());
   EXPECT_EQ(restored.invalid(), first.invalid());
   EXPECT_EQ(restored.firing(), first.firing());

@@ -14,6 +14,7 @@
 #include "policy/policy_loader.h"
 #include "policy/reference_data.h"
 #include "support/ldv_render.h"
+#include "support/status_matchers.h"
 
 namespace inzage {
 namespace {
@@ -84,10 +85,10 @@ TEST(FormatDifferentialTest, NativeLdvAndVngRenderingsDecideIdentically) {
       json one = e;
       one["subjects"] = json::array({e["subjects"][s]});
       Deciding alone(policy, reference);
-      ASSERT_TRUE(native.Decode(one.dump(), policy, &alone).ok());
+      ASSERT_OK(native.Decode(one.dump(), policy, &alone));
       expected.push_back(alone.decisions[0]);
     }
-    ASSERT_TRUE(proto.Decode(req.SerializeAsString(), policy, &by_proto).ok());
+    ASSERT_OK(proto.Decode(req.SerializeAsString(), policy, &by_proto));
     EXPECT_TRUE(by_proto.invalid.empty()) << by_proto.invalid[0];
     EXPECT_EQ(by_proto.decisions, expected) << e.dump();
 
@@ -126,11 +127,11 @@ TEST(FormatDifferentialTest, NativeLdvAndVngRenderingsDecideIdentically) {
           {{"resource", {{"attributes", attrs}}},
            {"scopeSpans", json::array({{{"scope", {{"name", "x"}}}, {"spans", {span}}}})}});
     }
-    ASSERT_TRUE(otlp_json.Decode(request.dump(), policy, &by_json).ok());
+    ASSERT_OK(otlp_json.Decode(request.dump(), policy, &by_json));
     EXPECT_EQ(by_json.decisions, expected) << e.dump();
 
     // VNG: one Verwerkingsactie with every subject.
-    ASSERT_TRUE(vng.Decode(testing::RenderVng(policy, e).dump(), policy, &by_vng).ok());
+    ASSERT_OK(vng.Decode(testing::RenderVng(policy, e).dump(), policy, &by_vng));
     EXPECT_TRUE(by_vng.invalid.empty()) << by_vng.invalid[0];
     EXPECT_EQ(by_vng.decisions, by_native.decisions) << e.dump();
     verdicts[json::parse(by_native.decisions[0])["verdict"]]++;

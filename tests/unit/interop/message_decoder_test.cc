@@ -8,6 +8,7 @@
 
 #include "policy/policy_loader.h"
 #include "support/ldv_render.h"
+#include "support/status_matchers.h"
 
 namespace inzage {
 namespace {
@@ -95,7 +96,7 @@ class MessageDecoderTest : public ::testing::Test {
   // The single reason of a one-span request.
   std::string ReasonOf(const otlp::collector::trace::v1::ExportTraceServiceRequest& req) {
     Collected c;
-    EXPECT_TRUE(Decode(InputFormat::kOtlpProto, req.SerializeAsString(), &c).ok());
+    EXPECT_OK(Decode(InputFormat::kOtlpProto, req.SerializeAsString(), &c));
     EXPECT_TRUE(c.accesses.empty());
     return c.invalid.size() == 1 ? c.invalid[0].second
                                  : "(" + std::to_string(c.invalid.size()) + " invalid)";
@@ -109,7 +110,7 @@ TEST_F(MessageDecoderTest, LdvSpanBecomesTheAccessItDescribes) {
   auto req = Request({Event()});
   Collected c;
   DecodeCounts counts;
-  ASSERT_TRUE(Decode(InputFormat::kOtlpProto, req.SerializeAsString(), &c, &counts).ok());
+  ASSERT_OK(Decode(InputFormat::kOtlpProto, req.SerializeAsString(), &c, &counts));
   ASSERT_EQ(c.accesses.size(), 1u);
   const auto& a = c.accesses[0];
   EXPECT_EQ(a.actor, "emp-1042");
@@ -139,7 +140,7 @@ TEST_F(MessageDecoderTest, LdvSpanBecomesTheAccessItDescribes) {
   span["traceId"] = a.trace_id;
   span["spanId"] = a.span_id;
   Collected cj;
-  ASSERT_TRUE(Decode(InputFormat::kOtlpJson, j.dump(), &cj).ok());
+  ASSERT_OK(Decode(InputFormat::kOtlpJson, j.dump(), &cj));
   ASSERT_EQ(cj.accesses.size(), 1u) << (cj.invalid.empty() ? "" : cj.invalid[0].second);
   EXPECT_EQ(cj.accesses[0].event_id, a.event_id);
   EXPECT_EQ(cj.accesses[0].time, a.time);
@@ -161,7 +162,7 @@ TEST_F(MessageDecoderTest, ManySpansOneMessageInOrderAndOrdinaryTracingPassedOve
   plain->set_name("GET /health");
   Collected c;
   DecodeCounts counts;
-  ASSERT_TRUE(Decode(InputFormat::kOtlpProto, req.SerializeAsString(), &c, &counts).ok());
+  ASSERT_OK(Decode(InputFormat::kOtlpProto, req.SerializeAsString(), &c, &counts));
   EXPECT_EQ(c.accesses.size(), 5u);
   EXPECT_EQ(counts.skipped, 1u);
   EXPECT_TRUE(c.invalid.empty());
@@ -261,7 +262,7 @@ TEST_F(MessageDecoderTest, TheActorInTheDocumentedOrder) {
     Remove(FirstSpan(&req), "user.roles");
     change(FirstSpan(&req));
     Collected c;
-    EXPECT_TRUE(Decode(InputFormat::kOtlpProto, req.SerializeAsString(), &c).ok());
+    EXPECT_OK(Decode(InputFormat::kOtlpProto, req.SerializeAsString(), &c));
     return c.accesses.empty()
                ? std::string("-")
                : c.accesses[0].actor + "/" +
@@ -349,7 +350,7 @@ TEST_F(MessageDecoderTest, TenThousandSpansInOneMessage) {
   for (int round = 0; round < 3; ++round) {  // the arena is reset, not grown, per message
     Collected c;
     DecodeCounts counts;
-    ASSERT_TRUE(d.Decode(bytes, *policy_, &c, &counts).ok());
+    ASSERT_OK(d.Decode(bytes, *policy_, &c, &counts));
     EXPECT_EQ(c.accesses.size(), 9000u);
     EXPECT_EQ(c.invalid.size(), 1000u);
     EXPECT_EQ(counts.records, 10000u);
@@ -365,7 +366,7 @@ TEST_F(MessageDecoderTest, VngVerwerkingsactie) {
   json v = testing::RenderVng(*policy_, e);
   v["vertrouwelijkheid"] = "vertrouwelijk";
   Collected c;
-  ASSERT_TRUE(Decode(InputFormat::kVng, v.dump(), &c).ok());
+  ASSERT_OK(Decode(InputFormat::kVng, v.dump(), &c));
   ASSERT_EQ(c.accesses.size(), 1u) << (c.invalid.empty() ? "" : c.invalid[0].second);
   const auto& a = c.accesses[0];
   EXPECT_EQ(a.event_id, "e-1");
@@ -379,8 +380,8 @@ TEST_F(MessageDecoderTest, VngVerwerkingsactie) {
   // Without actieId the id is the message's digest: the same message, the same id.
   v.erase("actieId");
   Collected c1, c2;
-  ASSERT_TRUE(Decode(InputFormat::kVng, v.dump(), &c1).ok());
-  ASSERT_TRUE(Decode(InputFormat::kVng, v.dump(), &c2).ok());
+  ASSERT_OK(Decode(InputFormat::kVng, v.dump(), &c1));
+  ASSERT_OK(Decode(InputFormat::kVng, v.dump(), &c2));
   ASSERT_EQ(c1.accesses.size(), 1u);
   EXPECT_THAT(c1.accesses[0].event_id, ::testing::StartsWith("vng-"));
   EXPECT_EQ(c1.accesses[0].event_id, c2.accesses[0].event_id);
@@ -391,19 +392,19 @@ TEST_F(MessageDecoderTest, VngVerwerkingsactie) {
   u.erase("verwerkingsactiviteitId");
   u["verwerkingsactiviteitUrl"] = "https://vng.example/api/v1/verwerkingsactiviteiten/" + id;
   Collected cu;
-  ASSERT_TRUE(Decode(InputFormat::kVng, u.dump(), &cu).ok());
+  ASSERT_OK(Decode(InputFormat::kVng, u.dump(), &cu));
   EXPECT_EQ(cu.accesses.size(), 1u);
   json bad = testing::RenderVng(*policy_, e);
   bad["verwerkteObjecten"][1]["soortObjectId"] = "A-nummer";
   Collected cb;
-  ASSERT_TRUE(Decode(InputFormat::kVng, bad.dump(), &cb).ok());
+  ASSERT_OK(Decode(InputFormat::kVng, bad.dump(), &cb));
   ASSERT_EQ(cb.invalid.size(), 1u);
   EXPECT_EQ(cb.invalid[0].second,
             "verwerkteObjecten[1].soortObjectId \"A-nummer\" is not a type inzage knows (BSN)");
   bad = testing::RenderVng(*policy_, e);
   bad.erase("gebruiker");
   Collected cg;
-  ASSERT_TRUE(Decode(InputFormat::kVng, bad.dump(), &cg).ok());
+  ASSERT_OK(Decode(InputFormat::kVng, bad.dump(), &cg));
   ASSERT_EQ(cg.invalid.size(), 1u);
   EXPECT_EQ(cg.invalid[0].second, "gebruiker is missing: no actor");
 }

@@ -27,6 +27,7 @@
 #include "policy/decider.h"
 #include "policy/policy_loader.h"
 #include "policy/rule_catalogue.h"
+#include "support/status_matchers.h"
 
 namespace inzage {
 namespace {
@@ -354,7 +355,7 @@ TEST_F(DeciderPropertyTest, InvariantsHoldOverRandomWorldsAndEvents) {
       auto& without = without_consent.emplace_back(std::make_unique<ReferenceData>(&key_));
       for (const json& r : world.records()) ASSERT_TRUE(without->Apply(r.dump()).ok());
       const json deletion = {{"type", "consent"}, {"id", id}, {"deleted", true}};
-      ASSERT_TRUE(without->Apply(deletion.dump()).ok());
+      ASSERT_OK(without->Apply(deletion.dump()));
       without->Resolve(*policy_);
     }
     for (std::uint64_t i = 0; i < kEventsPerWorld && checked < events; ++i, ++checked) {

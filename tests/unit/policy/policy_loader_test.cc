@@ -13,6 +13,7 @@
 #include <valijson/validator.hpp>
 
 #include "common/yaml_json.h"
+#include "support/status_matchers.h"
 
 namespace inzage {
 namespace {
@@ -86,7 +87,7 @@ TEST(PolicyLoaderTest, ShippedPolicyLoadsWithEveryTable) {
 
 TEST(PolicyLoaderTest, CompilesRolesIntoCellMasks) {
   auto r = LoadPolicy(kPolicyDir);
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   const Policy& p = **r;
   const Mask64 wmo_consulent = Mask64{1} << p.RoleIndex("wmo-consulent");
   const Mask64 regisseur = Mask64{1} << p.RoleIndex("regisseur");
