@@ -21,10 +21,12 @@ work=$(mktemp -d)
 pid=
 producer=
 broker_dir="$work/kafka"
+# Every step may fail (the producer may be gone already) without ending the cleanup early under
+# `set -e`: the broker was once left running after a run whose producer had finished.
 cleanup() {
-  [[ -n $producer ]] && kill "$producer" 2>/dev/null
-  [[ -n $pid ]] && kill "$pid" 2>/dev/null
-  [[ $mode == kafka ]] && "$root/scripts/kafka-broker.sh" stop "$broker_dir" >/dev/null 2>&1
+  [[ -n $producer ]] && kill "$producer" 2>/dev/null || true
+  [[ -n $pid ]] && kill "$pid" 2>/dev/null || true
+  [[ $mode == kafka ]] && "$root/scripts/kafka-broker.sh" stop "$broker_dir" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
