@@ -25,6 +25,7 @@ fail() {
   exit 1
 }
 export NO_PROXY='*' no_proxy='*'
+source "$root/tests/support/wait.sh"
 
 venv=$("$root/scripts/python-venv.sh") || fail "cannot prepare the Python venv (scripts/python-venv.sh)"
 py="$venv/bin/python"
@@ -40,12 +41,11 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
   >"$work/daemon.out" 2>"$work/daemon.err" &
 pid=$!
 url="http://127.0.0.1:$port"
-for _ in $(seq 1 120); do
-  curl -fsS "$url/readyz" >/dev/null 2>&1 && break
+ready() {
   kill -0 "$pid" 2>/dev/null || fail "inzaged exited early"
-  sleep 0.5
-done
-curl -fsS "$url/readyz" >/dev/null || fail "inzaged did not become ready within 60 s"
+  curl -fsS "$url/readyz" >/dev/null 2>&1
+}
+wait_until 60 "inzaged becoming ready" ready || fail "see above"
 [[ -f $work/state/demo-tokens.env ]] || fail "the demo did not write its tokens"
 # shellcheck disable=SC1091
 source "$work/state/demo-tokens.env"
@@ -67,28 +67,27 @@ period="from=$from&to=$to"
 # The citizen's own view: entries, newest first, no subject and no employee id. Readiness comes
 # before the demo history is committed, so wait (with a deadline) for the first entries.
 entries=0
-for _ in $(seq 1 120); do
+citizen_has_entries() {
   [[ $(req me GET "/v1/me/accesses?$period&limit=50" "$CITIZEN_TOKEN") == 200 ]] ||
     fail "citizen view: $(cat "$work/me.body")"
   entries=$("$py" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["entries"]))' "$work/me.body")
-  ((entries > 0)) && break
-  sleep 0.5
-done
+  ((entries > 0))
+}
+wait_until 60 "the demo citizen having accesses to show" citizen_has_entries || fail "see above"
 validate GET /v1/me/accesses 200 "$work/me.body"
-((entries > 0)) || fail "the demo citizen has no accesses to show within 60 s"
 [[ $(req me_csv GET "/v1/me/accesses.csv?$period&limit=5" "$CITIZEN_TOKEN") == 200 ]] || fail "csv export"
 head -1 "$work/me_csv.body" | grep -q '^time,local_time,municipality,department,role,action' || fail "csv header"
 
 # "I don't recognise this access": a report on the first entry by an employee becomes a
 # citizen.reported alert that the CISO can open under the reference the citizen got.
 entry=""
-for _ in $(seq 1 120); do
+employee_entry() {
   [[ $(req mine GET "/v1/me/accesses?$period&limit=1000" "$CITIZEN_TOKEN") == 200 ]] || fail "citizen view"
   entry=$("$py" -c 'import json,sys; print(next((e["entry"] for e in json.load(open(sys.argv[1]))["entries"] if not e["own_read"]), ""))' "$work/mine.body")
-  [[ -n $entry ]] && break
-  sleep 0.5
-done
-[[ -n $entry ]] || fail "the demo citizen has no access by an employee to report within 60 s"
+  [[ -n $entry ]]
+}
+wait_until 60 "an access by an employee for the demo citizen to report" employee_entry ||
+  fail "see above"
 [[ $(req report POST /v1/me/reports "$CITIZEN_TOKEN" "{\"entry\":\"$entry\",\"text\":\"e2e: bel 0612345678\"}") == 202 ]] ||
   fail "citizen report: $(cat "$work/report.body")"
 validate POST /v1/me/reports 202 "$work/report.body"
@@ -102,14 +101,13 @@ validate POST /v1/me/reports 404 "$work/report404.body"
 
 # The CISO's queue, one alert, a status change, investigations.
 alert_id=""
-for _ in $(seq 1 120); do
+open_alert() {
   [[ $(req alerts GET "/v1/alerts?status=open&limit=5" "$CISO_TOKEN") == 200 ]] || fail "alert list"
   alert_id=$("$py" -c 'import json,sys; a=json.load(open(sys.argv[1]))["alerts"]; print(a[0]["alert_id"] if a else "")' "$work/alerts.body")
-  [[ -n $alert_id ]] && break
-  sleep 0.5
-done
+  [[ -n $alert_id ]]
+}
+wait_until 60 "an open alert in the demo" open_alert || fail "see above"
 validate GET /v1/alerts 200 "$work/alerts.body"
-[[ -n $alert_id ]] || fail "the demo has no open alert within 60 s"
 [[ $(req alert GET "/v1/alerts/$alert_id" "$CISO_TOKEN") == 200 ]] || fail "one alert"
 validate GET "/v1/alerts/{id}" 200 "$work/alert.body"
 [[ $(req evidence GET "/v1/alerts/$alert_id/evidence" "$CISO_TOKEN") == 200 ]] || fail "alert evidence"

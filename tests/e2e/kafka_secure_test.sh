@@ -26,6 +26,7 @@ fail() {
 }
 
 source "$root/tests/e2e/kafka_common.sh"
+source "$root/tests/support/wait.sh"
 broker=$root/scripts/kafka-broker.sh
 bootstrap=$("$broker" start-secure "$broker_dir") || fail "the secure Kafka broker did not start"
 echo "secure broker at $bootstrap"
@@ -88,12 +89,11 @@ grep -q "kafka.properties.sasl.password: is a secret" "$work/inline.err" ||
 "$inzaged" --check-config --config "$work/inzaged.yaml" >/dev/null
 "$inzaged" --config "$work/inzaged.yaml" >"$work/inzaged.out" 2>"$work/inzaged.log" &
 daemon_pid=$!
-for _ in $(seq 1 480); do
-  if grep -q "consumed $events " "$work/inzaged.out" 2>/dev/null; then break; fi
+consumed_all() {
   kill -0 "$daemon_pid" 2>/dev/null || fail "inzaged exited early"
-  sleep 0.5
-done
-grep -q "consumed $events " "$work/inzaged.out" || fail "inzaged did not consume all $events events"
+  grep -q "consumed $events " "$work/inzaged.out" 2>/dev/null
+}
+wait_until 240 "inzaged consuming all $events events" consumed_all || fail "see above"
 kill -TERM "$daemon_pid"
 wait "$daemon_pid" || fail "inzaged did not exit 0 after SIGTERM"
 daemon_pid=""

@@ -29,6 +29,7 @@ fail() {
 
 venv=$("$root/scripts/python-venv.sh") || fail "the Python venv could not be made"
 source "$root/tests/e2e/kafka_common.sh"
+source "$root/tests/support/wait.sh"
 # An OTLP request of 10,000 spans is several MB: the broker must take such messages.
 export INZAGE_KAFKA_EXTRA_PROPS="message.max.bytes=20971520
 replica.fetch.max.bytes=20971520"
@@ -83,13 +84,12 @@ YAML
 "$inzaged" --check-config --config "$work/inzaged.yaml" >/dev/null
 "$inzaged" --config "$work/inzaged.yaml" >"$work/inzaged.out" 2>"$work/inzaged.log" &
 daemon_pid=$!
-for _ in $(seq 1 240); do
-  if grep -q "consumed $messages " "$work/inzaged.out" 2>/dev/null; then break; fi
-  kill -0 "$daemon_pid" 2>/dev/null || fail "inzaged exited early"
-  sleep 0.5
-done
-grep -q "consumed $messages " "$work/inzaged.out" || fail "inzaged did not consume all $messages messages"
-sleep 1
+consumed_all() {  # consumed_all OUT WHICH: the daemon's status line counts every message
+  kill -0 "$daemon_pid" 2>/dev/null || fail "inzaged ($2) exited early"
+  grep -q "consumed $messages " "$1" 2>/dev/null
+}
+wait_until 120 "inzaged consuming all $messages messages" consumed_all "$work/inzaged.out" "first run" ||
+  fail "see above"
 status=$(grep "consumed $messages " "$work/inzaged.out" | tail -1)
 kill -TERM "$daemon_pid"
 wait "$daemon_pid" || fail "inzaged did not exit 0 after SIGTERM"
@@ -119,13 +119,8 @@ grep -q "inzage.source.format=otlp-proto" "$work/dlq.headers" || fail "dead lett
   --policy "$root/config/policy" --out "$work/msg" --resend --bootstrap "$bootstrap" >/dev/null
 "$inzaged" --config "$work/inzaged.yaml" >"$work/inzaged2.out" 2>"$work/inzaged2.log" &
 daemon_pid=$!
-for _ in $(seq 1 240); do
-  if grep -q "consumed $messages " "$work/inzaged2.out" 2>/dev/null; then break; fi
-  kill -0 "$daemon_pid" 2>/dev/null || fail "inzaged (second run) exited early"
-  sleep 0.5
-done
-grep -q "consumed $messages " "$work/inzaged2.out" || fail "the second run did not read the copies"
-sleep 1
+wait_until 120 "the second run reading the copies" consumed_all "$work/inzaged2.out" "second run" ||
+  fail "see above"
 kill -TERM "$daemon_pid"
 wait "$daemon_pid" || fail "inzaged (second run) did not exit 0"
 daemon_pid=""
@@ -138,11 +133,11 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 sed -i "s/listen: \"127.0.0.1:0\"/listen: \"127.0.0.1:$port\"/" "$work/inzaged.yaml"
 "$inzaged" --config "$work/inzaged.yaml" >"$work/inzaged3.out" 2>"$work/inzaged3.log" &
 daemon_pid=$!
-for _ in $(seq 1 120); do
-  curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+ready() {
   kill -0 "$daemon_pid" 2>/dev/null || fail "inzaged (read API run) exited early"
-  sleep 0.5
-done
+  curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1
+}
+wait_until 60 "the read API run becoming ready" ready || fail "see above"
 read_summary=$("$venv/bin/python" "$root/tests/interop/ldv_read_check.py" \
   --api "http://127.0.0.1:$port" --token-key "$work/token.key" --messages "$work/msg" \
   --spec "$root/schemas/openapi.yaml") || fail "the LDV read API did not give back the produced traces"

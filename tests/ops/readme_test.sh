@@ -28,6 +28,7 @@ fail() {
   exit 1
 }
 export NO_PROXY='*' no_proxy='*'
+source "$root/tests/support/wait.sh"
 
 # The marked blocks, each to its own file: $work/blocks/<kind>-<n>.sh
 mkdir -p "$work/blocks"
@@ -69,12 +70,11 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 (cd "$work" && exec build/inzaged --demo --listen "127.0.0.1:$port") >"$work/demo.out" 2>"$work/demo.err" &
 pid=$!
 tokens=$work/demo-out/state/demo-tokens.env
-deadline=$((SECONDS + 180))
-until [[ -f $tokens ]] && grep -q '^ALERT_ACTOR=' "$tokens"; do
+first_alert_written() {
   kill -0 "$pid" 2>/dev/null || fail "inzaged --demo exited: $(tail -5 "$work/demo.err")"
-  ((SECONDS < deadline)) || fail "the demo wrote no ALERT_ID/ALERT_ACTOR within 180 s"
-  sleep 0.5
-done
+  [[ -f $tokens ]] && grep -q '^ALERT_ACTOR=' "$tokens"
+}
+wait_until 180 "the demo writing ALERT_ID/ALERT_ACTOR" first_alert_written || fail "see above"
 for f in $(ls "$work/blocks"/demo-*.sh | sort -V); do run_block "$f"; done
 # The demo's lines must have returned data, not only 200s.
 grep -q '"entries":\[{' "$work/demo-1.out" || fail "the citizen's lines returned no entries"
