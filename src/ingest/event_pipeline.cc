@@ -269,7 +269,13 @@ Status EventPipeline::Process(const rd_kafka_message_t* m, Clock::time_point now
   } else if (rejected_total_ > 0) {
     if (Status st = SendInvalidRecords(*m, NameOf(decoder.format())); !st.ok()) return st;
   }
-  positions_[{input->topic, m->partition}] = m->offset + 1;
+  if (last_position_ == nullptr || last_position_input_ != input ||
+      last_position_partition_ != m->partition) {
+    last_position_ = &positions_[{input->topic, m->partition}];
+    last_position_input_ = input;
+    last_position_partition_ = m->partition;
+  }
+  *last_position_ = m->offset + 1;
   return Status::Ok();
 }
 
@@ -479,6 +485,7 @@ Status EventPipeline::CommitBatch() {
   batch_.events.reserve(
       std::min<size_t>(static_cast<size_t>(config_.pipeline.batch_max_events), kMaxReservedEvents));
   positions_.clear();
+  last_position_ = nullptr;
   return Status::Ok();
 }
 

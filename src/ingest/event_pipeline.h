@@ -221,6 +221,12 @@ class EventPipeline {
   std::uint64_t batch_number_ = 1;
   // Next offset per (input topic, partition) in batch_.
   Offsets::Positions positions_;
+  // The previous message's slot in positions_ (consecutive messages mostly share a partition):
+  // finding it by key built a std::string of the topic for every message. Node pointers stay
+  // valid until positions_ is cleared with the batch.
+  std::int64_t* last_position_ = nullptr;
+  const void* last_position_input_ = nullptr;
+  std::int32_t last_position_partition_ = -1;
   // Per partition (of any input topic: partitions with the same number share a slot): its
   // latest event time and when its latest message came. The incidents'
   // watermark is the lowest latest time of the partitions that delivered within
