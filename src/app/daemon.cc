@@ -76,7 +76,7 @@ int CheckConfig(const DaemonConfig& config, const std::string& config_path) {
     // NOLINTNEXTLINE(concurrency-mt-unsafe): single-threaded here
     if (std::getenv("CREDENTIALS_DIRECTORY") == nullptr) {
       std::erase_if(probe.config.kafka.secret_files, [](const auto& entry) {
-        if (entry.second.rfind("${CREDENTIALS_DIRECTORY}", 0) != 0) return false;
+        if (entry.second.rfind(kafka::Options::kCredentialsDirectory, 0) != 0) return false;
         std::fprintf(stderr,
                      "inzaged: warning: kafka.secret_files.%s is a systemd credential; "
                      "checked when the service starts\n",

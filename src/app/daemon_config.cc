@@ -337,7 +337,7 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
   }
   // ${CREDENTIALS_DIRECTORY} is expanded when the file is read (systemd sets it per start).
   for (auto& [property, file] : c.kafka.secret_files) {
-    if (file.rfind("${CREDENTIALS_DIRECTORY}", 0) != 0 &&
+    if (file.rfind(kafka::Options::kCredentialsDirectory, 0) != 0 &&
         std::filesystem::path(file).is_relative()) {
       file = (base / file).lexically_normal().string();
     }

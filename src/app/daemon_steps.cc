@@ -122,7 +122,7 @@ Status CheckKafkaConfigured(DaemonState& s) {
 }
 
 Status ReadKafkaSecrets(DaemonState& s) {
-  constexpr std::string_view kCredentials = "${CREDENTIALS_DIRECTORY}";
+  constexpr std::string_view kCredentials = kafka::Options::kCredentialsDirectory;
   for (const auto& [property, configured] : s.config.kafka.secret_files) {
     std::string file = configured;
     if (file.rfind(kCredentials, 0) == 0) {

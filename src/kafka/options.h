@@ -6,6 +6,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace inzage::kafka {
@@ -31,6 +32,9 @@ struct Options {
   // name -> a file (mode 0600, a systemd credential in production) read at start-up into
   // `properties`. The configuration file never holds the secret itself.
   std::map<std::string, std::string> secret_files;
+  // A secret file's path may start with this; systemd's credentials directory replaces it when
+  // the file is read (LoadCredential=).
+  static constexpr std::string_view kCredentialsDirectory = "${CREDENTIALS_DIRECTORY}";
 
   // The inputs in force: `inputs`, or events_topic in inzage's format when none are given.
   [[nodiscard]] std::vector<Input> EffectiveInputs() const {
