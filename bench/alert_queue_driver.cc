@@ -11,11 +11,14 @@
 //   4. keeps serving for SERVE_SECONDS (0: stop), writing the CISO's token to DIR/ciso.token and
 //      the URLs to DIR/urls, for wrk (bench/alert_queue_bench.sh).
 // Usage: alert_queue_driver DIR [ALERTS] [SERVE_SECONDS] [PORT]
+// INZAGE_UI_DIR=DIR (the repository's ui/) serves the web pages too, for the console's timing in
+// a browser (bench/ui_queue_bench.sh).
 #include <prometheus/registry.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -193,6 +196,8 @@ int main(int argc, char** argv) {
   api::ApiConfig config;
   config.listen = "127.0.0.1:" + std::to_string(port);
   config.threads = 8;
+  const char* ui_dir = std::getenv("INZAGE_UI_DIR");
+  config.ui_dir = ui_dir != nullptr ? ui_dir : "";
   auto verifier = api::TokenVerifier::FromKey(api::TokenAlgorithm::kHs256, secret, "inzage");
   api::ApiServer server(config, &store, &key, std::move(verifier).value(), &backend, registry,
                         [&metrics] { return metrics.Render(); });

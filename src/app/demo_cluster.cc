@@ -210,7 +210,10 @@ void PrintDemoRequests(const DemoCluster& demo, const DaemonConfig& config, api:
                     "\nPRIVACY_OFFICER_TOKEN=" + *officer +
                     "\n# the demo citizen (a test BSN with history)\nDEMO_BSN=" + bsn +
                     "\nCITIZEN_LOGIN_URL='" + citizen_login + "'\nCONSOLE_LOGIN_URL='" +
-                    console_login + "'\n";
+                    console_login + "'\n" +
+                    "# the embedded Kafka cluster (loopback) and the CISO's topic, for kcat\n"
+                    "KAFKA_BROKERS=" +
+                    config.kafka.brokers + "\nALERTS_TOPIC=" + config.kafka.alerts_topic + "\n";
   if (!WriteSecretText(demo.tokens_file(), env)) {
     Log(LogLevel::kWarn, "demo", "cannot write the tokens file", {{"path", demo.tokens_file()}});
   }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import {
   env, browser, newContext, signIn, watch, openAs, citizenLoaded, assertClean, pageGet, screenshot,
-  confidentialActivities, periodOfRequest, axeProblems, requireEnv,
+  confidentialActivities, periodOfRequest, axeProblems, requireEnv, alertOnTopic,
 } from './lib.mjs';
 
 const EXPIRED = 'Uw sessie is verlopen; log opnieuw in via de website van uw gemeente';
@@ -307,6 +307,9 @@ describe('citizen page', () => {
       }
       assert.ok(alert, `alert ${reference} is there within 30 s`);
       assert.equal(alert.rule, 'citizen.reported');
+      // ... and on the CISO's Kafka topic, relayed like any alert.
+      const onTopic = await alertOnTopic(reference, alert.status);
+      if (onTopic) assert.equal(onTopic.rule, 'citizen.reported');
       await ciso.page.goto('/ui/console/');
       await ciso.page.waitForSelector('#queue-table, #queue-count');
       await ciso.page.fill('#f-rule', 'citizen.reported');

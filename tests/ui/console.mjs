@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  env, browser, newContext, signIn, watch, openAs, assertClean, screenshot, axeProblems, requireEnv, BSNS,
+  env, browser, newContext, signIn, watch, openAs, assertClean, screenshot, axeProblems, requireEnv, BSNS, alertOnTopic,
 } from './lib.mjs';
 
 const CLOCK_RUNS = new Set(['open', 'acknowledged', 'confirmed_breach']);
@@ -210,6 +210,12 @@ describe('console', () => {
       assert.equal(last.from, 'open');
       assert.equal(last.why, reason);
       assert.equal(last.by, session.label);
+      // The CISO's Kafka topic gets the new version.
+      const onTopic = await alertOnTopic(a.alert_id, 'acknowledged');
+      if (onTopic) {
+        assert.equal(onTopic.version, after.version);
+        assert.equal(onTopic.status_history[onTopic.status_history.length - 1].why, reason);
+      }
       const timeline = await page.textContent('#alert-timeline');
       assert.ok(timeline.includes(reason) && timeline.includes(last.by), 'the timeline shows who and why');
       // The next steps from acknowledged.

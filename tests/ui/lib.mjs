@@ -3,6 +3,7 @@
 // and dialogs.
 import fs from 'node:fs';
 import path from 'node:path';
+import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -23,6 +24,10 @@ export const env = {
   oidcIssuer: (process.env.OIDC_ISSUER || '').replace(/\/+$/, ''),
   screenshots: process.env.INZAGE_SCREENSHOTS || path.join(here, 'screenshots'),
   chromium: process.env.INZAGE_CHROMIUM || '/usr/bin/chromium',
+  // The demo's embedded Kafka and the CISO's topic (demo-tokens.env); the mock API has none.
+  kafkaBrokers: process.env.KAFKA_BROKERS || '',
+  alertsTopic: process.env.ALERTS_TOPIC || '',
+  mockApi: process.env.INZAGE_MOCK_API === '1',
 };
 
 export const BSNS = ['999993653', '999990482'];
@@ -102,6 +107,46 @@ export function watch(page) {
   page.on('request', (r) => w.requests.push({ url: r.url(), method: r.method(), body: r.postData() || '', headers: r.headers() }));
   page.on('console', (m) => w.console.push(`${m.type()}: ${m.text()}`));
   return w;
+}
+
+// The CISO topic's messages for one alert (kcat reads the whole topic), as parsed values.
+function alertMessages(alertId) {
+  return new Promise((resolve, reject) => {
+    execFile('kcat', ['-C', '-b', env.kafkaBrokers, '-t', env.alertsTopic, '-o', 'beginning', '-e', '-q', '-f', '%s\\n'],
+      { maxBuffer: 1 << 30, timeout: 60000 }, (err, stdout, stderr) => {
+        if (err) return reject(new Error(`kcat on ${env.alertsTopic} at ${env.kafkaBrokers}: ${err.message} ${stderr}`));
+        const found = [];
+        for (const line of stdout.split('\n')) {
+          if (!line.includes(alertId)) continue;
+          try {
+            const v = JSON.parse(line);
+            if (v.alert_id === alertId) found.push(v);
+          } catch { /* a message of another shape: not this alert's */ }
+        }
+        return resolve(found);
+      });
+  });
+}
+
+// Waits (up to timeoutMs) until the CISO's Kafka topic carries alertId with status; returns that
+// message's value. Against the mock API (no Kafka) it returns null; anywhere else a missing
+// KAFKA_BROKERS is an error, so that the check cannot pass by being left out.
+export async function alertOnTopic(alertId, status, timeoutMs = 30000) {
+  if (!env.kafkaBrokers || !env.alertsTopic) {
+    if (env.mockApi) return null;
+    throw new Error('KAFKA_BROKERS and ALERTS_TOPIC are not set (inzaged --demo writes them to demo-tokens.env)');
+  }
+  const deadline = Date.now() + timeoutMs;
+  let seen = [];
+  for (;;) {
+    seen = await alertMessages(alertId);
+    const hit = seen.find((v) => v.status === status);
+    if (hit) return hit;
+    if (Date.now() > deadline) {
+      throw new Error(`alert ${alertId} with status ${status} is not on ${env.alertsTopic} within ${timeoutMs} ms (versions there: ${seen.map((v) => `${v.version}:${v.status}`).join(', ') || 'none'})`);
+    }
+    await new Promise((f) => setTimeout(f, 250));
+  }
 }
 
 export async function cspViolations(page) {

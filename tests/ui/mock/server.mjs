@@ -492,6 +492,8 @@ server.listen(PORT, '127.0.0.1', () => {
     `CITIZEN_TOKEN=${tokenOf('citizen')}`,
     `CISO_TOKEN=${tokenOf('ciso')}`,
     `PRIVACY_OFFICER_TOKEN=${tokenOf('privacy-officer')}`,
+    '# no Kafka behind the mock: the tests leave out the checks of the alert topic',
+    'INZAGE_MOCK_API=1',
   ].join('\n');
   if (ENV_FILE) fs.writeFileSync(ENV_FILE, `${env}\n`);
   process.stdout.write(`${env}\n`);
