@@ -200,7 +200,7 @@ TEST_F(AlertIndexTest, RebuildFromAlertRowsOfAnOlderStore) {
     auto store = Open();
     auto* db = store->raw_db();
     for (const char* id : {"x1", "x2", "x3"}) {
-      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), store->column_family("alerts"), id, id).ok());
+      ASSERT_OK(db->Put(rocksdb::WriteOptions(), store->column_family("alerts"), id, id));
     }
     ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), store->column_family("meta"),
                            std::string(alert_index::kCompleteMetaKey))
@@ -244,10 +244,10 @@ TEST_F(AlertIndexTest, ReadOnlyOpenOfAStoreWithoutTheIndexColumnFamily) {
     }
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(o, dir_.sub("store"), cfs, &handles, &raw).ok());
+    ASSERT_OK(rocksdb::DB::Open(o, dir_.sub("store"), cfs, &handles, &raw));
     rocksdb::ColumnFamilyHandle* meta = handles.back();
-    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), meta, "schema_version", "2").ok());
-    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), meta, "key_id", "key-a").ok());
+    ASSERT_OK(raw->Put(rocksdb::WriteOptions(), meta, "schema_version", "2"));
+    ASSERT_OK(raw->Put(rocksdb::WriteOptions(), meta, "key_id", "key-a"));
     for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
     delete raw;
   }

@@ -8,10 +8,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "kafka/kafka.h"
@@ -156,6 +158,7 @@ class MockKafka {
         for (auto p : *partitions) {
           rd_kafka_topic_partition_list_add(list.get(), t.c_str(), p)->offset =
               RD_KAFKA_OFFSET_BEGINNING;
+          next_offset_[{t, p}] = 0;
         }
       }
       rd_kafka_assign(consumer_.get(), list.get());
@@ -164,6 +167,7 @@ class MockKafka {
           kafka::Message m(rd_kafka_consumer_poll(consumer_.get(), 100));
           if (!m || m->err) continue;
           std::lock_guard lock(mu_);
+          next_offset_[{rd_kafka_topic_name(m->rkt), m->partition}] = m->offset + 1;
           messages_[rd_kafka_topic_name(m->rkt)].push_back(
               {std::string(static_cast<const char*>(m->key), m->key_len),
                std::string(static_cast<const char*>(m->payload), m->len),
@@ -181,6 +185,33 @@ class MockKafka {
       std::lock_guard lock(mu_);
       return messages_[topic];
     }
+    // Waits until every partition has been read up to its end as the broker reports it now
+    // (what was produced and acknowledged before the call); false when `timeout` passes first.
+    bool WaitCaughtUp(std::chrono::seconds timeout) {
+      const auto deadline = std::chrono::steady_clock::now() + timeout;
+      std::map<std::pair<std::string, std::int32_t>, std::int64_t> ends;
+      {
+        std::lock_guard lock(mu_);
+        for (const auto& [tp, next] : next_offset_) ends[tp] = -1;
+      }
+      for (auto& [tp, end] : ends) {
+        std::int64_t low = 0;
+        if (rd_kafka_query_watermark_offsets(consumer_.get(), tp.first.c_str(), tp.second, &low,
+                                             &end, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+          return false;
+        }
+      }
+      while (std::chrono::steady_clock::now() < deadline) {
+        bool caught_up = true;
+        {
+          std::lock_guard lock(mu_);
+          for (const auto& [tp, end] : ends) caught_up = caught_up && next_offset_[tp] >= end;
+        }
+        if (caught_up) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling, with a deadline
+      }
+      return false;
+    }
 
    private:
     kafka::Handle consumer_;
@@ -188,6 +219,7 @@ class MockKafka {
     std::thread thread_;
     std::mutex mu_;
     std::map<std::string, std::vector<ReadMessage>> messages_;
+    std::map<std::pair<std::string, std::int32_t>, std::int64_t> next_offset_;  // read up to
   };
 
   rd_kafka_mock_cluster_t* cluster() { return cluster_; }

@@ -181,7 +181,8 @@ void RunPipeline(const app::DaemonConfig& c, const std::function<bool(const Pipe
     if (during) during(pipeline.stats());
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let the last batch commit
+  // Stopping drains: the batch in flight and every held-back alert version are committed, and
+  // the relay's Stop sends what is left in the outbox.
   pipeline.RequestStop();
   runner.join();
   if (run_status != nullptr) {
@@ -374,7 +375,7 @@ TEST(PipelineMockTest, RelayDrainsABacklogOfManyPagesOnceEach) {
   ASSERT_EQ(store->outbox_rows(), static_cast<std::uint64_t>(kRows));
   rd_kafka_mock_broker_set_down(kafka.cluster(), 1);
   OutboxRelay relay(c.relay_options(), store);
-  ASSERT_TRUE(relay.Start().ok());  // never woken: it must find the backlog by itself
+  ASSERT_OK(relay.Start());  // never woken: it must find the backlog by itself
   std::this_thread::sleep_for(std::chrono::seconds(2));
   EXPECT_EQ(relay.passes(), 1u) << "the outbox was read again while Kafka's queue was full";
 
@@ -748,13 +749,27 @@ TEST(PipelineMockTest, SigkillMidStreamGivesTheSameHistoryAsAnUninterruptedRun) 
     }
     return pid;
   };
+  // Each kill comes at a point the child reports: once the group's committed offsets (Kafka
+  // commits follow store commits) have moved a random number of events past the last round's.
+  const auto total = static_cast<std::int64_t>(in.lines.size());
+  std::int64_t progress = 0;
   for (int kill_round = 0; kill_round < 3; ++kill_round) {
     const pid_t pid = spawn();
-    std::this_thread::sleep_for(std::chrono::milliseconds(4500 + rng() % 1500));
+    const std::int64_t target = std::min<std::int64_t>(progress + 1 + rng() % 1500, total);
+    const auto round_deadline = Clock::now() + std::chrono::seconds(60);
+    std::int64_t committed = progress;
+    while (committed < target && Clock::now() < round_deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polling, with a deadline
+      committed = std::max(committed, kafka.CommittedSum("killed-group", c.kafka.events_topic));
+    }
     ::kill(pid, SIGKILL);
     int status = 0;
     waitpid(pid, &status, 0);
     ASSERT_TRUE(WIFSIGNALED(status)) << "inzaged exited by itself in round " << kill_round;
+    ASSERT_GE(committed, target) << "inzaged made no progress within 60 s in round " << kill_round;
+    std::printf("kill round %d: after %lld of %lld events committed\n", kill_round,
+                static_cast<long long>(committed), static_cast<long long>(total));
+    progress = committed;
   }
   // The last run goes until everything is consumed, then stops on SIGTERM.
   const pid_t last = spawn();
@@ -790,7 +805,8 @@ TEST(PipelineMockTest, SigkillMidStreamGivesTheSameHistoryAsAnUninterruptedRun) 
   EXPECT_TRUE(killed_history == clean_history) << "the histories differ";
   // Every alert of the uninterrupted run reached the topic in the interrupted one too (at least
   // once; repeats carry the same id), and the last version of each agrees on the count.
-  std::this_thread::sleep_for(std::chrono::seconds(2));
+  // Both runs' relays drained at stop; the collector reads until the topics' ends.
+  ASSERT_TRUE(alerts.WaitCaughtUp(std::chrono::seconds(60))) << "the alert topics were not read";
   alerts.Stop();
   // input.invalid_rate too: its windows are per partition and committed with each batch, so a
   // kill and restart give the same alerts as the uninterrupted run.

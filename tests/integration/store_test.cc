@@ -1119,10 +1119,10 @@ TEST_F(StoreTest, DictionaryIsSharedPersistedAndCoveredByVerify) {
   const std::string dict_key = keys::DictionaryKey(static_cast<std::uint32_t>(entries));
   std::string value;
   auto* meta = store->column_family("meta");
-  ASSERT_TRUE(store->raw_db()->Get(rocksdb::ReadOptions(), meta, dict_key, &value).ok());
+  ASSERT_OK(store->raw_db()->Get(rocksdb::ReadOptions(), meta, dict_key, &value));
   ASSERT_EQ(value.substr(8), "emp-2");
   value.replace(8, std::string::npos, "emp-9");
-  ASSERT_TRUE(store->raw_db()->Put(rocksdb::WriteOptions(), meta, dict_key, value).ok());
+  ASSERT_OK(store->raw_db()->Put(rocksdb::WriteOptions(), meta, dict_key, value));
   auto report = store->Verify();
   ASSERT_OK(report);
   EXPECT_FALSE(report->ok);

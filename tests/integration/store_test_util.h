@@ -1,4 +1,4 @@
-// Helpers shared by the store tests: temporary directories and synthetic stored events.
+// Helpers shared by the store tests: synthetic stored events (and TempDir, from tests/support).
 #pragma once
 
 #include <unistd.h>
@@ -8,24 +8,9 @@
 #include <string>
 
 #include "store/store.h"
+#include "support/temp_dir.h"
 
 namespace inzage::testing {
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/inzage-test-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::string& path() const { return path_; }
-  [[nodiscard]] std::string sub(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
 
 inline Pseudonym SyntheticSubject(std::uint64_t n) {
   Pseudonym p;

@@ -82,7 +82,7 @@ void FillEveryColumnFamily(const std::string& dir) {
 // Each live SST file with its column family, read from RocksDB's own metadata.
 std::map<std::string, std::string> SstFilesByColumnFamily(const std::string& dir) {
   std::vector<std::string> names;
-  EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names).ok());
+  EXPECT_OK(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names));
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const auto& name : names) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -94,7 +94,7 @@ std::map<std::string, std::string> SstFilesByColumnFamily(const std::string& dir
   std::vector<rocksdb::LiveFileMetaData> live;
   db->GetLiveFilesMetaData(&live);
   for (const auto& f : live) files[f.name] = f.column_family_name;
-  for (auto* h : handles) EXPECT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+  for (auto* h : handles) EXPECT_OK(db->DestroyColumnFamilyHandle(h));
   delete db;
   return files;
 }

@@ -17,6 +17,7 @@
 
 #include "common/yaml_json.h"
 #include "support/status_matchers.h"
+#include "support/temp_dir.h"
 
 namespace inzage::app {
 namespace {
@@ -24,8 +25,14 @@ namespace {
 using ::testing::HasSubstr;
 const std::string kShipped = std::string(INZAGE_SOURCE_DIR) + "/config/inzaged.yaml";
 
+// One scratch directory for the test binary, removed at exit.
+const inzage::testing::TempDir& Scratch() {
+  static const inzage::testing::TempDir dir;
+  return dir;
+}
+
 std::string WriteTemp(const std::string& text) {
-  const std::string path = ::testing::TempDir() + "/inzaged-test.yaml";
+  const std::string path = Scratch().sub("inzaged-test.yaml");
   std::ofstream(path) << text;
   return path;
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "support/status_matchers.h"
+#include "support/temp_dir.h"
 
 namespace inzage {
 namespace {
@@ -39,10 +40,8 @@ TEST(PseudonymTest, DifferentKeysGiveDifferentPseudonymsAndIds) {
 }
 
 TEST(PseudonymTest, KeygenWritesA0600FileThatLoads) {
-  const auto dir =
-      std::filesystem::temp_directory_path() / ("inzage-keytest-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / "key").string();
+  const testing::TempDir dir;
+  const std::string path = dir.sub("key");
   ASSERT_OK(Pseudonymizer::GenerateKeyFile(path));
   struct stat st {};
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
@@ -53,14 +52,11 @@ TEST(PseudonymTest, KeygenWritesA0600FileThatLoads) {
   ::chmod(path.c_str(), 0644);
   auto refused = Pseudonymizer::FromKeyFile(path);
   EXPECT_FALSE(refused.ok());
-  std::filesystem::remove_all(dir);
 }
 
 TEST(PseudonymTest, RejectsShortOrNonHexKeys) {
-  const auto dir =
-      std::filesystem::temp_directory_path() / ("inzage-keytest2-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / "key").string();
+  const testing::TempDir dir;
+  const std::string path = dir.sub("key");
   {
     std::ofstream out(path);
     out << "abcd\n";
@@ -72,7 +68,6 @@ TEST(PseudonymTest, RejectsShortOrNonHexKeys) {
     out << std::string(64, 'z') << "\n";
   }
   EXPECT_FALSE(Pseudonymizer::FromKeyFile(path).ok());
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

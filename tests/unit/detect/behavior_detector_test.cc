@@ -424,8 +424,9 @@ TEST_F(BehaviorDetectorTest, AnActorWithoutWorkingHoursIsNeverOffHours) {
 class AllWeekTest : public BehaviorDetectorTest {
  protected:
   void SetUp() override {
-    policy_copy_.Edit("roles.yaml", "    name: \"Medewerker burgerzaken\"\n",
-                      "    name: \"Medewerker burgerzaken\"\n    working_hours_all_week: true\n");
+    policy_copy_.Replace(
+        "roles.yaml", "    name: \"Medewerker burgerzaken\"\n",
+        "    name: \"Medewerker burgerzaken\"\n    working_hours_all_week: true\n");
     Load(policy_copy_.dir());
   }
   testing_util::PolicyCopy policy_copy_;
@@ -519,8 +520,9 @@ TEST_F(BehaviorDetectorTest, LateExportsStillFireTheOneEventBulkRule) {
 
 TEST(BehaviorDetectorPolicyTest, ASwitchedOffRuleDoesNotFireAndSeverityOverridesApply) {
   testing_util::PolicyCopy copy;
-  copy.Edit("policy.yaml", "rules: {}",
-            "rules: {behavior.off_hours: {enabled: false}, behavior.browsing: {severity: high}}");
+  copy.Replace(
+      "policy.yaml", "rules: {}",
+      "rules: {behavior.off_hours: {enabled: false}, behavior.browsing: {severity: high}}");
   auto policy = LoadPolicy(copy.dir());
   ASSERT_TRUE(policy.ok()) << policy.status().message();
   Pseudonymizer key("behavior-detector-test-key-0123456789abcdef");

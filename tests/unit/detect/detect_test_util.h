@@ -15,10 +15,11 @@
 #include "common/pseudonym.h"
 #include "common/time.h"
 #include "event/bsn.h"
+#include "support/policy_copy.h"
 
 namespace inzage::testing_util {
 
-inline const std::string kPolicyDir = std::string(INZAGE_SOURCE_DIR) + "/config/policy";
+inline const std::string& kPolicyDir = testing::kShippedPolicyDir;
 
 // The i-th number of the 9999xxxxx test range that passes the elfproef.
 inline std::string Bsn(int i) {
@@ -60,38 +61,6 @@ inline TimeMicros T(const char* rfc3339) {
 inline constexpr TimeMicros kMinute = 60 * kMicrosPerSecond;
 inline constexpr TimeMicros kHour = 60 * kMinute;
 
-// A private copy of the shipped policy directory, removed at the end of the test.
-class PolicyCopy {
- public:
-  PolicyCopy() {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("inzage-detect-policy-" + std::to_string(::getpid()) + "-" + std::to_string(++n_));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    for (const auto& e : std::filesystem::directory_iterator(kPolicyDir)) {
-      if (e.path().extension() == ".yaml") std::filesystem::copy(e.path(), dir_);
-    }
-  }
-  PolicyCopy(const PolicyCopy&) = delete;
-  PolicyCopy& operator=(const PolicyCopy&) = delete;
-  ~PolicyCopy() { std::filesystem::remove_all(dir_); }
-
-  // Replaces the first occurrence of `from` in file `name`.
-  void Edit(const std::string& name, const std::string& from, const std::string& to) {
-    const auto path = dir_ / name;
-    std::stringstream buf;
-    buf << std::ifstream(path).rdbuf();
-    std::string text = buf.str();
-    const size_t at = text.find(from);
-    ASSERT_NE(at, std::string::npos) << from;
-    text.replace(at, from.size(), to);
-    std::ofstream(path, std::ios::trunc) << text;
-  }
-  [[nodiscard]] std::string dir() const { return dir_.string(); }
-
- private:
-  static inline int n_ = 0;
-  std::filesystem::path dir_;
-};
+using inzage::testing::PolicyCopy;
 
 }  // namespace inzage::testing_util

@@ -54,7 +54,7 @@ TEST(FormatDifferentialTest, NativeLdvAndVngRenderingsDecideIdentically) {
   o.invalid_per_mille = 0;
   WorldGenerator world(o);
   ReferenceData reference(&pseudonymizer);
-  for (const std::string& r : world.ReferenceRecords()) ASSERT_TRUE(reference.Apply(r).ok());
+  for (const std::string& r : world.ReferenceRecords()) ASSERT_OK(reference.Apply(r));
   reference.Resolve(policy);
 
   MessageDecoder native(InputFormat::kInzage, &pseudonymizer);

@@ -133,7 +133,7 @@ TEST_F(MessageDecoderTest, LdvSpanBecomesTheAccessItDescribes) {
   // The same request as OTLP/JSON (the SDK's and the Collector's hex ids, string fixed64s).
   std::string text;
   google::protobuf::util::JsonPrintOptions o;
-  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(req, &text, o).ok());
+  ASSERT_OK(google::protobuf::util::MessageToJsonString(req, &text, o));
   // protobuf's own JSON writes ids in base64; OTLP/JSON writes them in hex.
   json j = json::parse(text);
   auto& span = j["resourceSpans"][0]["scopeSpans"][0]["spans"][0];

@@ -353,7 +353,7 @@ TEST_F(DeciderPropertyTest, InvariantsHoldOverRandomWorldsAndEvents) {
     std::vector<std::unique_ptr<ReferenceData>> without_consent;
     for (const auto& [id, subject] : world.consents()) {
       auto& without = without_consent.emplace_back(std::make_unique<ReferenceData>(&key_));
-      for (const json& r : world.records()) ASSERT_TRUE(without->Apply(r.dump()).ok());
+      for (const json& r : world.records()) ASSERT_OK(without->Apply(r.dump()));
       const json deletion = {{"type", "consent"}, {"id", id}, {"deleted", true}};
       ASSERT_OK(without->Apply(deletion.dump()));
       without->Resolve(*policy_);

@@ -12,6 +12,7 @@
 #include "event/event_parser.h"
 #include "ingest/stored_event.h"
 #include "policy/policy_loader.h"
+#include "support/policy_copy.h"
 
 namespace inzage {
 namespace {
@@ -202,18 +203,10 @@ TEST_F(DeciderTest, EmergencyReplacesNeedToKnowByReview) {
 }
 
 TEST_F(DeciderTest, DisabledRuleDoesNotFireAndSeverityOverrideApplies) {
-  const std::string dir = ::testing::TempDir() + "/policy-override";
-  std::filesystem::remove_all(dir);
-  std::filesystem::copy(std::string(INZAGE_SOURCE_DIR) + "/config/policy", dir);
-  std::string text;
-  {
-    std::ifstream in(dir + "/policy.yaml");
-    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
-  text.replace(text.find("rules: {}"), 9,
+  inzage::testing::PolicyCopy copy;
+  copy.Replace("policy.yaml", "rules: {}",
                "rules: {ntk.no_relationship: {severity: high}, purpose.missing: {enabled: false}}");
-  std::ofstream(dir + "/policy.yaml") << text;
-  auto p = LoadPolicy(dir);
+  auto p = LoadPolicy(copy.dir());
   ASSERT_TRUE(p.ok()) << p.status().message();
   policy_ = *p;
   json e = Event();
@@ -224,7 +217,6 @@ TEST_F(DeciderTest, DisabledRuleDoesNotFireAndSeverityOverrideApplies) {
   ASSERT_EQ(d["rules"].size(), 1u);
   EXPECT_EQ(d["rules"][0]["id"], "ntk.no_relationship");
   EXPECT_EQ(d["rules"][0]["severity"], "high");
-  std::filesystem::remove_all(dir);
 }
 
 TEST_F(DeciderTest, InvalidDecisionCarriesTheReason) {

@@ -13,6 +13,7 @@
 #include <valijson/validator.hpp>
 
 #include "common/yaml_json.h"
+#include "support/policy_copy.h"
 #include "support/status_matchers.h"
 
 namespace inzage {
@@ -21,48 +22,16 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-const std::string kPolicyDir = std::string(INZAGE_SOURCE_DIR) + "/config/policy";
+const std::string& kPolicyDir = testing::kShippedPolicyDir;
 
-// A copy of the shipped policy in a temporary directory, to break on purpose.
-class PolicyCopy {
- public:
-  PolicyCopy() {
-    dir_ = fs::temp_directory_path() /
-           ("inzage-policy-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    fs::create_directories(dir_);
-    for (const auto& e : fs::directory_iterator(kPolicyDir)) {
-      if (e.is_regular_file()) fs::copy_file(e.path(), dir_ / e.path().filename());
-    }
-  }
-  ~PolicyCopy() { fs::remove_all(dir_); }
-  PolicyCopy(const PolicyCopy&) = delete;
-  PolicyCopy& operator=(const PolicyCopy&) = delete;
+using testing::PolicyCopy;
 
-  void Replace(const std::string& file, const std::string& from, const std::string& to) {
-    std::string text = Read(file);
-    const size_t at = text.find(from);
-    ASSERT_NE(at, std::string::npos) << from;
-    text.replace(at, from.size(), to);
-    Write(file, text);
-  }
-  void Write(const std::string& file, const std::string& text) {
-    std::ofstream(dir_ / file) << text;
-  }
-  std::string Read(const std::string& file) {
-    std::ifstream in(dir_ / file);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  }
-  std::string Error() {
-    auto r = LoadPolicy(dir_.string());
-    EXPECT_FALSE(r.ok());
-    return r.ok() ? std::string() : r.status().message();
-  }
-  std::string dir() const { return dir_.string(); }
-
- private:
-  static inline int counter_ = 0;
-  fs::path dir_;
-};
+// Why the policy in `copy` does not load (the test fails if it does).
+std::string LoadError(const PolicyCopy& copy) {
+  auto r = LoadPolicy(copy.dir());
+  EXPECT_FALSE(r.ok());
+  return r.ok() ? std::string() : r.status().message();
+}
 
 TEST(PolicyLoaderTest, ShippedPolicyLoadsWithEveryTable) {
   auto r = LoadPolicy(kPolicyDir);
@@ -114,7 +83,8 @@ TEST(PolicyLoaderTest, RevisionIsAContentHash) {
   PolicyCopy a, b;
   auto ra = LoadPolicy(a.dir());
   auto rb = LoadPolicy(b.dir());
-  ASSERT_TRUE(ra.ok() && rb.ok());
+  ASSERT_OK(ra);
+  ASSERT_OK(rb);
   EXPECT_EQ((*ra)->revision(), (*rb)->revision());
   b.Replace("policy.yaml", "rules: {}", "rules: {behavior.off_hours: {enabled: false}}");
   auto changed = LoadPolicy(b.dir());
@@ -127,7 +97,7 @@ TEST(PolicyLoaderTest, UnknownDomainInARoleNamesFileLineAndPath) {
   PolicyCopy p;
   p.Replace("roles.yaml", "domains: [wmo], info: [wat, dat, cumulative]",
             "domains: [wmoo], info: [wat, dat, cumulative]");
-  const std::string err = p.Error();
+  const std::string err = LoadError(p);
   EXPECT_THAT(err, HasSubstr("roles.yaml:"));
   EXPECT_THAT(err, HasSubstr("roles[0].permissions[0].domains[0]: unknown domain \"wmoo\""));
 }
@@ -138,7 +108,7 @@ TEST(PolicyLoaderTest, ReportsEveryErrorNotJustTheFirst) {
             "roles: [wmo-konsulent, regisseur]");
   p.Replace("policy.yaml", "rules: {}", "rules: {auth.no_such_rule: {severity: low}}");
   p.Replace("policy.yaml", "case_grace_period: P30D", "case_grace_period: 30 days");
-  const std::string err = p.Error();
+  const std::string err = LoadError(p);
   EXPECT_THAT(err, HasSubstr("3 error(s)"));
   EXPECT_THAT(err, HasSubstr("unknown role \"wmo-konsulent\""));
   EXPECT_THAT(err, HasSubstr("rules.auth.no_such_rule: unknown rule id"));
@@ -148,13 +118,13 @@ TEST(PolicyLoaderTest, ReportsEveryErrorNotJustTheFirst) {
 TEST(PolicyLoaderTest, UnknownKeysAreErrors) {
   PolicyCopy p;
   p.Replace("roles.yaml", "needs_relationship: true", "needs_relationship: true\n    colour: red");
-  EXPECT_THAT(p.Error(), HasSubstr("roles[0].colour: unknown key"));
+  EXPECT_THAT(LoadError(p), HasSubstr("roles[0].colour: unknown key"));
 }
 
 TEST(PolicyLoaderTest, InputInvalidCannotBeSwitchedOff) {
   PolicyCopy p;
   p.Replace("policy.yaml", "rules: {}", "rules: {input.invalid: {enabled: false}}");
-  EXPECT_THAT(p.Error(),
+  EXPECT_THAT(LoadError(p),
               HasSubstr("rules.input.invalid.enabled: this rule cannot be switched off"));
 }
 
@@ -162,11 +132,11 @@ TEST(PolicyLoaderTest, InputInvalidCannotBeSwitchedOff) {
 TEST(PolicyLoaderTest, CitizenReportedIsNeitherSwitchableNorSetByThePolicy) {
   PolicyCopy off;
   off.Replace("policy.yaml", "rules: {}", "rules: {citizen.reported: {enabled: false}}");
-  EXPECT_THAT(off.Error(),
+  EXPECT_THAT(LoadError(off),
               HasSubstr("rules.citizen.reported.enabled: this rule cannot be switched off"));
   PolicyCopy severity;
   severity.Replace("policy.yaml", "rules: {}", "rules: {citizen.reported: {severity: low}}");
-  EXPECT_THAT(severity.Error(), HasSubstr("api.citizen_report_severity"));
+  EXPECT_THAT(LoadError(severity), HasSubstr("api.citizen_report_severity"));
 }
 
 TEST(PolicyLoaderTest, SeverityOverride) {
@@ -192,20 +162,20 @@ TEST(PolicyLoaderTest, GuidanceForEveryAlertingRuleAndItsErrors) {
   EXPECT_NE((*r)->guidance(RuleId::kBehaviorVipAccess).find("concernjuristen"), std::string::npos);
   PolicyCopy unknown;
   unknown.Replace("guidance.yaml", "guidance:\n", "guidance:\n  no.such_rule: text\n");
-  EXPECT_THAT(unknown.Error(), HasSubstr("guidance.no.such_rule: unknown rule id"));
+  EXPECT_THAT(LoadError(unknown), HasSubstr("guidance.no.such_rule: unknown rule id"));
   PolicyCopy long_text;
   long_text.Replace("guidance.yaml", "guidance:\n",
                     "guidance:\n  behavior.off_hours: " + std::string(2100, 'x') + "\n");
-  EXPECT_THAT(long_text.Error(), HasSubstr("longer than 2000 bytes"));
+  EXPECT_THAT(LoadError(long_text), HasSubstr("longer than 2000 bytes"));
 }
 
 TEST(PolicyLoaderTest, SectionInTwoFilesAndYamlSyntaxErrors) {
   PolicyCopy p;
   p.Write("extra.yaml", "domains:\n  - {id: extra, name: x, social: false}\n");
-  EXPECT_THAT(p.Error(), HasSubstr("domains: already defined in"));
+  EXPECT_THAT(LoadError(p), HasSubstr("domains: already defined in"));
   PolicyCopy q;
   q.Write("domains.yaml", "domains: [\n");
-  EXPECT_THAT(q.Error(), HasSubstr("domains.yaml:"));
+  EXPECT_THAT(LoadError(q), HasSubstr("domains.yaml:"));
 }
 
 TEST(PolicyLoaderTest, MissingDirectory) {
