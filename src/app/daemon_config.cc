@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <set>
+#include <string_view>
 #include <vector>
 
 #include "interop/input_format.h"
@@ -83,6 +86,36 @@ bool IsSecretKafkaProperty(std::string_view name) {
          kSecretKafkaProperties.end();
 }
 
+// A mapping of librdkafka properties (kafka.properties and the per-client sections): strings,
+// and no secret written inline.
+void ReadKafkaProperties(Reader& r, const YAML::Node& p, const std::string& path,
+                         std::map<std::string, std::string>* out) {
+  if (!p || p.IsNull()) return;
+  if (!p.IsMap()) {
+    r.Error(p, path, "must be a mapping of librdkafka properties");
+    return;
+  }
+  for (const auto& kv : p) {
+    const std::string where = path + "." + kv.first.Scalar();
+    if (!kv.second.IsScalar()) {
+      r.Error(kv.second, where, "must be a string");
+    } else if (IsSecretKafkaProperty(kv.first.Scalar())) {
+      r.Error(kv.second, where,
+              "is a secret: name a file holding it under kafka.secret_files instead");
+    } else {
+      (*out)[kv.first.Scalar()] = kv.second.Scalar();
+    }
+  }
+}
+
+// kafka.instance_name goes into group.instance.id and the broker's logs: a plain name.
+bool ValidInstanceName(std::string_view name) {
+  if (name.empty() || name.size() > 100) return false;
+  return std::all_of(name.begin(), name.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '.' || ch == '_' || ch == '-';
+  });
+}
+
 }  // namespace
 
 Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
@@ -101,9 +134,16 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
          {"kafka", "pipeline", "store", "pseudonym_key_file", "policy_dir", "reference_timeout_ms",
           "shutdown_timeout_ms", "summary_interval_ms", "api", "log_level"});
   if (const YAML::Node k = root["kafka"]) {
-    r.Keys(k, "kafka", {"brokers", "group_id", "topics", "inputs", "properties", "secret_files"});
+    r.Keys(k, "kafka",
+           {"brokers", "group_id", "instance_name", "topics", "inputs", "properties",
+            "consumer_properties", "producer_properties", "reference_properties", "secret_files"});
     r.String(k["brokers"], "kafka.brokers", &c.kafka.brokers);
     r.String(k["group_id"], "kafka.group_id", &c.kafka.group_id);
+    r.String(k["instance_name"], "kafka.instance_name", &c.kafka.instance_name);
+    if (!c.kafka.instance_name.empty() && !ValidInstanceName(c.kafka.instance_name)) {
+      r.Error(k["instance_name"], "kafka.instance_name",
+              "must be 1-100 characters of letters, digits, '.', '_' and '-'");
+    }
     if (const YAML::Node t = k["topics"]) {
       r.Keys(t, "kafka.topics", {"events", "reference", "dead_letter", "alerts"});
       r.String(t["events"], "kafka.topics.events", &c.kafka.events_topic);
@@ -137,22 +177,13 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
         }
       }
     }
-    if (const YAML::Node p = k["properties"]; p && !p.IsNull()) {
-      if (!p.IsMap()) {
-        r.Error(p, "kafka.properties", "must be a mapping of librdkafka properties");
-      } else {
-        for (const auto& kv : p) {
-          if (!kv.second.IsScalar()) {
-            r.Error(kv.second, "kafka.properties." + kv.first.Scalar(), "must be a string");
-          } else if (IsSecretKafkaProperty(kv.first.Scalar())) {
-            r.Error(kv.second, "kafka.properties." + kv.first.Scalar(),
-                    "is a secret: name a file holding it under kafka.secret_files instead");
-          } else {
-            c.kafka.properties[kv.first.Scalar()] = kv.second.Scalar();
-          }
-        }
-      }
-    }
+    ReadKafkaProperties(r, k["properties"], "kafka.properties", &c.kafka.properties);
+    ReadKafkaProperties(r, k["consumer_properties"], "kafka.consumer_properties",
+                        &c.kafka.consumer_properties);
+    ReadKafkaProperties(r, k["producer_properties"], "kafka.producer_properties",
+                        &c.kafka.producer_properties);
+    ReadKafkaProperties(r, k["reference_properties"], "kafka.reference_properties",
+                        &c.kafka.reference_properties);
     if (const YAML::Node p = k["secret_files"]; p && !p.IsNull()) {
       if (!p.IsMap()) {
         r.Error(p, "kafka.secret_files", "must map librdkafka properties to files");
@@ -161,8 +192,11 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
           const std::string where = "kafka.secret_files." + kv.first.Scalar();
           if (!kv.second.IsScalar() || kv.second.Scalar().empty()) {
             r.Error(kv.second, where, "must be a file path");
-          } else if (c.kafka.properties.count(kv.first.Scalar()) != 0) {
-            r.Error(kv.second, where, "is also set under kafka.properties");
+          } else if (c.kafka.properties.count(kv.first.Scalar()) != 0 ||
+                     c.kafka.consumer_properties.count(kv.first.Scalar()) != 0 ||
+                     c.kafka.producer_properties.count(kv.first.Scalar()) != 0 ||
+                     c.kafka.reference_properties.count(kv.first.Scalar()) != 0) {
+            r.Error(kv.second, where, "is also set under kafka.*properties");
           } else {
             c.kafka.secret_files[kv.first.Scalar()] = kv.second.Scalar();
           }
@@ -353,6 +387,18 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
   // NOLINTNEXTLINE(concurrency-mt-unsafe): read at start-up, before any thread exists
   if (const char* v = std::getenv("INZAGE_TOKEN_KEY_FILE"); v != nullptr && *v != '\0') {
     c.api.token_key_file = v;
+  }
+  // The systemd unit names the instance after its host (%H); a name in the file wins.
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): read at start-up, before any thread exists
+  if (const char* v = std::getenv("INZAGE_KAFKA_INSTANCE_NAME");
+      v != nullptr && *v != '\0' && c.kafka.instance_name.empty()) {
+    if (!ValidInstanceName(v)) {
+      return Status::InvalidArgument(
+          "INZAGE_KAFKA_INSTANCE_NAME: must be 1-100 characters of letters, digits, '.', '_' and "
+          "'-'; set kafka.instance_name in " +
+          path + " instead");
+    }
+    c.kafka.instance_name = v;
   }
   return c;
 }

@@ -16,8 +16,8 @@ ReferenceReader::ReferenceReader(const kafka::Options& kafka, ReferenceData* ref
 
 Status ReferenceReader::Start() {
   // No group membership: the group id is required by librdkafka but never joined.
-  auto consumer =
-      kafka::MakeConsumer(kafka_, "inzaged-reference", kafka_.group_id + ".reference-unused");
+  auto consumer = kafka::MakeConsumer(kafka_, kafka::ConsumerKind::kReference, "inzaged-reference",
+                                      kafka_.group_id + ".reference-unused");
   if (!consumer.ok()) return consumer.status();
   consumer_ = std::move(consumer).value();
   return Status::Ok();

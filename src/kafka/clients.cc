@@ -6,15 +6,17 @@
 namespace inzage::kafka {
 namespace {
 
-// The settings every client shares, then the job's, then the user's: a later Set wins.
+// The settings every client shares, then the job's, then the user's shared ones, then the
+// user's for this kind of client: a later Set wins.
 Status Configure(Config* c, const Options& options, const std::string& client_id,
-                 const Settings& settings) {
+                 const Settings& settings, const Settings& own_properties) {
   if (!options.brokers.empty()) {
     if (Status st = c->Set("bootstrap.servers", options.brokers); !st.ok()) return st;
   }
   if (Status st = c->Set("client.id", client_id); !st.ok()) return st;
   if (Status st = c->SetAll(settings); !st.ok()) return st;
-  return c->SetAll(options.properties);
+  if (Status st = c->SetAll(options.properties); !st.ok()) return st;
+  return c->SetAll(own_properties);
 }
 
 // What the probe's error callback saw: the first authentication or TLS failure.
@@ -42,7 +44,10 @@ void RecordProbeError(rd_kafka_t* /*rk*/, int err, const char* reason, void* opa
 Status CheckBrokersAccept(const Options& options, int timeout_ms) {
   ProbeErrors seen;
   Config c;
-  if (Status st = Configure(&c, options, "inzaged-probe", {}); !st.ok()) return st;
+  if (Status st = Configure(&c, options, "inzaged-probe", {}, options.producer_properties);
+      !st.ok()) {
+    return st;
+  }
   rd_kafka_conf_set_error_cb(c.raw(), RecordProbeError);
   rd_kafka_conf_set_opaque(c.raw(), &seen);
   auto producer = c.Create(RD_KAFKA_PRODUCER);
@@ -70,13 +75,16 @@ Status CheckBrokersAccept(const Options& options, int timeout_ms) {
 Result<Handle> MakeProducer(const Options& options, const std::string& client_id,
                             const Settings& settings, DeliveryReportFn on_delivery, void* opaque) {
   Config c;
-  if (Status st = Configure(&c, options, client_id, settings); !st.ok()) return st;
+  if (Status st = Configure(&c, options, client_id, settings, options.producer_properties);
+      !st.ok()) {
+    return st;
+  }
   if (on_delivery != nullptr) rd_kafka_conf_set_dr_msg_cb(c.raw(), on_delivery);
   if (opaque != nullptr) rd_kafka_conf_set_opaque(c.raw(), opaque);
   return c.Create(RD_KAFKA_PRODUCER);
 }
 
-Result<Handle> MakeConsumer(const Options& options, const std::string& client_id,
+Result<Handle> MakeConsumer(const Options& options, ConsumerKind kind, const std::string& client_id,
                             const std::string& group_id, const Settings& settings,
                             RebalanceFn on_rebalance, void* opaque) {
   // The owner commits the offsets it has stored, never librdkafka on its own.
@@ -84,8 +92,10 @@ Result<Handle> MakeConsumer(const Options& options, const std::string& client_id
                {"enable.auto.commit", "false"},
                {"enable.auto.offset.store", "false"}};
   for (const auto& [name, value] : settings) all[name] = value;
+  const Settings& own =
+      kind == ConsumerKind::kEvents ? options.consumer_properties : options.reference_properties;
   Config c;
-  if (Status st = Configure(&c, options, client_id, all); !st.ok()) return st;
+  if (Status st = Configure(&c, options, client_id, all, own); !st.ok()) return st;
   if (on_rebalance != nullptr) rd_kafka_conf_set_rebalance_cb(c.raw(), on_rebalance);
   if (opaque != nullptr) rd_kafka_conf_set_opaque(c.raw(), opaque);
   return c.Create(RD_KAFKA_CONSUMER);

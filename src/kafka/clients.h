@@ -1,7 +1,9 @@
 // MakeProducer and MakeConsumer: the one place where inzaged's Kafka clients get their
 // configuration. Every client gets the brokers, its own client.id (in the broker's logs and
 // librdkafka's log lines), the settings its job needs, and last the user's pass-through
-// properties (kafka.properties), which may override any of them.
+// properties: kafka.properties, then the section of its kind of client
+// (kafka.consumer_properties, producer_properties or reference_properties); a later one may
+// override any earlier setting.
 //
 // Ownership: the returned Handle owns the client. The callbacks' opaque pointer is the caller's
 // and must outlive the handle.
@@ -21,6 +23,9 @@ namespace inzage::kafka {
 // librdkafka properties by name, set after the common ones.
 using Settings = std::map<std::string, std::string>;
 
+// Which of the user's per-client sections a consumer takes.
+enum class ConsumerKind { kEvents, kReference };
+
 // Called for each produced message once it is acknowledged or failed, from whichever thread
 // polls the producer; message->_private is the opaque given to Produce.
 using DeliveryReportFn = void (*)(rd_kafka_t* rk, const rd_kafka_message_t* message, void* opaque);
@@ -38,8 +43,8 @@ using RebalanceFn = void (*)(rd_kafka_t* rk, rd_kafka_resp_err_t err,
 
 // A consumer in group `group_id` that never commits or stores offsets by itself: the owner
 // commits what it has stored (docs/architecture.md, exactly-once state).
-[[nodiscard]] Result<Handle> MakeConsumer(const Options& options, const std::string& client_id,
-                                          const std::string& group_id,
+[[nodiscard]] Result<Handle> MakeConsumer(const Options& options, ConsumerKind kind,
+                                          const std::string& client_id, const std::string& group_id,
                                           const Settings& settings = {},
                                           RebalanceFn on_rebalance = nullptr,
                                           void* opaque = nullptr);

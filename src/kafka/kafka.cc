@@ -1,6 +1,7 @@
 #include "kafka/kafka.h"
 
 #include <string>
+#include <string_view>
 
 #include "common/log.h"
 
@@ -119,5 +120,10 @@ rd_kafka_resp_err_t Produce(rd_kafka_t* producer, const std::string& topic, std:
 }
 
 std::string ErrorText(rd_kafka_resp_err_t err) { return rd_kafka_err2str(err); }
+
+bool IsCooperative(rd_kafka_t* consumer) {
+  const char* protocol = rd_kafka_rebalance_protocol(consumer);
+  return protocol != nullptr && std::string_view(protocol) == "COOPERATIVE";
+}
 
 }  // namespace inzage::kafka

@@ -71,9 +71,23 @@ class Config {
 // runs dry: with the default 100,000 messages the daemon sat 0.2-0.4 s of every second without
 // messages (`debug: fetch` shows "queued.min.messages exceeded" then "is fetchable" each second).
 // 128 MiB holds ~350,000 access events, ~1.7 s at 200,000 events/s; the message count bound is
-// set above that so the bytes decide. Override under kafka.properties.
+// set above that so the bytes decide. Override under kafka.consumer_properties.
 inline constexpr const char* kPrefetchMaxKbytes = "131072";
 inline constexpr const char* kPrefetchMinMessages = "1000000";
+
+// The events consumer's group session. A member that stops heartbeating keeps its partitions
+// this long: after a SIGKILL, a static member (kafka.instance_name) restarted by systemd within
+// it takes them straight back; an instance that is gone for good hands them to the others after
+// it. 20 s covers systemd's RestartSec=5s and a start-up; librdkafka's default of 45 s only
+// makes a lost machine's partitions wait longer. Override under kafka.consumer_properties.
+inline constexpr const char* kSessionTimeoutMs = "20000";
+inline constexpr const char* kHeartbeatIntervalMs = "2000";
+
+// How the group's members share partitions. Cooperative-sticky moves only the partitions that
+// must move when an instance joins or leaves; the others keep being consumed through the
+// rebalance (the eager strategies stop every member and reassign everything). A group changes
+// strategy only by a rolling restart that lists both (docs/operations.md, scale-out).
+inline constexpr const char* kAssignmentStrategy = "cooperative-sticky";
 
 struct Header {
   const char* name;
@@ -92,5 +106,9 @@ Result<std::vector<std::int32_t>> TopicPartitions(rd_kafka_t* rk, const std::str
                                                   int timeout_ms);
 
 std::string ErrorText(rd_kafka_resp_err_t err);
+
+// Whether the consumer's group uses the cooperative protocol (incremental assign and revoke in
+// the rebalance callback) rather than the eager one.
+bool IsCooperative(rd_kafka_t* consumer);
 
 }  // namespace inzage::kafka

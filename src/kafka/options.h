@@ -27,7 +27,20 @@ struct Options {
   std::string reference_topic = "inzage.reference";
   std::string dead_letter_topic = "inzage.access-events.dlq";
   std::string alerts_topic = "inzage.ciso-alerts";
-  std::map<std::string, std::string> properties;  // librdkafka properties, passed through
+  // librdkafka properties, passed through: `properties` to every client (TLS, SASL, ...), then
+  // each client's own section; a client's own value wins over the shared one. The sections
+  // keep a consumer setting out of the producers (librdkafka warns, CONFWARN, about a
+  // property that does not apply to the client it is set on).
+  std::map<std::string, std::string> properties;
+  std::map<std::string, std::string> consumer_properties;   // the events consumer
+  std::map<std::string, std::string> producer_properties;   // the alert and dead-letter producers
+  std::map<std::string, std::string> reference_properties;  // the reference-topic reader
+  // Static group membership (KIP-345): a name that stays the same when this instance restarts
+  // (the host's name, a systemd instance name). The consumer's group.instance.id is derived
+  // from it, so that a restarted instance takes its partitions straight back instead of waiting
+  // for its old session to time out. Empty: dynamic membership. Two running instances must
+  // never share a name: the broker fences the older one.
+  std::string instance_name;
   // librdkafka properties whose values are secrets (sasl.password, ssl.key.pem, ...): property
   // name -> a file (mode 0600, a systemd credential in production) read at start-up into
   // `properties`. The configuration file never holds the secret itself.
@@ -35,6 +48,11 @@ struct Options {
   // A secret file's path may start with this; systemd's credentials directory replaces it when
   // the file is read (LoadCredential=).
   static constexpr std::string_view kCredentialsDirectory = "${CREDENTIALS_DIRECTORY}";
+
+  // The consumer's group.instance.id: "<group_id>/<instance_name>", or empty.
+  [[nodiscard]] std::string GroupInstanceId() const {
+    return instance_name.empty() ? std::string() : group_id + "/" + instance_name;
+  }
 
   // The inputs in force: `inputs`, or events_topic in inzage's format when none are given.
   [[nodiscard]] std::vector<Input> EffectiveInputs() const {

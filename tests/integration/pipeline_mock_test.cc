@@ -83,8 +83,8 @@ app::DaemonConfig ConfigFor(const MockKafka& kafka, const std::string& dir) {
   app::DaemonConfig c;
   c.kafka.brokers = kafka.bootstraps();
   c.kafka.group_id = "test-group";
-  c.kafka.properties["session.timeout.ms"] = "6000";
-  c.kafka.properties["heartbeat.interval.ms"] = "500";
+  c.kafka.consumer_properties["session.timeout.ms"] = "6000";
+  c.kafka.consumer_properties["heartbeat.interval.ms"] = "500";
   c.store.path = dir + "/store";
   c.pseudonym_key_file = dir + "/key";
   c.policy_dir = kPolicyDir;
@@ -731,7 +731,7 @@ TEST(PipelineMockTest, SigkillMidStreamGivesTheSameHistoryAsAnUninterruptedRun) 
   {
     std::ofstream out(config_file);
     out << "kafka:\n  brokers: \"" << kafka.bootstraps() << "\"\n  group_id: killed-group\n"
-        << "  properties: {session.timeout.ms: \"6000\", heartbeat.interval.ms: \"500\"}\n"
+        << "  consumer_properties: {session.timeout.ms: \"6000\", heartbeat.interval.ms: \"500\"}\n"
         << "pipeline: {batch_max_events: 500, batch_max_latency_ms: 50}\n"
         << "store: {path: \"" << dir.sub("killed") << "/store\"}\n"
         << "pseudonym_key_file: \"" << dir.sub("killed") << "/key\"\n"

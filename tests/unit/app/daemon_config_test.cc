@@ -6,14 +6,17 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
 #include <valijson/validator.hpp>
+#include <vector>
 
 #include "common/yaml_json.h"
 #include "support/status_matchers.h"
@@ -116,7 +119,64 @@ TEST(DaemonConfigTest, KafkaSecretsComeFromFilesNeverInline) {
   auto both = LoadDaemonConfig(WriteTemp(
       "kafka:\n  properties:\n    sasl.username: u\n  secret_files:\n    sasl.username: f\n"));
   ASSERT_FALSE(both.ok());
-  EXPECT_THAT(both.status().message(), HasSubstr("is also set under kafka.properties"));
+  EXPECT_THAT(both.status().message(), HasSubstr("is also set under kafka.*properties"));
+}
+
+TEST(DaemonConfigTest, KafkaSettingsPerClientAndTheInstanceName) {
+  auto c =
+      LoadDaemonConfig(WriteTemp("kafka:\n  group_id: g\n  instance_name: inzage-01.gemeente_a\n"
+                                 "  properties: {security.protocol: SASL_SSL}\n"
+                                 "  consumer_properties: {session.timeout.ms: \"30000\"}\n"
+                                 "  producer_properties: {linger.ms: \"20\"}\n"
+                                 "  reference_properties: {fetch.wait.max.ms: \"100\"}\n"));
+  ASSERT_OK(c);
+  EXPECT_EQ(c->kafka.properties.at("security.protocol"), "SASL_SSL");
+  EXPECT_EQ(c->kafka.consumer_properties.at("session.timeout.ms"), "30000");
+  EXPECT_EQ(c->kafka.producer_properties.at("linger.ms"), "20");
+  EXPECT_EQ(c->kafka.reference_properties.at("fetch.wait.max.ms"), "100");
+  EXPECT_EQ(c->kafka.GroupInstanceId(), "g/inzage-01.gemeente_a");
+  auto shipped = LoadDaemonConfig(kShipped);
+  ASSERT_OK(shipped);
+  EXPECT_EQ(shipped->kafka.GroupInstanceId(), "") << "dynamic membership unless a name is given";
+
+  auto bad =
+      LoadDaemonConfig(WriteTemp("kafka:\n  instance_name: \"a b\"\n  consumer_properties: [x]\n"
+                                 "  producer_properties: {sasl.password: hunter2}\n"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("3 error(s)"));
+  EXPECT_THAT(bad.status().message(), HasSubstr("kafka.instance_name: must be 1-100 characters"));
+  EXPECT_THAT(bad.status().message(),
+              HasSubstr("kafka.consumer_properties: must be a mapping of librdkafka properties"));
+  EXPECT_THAT(bad.status().message(),
+              HasSubstr("kafka.producer_properties.sasl.password: is a secret"));
+  EXPECT_THAT(bad.status().message(), ::testing::Not(HasSubstr("hunter2")));
+}
+
+// The schema and the loader refuse the same inline secrets: every name in the schema's list is
+// refused by the loader, and the loader refuses no other name the schema lets through.
+TEST(DaemonConfigTest, SchemaAndLoaderNameTheSameSecretProperties) {
+  std::ifstream schema_in(std::string(INZAGE_SOURCE_DIR) + "/schemas/config.schema.json");
+  const auto schema_doc = nlohmann::json::parse(schema_in);
+  std::vector<std::string> names;
+  for (const auto& alt : schema_doc["definitions"]["kafkaProperties"]["not"]["anyOf"]) {
+    names.push_back(alt["required"][0].get<std::string>());
+  }
+  ASSERT_GE(names.size(), 5U);
+  for (const std::string& name : names) {
+    auto c = LoadDaemonConfig(WriteTemp("kafka:\n  properties:\n    " + name + ": x\n"));
+    ASSERT_FALSE(c.ok()) << name << " is a secret in the schema but the loader takes it inline";
+    EXPECT_THAT(c.status().message(), HasSubstr("kafka.properties." + name + ": is a secret"));
+  }
+  // A secret the loader knows that the schema does not would pass the schema: look for one
+  // among the secret-looking properties of librdkafka's CONFIGURATION.md.
+  for (const std::string name : {"sasl.password", "ssl.key.password", "ssl.key.pem",
+                                 "ssl.keystore.password", "sasl.oauthbearer.client.secret",
+                                 "ssl_key", "sasl.oauthbearer.config", "ssl.certificate.pem"}) {
+    auto c = LoadDaemonConfig(WriteTemp("kafka:\n  properties:\n    " + name + ": x\n"));
+    const bool loader_refuses = !c.ok();
+    const bool schema_refuses = std::find(names.begin(), names.end(), name) != names.end();
+    EXPECT_EQ(loader_refuses, schema_refuses) << name;
+  }
 }
 
 TEST(DaemonConfigTest, CitizenReportSeverityAndLimit) {
@@ -141,6 +201,22 @@ TEST(DaemonConfigTest, EnvironmentOverridesSecretPaths) {
   ::unsetenv("INZAGE_PSEUDONYM_KEY_FILE");
   ASSERT_OK(c);
   EXPECT_EQ(c->pseudonym_key_file, "/run/credentials/x/key");
+}
+
+// The systemd unit sets INZAGE_KAFKA_INSTANCE_NAME=%H; a name in the file wins over it.
+TEST(DaemonConfigTest, TheInstanceNameFromTheEnvironmentUnlessTheFileHasOne) {
+  ::setenv("INZAGE_KAFKA_INSTANCE_NAME", "host-7.gemeente", 1);
+  auto from_env = LoadDaemonConfig(kShipped);
+  auto from_file = LoadDaemonConfig(WriteTemp("kafka:\n  instance_name: named\n"));
+  ::setenv("INZAGE_KAFKA_INSTANCE_NAME", "not valid", 1);
+  auto invalid = LoadDaemonConfig(kShipped);
+  ::unsetenv("INZAGE_KAFKA_INSTANCE_NAME");
+  ASSERT_OK(from_env);
+  EXPECT_EQ(from_env->kafka.instance_name, "host-7.gemeente");
+  ASSERT_OK(from_file);
+  EXPECT_EQ(from_file->kafka.instance_name, "named");
+  ASSERT_FALSE(invalid.ok());
+  EXPECT_THAT(invalid.status().message(), HasSubstr("INZAGE_KAFKA_INSTANCE_NAME"));
 }
 
 }  // namespace
