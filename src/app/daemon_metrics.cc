@@ -66,6 +66,12 @@ DaemonMetrics::DaemonMetrics(std::shared_ptr<prometheus::Registry> registry)
       NewCounter(r, "inzage_consumption_pauses_total",
                  "Times consumption paused because the alert relay fell behind (the outbox "
                  "passed pipeline.outbox_max_rows)");
+  partitions_assigned_ = NewCounter(r, "inzage_partitions_assigned_total",
+                                    "Input partitions this instance was given by rebalances");
+  partitions_revoked_ = NewCounter(
+      r, "inzage_partitions_revoked_total",
+      "Input partitions taken from this instance by rebalances (cooperative: only those that "
+      "moved)");
   commit_seconds_ =
       &prometheus::BuildHistogram()
            .Name("inzage_store_commit_seconds")
@@ -202,6 +208,8 @@ std::string DaemonMetrics::Render() {
       Follow(dead_letter_errors_, pipeline_->dead_letter_failures(), &last_dead_letter_errors_);
       Follow(store_errors_, s.store_errors.load(), &last_store_errors_);
       Follow(consumption_pauses_, s.consumption_pauses.load(), &last_consumption_pauses_);
+      Follow(partitions_assigned_, s.partitions_assigned.load(), &last_partitions_assigned_);
+      Follow(partitions_revoked_, s.partitions_revoked.load(), &last_partitions_revoked_);
       incidents_in_memory_->Set(static_cast<double>(s.incidents_in_memory.load()));
       Follow(incidents_closed_early_, s.incidents_closed_early.load(),
              &last_incidents_closed_early_);

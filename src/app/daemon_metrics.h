@@ -79,6 +79,8 @@ class DaemonMetrics {
   prometheus::Counter* store_errors_;
   prometheus::Counter* store_inline_strings_;
   prometheus::Counter* consumption_pauses_;
+  prometheus::Counter* partitions_assigned_;
+  prometheus::Counter* partitions_revoked_;
   prometheus::Histogram* commit_seconds_;
   prometheus::Histogram* batch_events_;
   prometheus::Family<prometheus::Gauge>* lag_family_;
@@ -110,6 +112,8 @@ class DaemonMetrics {
   std::uint64_t last_dead_letter_errors_ GUARDED_BY(mu_) = 0;
   std::uint64_t last_store_errors_ GUARDED_BY(mu_) = 0;
   std::uint64_t last_consumption_pauses_ GUARDED_BY(mu_) = 0;
+  std::uint64_t last_partitions_assigned_ GUARDED_BY(mu_) = 0;
+  std::uint64_t last_partitions_revoked_ GUARDED_BY(mu_) = 0;
   std::uint64_t last_store_inline_strings_ GUARDED_BY(mu_) = 0;
   std::uint64_t last_relay_errors_ GUARDED_BY(mu_) = 0;
   std::uint64_t last_delivered_ GUARDED_BY(mu_) = 0;

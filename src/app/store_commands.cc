@@ -235,10 +235,13 @@ int Verify(const std::string& store_dir) {
     std::printf("verify %s: FAILED: %s\n", store_dir.c_str(), report->first_problem.c_str());
     return 3;
   }
-  std::printf("verify %s: ok: %llu batches, %llu entries, %llu expired segments skipped\n",
-              store_dir.c_str(), static_cast<unsigned long long>(report->batches),
-              static_cast<unsigned long long>(report->entries),
-              static_cast<unsigned long long>(report->expired_segments_skipped));
+  std::printf(
+      "verify %s: ok: %llu batches, %llu events in %llu entries, %llu expired segments "
+      "skipped\n",
+      store_dir.c_str(), static_cast<unsigned long long>(report->batches),
+      static_cast<unsigned long long>(report->events),
+      static_cast<unsigned long long>(report->entries),
+      static_cast<unsigned long long>(report->expired_segments_skipped));
   return 0;
 }
 

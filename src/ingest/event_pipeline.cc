@@ -72,12 +72,18 @@ Status EventPipeline::Start() {
 }
 
 Status EventPipeline::StartConsumer() {
-  auto consumer = kafka::MakeConsumer(
-      config_.kafka, "inzaged", config_.kafka.group_id,
-      {{"auto.offset.reset", "earliest"},
-       {"queued.max.messages.kbytes", kafka::kPrefetchMaxKbytes},  // bounds memory
-       {"queued.min.messages", kafka::kPrefetchMinMessages}},
-      &EventPipeline::OnRebalance, this);
+  kafka::Settings settings{{"auto.offset.reset", "earliest"},
+                           {"queued.max.messages.kbytes", kafka::kPrefetchMaxKbytes},  // memory
+                           {"queued.min.messages", kafka::kPrefetchMinMessages},
+                           {"session.timeout.ms", kafka::kSessionTimeoutMs},
+                           {"heartbeat.interval.ms", kafka::kHeartbeatIntervalMs},
+                           {"partition.assignment.strategy", kafka::kAssignmentStrategy}};
+  if (const std::string id = config_.kafka.GroupInstanceId(); !id.empty()) {
+    settings["group.instance.id"] = id;
+  }
+  auto consumer =
+      kafka::MakeConsumer(config_.kafka, kafka::ConsumerKind::kEvents, "inzaged",
+                          config_.kafka.group_id, settings, &EventPipeline::OnRebalance, this);
   if (!consumer.ok()) return consumer.status();
   consumer_ = std::move(consumer).value();
   rd_kafka_poll_set_consumer(consumer_.get());
@@ -95,13 +101,23 @@ Status EventPipeline::StartConsumer() {
   return Status::Ok();
 }
 
+// Both rebalance protocols: with cooperative-sticky (the default, kafka::kAssignmentStrategy)
+// librdkafka hands over only the partitions that move, to be added or removed incrementally;
+// with an eager strategy (range, roundrobin under kafka.consumer_properties) every rebalance
+// revokes the whole assignment and assigns the new one.
 void EventPipeline::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                 rd_kafka_topic_partition_list_t* partitions, void* opaque) {
   auto* self = static_cast<EventPipeline*>(opaque);
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) return self->OnAssign(rk, partitions);
-  if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) return self->OnRevoke(rk);
+  if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) return self->OnRevoke(rk, partitions);
   Log(LogLevel::kError, "pipeline", "rebalance error", {{"error", kafka::ErrorText(err)}});
-  rd_kafka_assign(rk, nullptr);
+  if (kafka::IsCooperative(rk)) {
+    if (rd_kafka_error_t* error = rd_kafka_incremental_unassign(rk, partitions)) {
+      rd_kafka_error_destroy(error);
+    }
+  } else {
+    rd_kafka_assign(rk, nullptr);
+  }
 }
 
 void EventPipeline::OnAssign(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* partitions) {
@@ -109,17 +125,44 @@ void EventPipeline::OnAssign(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* pa
   // The store's positions are final only once the writer is idle.
   if (Status st = writer_.WaitIdle(); !st.ok() && fatal_.ok()) fatal_ = st;
   Offsets::StartAtLaterOf(store_->Offsets(), partitions);
-  rd_kafka_assign(rk, partitions);
+  stats_.partitions_assigned += static_cast<std::uint64_t>(partitions->cnt);
+  if (kafka::IsCooperative(rk)) {
+    if (rd_kafka_error_t* error = rd_kafka_incremental_assign(rk, partitions)) {
+      Log(LogLevel::kError, "pipeline", "incremental assign failed",
+          {{"error", rd_kafka_error_string(error)}});
+      rd_kafka_error_destroy(error);
+    }
+  } else {
+    rd_kafka_assign(rk, partitions);
+  }
 }
 
-void EventPipeline::OnRevoke(rd_kafka_t* rk) {
+void EventPipeline::OnRevoke(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* partitions) {
   // Finish the batch in flight, wait until the writer stored it, then tell Kafka
-  // synchronously, before letting go.
+  // synchronously, before letting go. The batch holds events of the partitions that stay too:
+  // committing it early costs nothing.
   Status st = CommitBatch();
   if (st.ok()) st = writer_.WaitIdle();
   if (!st.ok() && fatal_.ok()) fatal_ = st;
   offsets_.CommitAllStoredSync();
-  offsets_.ClearLag();
+  stats_.partitions_revoked += static_cast<std::uint64_t>(partitions->cnt);
+  for (int i = 0; i < partitions->cnt; ++i) {
+    Log(LogLevel::kInfo, "pipeline", "revoked",
+        {{"topic", partitions->elems[i].topic}, {"partition", partitions->elems[i].partition}});
+  }
+  if (kafka::IsCooperative(rk)) {
+    for (int i = 0; i < partitions->cnt; ++i) {
+      offsets_.Forget(partitions->elems[i].topic, partitions->elems[i].partition);
+      partition_times_.erase(partitions->elems[i].partition);
+    }
+    if (rd_kafka_error_t* error = rd_kafka_incremental_unassign(rk, partitions)) {
+      Log(LogLevel::kError, "pipeline", "incremental unassign failed",
+          {{"error", rd_kafka_error_string(error)}});
+      rd_kafka_error_destroy(error);
+    }
+    return;
+  }
+  offsets_.ForgetAll();
   partition_times_.clear();  // the next assignment's partitions start afresh
   rd_kafka_assign(rk, nullptr);
 }

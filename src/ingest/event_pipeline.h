@@ -148,7 +148,7 @@ class EventPipeline {
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* partitions, void* opaque);
   void OnAssign(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* partitions);
-  void OnRevoke(rd_kafka_t* rk);
+  void OnRevoke(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* partitions);
   // Creates the events consumer and subscribes it.
   Status StartConsumer();
   Status RunLoop();

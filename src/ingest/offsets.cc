@@ -69,7 +69,20 @@ void Offsets::UpdateLag(const Positions& next_offsets) {
   }
 }
 
-void Offsets::ClearLag() {
+void Offsets::Forget(const std::string& topic, std::int32_t partition) {
+  {
+    MutexLock lock(&mu_);
+    committed_.erase({topic, partition});
+  }
+  MutexLock lock(&lag_mu_);
+  lag_.erase({topic, partition});
+}
+
+void Offsets::ForgetAll() {
+  {
+    MutexLock lock(&mu_);
+    committed_.clear();
+  }
   MutexLock lock(&lag_mu_);
   lag_.clear();
 }

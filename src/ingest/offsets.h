@@ -12,7 +12,7 @@
 //
 // Ownership: the consumer is the pipeline's (set once, before the writer thread starts).
 // Thread safety: CommitStored from the writer thread; CommitAllStoredSync, UpdateLag and
-// ClearLag from the consume thread; lag() from any thread.
+// Forget* from the consume thread; lag() from any thread.
 #pragma once
 
 #include <cstdint>
@@ -43,6 +43,10 @@ class Offsets {
   void CommitStored(const std::vector<SourcePosition>& positions) EXCLUDES(mu_);
   // Everything stored so far, to Kafka, waiting for the answer (before partitions are let go).
   void CommitAllStoredSync() EXCLUDES(mu_);
+  // A revoked partition: no longer ours to commit or report. Without this, a later
+  // CommitAllStoredSync would send its old position again, over the commits of its new owner.
+  void Forget(const std::string& topic, std::int32_t partition) EXCLUDES(mu_, lag_mu_);
+  void ForgetAll() EXCLUDES(mu_, lag_mu_);
 
   // Sets each assigned partition's start: the later of the store's position and Kafka's
   // committed offset (already fetched into `partitions`); the reset policy when neither has one.
@@ -51,7 +55,6 @@ class Offsets {
   // Messages behind each partition's end for the next offsets of the batch just cut (from
   // librdkafka's cached watermarks: no broker round trip).
   void UpdateLag(const Positions& next_offsets) EXCLUDES(lag_mu_);
-  void ClearLag() EXCLUDES(lag_mu_);  // the partitions are no longer ours to report
   // Per partition number, summed over the input topics (the metric's label is the partition).
   [[nodiscard]] std::map<std::int32_t, std::int64_t> lag() const EXCLUDES(lag_mu_);
 

@@ -36,6 +36,10 @@ struct PipelineStats {
   std::atomic<std::uint64_t> incidents_closed_early{0};
   std::atomic<std::uint64_t> local_events{0};  // accesses recorded for the HTTP API
   std::atomic<std::uint64_t> store_errors{0};
+  // Partitions this instance was given and had taken away by rebalances. With cooperative
+  // rebalancing only the partitions that move are revoked.
+  std::atomic<std::uint64_t> partitions_assigned{0};
+  std::atomic<std::uint64_t> partitions_revoked{0};
   // Times consumption paused because the alert relay fell behind (pipeline.outbox_max_rows).
   std::atomic<std::uint64_t> consumption_pauses{0};
   // Per rule id: how often it fired (published once per batch by the consume thread).

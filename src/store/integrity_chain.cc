@@ -116,6 +116,7 @@ Status SumHistory(rocksdb::DB* db, const rocksdb::ReadOptions& at_snapshot,
                               HexOf(key.substr(0, 24)) + "...)";
       return Status::Ok();
     }
+    if (!subject_keys) report->events += records.size();
     const HistoryRecord& r = records.front();
     (*actual)[r.batch_seq][SegmentKey{r.activity, UtcDay(r.time)}].Add(key, value);
   }

@@ -142,7 +142,8 @@ struct SubjectScanPage {
 struct VerifyReport {
   bool ok = true;
   std::uint64_t batches = 0;
-  std::uint64_t entries = 0;
+  std::uint64_t entries = 0;  // rows of the two history column families
+  std::uint64_t events = 0;   // stored events (the actor history's records)
   std::uint64_t expired_segments_skipped = 0;
   std::string first_problem;  // e.g. "batch 17: segment wmo-maatwerkvoorziening/2026-11-24 ..."
 };

@@ -551,6 +551,7 @@ TEST_F(StoreTest, VerifyNamesTheBatchOfAFlippedByte) {
   ASSERT_OK(clean);
   ASSERT_TRUE(clean->ok) << clean->first_problem;
   EXPECT_EQ(clean->batches, 5u);
+  EXPECT_EQ(clean->events, 50u) << "each stored event once, whether or not in an actor group";
 
   // Event 23 was committed in batch 3. Flip one byte of its subject entry, as an attacker with
   // raw access to the database would.
