@@ -86,16 +86,18 @@ while ((consumed < events)); do
     metrics_url=$( (grep -o 'http listener bound" url=[^ ]*' "$work/log" || true) | head -1 | sed 's/.*url=//')
     [[ $mode == demo ]] && metrics_url=$( (grep -o "http://127.0.0.1:[0-9]*/metrics" "$work/out" || true) | head -1 | sed 's#/metrics##')
   fi
-  rocks=0
+  rocks=0 heap=0
   if [[ -n $metrics_url ]]; then
-    rocks=$( (curl -fsS --max-time 5 --noproxy '*' "$metrics_url/metrics" || true) |
-      awk '/^inzage_store_memory_bytes/ {s += $NF} END {printf "%d", s / 1024}')
+    metrics=$(curl -fsS --max-time 5 --noproxy '*' "$metrics_url/metrics" || true)
+    rocks=$(awk '/^inzage_store_memory_bytes/ {s += $NF} END {printf "%d", s / 1024}' <<<"$metrics")
+    # The live heap (jemalloc's allocated bytes; RocksDB's memtables and cache are part of it).
+    heap=$(awk '/^inzage_allocator_bytes\{kind="allocated"\}/ {printf "%d", $NF / 1024}' <<<"$metrics")
   fi
-  echo "$consumed $rss $(($(date +%s) - start)) $rocks" >>"$samples"
-  printf '%6.2f M events  RSS %6.0f MB  RocksDB %5.0f MB  rest %5.0f MB  (%d s)\n' \
+  echo "$consumed $rss $(($(date +%s) - start)) $rocks ${heap:-0}" >>"$samples"
+  printf '%6.2f M events  RSS %6.0f MB  RocksDB %5.0f MB  rest %5.0f MB  live heap %5.0f MB  (%d s)\n' \
     "$(echo "$consumed / 1000000" | bc -l)" "$(echo "$rss / 1024" | bc -l)" \
     "$(echo "$rocks / 1024" | bc -l)" "$(echo "($rss - $rocks) / 1024" | bc -l)" \
-    "$(($(date +%s) - start))"
+    "$(echo "${heap:-0} / 1024" | bc -l)" "$(($(date +%s) - start))"
 done
 if [[ -n $metrics_url ]]; then
   (curl -fsS --max-time 5 --noproxy '*' "$metrics_url/metrics" || true) |
@@ -105,20 +107,21 @@ fi
 kill -TERM $pid
 wait $pid || true
 pid=
-[[ -n ${SOAK_CSV:-} ]] && awk 'BEGIN {print "events,rss_kb,seconds,rocksdb_kb"} {print $1 "," $2 "," $3 "," $4}' "$samples" >"$SOAK_CSV"
+[[ -n ${SOAK_CSV:-} ]] && awk 'BEGIN {print "events,rss_kb,seconds,rocksdb_kb,heap_kb"} {print $1 "," $2 "," $3 "," $4 "," $5}' "$samples" >"$SOAK_CSV"
 # RSS swings with RocksDB's memtables (filled, flushed): compare means over windows, not single
 # samples. "At 5 M" is the mean of the samples from 4 M to 6 M events, "at the end" the mean of
 # the last 2 M events' samples.
 awk -v target="$events" '
-  { e[NR] = $1; r[NR] = $2; o[NR] = $2 - $4 }
+  { e[NR] = $1; r[NR] = $2; o[NR] = $2 - $4; h[NR] = $5 }
   END {
     for (i = 1; i <= NR; i++) {
-      if (e[i] >= 4000000 && e[i] <= 6000000) { n5++; s5 += r[i]; q5 += o[i] }
-      if (e[i] >= e[NR] - 2000000) { ne++; se += r[i]; qe += o[i] }
+      if (e[i] >= 4000000 && e[i] <= 6000000) { n5++; s5 += r[i]; q5 += o[i]; h5 += h[i] }
+      if (e[i] >= e[NR] - 2000000) { ne++; se += r[i]; qe += o[i]; he += h[i] }
       if (e[i] >= 5000000) { n++; sx += e[i] / 1e6; sy += r[i] / 1024; sxx += (e[i] / 1e6) ^ 2; sxy += e[i] / 1e6 * r[i] / 1024 }
       if (r[i] > peak) peak = r[i]
     }
     if (n >= 2 && n * sxx - sx * sx > 0) printf "slope from 5 M on: %.1f MB per million events (%d samples)\n", (n * sxy - sx * sy) / (n * sxx - sx * sx), n
     if (n5 && ne) printf "RSS mean at 4-6 M: %.0f MB; over the last 2 M (to %.1f M): %.0f MB; ratio %.3f (target <= 1.10); peak %.0f MB\n", s5 / n5 / 1024, e[NR] / 1e6, se / ne / 1024, (se / ne) / (s5 / n5), peak / 1024
     if (n5 && ne) printf "RSS less RocksDB (memtables, block cache, table readers): %.0f MB at 4-6 M, %.0f MB over the last 2 M; ratio %.3f\n", q5 / n5 / 1024, qe / ne / 1024, (qe / ne) / (q5 / n5)
+    if (n5 && ne && h5 > 0) printf "live heap (jemalloc allocated): %.0f MB at 4-6 M, %.0f MB over the last 2 M; ratio %.3f\n", h5 / n5 / 1024, he / ne / 1024, (he / ne) / (h5 / n5)
   }' "$samples"

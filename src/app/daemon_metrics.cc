@@ -6,6 +6,7 @@
 #include <sstream>
 #include <vector>
 
+#include "app/allocator_stats.h"
 #include "detect/alert.h"
 
 namespace inzage::app {
@@ -110,6 +111,19 @@ DaemonMetrics::DaemonMetrics(std::shared_ptr<prometheus::Registry> registry)
   store_memtables_ = &store_memory.Add({{"kind", "memtables"}});
   store_block_cache_ = &store_memory.Add({{"kind", "block_cache"}});
   store_table_readers_ = &store_memory.Add({{"kind", "table_readers"}});
+  if (AllocatorStats::Read().available) {
+    auto& allocator = prometheus::BuildGauge()
+                          .Name("inzage_allocator_bytes")
+                          .Help(
+                              "What jemalloc holds, by kind: allocated (live allocations), "
+                              "active (their pages), resident (its pages in RAM, freed ones "
+                              "included: RSS stays near its peak), retained (kept, not in RAM)")
+                          .Register(r);
+    allocator_allocated_ = &allocator.Add({{"kind", "allocated"}});
+    allocator_active_ = &allocator.Add({{"kind", "active"}});
+    allocator_resident_ = &allocator.Add({{"kind", "resident"}});
+    allocator_retained_ = &allocator.Add({{"kind", "retained"}});
+  }
   relay_errors_ = NewCounter(r, "inzage_alert_relay_errors_total",
                              "Alert deliveries to the CISO topic that failed (retried)");
   delivered_ =
@@ -240,6 +254,13 @@ std::string DaemonMetrics::Render() {
       store_table_readers_->Set(static_cast<double>(memory.table_readers));
       store_dictionary_entries_->Set(static_cast<double>(store_->dictionary_size()));
       Follow(store_inline_strings_, store_->inline_strings(), &last_store_inline_strings_);
+    }
+    if (allocator_allocated_ != nullptr) {
+      const AllocatorStats heap = AllocatorStats::Read();
+      allocator_allocated_->Set(static_cast<double>(heap.allocated));
+      allocator_active_->Set(static_cast<double>(heap.active));
+      allocator_resident_->Set(static_cast<double>(heap.resident));
+      allocator_retained_->Set(static_cast<double>(heap.retained));
     }
     RefreshAlerts();
   }

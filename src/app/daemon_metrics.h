@@ -79,6 +79,10 @@ class DaemonMetrics {
   prometheus::Counter* store_errors_;
   prometheus::Counter* store_inline_strings_;
   prometheus::Counter* consumption_pauses_;
+  prometheus::Gauge* allocator_allocated_ = nullptr;  // null: jemalloc is not the allocator
+  prometheus::Gauge* allocator_active_ = nullptr;
+  prometheus::Gauge* allocator_resident_ = nullptr;
+  prometheus::Gauge* allocator_retained_ = nullptr;
   prometheus::Counter* partitions_assigned_;
   prometheus::Counter* partitions_revoked_;
   prometheus::Histogram* commit_seconds_;
