@@ -9,9 +9,9 @@
 # (a run of 1,000,000 ends before the first one: a burst rate, not a sustained one).
 # Environment: BATCH_MAX_EVENTS sets pipeline.batch_max_events (default: inzaged's own);
 # READ_PROBE_SECONDS=N also measures API reads under the full ingest load: 5 s after the
-# daemon starts, wrk sends a CISO's actor query (each one recorded and committed as an access)
-# one at a time for N seconds; that steals CPU from ingest, so compare rates only between runs
-# without it.
+# daemon starts, bench/read_probe.py reads a citizen's first page and the CISO's alert list,
+# alternating, one request every 50 ms for N seconds (each one an audited access, stored), and
+# prints p50/p99 per kind after the run; the citizens' read limit is off for it.
 # FORMAT=otlp-proto measures the same path for LDV spans (docs/interop.md): the events are
 # recorded as an LDV source system records them (tests/interop/ldv_producer.py: the OpenTelemetry
 # SDK, a span per processing and a child span per subject, SPANS_PER_MESSAGE spans (500) per
@@ -84,6 +84,11 @@ api: {listen: "127.0.0.1:0", token_key_file: "$work/token.key"}
 policy_dir: "$policy_dir"
 summary_interval_ms: 500
 YAML
+if [[ ${READ_PROBE_SECONDS:-0} -gt 0 ]]; then
+  echo "api: {listen: \"127.0.0.1:0\", token_key_file: \"$work/token.key\", citizen_reads_per_minute: 0}" >"$work/api.yaml"
+  sed -i '/^api:/d' "$work/inzaged.yaml"
+  cat "$work/api.yaml" >>"$work/inzaged.yaml"
+fi
 if [[ -n ${BATCH_MAX_EVENTS:-} ]]; then
   echo "pipeline: {batch_max_events: $BATCH_MAX_EVENTS}" >>"$work/inzaged.yaml"
 fi
@@ -93,27 +98,16 @@ broker_pid=$(<"$broker_dir/broker.pid")
 broker_before=$(cpu_s "$broker_pid")
 "$build/inzaged" --config "$work/inzaged.yaml" >"$work/out" 2>"$work/log" &
 pid=$!
+probe=
 if [[ ${READ_PROBE_SECONDS:-0} -gt 0 ]]; then
   sleep 5
   url=$(grep -o 'http listener bound" url=[^ ]*' "$work/log" | head -1 | sed 's/.*url=//')
-  # An HS256 token for the CISO, signed with the daemon's token key (hex, as `inzage keygen`).
-  token=$(python3 - "$work/token.key" <<'PY'
-import base64, hashlib, hmac, json, sys, time
-key = bytes.fromhex("".join(open(sys.argv[1]).read().split()))
-part = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
-signed = part({"alg": "HS256", "typ": "JWT"}) + "." + part(
-    {"sub": "bench-ciso", "role": "ciso", "aud": "inzage", "exp": int(time.time()) + 3600})
-mac = hmac.new(key, signed.encode(), hashlib.sha256).digest()
-print(signed + "." + base64.urlsafe_b64encode(mac).rstrip(b"=").decode())
-PY
-)
-  actor=$(grep -m1 -o '"type":"employee","id":"[^"]*"' "$work/ref.ndjson" | sed 's/.*"id":"//; s/"$//')
-  # A query may span at most a year; the generated events lie in the days before today.
-  query="$url/v1/actors/$actor/accesses?from=$(date -u -d '-300 days' +%FT%TZ)&to=$(date -u -d '+60 days' +%FT%TZ)&limit=100"
-  echo "API under full ingest: GET /v1/actors/$actor/accesses (limit 100), one at a time, ${READ_PROBE_SECONDS} s:"
-  echo "  first answer: HTTP $(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H "Authorization: Bearer $token" "$query" || true)"
-  wrk -t1 -c1 -d"${READ_PROBE_SECONDS}s" --latency -H "Authorization: Bearer $token" "$query" |
-    grep -E 'Requests/sec|requests in|Non-2xx|^ +(50|90|99)%' || true
+  # A citizen with history: a subject of the first generated event.
+  bsn=$(grep -m1 -o '"bsn":"[0-9]*"' "$work/events.ndjson" | grep -o '[0-9]*')
+  echo "API reads under full ingest, ${READ_PROBE_SECONDS} s: a citizen's first page and the CISO's alert list, alternating, one every 50 ms:"
+  python3 "$root/bench/read_probe.py" "$url" "$work/token.key" "$bsn" "$READ_PROBE_SECONDS" 0.05 \
+    >"$work/probe" 2>&1 &
+  probe=$!
 fi
 until grep -q "consumed $messages " "$work/out" 2>/dev/null; do
   kill -0 $pid 2>/dev/null || { tail "$work/log"; exit 1; }
@@ -132,6 +126,10 @@ done | sed -E 's/^rdk:broker[^ ]*/rdk:broker*/' |
 url=$(grep -o 'http listener bound" url=[^ ]*' "$work/log" | head -1 | sed 's/.*url=//' || true)
 store_memory=$( (curl -fsS --max-time 5 --noproxy '*' "$url/metrics" || true) |
   awk -F'[{}"]' '/^inzage_store_memory_bytes/ {split($NF, v, " "); printf "%s %.0f MB, ", $3, v[1] / 1048576}')
+if [[ -n $probe ]]; then
+  wait "$probe" || true
+  sed 's/^/  /' "$work/probe"
+fi
 kill -TERM $pid
 wait $pid
 pid=

@@ -25,6 +25,7 @@
 #include "common/pseudonym.h"
 #include "ingest/event_pipeline.h"
 #include "policy/policy.h"
+#include "store/access_journal.h"
 #include "store/store.h"
 
 namespace inzage::app {
@@ -36,6 +37,7 @@ struct DaemonState {
   std::shared_ptr<const Policy> policy;  // as loaded at start (a reload swaps the pipeline's)
   std::optional<Pseudonymizer> pseudonymizer;
   std::unique_ptr<Store> store;
+  std::unique_ptr<AccessJournal> access_journal;     // the API's accesses until they are stored
   std::optional<api::TokenVerifier> token_verifier;  // until the API server takes it
   std::shared_ptr<prometheus::Registry> registry;
   std::unique_ptr<DaemonMetrics> metrics;

@@ -93,8 +93,13 @@ Status OpenStore(DaemonState& s) {
   auto store = Store::Open(s.config.store.path, so);
   if (!store.ok()) return store.status();
   s.store = std::move(store).value();
+  auto journal = AccessJournal::Open(s.config.store.path + "-journal", s.config.store.sync);
+  if (!journal.ok()) return journal.status();
+  s.access_journal = std::move(journal).value();
   Log(LogLevel::kInfo, "daemon", "store open",
-      {{"path", s.config.store.path}, {"policy_revision", s.policy->revision()}});
+      {{"path", s.config.store.path},
+       {"policy_revision", s.policy->revision()},
+       {"journal_rows", s.access_journal->rows()}});
   return Status::Ok();
 }
 
@@ -150,6 +155,7 @@ Status CheckKafkaAccepts(DaemonState& s) {
 Status CreatePipeline(DaemonState& s) {
   s.pipeline = std::make_unique<EventPipeline>(s.config.pipeline_options(), &*s.pseudonymizer,
                                                s.policy, s.store.get());
+  s.pipeline->set_access_journal(s.access_journal.get());
   SetStopTarget(s.pipeline.get());
   return Status::Ok();
 }

@@ -49,6 +49,12 @@ Status BatchWriter::Hand(CommitBatch* batch, std::uint64_t number,
   return Status::Ok();
 }
 
+bool BatchWriter::WaitForRoom(std::chrono::microseconds timeout) {
+  MutexLock lock(&mu_);
+  if (pending_.has_value() && error_.ok()) (void)cv_.WaitFor(&mu_, timeout);
+  return !pending_.has_value() && error_.ok();
+}
+
 Status BatchWriter::WaitIdle() {
   MutexLock lock(&mu_);
   while ((pending_.has_value() || writing_) && error_.ok()) cv_.Wait(&mu_);

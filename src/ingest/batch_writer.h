@@ -17,6 +17,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -57,6 +58,9 @@ class BatchWriter {
   [[nodiscard]] Status Hand(CommitBatch* batch, std::uint64_t number,
                             std::vector<CommitWaiter>* waiters,
                             std::vector<StoredEvent>* spare_events) EXCLUDES(mu_);
+  // Whether Hand would take a batch at once (no batch waits for the writer), waiting up to
+  // `timeout` for that; false also when the writer failed (Hand then returns its error).
+  [[nodiscard]] bool WaitForRoom(std::chrono::microseconds timeout) EXCLUDES(mu_);
   // Until no batch waits or is being written; the writer's error, if it failed.
   [[nodiscard]] Status WaitIdle() EXCLUDES(mu_);
   // The writer's error, if it failed. Every turn of the consume loop asks: no lock unless it

@@ -61,6 +61,18 @@ Status EventPipeline::Start() {
       !st.ok()) {
     return st;
   }
+  if (journal_ != nullptr) {
+    // Accesses answered before a crash and not yet stored: into the first batch.
+    Status st = journal_->ForEach([this](const std::string& key, StoredEvent event) {
+      batch_.events.push_back(std::move(event));
+      journal_keys_.push_back(key);
+    });
+    if (!st.ok()) return st;
+    if (!journal_keys_.empty()) {
+      Log(LogLevel::kInfo, "pipeline", "API accesses from the journal go into the first batch",
+          {{"accesses", journal_keys_.size()}});
+    }
+  }
   if (Status st = dead_letters_.Start(); !st.ok()) return st;
   if (Status st = reference_reader_.Start(); !st.ok()) return st;
   if (Status st = reference_reader_.ReadToEnd(config_.reference_timeout_ms, stop_); !st.ok()) {
@@ -385,14 +397,18 @@ void EventPipeline::DecideIntoBatch(const AccessEvent& event) {
   latest_event_time_ = std::max(latest_event_time_, event.time);
 }
 
-void EventPipeline::DrainLocalRequests() {
-  // Every turn of the consume loop comes here: no lock unless something was queued.
-  if (!local_.MayHaveRequests()) return;
+void EventPipeline::DrainLocalRequests(bool defer_policy_swaps) {
   std::deque<LocalRequest> requests;
-  local_.TakeAll(&requests);
+  if (!defer_policy_swaps) requests.swap(deferred_policy_swaps_);  // taken already, in order
+  // Every turn of the consume loop comes here: no lock unless something was queued.
+  if (local_.MayHaveRequests()) local_.TakeAll(&requests);
   if (requests.empty()) return;
   if (batch_waiters_.empty()) waiters_since_ = Clock::now();
   for (LocalRequest& r : requests) {
+    if (r.policy && defer_policy_swaps) {  // not taken yet: its caller may still give up
+      deferred_policy_swaps_.push_back(std::move(r));
+      continue;
+    }
     if (r.ticket && !r.ticket->Take()) {  // the caller gave up: not applied, nobody waits
       r.Fail(Status::IoError("cancelled by the caller"));
       continue;
@@ -410,6 +426,18 @@ void EventPipeline::AddLocalRequest(LocalRequest& r) {
     invalid_rate_.SelectNoSource();  // an API read is no message of any partition
     DecideIntoBatch(r.access->view());
     ++stats_.local_events;
+    if (journal_ != nullptr) {
+      // Durable in the journal: answered now, not after the batch (up to 20,000 events under
+      // load) and the one ahead of it are written. The record is the batch's, as decided.
+      Result<std::string> key = journal_->Put(batch_.events.back());
+      if (key.ok()) {
+        journal_keys_.push_back(std::move(key).value());
+        r.access_done.set_value(Status::Ok());
+        return;
+      }
+      Log(LogLevel::kWarn, "pipeline", "access journal write failed: answered after the commit",
+          {{"error", key.status().message()}});
+    }
     // The event's strings are copied into the stored record; the promise waits for commit.
     auto done = std::make_shared<std::promise<Status>>(std::move(r.access_done));
     batch_waiters_.emplace_back([done](const Status& st) { done->set_value(st); });
@@ -518,6 +546,27 @@ Status EventPipeline::CommitBatch() {
   PublishBatchStats();
   for (const auto& [tp, offset] : positions_) {
     batch_.positions.push_back({tp.first, tp.second, offset});
+  }
+  // While the writer still holds the batch before this one, the API's accesses keep being
+  // answered (into this batch, through the journal) instead of waiting for the writer.
+  if (journal_ != nullptr) {
+    while (!writer_.WaitForRoom(std::chrono::milliseconds(1))) {
+      if (Status st = writer_.error(); !st.ok()) return st;
+      DrainLocalRequests(/*defer_policy_swaps=*/true);
+    }
+  }
+  if (!journal_keys_.empty()) {
+    // The journal rows of this batch's accesses go once it is committed (after a failed commit
+    // they stay, and the next start puts them into its first batch).
+    batch_waiters_.emplace_back(
+        [journal = journal_, keys = std::move(journal_keys_)](const Status& committed) {
+          if (!committed.ok()) return;
+          if (Status st = journal->Delete(keys); !st.ok()) {
+            Log(LogLevel::kWarn, "pipeline", "access journal rows not deleted (stored once anyway)",
+                {{"error", st.message()}});
+          }
+        });
+    journal_keys_.clear();
   }
   // Hand the batch to the writer thread; wait while it still holds the previous one waiting.
   if (Status st = writer_.Hand(&batch_, batch_number_, &batch_waiters_, &spare_events_); !st.ok()) {

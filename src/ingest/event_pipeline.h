@@ -42,6 +42,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <future>
 #include <map>
@@ -70,6 +71,7 @@
 #include "kafka/kafka.h"
 #include "policy/decider.h"
 #include "policy/reference_data.h"
+#include "store/access_journal.h"
 #include "store/store.h"
 
 namespace inzage {
@@ -136,6 +138,11 @@ class EventPipeline {
   }
   // Called after each store commit (the outbox relay wakes up).
   void set_on_commit(std::function<void()> f) { writer_.set_on_commit(std::move(f)); }
+  // The API's own accesses go through this journal (store/access_journal.h): answered once
+  // the journal has them, stored with the next batch. Without one (the benchmarks and most
+  // tests) they are answered after the commit of the batch they go into. Set before Start,
+  // which also puts any rows a crash left into the first batch.
+  void set_access_journal(AccessJournal* journal) { journal_ = journal; }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -158,13 +165,17 @@ class EventPipeline {
   // A message whose records were not all accesses: one dead letter naming each that was not.
   Status SendInvalidRecords(const rd_kafka_message_t& m, std::string_view format);
   void DecideIntoBatch(const AccessEvent& event);
-  void DrainLocalRequests();
+  // With `defer_policy_swaps` (while a batch is being handed to the writer) a policy swap,
+  // which commits the batch itself, waits for the next call.
+  void DrainLocalRequests(bool defer_policy_swaps = false);
   // Decides an access, applies an alert change or files a report into the batch, its answer
   // waiting for the commit.
   void AddLocalRequest(LocalRequest& request);
   Status SwapPolicy(std::shared_ptr<const Policy> policy);
   void FailLocalRequests(const Status& why);
-  [[nodiscard]] bool BatchHasWork() const { return !positions_.empty() || !batch_waiters_.empty(); }
+  [[nodiscard]] bool BatchHasWork() const {
+    return !positions_.empty() || !batch_waiters_.empty() || !journal_keys_.empty();
+  }
   // Cuts the batch being built and hands it to the writer thread.
   Status CommitBatch();
   void AddStateAndAlerts();
@@ -242,6 +253,10 @@ class EventPipeline {
   std::map<std::int32_t, PartitionTime> partition_times_;
   // Completion callbacks of the local requests in batch_ (answered after its commit).
   std::vector<CommitWaiter> batch_waiters_;
+  AccessJournal* journal_ = nullptr;
+  // Journal rows of the accesses in batch_, deleted once it is committed.
+  std::vector<std::string> journal_keys_;
+  std::deque<LocalRequest> deferred_policy_swaps_;
   // When the oldest local request in batch_ arrived (kLocalRequestLatency).
   Clock::time_point waiters_since_;
   Clock::time_point batch_started_;

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -1085,6 +1086,83 @@ TEST(PipelineMockTest, LocalAccessesAndAlertChangesAreCommittedBeforeTheyAreAnsw
     }
   }
   EXPECT_EQ(report_versions, 2);
+}
+
+// With the access journal (as the daemon runs): an API read is answered once the journal has
+// it and stored with a later batch; rows that a crash left in the journal go into the first
+// batch, and one whose batch was committed before the crash is not stored twice.
+TEST(PipelineMockTest, APIAccessesAreAnsweredFromTheJournalAndStoredOnce) {
+  TempDir dir;
+  MockKafka kafka;
+  app::DaemonConfig c = ConfigFor(kafka, dir.path());
+  CreateTopics(kafka, c);
+  const Input in = Feed(kafka, c, 2000, 6);
+  Publish(kafka, c, in, 0, in.lines.size());
+  auto policy = LoadPolicy(c.policy_dir);
+  ASSERT_OK(policy);
+  ASSERT_OK(Pseudonymizer::GenerateKeyFile(c.pseudonym_key_file));
+  auto key = Pseudonymizer::FromKeyFile(c.pseudonym_key_file);
+  ASSERT_OK(key);
+  StoreOptions so;
+  so.key_id = key->key_id();
+  so.retention = RetentionTable::FromPolicy(**policy);
+  auto store = Store::Open(c.store.path, so);
+  ASSERT_OK(store);
+  auto journal = AccessJournal::Open(dir.sub("journal"), false);
+  ASSERT_OK(journal);
+  const Pseudonym citizen = key->Pseudonymise("999993653");
+  const TimeMicros t0 = *ParseRfc3339("2026-11-28T12:00:00Z");
+  // What a crash leaves: a row whose batch never committed, and one whose batch did.
+  StoredEvent lost = testing::SyntheticEvent(1, t0, "citizen-" + citizen.Hex(), "inzage-verzoek");
+  lost.record.event_id = "api-before-crash-1";
+  lost.subjects = {citizen};
+  StoredEvent committed = lost;
+  committed.record.event_id = "api-before-crash-2";
+  committed.record.time = t0 + 1000;
+  ASSERT_OK((*journal)->Put(lost));
+  ASSERT_OK((*journal)->Put(committed));
+  CommitBatch earlier;
+  earlier.events.push_back(committed);
+  ASSERT_OK((*store)->Commit(earlier));
+
+  EventPipeline pipeline(c.pipeline_options(), &*key, *policy, store->get());
+  pipeline.set_access_journal(journal->get());
+  ASSERT_OK(pipeline.Start());
+  Status result;
+  std::thread runner([&] { result = pipeline.Run(); });
+  OwnedAccessEvent read;
+  read.event_id = "api-read-now";
+  read.time = t0 + 2000;
+  read.municipality = "dinkelland";
+  read.actor_id = "citizen-" + citizen.Hex();
+  read.actor_kind = ActorKind::kCitizen;
+  read.subjects = {citizen};
+  read.domain = "audit";
+  read.purpose = "inzage-verzoek";
+  auto answered = pipeline.SubmitAccess(read);
+  ASSERT_EQ(answered.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  ASSERT_OK(answered.get());
+  // Answered means durable: in the journal, or already in the store.
+  auto stored_now = (*store)->QuerySubject(citizen, read.time, read.time + 1, 10, "");
+  ASSERT_OK(stored_now);
+  EXPECT_TRUE((*journal)->rows() > 0 || stored_now->entries.size() == 1);
+  // Stored with a batch, after which the journal is empty.
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  while ((*journal)->rows() > 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling, with a deadline
+  }
+  EXPECT_EQ((*journal)->rows(), 0U);
+  pipeline.RequestStop();
+  runner.join();
+  ASSERT_OK(result);
+  auto page = (*store)->QuerySubject(citizen, t0 - 1, t0 + 3000, 10, "");
+  ASSERT_OK(page);
+  std::vector<std::string> ids;
+  for (const auto& e : page->entries) ids.push_back(e.record.event_id);
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids,
+            (std::vector<std::string>{"api-before-crash-1", "api-before-crash-2", "api-read-now"}))
+      << "each access once";
 }
 
 }  // namespace
