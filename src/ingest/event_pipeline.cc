@@ -398,10 +398,18 @@ void EventPipeline::DecideIntoBatch(const AccessEvent& event) {
 }
 
 void EventPipeline::DrainLocalRequests(bool defer_policy_swaps) {
+  // Every turn of the consume loop comes here: no lock and no allocation unless something was
+  // queued (or a policy swap was put off while a batch was handed to the writer).
+  const bool deferred = !defer_policy_swaps && !deferred_policy_swaps_.empty();
+  if (!deferred && !local_.MayHaveRequests()) return;
   std::deque<LocalRequest> requests;
-  if (!defer_policy_swaps) requests.swap(deferred_policy_swaps_);  // taken already, in order
-  // Every turn of the consume loop comes here: no lock unless something was queued.
-  if (local_.MayHaveRequests()) local_.TakeAll(&requests);
+  local_.TakeAll(&requests);  // swaps: `requests` must be empty
+  if (deferred) {             // they came first
+    for (auto it = deferred_policy_swaps_.rbegin(); it != deferred_policy_swaps_.rend(); ++it) {
+      requests.push_front(std::move(*it));
+    }
+    deferred_policy_swaps_.clear();
+  }
   if (requests.empty()) return;
   if (batch_waiters_.empty()) waiters_since_ = Clock::now();
   for (LocalRequest& r : requests) {
