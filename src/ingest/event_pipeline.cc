@@ -405,9 +405,8 @@ void EventPipeline::DrainLocalRequests(bool defer_policy_swaps) {
   std::deque<LocalRequest> requests;
   local_.TakeAll(&requests);  // swaps: `requests` must be empty
   if (deferred) {             // they came first
-    for (auto it = deferred_policy_swaps_.rbegin(); it != deferred_policy_swaps_.rend(); ++it) {
-      requests.push_front(std::move(*it));
-    }
+    for (LocalRequest& r : requests) deferred_policy_swaps_.push_back(std::move(r));
+    requests.swap(deferred_policy_swaps_);
     deferred_policy_swaps_.clear();
   }
   if (requests.empty()) return;
