@@ -23,6 +23,7 @@ fail() {
   exit 1
 }
 
+source "$root/tests/support/wait.sh"
 source "$root/tests/e2e/kafka_common.sh"
 bootstrap=$(kafka_up "$broker_dir" 4) || fail "the Kafka broker did not start (see above)"
 echo "broker at $bootstrap"
@@ -51,13 +52,12 @@ YAML
 "$inzaged" --check-config --config "$work/inzaged.yaml" >/dev/null
 "$inzaged" --config "$work/inzaged.yaml" >"$work/inzaged.out" 2>"$work/inzaged.log" &
 daemon_pid=$!
-for _ in $(seq 1 240); do
-  if grep -q "consumed $events " "$work/inzaged.out" 2>/dev/null; then break; fi
+consumed_all() {
   kill -0 "$daemon_pid" 2>/dev/null || fail "inzaged exited early"
-  sleep 0.5
-done
-grep -q "consumed $events " "$work/inzaged.out" || fail "inzaged did not consume all $events events"
-sleep 1
+  grep -q "consumed $events " "$work/inzaged.out" 2>/dev/null
+}
+wait_until 120 "inzaged consuming all $events events" consumed_all || fail "see above"
+# SIGTERM drains: the batch in flight and the dead letters are committed before the exit.
 kill -TERM "$daemon_pid"
 wait "$daemon_pid" || fail "inzaged did not exit 0 after SIGTERM"
 daemon_pid=""
