@@ -33,15 +33,8 @@ trap '[[ -n $pid ]] && kill "$pid" 2>/dev/null; "$root/scripts/kafka-broker.sh" 
 
 source "$root/tests/e2e/kafka_common.sh"
 bootstrap=$(kafka_up "$broker_dir" 4)
-"$build/inzage" generate --reference-out "$work/ref.ndjson" --events-out "$work/events.ndjson" \
-  --events "$events" --seed 5
-key_reference "$work/ref.ndjson" "$work/ref.keyed"
-key_events "$work/events.ndjson" "$work/events.keyed"
-# An idempotent producer first: a broker started a moment ago answers the first request for a
-# producer id with "coordinator load in progress" for ~0.8 s, which inzaged's dead-letter
-# producer would otherwise wait out inside the measured interval (a long-running broker has it
-# loaded).
-kcat -P -b "$bootstrap" -X enable.idempotence=true -t inzage.reference -K$'\t' -l "$work/ref.keyed"
+generate_world "$build/inzage" "$work" "$events" 5
+produce_reference "$bootstrap" "$work"
 topic=inzage.access-events
 messages=$events
 policy_dir="$root/config/policy"

@@ -23,12 +23,8 @@ trap '[[ -n $pid ]] && kill -9 "$pid" 2>/dev/null; "$root/scripts/kafka-broker.s
 
 source "$root/tests/e2e/kafka_common.sh"
 bootstrap=$(kafka_up "$broker_dir" 4)
-"$build/inzage" generate --reference-out "$work/ref.ndjson" --events-out "$work/events.ndjson" \
-  --events "$events" --seed 5
-key_reference "$work/ref.ndjson" "$work/ref.keyed"
-key_events "$work/events.ndjson" "$work/events.keyed"
-kcat -P -b "$bootstrap" -X enable.idempotence=true -t inzage.reference -K$'\t' -l "$work/ref.keyed"
-kcat -P -b "$bootstrap" -t inzage.access-events -K$'\t' -l "$work/events.keyed"
+generate_world "$build/inzage" "$work" "$events" 5
+produce_world "$bootstrap" "$work"
 "$build/inzage" keygen --out "$work/key" 2>/dev/null
 "$build/inzage" keygen --out "$work/token.key" 2>/dev/null
 echo "machine: $(nproc) cores; broker: Kafka $("$root/scripts/kafka-broker.sh" version); $events events on 4 partitions; restart $delay s after the kill"

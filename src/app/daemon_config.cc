@@ -184,6 +184,9 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
                         &c.kafka.producer_properties);
     ReadKafkaProperties(r, k["reference_properties"], "kafka.reference_properties",
                         &c.kafka.reference_properties);
+    const std::array<const std::map<std::string, std::string>*, 4> kafka_sections = {
+        &c.kafka.properties, &c.kafka.consumer_properties, &c.kafka.producer_properties,
+        &c.kafka.reference_properties};
     if (const YAML::Node p = k["secret_files"]; p && !p.IsNull()) {
       if (!p.IsMap()) {
         r.Error(p, "kafka.secret_files", "must map librdkafka properties to files");
@@ -192,10 +195,10 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
           const std::string where = "kafka.secret_files." + kv.first.Scalar();
           if (!kv.second.IsScalar() || kv.second.Scalar().empty()) {
             r.Error(kv.second, where, "must be a file path");
-          } else if (c.kafka.properties.count(kv.first.Scalar()) != 0 ||
-                     c.kafka.consumer_properties.count(kv.first.Scalar()) != 0 ||
-                     c.kafka.producer_properties.count(kv.first.Scalar()) != 0 ||
-                     c.kafka.reference_properties.count(kv.first.Scalar()) != 0) {
+          } else if (std::any_of(kafka_sections.begin(), kafka_sections.end(),
+                                 [&kv](const auto* section) {
+                                   return section->count(kv.first.Scalar()) != 0;
+                                 })) {
             r.Error(kv.second, where, "is also set under kafka.*properties");
           } else {
             c.kafka.secret_files[kv.first.Scalar()] = kv.second.Scalar();

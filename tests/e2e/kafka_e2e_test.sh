@@ -27,12 +27,8 @@ source "$root/tests/support/wait.sh"
 source "$root/tests/e2e/kafka_common.sh"
 bootstrap=$(kafka_up "$broker_dir" 4) || fail "the Kafka broker did not start (see above)"
 echo "broker at $bootstrap"
-"$inzage" generate --reference-out "$work/ref.ndjson" --events-out "$work/events.ndjson" \
-  --events "$events" --seed 21
-key_reference "$work/ref.ndjson" "$work/ref.keyed"
-key_events "$work/events.ndjson" "$work/events.keyed"
-kcat -P -b "$bootstrap" -t inzage.reference -K$'\t' -l "$work/ref.keyed"
-kcat -P -b "$bootstrap" -t inzage.access-events -K$'\t' -l "$work/events.keyed"
+generate_world "$inzage" "$work" "$events" 21
+produce_world "$bootstrap" "$work"
 
 invalid=$(replay_invalid_count "$inzage" "$work/ref.ndjson" "$work/events.ndjson")
 valid=$((events - invalid))

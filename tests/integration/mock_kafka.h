@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -166,13 +167,16 @@ class MockKafka {
         while (!stop_.load()) {
           kafka::Message m(rd_kafka_consumer_poll(consumer_.get(), 100));
           if (!m || m->err) continue;
-          std::lock_guard lock(mu_);
-          next_offset_[{rd_kafka_topic_name(m->rkt), m->partition}] = m->offset + 1;
-          messages_[rd_kafka_topic_name(m->rkt)].push_back(
-              {std::string(static_cast<const char*>(m->key), m->key_len),
-               std::string(static_cast<const char*>(m->payload), m->len),
-               {},
-               m->partition});
+          {
+            std::lock_guard lock(mu_);
+            next_offset_[{rd_kafka_topic_name(m->rkt), m->partition}] = m->offset + 1;
+            messages_[rd_kafka_topic_name(m->rkt)].push_back(
+                {std::string(static_cast<const char*>(m->key), m->key_len),
+                 std::string(static_cast<const char*>(m->payload), m->len),
+                 {},
+                 m->partition});
+          }
+          read_.notify_all();
         }
       });
     }
@@ -201,16 +205,13 @@ class MockKafka {
           return false;
         }
       }
-      while (std::chrono::steady_clock::now() < deadline) {
-        bool caught_up = true;
-        {
-          std::lock_guard lock(mu_);
-          for (const auto& [tp, end] : ends) caught_up = caught_up && next_offset_[tp] >= end;
+      std::unique_lock lock(mu_);
+      return read_.wait_until(lock, deadline, [&] {
+        for (const auto& [tp, end] : ends) {
+          if (next_offset_[tp] < end) return false;
         }
-        if (caught_up) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling, with a deadline
-      }
-      return false;
+        return true;
+      });
     }
 
    private:
@@ -218,6 +219,7 @@ class MockKafka {
     std::atomic<bool> stop_{false};
     std::thread thread_;
     std::mutex mu_;
+    std::condition_variable read_;  // a message was added
     std::map<std::string, std::vector<ReadMessage>> messages_;
     std::map<std::pair<std::string, std::int32_t>, std::int64_t> next_offset_;  // read up to
   };

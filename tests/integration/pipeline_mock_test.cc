@@ -2,14 +2,18 @@
 // request errors, and SIGKILL of the daemon process mid-stream (exactly-once state).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <rocksdb/db.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <cstdlib>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
@@ -148,26 +152,42 @@ std::int64_t StoredOffsetSum(const std::string& store_path, const std::string& t
   return sum;
 }
 
+// What a pipeline in this process needs, opened as the daemon opens it: the policy, the
+// pseudonym key (its file created when missing) and the store.
+struct PipelineParts {
+  std::shared_ptr<const Policy> policy;
+  std::optional<Pseudonymizer> key;
+  std::unique_ptr<Store> store;
+};
+
+void OpenParts(const app::DaemonConfig& c, PipelineParts* parts) {
+  auto policy = LoadPolicy(c.policy_dir);
+  ASSERT_OK(policy);
+  parts->policy = *policy;
+  if (!std::filesystem::exists(c.pseudonym_key_file)) {
+    ASSERT_OK(Pseudonymizer::GenerateKeyFile(c.pseudonym_key_file));
+  }
+  auto key = Pseudonymizer::FromKeyFile(c.pseudonym_key_file);
+  ASSERT_OK(key);
+  parts->key.emplace(std::move(key).value());
+  StoreOptions so;
+  so.key_id = parts->key->key_id();
+  so.retention = RetentionTable::FromPolicy(*parts->policy);
+  auto store = Store::Open(c.store.path, so);
+  ASSERT_OK(store);
+  parts->store = std::move(store).value();
+}
+
 // Runs the pipeline in this process until `until` returns true (or the timeout), then drains.
 // Without `run_status` the run must end well; with it, the run may also end by itself (an
 // error) and its status is handed back.
 void RunPipeline(const app::DaemonConfig& c, const std::function<bool(const PipelineStats&)>& until,
                  int timeout_s, const std::function<void(const PipelineStats&)>& during = {},
                  Status* run_status = nullptr) {
-  auto policy = LoadPolicy(c.policy_dir);
-  ASSERT_OK(policy);
-  if (!std::filesystem::exists(c.pseudonym_key_file)) {
-    ASSERT_OK(Pseudonymizer::GenerateKeyFile(c.pseudonym_key_file));
-  }
-  auto key = Pseudonymizer::FromKeyFile(c.pseudonym_key_file);
-  ASSERT_OK(key);
-  StoreOptions so;
-  so.key_id = key->key_id();
-  so.retention = RetentionTable::FromPolicy(**policy);
-  auto store = Store::Open(c.store.path, so);
-  ASSERT_TRUE(store.ok()) << store.status().message();
-  EventPipeline pipeline(c.pipeline_options(), &*key, *policy, store->get());
-  OutboxRelay relay(c.relay_options(), store->get());
+  PipelineParts parts;
+  ASSERT_NO_FATAL_FAILURE(OpenParts(c, &parts));
+  EventPipeline pipeline(c.pipeline_options(), &*parts.key, parts.policy, parts.store.get());
+  OutboxRelay relay(c.relay_options(), parts.store.get());
   ASSERT_OK(relay.Start());
   pipeline.set_on_commit([&relay] { relay.Wake(); });
   ASSERT_OK(pipeline.Start());
@@ -712,6 +732,30 @@ TEST(PipelineMockTest, HeldBackAlertsListedInTheStoreAreSentAfterARestart) {
   EXPECT_EQ(messages.back().value, AlertToJson(*alert, ShippedGuidance(alert->rule)));
 }
 
+// Reads a child's status lines ("... | stored N | ...") from `fd` until one says at least
+// `target`, the child closes its end, or `timeout` passes; returns the largest N seen.
+std::int64_t ReadStoredUntil(int fd, std::int64_t target, std::chrono::seconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  std::string pending;
+  std::int64_t stored = 0;
+  char buf[4096];
+  while (stored < target) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) break;
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left)) <= 0) break;  // the deadline, or an error
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;  // the child is gone
+    pending.append(buf, static_cast<size_t>(n));
+    for (size_t eol; (eol = pending.find('\n')) != std::string::npos; pending.erase(0, eol + 1)) {
+      const size_t at = pending.find("| stored ");
+      if (at < eol) stored = std::max<std::int64_t>(stored, std::atoll(pending.c_str() + at + 9));
+    }
+  }
+  return stored;
+}
+
 // The daemon process is killed with SIGKILL several times mid-stream and restarted; the store's
 // history must equal that of an uninterrupted run over the same input.
 TEST(PipelineMockTest, SigkillMidStreamGivesTheSameHistoryAsAnUninterruptedRun) {
@@ -736,44 +780,48 @@ TEST(PipelineMockTest, SigkillMidStreamGivesTheSameHistoryAsAnUninterruptedRun) 
         << "pipeline: {batch_max_events: 500, batch_max_latency_ms: 50}\n"
         << "store: {path: \"" << dir.sub("killed") << "/store\"}\n"
         << "pseudonym_key_file: \"" << dir.sub("killed") << "/key\"\n"
-        << "policy_dir: \"" << kPolicyDir << "\"\nsummary_interval_ms: 0\n"
+        << "policy_dir: \"" << kPolicyDir << "\"\nsummary_interval_ms: 100\n"
         << "api: {listen: \"127.0.0.1:0\", token_key_file: \"" << dir.sub("killed")
         << "/token.key\"}\n";
   }
   std::mt19937 rng(11);
-  auto spawn = [&]() {
+  // The child's status lines (stdout, every 100 ms) go to `report_fd`, or nowhere when it is -1.
+  auto spawn = [&](int report_fd) {
+    std::fflush(stdout);  // else the child's freopen writes this process's buffered lines again
     const pid_t pid = fork();
     if (pid == 0) {
       ::freopen("/dev/null", "w", stderr);
+      if (report_fd >= 0) {
+        ::dup2(report_fd, STDOUT_FILENO);
+      } else {
+        ::freopen("/dev/null", "w", stdout);
+      }
       execl(INZAGED_BINARY, INZAGED_BINARY, "--config", config_file.c_str(), nullptr);
       _exit(127);
     }
     return pid;
   };
-  // Each kill comes at a point the child reports: once the group's committed offsets (Kafka
-  // commits follow store commits) have moved a random number of events past the last round's.
+  // Each kill comes at a point the child reports: once its status line says it has stored a
+  // random number of events in this run (read as the lines come, with a deadline).
   const auto total = static_cast<std::int64_t>(in.lines.size());
-  std::int64_t progress = 0;
   for (int kill_round = 0; kill_round < 3; ++kill_round) {
-    const pid_t pid = spawn();
-    const std::int64_t target = std::min<std::int64_t>(progress + 1 + rng() % 1500, total);
-    const auto round_deadline = Clock::now() + std::chrono::seconds(60);
-    std::int64_t committed = progress;
-    while (committed < target && Clock::now() < round_deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polling, with a deadline
-      committed = std::max(committed, kafka.CommittedSum("killed-group", c.kafka.events_topic));
-    }
+    int report[2];
+    ASSERT_EQ(::pipe(report), 0);
+    const pid_t pid = spawn(report[1]);
+    ::close(report[1]);
+    const std::int64_t target = 1 + static_cast<std::int64_t>(rng() % 1500);
+    const std::int64_t stored = ReadStoredUntil(report[0], target, std::chrono::seconds(60));
     ::kill(pid, SIGKILL);
+    ::close(report[0]);
     int status = 0;
     waitpid(pid, &status, 0);
     ASSERT_TRUE(WIFSIGNALED(status)) << "inzaged exited by itself in round " << kill_round;
-    ASSERT_GE(committed, target) << "inzaged made no progress within 60 s in round " << kill_round;
-    std::printf("kill round %d: after %lld of %lld events committed\n", kill_round,
-                static_cast<long long>(committed), static_cast<long long>(total));
-    progress = committed;
+    ASSERT_GE(stored, target) << "inzaged made no progress within 60 s in round " << kill_round;
+    std::printf("kill round %d: after %lld events stored in this run (of %lld)\n", kill_round,
+                static_cast<long long>(stored), static_cast<long long>(total));
   }
   // The last run goes until everything is consumed, then stops on SIGTERM.
-  const pid_t last = spawn();
+  const pid_t last = spawn(-1);
   const auto deadline = Clock::now() + std::chrono::seconds(120);
   std::int64_t offsets = 0;
   while (Clock::now() < deadline) {
@@ -931,21 +979,16 @@ TEST(PipelineMockTest, LocalAccessesAndAlertChangesAreCommittedBeforeTheyAreAnsw
   CreateTopics(kafka, c);
   const Input in = Feed(kafka, c, 3000, 5);
   Publish(kafka, c, in, 0, in.lines.size());
-  auto policy = LoadPolicy(c.policy_dir);
-  ASSERT_OK(policy);
-  ASSERT_OK(Pseudonymizer::GenerateKeyFile(c.pseudonym_key_file));
-  auto key = Pseudonymizer::FromKeyFile(c.pseudonym_key_file);
-  StoreOptions so;
-  so.key_id = key->key_id();
-  so.retention = RetentionTable::FromPolicy(**policy);
-  auto store = Store::Open(c.store.path, so);
-  ASSERT_OK(store);
-  EventPipeline pipeline(c.pipeline_options(), &*key, *policy, store->get());
-  OutboxRelay relay(c.relay_options(), store->get());
+  PipelineParts parts;
+  ASSERT_NO_FATAL_FAILURE(OpenParts(c, &parts));
+  Store* const store = parts.store.get();
+  const Pseudonymizer& key = *parts.key;
+  EventPipeline pipeline(c.pipeline_options(), &key, parts.policy, store);
+  OutboxRelay relay(c.relay_options(), store);
   ASSERT_OK(relay.Start());
   pipeline.set_on_commit([&relay] { relay.Wake(); });
   ASSERT_OK(pipeline.Start());
-  const Pseudonym citizen = key->Pseudonymise("999993653");
+  const Pseudonym citizen = key.Pseudonymise("999993653");
   // A request whose caller gave up before the consume thread took it is never applied.
   OwnedAccessEvent abandoned;
   abandoned.event_id = "api-test-abandoned";
@@ -967,7 +1010,7 @@ TEST(PipelineMockTest, LocalAccessesAndAlertChangesAreCommittedBeforeTheyAreAnsw
   }
   ASSERT_EQ(abandoned_done.wait_for(std::chrono::seconds(5)), std::future_status::ready);
   EXPECT_FALSE(abandoned_done.get().ok());
-  auto none = (*store)->QuerySubject(citizen, abandoned.time - 1, abandoned.time + 1, 10, "");
+  auto none = store->QuerySubject(citizen, abandoned.time - 1, abandoned.time + 1, 10, "");
   ASSERT_OK(none);
   EXPECT_TRUE(none->entries.empty()) << "a cancelled request was applied";
 
@@ -984,7 +1027,7 @@ TEST(PipelineMockTest, LocalAccessesAndAlertChangesAreCommittedBeforeTheyAreAnsw
   ASSERT_EQ(recorded.wait_for(std::chrono::seconds(10)), std::future_status::ready);
   ASSERT_OK(recorded.get());
   // Answered means committed: the read is in the citizen's own history now.
-  auto page = (*store)->QuerySubject(citizen, read.time - 1, read.time + 1, 10, "");
+  auto page = store->QuerySubject(citizen, read.time - 1, read.time + 1, 10, "");
   ASSERT_OK(page);
   ASSERT_EQ(page->entries.size(), 1u);
   EXPECT_EQ(page->entries[0].record.activity, "inzage-verzoek");
@@ -998,14 +1041,14 @@ TEST(PipelineMockTest, LocalAccessesAndAlertChangesAreCommittedBeforeTheyAreAnsw
   queue_read.subjects.clear();
   queue_read.purpose = "privacy-onderzoek";
   ASSERT_OK(pipeline.SubmitAccess(queue_read).get());
-  auto officer = (*store)->QueryActor("emp-x", read.time - 1, read.time + 1, 10, "");
+  auto officer = store->QueryActor("emp-x", read.time - 1, read.time + 1, 10, "");
   ASSERT_OK(officer);
   ASSERT_EQ(officer->entries.size(), 1u);
   EXPECT_EQ(officer->entries[0].record.activity, "privacy-onderzoek");
   EXPECT_EQ(officer->entries[0].record.domain, "audit");
   EXPECT_EQ(officer->entries[0].record.subject_count, 0u);
 
-  auto alerts = (*store)->ScanColumnFamily("alerts");
+  auto alerts = store->ScanColumnFamily("alerts");
   ASSERT_OK(alerts);
   ASSERT_FALSE(alerts->empty()) << "the generated stream holds violations";
   const std::string id = alerts->front().first;
@@ -1014,7 +1057,7 @@ TEST(PipelineMockTest, LocalAccessesAndAlertChangesAreCommittedBeforeTheyAreAnsw
   auto alert = changed.get();
   ASSERT_TRUE(alert.ok()) << alert.status().message();
   EXPECT_EQ(alert->status, AlertStatus::kAcknowledged);
-  auto stored = (*store)->ScanColumnFamily("alerts");
+  auto stored = store->ScanColumnFamily("alerts");
   for (const auto& [k, v] : *stored) {
     if (k == id) {
       EXPECT_EQ(ParseAlert(v)->status, AlertStatus::kAcknowledged);
@@ -1046,12 +1089,12 @@ TEST(PipelineMockTest, LocalAccessesAndAlertChangesAreCommittedBeforeTheyAreAnsw
   EXPECT_EQ(report_alert->rule, RuleId::kCitizenReported);
   EXPECT_FALSE(report_alert->aggregating);
   const std::string report_id = report_alert->alert_id;
-  auto report_row = (*store)->Get("alerts", report_id);
+  auto report_row = store->Get("alerts", report_id);
   ASSERT_TRUE(report_row.ok() && report_row->has_value()) << "answered means stored";
   EXPECT_EQ(ParseAlert(**report_row)->evidence, std::vector<std::string>{"api-test-read"});
   AlertListFilter by_rule;
   by_rule.rule = static_cast<std::uint8_t>(RuleId::kCitizenReported);
-  auto listed = (*store)->ListAlerts(by_rule, 10, std::nullopt, 10000);
+  auto listed = store->ListAlerts(by_rule, 10, std::nullopt, 10000);
   ASSERT_OK(listed);
   ASSERT_EQ(listed->ids.size(), 1u);
   EXPECT_EQ(listed->ids[0], report_id);
@@ -1098,19 +1141,13 @@ TEST(PipelineMockTest, APIAccessesAreAnsweredFromTheJournalAndStoredOnce) {
   CreateTopics(kafka, c);
   const Input in = Feed(kafka, c, 2000, 6);
   Publish(kafka, c, in, 0, in.lines.size());
-  auto policy = LoadPolicy(c.policy_dir);
-  ASSERT_OK(policy);
-  ASSERT_OK(Pseudonymizer::GenerateKeyFile(c.pseudonym_key_file));
-  auto key = Pseudonymizer::FromKeyFile(c.pseudonym_key_file);
-  ASSERT_OK(key);
-  StoreOptions so;
-  so.key_id = key->key_id();
-  so.retention = RetentionTable::FromPolicy(**policy);
-  auto store = Store::Open(c.store.path, so);
-  ASSERT_OK(store);
+  PipelineParts parts;
+  ASSERT_NO_FATAL_FAILURE(OpenParts(c, &parts));
+  Store* const store = parts.store.get();
+  const Pseudonymizer& key = *parts.key;
   auto journal = AccessJournal::Open(dir.sub("journal"), false);
   ASSERT_OK(journal);
-  const Pseudonym citizen = key->Pseudonymise("999993653");
+  const Pseudonym citizen = key.Pseudonymise("999993653");
   const TimeMicros t0 = *ParseRfc3339("2026-11-28T12:00:00Z");
   // What a crash leaves: a row whose batch never committed, and one whose batch did.
   StoredEvent lost = testing::SyntheticEvent(1, t0, "citizen-" + citizen.Hex(), "inzage-verzoek");
@@ -1123,10 +1160,17 @@ TEST(PipelineMockTest, APIAccessesAreAnsweredFromTheJournalAndStoredOnce) {
   ASSERT_OK((*journal)->Put(committed));
   CommitBatch earlier;
   earlier.events.push_back(committed);
-  ASSERT_OK((*store)->Commit(earlier));
+  ASSERT_OK(store->Commit(earlier));
 
-  EventPipeline pipeline(c.pipeline_options(), &*key, *policy, store->get());
+  EventPipeline pipeline(c.pipeline_options(), &key, parts.policy, store);
   pipeline.set_access_journal(journal->get());
+  // Each commit deletes its accesses' journal rows before this hook runs.
+  std::mutex committed_mu;
+  std::condition_variable committed_cv;
+  pipeline.set_on_commit([&] {
+    std::lock_guard lock(committed_mu);
+    committed_cv.notify_all();
+  });
   ASSERT_OK(pipeline.Start());
   Status result;
   std::thread runner([&] { result = pipeline.Run(); });
@@ -1143,19 +1187,19 @@ TEST(PipelineMockTest, APIAccessesAreAnsweredFromTheJournalAndStoredOnce) {
   ASSERT_EQ(answered.wait_for(std::chrono::seconds(30)), std::future_status::ready);
   ASSERT_OK(answered.get());
   // Answered means durable: in the journal, or already in the store.
-  auto stored_now = (*store)->QuerySubject(citizen, read.time, read.time + 1, 10, "");
+  auto stored_now = store->QuerySubject(citizen, read.time, read.time + 1, 10, "");
   ASSERT_OK(stored_now);
   EXPECT_TRUE((*journal)->rows() > 0 || stored_now->entries.size() == 1);
   // Stored with a batch, after which the journal is empty.
-  const auto deadline = Clock::now() + std::chrono::seconds(30);
-  while ((*journal)->rows() > 0 && Clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling, with a deadline
+  {
+    std::unique_lock lock(committed_mu);
+    committed_cv.wait_for(lock, std::chrono::seconds(30), [&] { return (*journal)->rows() == 0; });
   }
   EXPECT_EQ((*journal)->rows(), 0U);
   pipeline.RequestStop();
   runner.join();
   ASSERT_OK(result);
-  auto page = (*store)->QuerySubject(citizen, t0 - 1, t0 + 3000, 10, "");
+  auto page = store->QuerySubject(citizen, t0 - 1, t0 + 3000, 10, "");
   ASSERT_OK(page);
   std::vector<std::string> ids;
   for (const auto& e : page->entries) ids.push_back(e.record.event_id);
