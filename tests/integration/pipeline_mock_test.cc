@@ -766,7 +766,10 @@ TEST(PipelineMockTest, SigkillMidStreamGivesTheSameHistoryAsAnUninterruptedRun) 
   kafka.CreateTopic("clean-alerts", 1);
   MockKafka::Collector alerts(kafka.bootstraps(), {c.kafka.alerts_topic, "clean-alerts"});
   const Input in = Feed(kafka, c, 12000, 9);
-  Publish(kafka, c, in, 0, in.lines.size());
+  // The input goes out in four slices, one before each run, so every killed run has at least a
+  // slice (3,000 events) to store and its random kill point (at most 1,500) is always reached,
+  // however far an earlier run got before its kill.
+  const size_t slice = in.lines.size() / 4;
 
   // The interrupted run: inzaged processes, killed three times.
   std::filesystem::create_directories(dir.sub("killed"));
@@ -805,6 +808,8 @@ TEST(PipelineMockTest, SigkillMidStreamGivesTheSameHistoryAsAnUninterruptedRun) 
   // random number of events in this run (read as the lines come, with a deadline).
   const auto total = static_cast<std::int64_t>(in.lines.size());
   for (int kill_round = 0; kill_round < 3; ++kill_round) {
+    const auto round = static_cast<size_t>(kill_round);
+    Publish(kafka, c, in, round * slice, (round + 1) * slice);
     int report[2];
     ASSERT_EQ(::pipe(report), 0);
     const pid_t pid = spawn(report[1]);
@@ -821,6 +826,7 @@ TEST(PipelineMockTest, SigkillMidStreamGivesTheSameHistoryAsAnUninterruptedRun) 
                 static_cast<long long>(stored), static_cast<long long>(total));
   }
   // The last run goes until everything is consumed, then stops on SIGTERM.
+  Publish(kafka, c, in, 3 * slice, in.lines.size());
   const pid_t last = spawn(-1);
   const auto deadline = Clock::now() + std::chrono::seconds(120);
   std::int64_t offsets = 0;
