@@ -119,6 +119,36 @@ rd_kafka_resp_err_t Produce(rd_kafka_t* producer, const std::string& topic, std:
   return err;
 }
 
+rd_kafka_resp_err_t ProduceToPartition(rd_kafka_t* producer, const std::string& topic,
+                                       std::int32_t partition, std::string_view key,
+                                       std::optional<std::string_view> value, void* opaque) {
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wold-style-cast"
+#pragma clang diagnostic ignored "-Wgnu-statement-expression"
+#else
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wold-style-cast"
+#endif
+  // A null value (no RD_KAFKA_V_VALUE) is a tombstone: compaction removes the key.
+  const rd_kafka_resp_err_t err =
+      value ? rd_kafka_producev(
+                  producer, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key.data(), key.size()),
+                  RD_KAFKA_V_VALUE(const_cast<char*>(value->data()), value->size()),
+                  RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END)
+            : rd_kafka_producev(
+                  producer, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key.data(), key.size()),
+                  RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#else
+#pragma GCC diagnostic pop
+#endif
+  return err;
+}
+
 std::string ErrorText(rd_kafka_resp_err_t err) { return rd_kafka_err2str(err); }
 
 bool IsCooperative(rd_kafka_t* consumer) {

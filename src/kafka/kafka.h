@@ -10,6 +10,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -100,6 +101,12 @@ struct Header {
 rd_kafka_resp_err_t Produce(rd_kafka_t* producer, const std::string& topic, std::string_view key,
                             std::string_view value, const std::vector<Header>& headers = {},
                             void* opaque = nullptr);
+
+// Produces to one partition (copied key and value); without a value, a tombstone.
+rd_kafka_resp_err_t ProduceToPartition(rd_kafka_t* producer, const std::string& topic,
+                                       std::int32_t partition, std::string_view key,
+                                       std::optional<std::string_view> value,
+                                       void* opaque = nullptr);
 
 // Partitions of a topic (metadata request); NotFound when the topic does not exist.
 Result<std::vector<std::int32_t>> TopicPartitions(rd_kafka_t* rk, const std::string& topic,

@@ -78,6 +78,38 @@ Result<std::vector<std::pair<std::string, std::string>>> Store::ScanColumnFamily
   return rows;
 }
 
+Result<std::vector<std::pair<std::string, std::string>>> Store::ListRows(const std::string& name,
+                                                                         std::string_view prefix,
+                                                                         std::string_view after,
+                                                                         size_t limit) const {
+  auto* cf = column_family(name);
+  if (cf == nullptr) return Status::InvalidArgument("no column family " + name);
+  std::vector<std::pair<std::string, std::string>> rows;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf));
+  const std::string_view from = after.empty() ? prefix : after;
+  it->Seek(rocksdb::Slice(from.data(), from.size()));
+  if (!after.empty() && it->Valid() && it->key() == rocksdb::Slice(after.data(), after.size())) {
+    it->Next();
+  }
+  for (; it->Valid() && rows.size() < limit &&
+         it->key().starts_with(rocksdb::Slice(prefix.data(), prefix.size()));
+       it->Next()) {
+    rows.emplace_back(it->key().ToString(), it->value().ToString());
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "list " + name);
+  return rows;
+}
+
+Status Store::DeleteRows(const std::string& name, const std::vector<std::string>& keys) {
+  auto* cf = column_family(name);
+  if (cf == nullptr) return Status::InvalidArgument("no column family " + name);
+  rocksdb::WriteBatch wb;
+  for (const auto& k : keys) wb.Delete(cf, k);
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync;
+  return FromRocks(db_->Write(wo, &wb), "delete " + name + " rows");
+}
+
 Store::MemoryUsage Store::memory_usage() const {
   MemoryUsage usage;
   std::uint64_t value = 0;

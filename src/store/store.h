@@ -179,6 +179,14 @@ class Store {
   // Every key and value of a small column family ("state", "alerts"), for restoring at start.
   [[nodiscard]] Result<std::vector<std::pair<std::string, std::string>>> ScanColumnFamily(
       const std::string& name) const;
+  // At most `limit` rows of a column family whose keys start with `prefix`, in key order, after
+  // `after` (from the first when empty); and their deletion. Rows a relay drains (the state
+  // changelog's outbox, ingest/state_changelog.h). Thread safe.
+  [[nodiscard]] Result<std::vector<std::pair<std::string, std::string>>> ListRows(
+      const std::string& column_family, std::string_view prefix, std::string_view after,
+      size_t limit) const;
+  [[nodiscard]] Status DeleteRows(const std::string& column_family,
+                                  const std::vector<std::string>& keys);
   // One value of a column family by key ("alerts" by alert id); nullopt when absent.
   [[nodiscard]] Result<std::optional<std::string>> Get(const std::string& column_family,
                                                        const std::string& key) const;
