@@ -9,7 +9,8 @@
 namespace inzage {
 namespace {
 
-constexpr std::uint8_t kAlertFormatVersion = 2;
+constexpr std::uint8_t kAlertFormatVersion = 3;
+constexpr std::uint8_t kAlertFormatWithoutPartition = 2;
 constexpr std::uint8_t kAlertFormatWithoutDepartment = 1;
 constexpr size_t kMaxStringBytes = 1 << 20;
 
@@ -164,6 +165,7 @@ std::string SerializeAlert(const Alert& a) {
   w.String(a.policy_revision);
   w.U8(a.aggregating ? 1 : 0);
   w.String(a.department);
+  w.Svarint(a.partition);
   return out;
 }
 
@@ -171,7 +173,8 @@ Result<Alert> ParseAlert(std::string_view bytes) {
   StateReader r(bytes);
   Alert a;
   const std::uint8_t format = r.U8();
-  if (r.ok() && format != kAlertFormatVersion && format != kAlertFormatWithoutDepartment) {
+  if (r.ok() && format != kAlertFormatVersion && format != kAlertFormatWithoutPartition &&
+      format != kAlertFormatWithoutDepartment) {
     return Status::Corruption(fmt::format("alert record: unknown format version {}", format));
   }
   auto enum_byte = [&r](size_t limit) {
@@ -212,7 +215,12 @@ Result<Alert> ParseAlert(std::string_view bytes) {
   a.policy_revision = r.String(kMaxStringBytes);
   const std::uint8_t aggregating = enum_byte(2);
   a.aggregating = aggregating == 1;
-  if (format >= kAlertFormatVersion) a.department = r.String(kMaxStringBytes);
+  if (format >= kAlertFormatWithoutPartition) a.department = r.String(kMaxStringBytes);
+  if (format >= kAlertFormatVersion) {
+    const std::int64_t partition = r.Svarint();
+    if (partition < -1 || partition > INT32_MAX) r.Fail();
+    a.partition = static_cast<std::int32_t>(partition);
+  }
   if (!r.ok() || !r.AtEnd() || a.alert_id.empty() || a.rule == RuleId::kCount) {
     return Status::Corruption(
         fmt::format("alert record: malformed ({} bytes){}", bytes.size(),

@@ -86,6 +86,10 @@ struct Alert {
   std::vector<StatusChange> history;
   std::string policy_revision;  // of the decision that opened the incident
   bool aggregating = true;      // false once a hit came after the incident window
+  // The input partition of the latest hit (-1: none, e.g. a citizen's report): an incident
+  // still aggregating follows its partition to another instance (ingest/state_changelog.h).
+  // Not part of the alert's JSON.
+  std::int32_t partition = -1;
 
   // 72 hours from when the organisation could know: the first hit, or for a citizen's report
   // (whose access may be months old) the report (window_start, detect/citizen_report.h).
@@ -112,8 +116,9 @@ std::string AlertToJson(const Alert& alert, std::string_view guidance = {});
 //   string actor, string municipality, svarint window_start, first_seen, last_seen,
 //   varint count, DistinctCounter, varint n + n × string evidence, string explanation,
 //   u8 status, varint n + n × (u8 from, u8 to, string by, svarint at, string why),
-//   string policy_revision, u8 aggregating, string department.
-// Version 1 is version 2 without `department` (read as unknown); both are read.
+//   string policy_revision, u8 aggregating, string department, svarint partition.
+// Version 2 is version 3 without `partition` (read as -1), version 1 is version 2 without
+// `department` (read as unknown); all three are read.
 std::string SerializeAlert(const Alert& alert);
 Result<Alert> ParseAlert(std::string_view bytes);
 

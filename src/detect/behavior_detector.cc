@@ -98,6 +98,10 @@ void BehaviorDetector::Observe(const AccessEvent& e, Decision* d) {
       s.dirty = true;
       dirty_.push_back(key);
     }
+    if (partition_ >= 0 && s.partition != partition_) {
+      s.partition = partition_;
+      s.moved = true;
+    }
     Windows(e, d, s, exporting, bulk_one, records);
   }
   if (d->hit_count != hits_before) FinishVerdict(d);
@@ -250,9 +254,38 @@ void BehaviorDetector::Windows(const AccessEvent& e, Decision* d, ActorState& s,
 void BehaviorDetector::ClearDirty() {
   for (std::string_view key : dirty_) {
     auto it = actors_.find(key);
-    if (it != actors_.end()) it->second.dirty = false;
+    if (it != actors_.end()) {
+      it->second.dirty = false;
+      it->second.moved = false;
+    }
   }
   dirty_.clear();
+}
+
+std::int32_t BehaviorDetector::PartitionOf(std::string_view actor, bool* moved) const {
+  auto it = actors_.find(actor);
+  if (moved != nullptr) *moved = it != actors_.end() && it->second.moved;
+  return it == actors_.end() ? -1 : it->second.partition;
+}
+
+void BehaviorDetector::RestorePartition(std::string_view actor, std::int32_t partition) {
+  auto it = actors_.find(actor);
+  if (it != actors_.end()) it->second.partition = partition;
+}
+
+std::vector<std::string_view> BehaviorDetector::ActorsOf(std::int32_t partition) const {
+  std::vector<std::string_view> ids;
+  for (const auto& [id, state] : actors_) {
+    if (state.partition == partition) ids.emplace_back(id);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+size_t BehaviorDetector::DropPartition(std::int32_t partition) {
+  if (!dirty_.empty()) return 0;
+  return std::erase_if(actors_,
+                       [partition](const auto& kv) { return kv.second.partition == partition; });
 }
 
 std::vector<std::string_view> BehaviorDetector::ActorIds() const {
@@ -291,6 +324,7 @@ Status BehaviorDetector::RestoreActorState(std::string_view actor, std::string_v
   ActorState& s = StateOf(actor, &key);
   ActorState fresh;
   fresh.dirty = s.dirty;  // keep the dirty list consistent
+  fresh.partition = s.partition;
   StateReader r(bytes);
   const std::uint8_t version = r.U8();
   if (r.ok() && version != kStateFormatVersion) {

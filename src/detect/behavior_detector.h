@@ -112,6 +112,21 @@ class BehaviorDetector {
   // Every actor with state, sorted (for full snapshots).
   [[nodiscard]] std::vector<std::string_view> ActorIds() const;
 
+  // The input partition whose events Observe gets next (-1: none, an access the daemon made
+  // itself). Each actor remembers the partition of its latest event: its state belongs to that
+  // partition and follows it to another instance (ingest/state_changelog.h).
+  void set_partition(std::int32_t partition) { partition_ = partition; }
+  // The actor's partition (-1: none known); `moved` says whether it changed since ClearDirty.
+  [[nodiscard]] std::int32_t PartitionOf(std::string_view actor, bool* moved = nullptr) const;
+  // Sets an actor's partition as restored (not marked as moved); creates no state.
+  void RestorePartition(std::string_view actor, std::int32_t partition);
+  // The actors whose latest event came from `partition`, sorted.
+  [[nodiscard]] std::vector<std::string_view> ActorsOf(std::int32_t partition) const;
+  // Drops the state of the actors of `partition` (it moved to another instance, or is restored
+  // from the changelog). Only with no dirty actors (after ClearDirty): the dirty list views
+  // the map's keys. Returns how many were dropped.
+  size_t DropPartition(std::int32_t partition);
+
   // Actor state record, all integers varints (state_codec.h), times relative to the watermark:
   //   u8 version (kStateFormatVersion)
   //   u8 flags (bit 0: the actor has accepted events)
@@ -140,8 +155,10 @@ class BehaviorDetector {
   struct ActorState {
     bool has_events = false;
     bool dirty = false;
-    TimeMicros watermark = 0;  // latest accepted event time (made monotone)
-    std::int64_t hour = 0;     // UTC hour number of the watermark
+    bool moved = false;           // partition changed since ClearDirty
+    std::int32_t partition = -1;  // of the latest event (set_partition)
+    TimeMicros watermark = 0;     // latest accepted event time (made monotone)
+    std::int64_t hour = 0;        // UTC hour number of the watermark
     std::uint64_t hours_seen = 0;
     // Counts of the last kBaselineHours active hours, a ring; `hourly_next` is the oldest once
     // the ring is full.
@@ -175,6 +192,7 @@ class BehaviorDetector {
   Status status_;
   StringMap<ActorState> actors_;
   std::vector<std::string_view> dirty_;
+  std::int32_t partition_ = -1;
   std::uint64_t late_events_ = 0;
 };
 

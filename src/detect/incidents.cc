@@ -67,6 +67,7 @@ Alert* IncidentTracker::Record(std::string_view actor, RuleId rule, Severity sev
     alert = &alerts_[static_cast<size_t>(current)];
   }
   const std::uint64_t version_before = alert->version;
+  if (partition_ >= 0) alert->partition = partition_;
   ++alert->count;
   ++alert->version;
   alert->first_seen = std::min(alert->first_seen, t);
@@ -185,6 +186,14 @@ size_t IncidentTracker::EvictSettled() {
   clean_version_.assign(alerts_.size(), 0);
   aggregating_ = alerts_.size();
   return dropped;
+}
+
+std::vector<const Alert*> IncidentTracker::AggregatingOf(std::int32_t partition) const {
+  std::vector<const Alert*> out;
+  for (const Alert& a : alerts_) {
+    if (a.aggregating && a.partition == partition) out.push_back(&a);
+  }
+  return out;
 }
 
 bool IncidentTracker::HasNewVersion(std::string_view alert_id) const {

@@ -108,6 +108,11 @@ class IncidentTracker {
   size_t Settle(std::optional<TimeMicros> watermark = std::nullopt);
   // The most incidents kept aggregating in memory (0: no cap).
   void set_max_aggregating(size_t max) { max_aggregating_ = max; }
+  // The input partition of the hits observed next (-1: none); each hit sets its alert's
+  // partition (Alert::partition).
+  void set_partition(std::int32_t partition) { partition_ = partition; }
+  // The incidents still aggregating whose latest hit came from `partition`.
+  [[nodiscard]] std::vector<const Alert*> AggregatingOf(std::int32_t partition) const;
   // Incidents ended early because of the cap, since start.
   [[nodiscard]] std::uint64_t closed_early() const { return closed_early_; }
   // Incidents in memory that still aggregate (as of the last Settle or EvictSettled).
@@ -146,6 +151,7 @@ class IncidentTracker {
   std::vector<std::uint64_t> clean_version_;
   TimeMicros latest_time_ = INT64_MIN;  // the latest event time aggregated
   size_t max_aggregating_ = 0;
+  std::int32_t partition_ = -1;
   size_t aggregating_ = 0;
   std::uint64_t closed_early_ = 0;
 };

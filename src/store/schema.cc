@@ -28,7 +28,7 @@ Status CheckSchema(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta, const std
     return InitialiseSchema(db, meta, key_id);
   }
   if (!s.ok()) return FromRocks(s, "read store meta");
-  if (value != kSchemaVersion && value != kOldestSchemaVersion && value != "2") {
+  if (value != kSchemaVersion && value != kOldestSchemaVersion && value != "2" && value != "3") {
     return Status::FailedPrecondition(
         "store " + path + " has schema version " + value + "; this inzage reads versions " +
         std::string(kOldestSchemaVersion) + " to " + std::string(kSchemaVersion));

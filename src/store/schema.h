@@ -7,6 +7,9 @@
 //   2  history entries may be actor groups (entry version 4)
 //   3  the alert_index column family (store/alert_index.h), which every writer keeps with the
 //      alert rows; an older inzage would write alerts without it, so it refuses the store
+//   4  alert records of format 3 (detect/alert.h: the input partition of the latest hit) and
+//      state rows "partition/<actor>"; an older inzage cannot read those alerts, so it refuses
+//      the store instead of failing at restore. Upgrading rewrites nothing but the version.
 // An older inzage reads schema 1 only, so it refuses a store this one has opened for writing
 // instead of misreading groups (its retention would keep entries it cannot read, its duplicate
 // check would miss group members). A schema 1 store is upgraded when opened for writing; it has
@@ -33,7 +36,7 @@ inline constexpr const char* kColumnFamilies[] = {
     "default", "history_subject", "history_actor", "state",      "alerts",
     "outbox",  "reference",       "meta",          "alert_index"};
 
-inline constexpr std::string_view kSchemaVersion = "3";
+inline constexpr std::string_view kSchemaVersion = "4";
 inline constexpr std::string_view kOldestSchemaVersion = "1";
 
 // Makes the store at `path` (open as `db`, meta its meta column family) one of this schema:

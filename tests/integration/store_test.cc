@@ -466,14 +466,14 @@ TEST_F(StoreTest, SchemaOneIsUpgradedOnWritableOpenAndNewerIsRefused) {
     ASSERT_TRUE(store.ok()) << store.status().message();
     EXPECT_EQ(schema(**store), "1");
   }
-  EXPECT_EQ(schema(*Open()), "3");
-  set_schema("4");
+  EXPECT_EQ(schema(*Open()), "4");
+  set_schema("5");
   StoreOptions o;
   o.key_id = "key-a";
   auto refused = Store::Open(dir_.sub("store"), o);
   ASSERT_FALSE(refused.ok());
-  EXPECT_THAT(refused.status().message(), HasSubstr("schema version 4"));
-  EXPECT_THAT(refused.status().message(), HasSubstr("versions 1 to 3"));
+  EXPECT_THAT(refused.status().message(), HasSubstr("schema version 5"));
+  EXPECT_THAT(refused.status().message(), HasSubstr("versions 1 to 4"));
 }
 
 // Events at or before their actor's newest one: those among its latest stored events are told

@@ -578,6 +578,43 @@ TEST_F(BehaviorDetectorTest, DirtyActorsAreListedOnceUntilCleared) {
               ::testing::ElementsAre("bz-1"));
 }
 
+// State follows its partition (ingest/state_changelog.h): each actor remembers the partition of
+// its latest event, and a partition's actors can be listed and let go.
+TEST_F(BehaviorDetectorTest, ActorsRememberTheirPartitionAndAPartitionCanBeDropped) {
+  detector_->set_partition(3);
+  View("emp-1042", 1, kTuesday10);
+  detector_->set_partition(5);
+  View("emp-1043", 2, kTuesday10);
+  bool moved = false;
+  EXPECT_EQ(detector_->PartitionOf("emp-1042", &moved), 3);
+  EXPECT_TRUE(moved);
+  EXPECT_EQ(detector_->PartitionOf("nobody", &moved), -1);
+  EXPECT_FALSE(moved);
+  EXPECT_THAT(detector_->ActorsOf(3), ::testing::ElementsAre("emp-1042"));
+  EXPECT_EQ(detector_->DropPartition(3), 0u) << "dirty actors are viewed: not now";
+  detector_->ClearDirty();
+  EXPECT_EQ(detector_->PartitionOf("emp-1042", &moved), 3);
+  EXPECT_FALSE(moved) << "ClearDirty ends the move";
+
+  // An access the daemon made itself has no partition: the actor keeps its own.
+  detector_->set_partition(-1);
+  View("emp-1042", 2, kTuesday10 + kMinute);
+  EXPECT_EQ(detector_->PartitionOf("emp-1042"), 3);
+  // Restoring the windows keeps the partition; RestorePartition sets it.
+  std::string blob;
+  ASSERT_TRUE(detector_->SerializeActorState("emp-1042", &blob));
+  ASSERT_OK(detector_->RestoreActorState("emp-1042", blob));
+  EXPECT_EQ(detector_->PartitionOf("emp-1042"), 3);
+  detector_->ClearDirty();
+
+  EXPECT_EQ(detector_->DropPartition(3), 1u);
+  EXPECT_EQ(detector_->PartitionOf("emp-1042"), -1);
+  EXPECT_EQ(detector_->PartitionOf("emp-1043"), 5);
+  ASSERT_OK(detector_->RestoreActorState("emp-1042", blob));
+  detector_->RestorePartition("emp-1042", 7);
+  EXPECT_EQ(detector_->PartitionOf("emp-1042"), 7);
+}
+
 TEST_F(BehaviorDetectorTest, SerializedStateRestoresToTheSameBehaviour) {
   for (int i = 1; i <= 9; ++i) View("emp-1042", i, kTuesday10 + i * kMinute);
   for (int h = 0; h < 6; ++h) Brp("bz-1", {h, h + 100}, kTuesday10 + h * kHour);

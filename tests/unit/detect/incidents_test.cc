@@ -315,6 +315,26 @@ TEST_F(AggregationTest, RecordRoundTripsAndRestoreContinuesTheIncident) {
   EXPECT_EQ(tracker().alerts().front().count, 2u);
   EXPECT_EQ(tracker().alerts().front().status, AlertStatus::kAcknowledged);
 
+  // The partition of the latest hit is in the record (not in the JSON), and an incident
+  // restored elsewhere keeps it.
+  tracker().set_partition(4);
+  Violate("e-3", kStart + 3 * kHour, {3});
+  EXPECT_EQ(tracker().alerts().front().partition, 4);
+  ASSERT_EQ(tracker().AggregatingOf(4).size(), 1u);
+  EXPECT_TRUE(tracker().AggregatingOf(5).empty());
+  auto moved = ParseAlert(SerializeAlert(tracker().alerts().front()));
+  ASSERT_OK(moved);
+  EXPECT_EQ(moved->partition, 4);
+  EXPECT_EQ(AlertToJson(*moved).find("partition"), std::string::npos);
+  // A record of format 2 (before the partition) reads as partition -1.
+  std::string v2 = record;
+  v2[0] = 2;
+  v2.pop_back();  // the svarint -1 of the partition is one byte
+  auto old = ParseAlert(v2);
+  ASSERT_OK(old);
+  EXPECT_EQ(old->partition, -1);
+  EXPECT_EQ(old->alert_id, moved->alert_id);
+
   // Corrupt records are refused with Corruption.
   for (size_t cut = 0; cut < record.size(); ++cut) {
     EXPECT_EQ(ParseAlert(record.substr(0, cut)).status().code(), Status::Code::kCorruption) << cut;
@@ -463,7 +483,10 @@ TEST_F(AggregationTest, AlertRecordsOfFormatOneStillRead) {
   const Alert& a = tracker().alerts().front();
   std::string bytes = SerializeAlert(a);
   ASSERT_TRUE(a.department.empty());
-  // Format 2 ends with the department (an empty string: one zero byte); format 1 lacks it.
+  // Format 3 ends with the partition (-1: one svarint byte), format 2 with the department (an
+  // empty string: one zero byte); format 1 lacks both.
+  ASSERT_EQ(bytes.back(), '\x01');
+  bytes.pop_back();
   ASSERT_EQ(bytes.back(), '\0');
   bytes.pop_back();
   bytes[0] = 1;
@@ -471,7 +494,7 @@ TEST_F(AggregationTest, AlertRecordsOfFormatOneStillRead) {
   ASSERT_TRUE(old.ok()) << old.status().message();
   EXPECT_EQ(old->alert_id, a.alert_id);
   EXPECT_EQ(old->count, a.count);
-  bytes[0] = 3;
+  bytes[0] = 4;
   EXPECT_FALSE(ParseAlert(bytes).ok()) << "an unknown format is refused";
 }
 
