@@ -145,11 +145,12 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
               "must be 1-100 characters of letters, digits, '.', '_' and '-'");
     }
     if (const YAML::Node t = k["topics"]) {
-      r.Keys(t, "kafka.topics", {"events", "reference", "dead_letter", "alerts"});
+      r.Keys(t, "kafka.topics", {"events", "reference", "dead_letter", "alerts", "state"});
       r.String(t["events"], "kafka.topics.events", &c.kafka.events_topic);
       r.String(t["reference"], "kafka.topics.reference", &c.kafka.reference_topic);
       r.String(t["dead_letter"], "kafka.topics.dead_letter", &c.kafka.dead_letter_topic);
       r.String(t["alerts"], "kafka.topics.alerts", &c.kafka.alerts_topic);
+      r.String(t["state"], "kafka.topics.state", &c.kafka.state_topic);
     }
     // The input topics with their formats (docs/interop.md); without them, topics.events alone.
     if (const YAML::Node in = k["inputs"]; in && !in.IsNull()) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <set>
 #include <string>
 
 #include "common/json_writer.h"
@@ -39,6 +40,10 @@ EventPipeline::EventPipeline(const PipelineOptions& config, const Pseudonymizer*
   });
   incidents_->set_max_aggregating(
       static_cast<size_t>(std::max(0, config_.pipeline.max_open_incidents)));
+  writer_.set_on_commit([this] {
+    if (changelog_relay_) changelog_relay_->Wake();
+    if (on_commit_) on_commit_();
+  });
   for (const kafka::Input& in : config_.kafka.EffectiveInputs()) {
     // The daemon's configuration checked the names; an unknown one reads as inzage's own.
     const InputFormat format = InputFormatFromName(in.format).value_or(InputFormat::kInzage);
@@ -73,6 +78,7 @@ Status EventPipeline::Start() {
           {{"accesses", journal_keys_.size()}});
     }
   }
+  if (Status st = StartChangelog(); !st.ok()) return st;
   if (Status st = dead_letters_.Start(); !st.ok()) return st;
   if (Status st = reference_reader_.Start(); !st.ok()) return st;
   if (Status st = reference_reader_.ReadToEnd(config_.reference_timeout_ms, stop_); !st.ok()) {
@@ -81,6 +87,36 @@ Status EventPipeline::Start() {
   if (Status st = StartConsumer(); !st.ok()) return st;
   ready_ = true;
   return Status::Ok();
+}
+
+Status EventPipeline::StartChangelog() {
+  const std::string& topic = config_.kafka.state_topic;
+  if (topic.empty()) return Status::Ok();
+  changelog_ = std::make_unique<StateChangelog>(topic);
+  if (Status st = changelog_->Open(*store_); !st.ok()) return st;
+  // No group: the reader is assigned one partition at a time (ReadPartition).
+  auto reader =
+      kafka::MakeConsumer(config_.kafka, kafka::ConsumerKind::kReference, "inzaged-state-reader",
+                          config_.kafka.group_id + ".state-unused");
+  if (!reader.ok()) return reader.status();
+  changelog_reader_ = std::move(reader).value();
+  auto partitions = kafka::TopicPartitions(changelog_reader_.get(), topic, 10000);
+  if (!partitions.ok()) {
+    return Status::FailedPrecondition("state topic (kafka.topics.state): " +
+                                      partitions.status().message());
+  }
+  for (const Input& in : inputs_) {
+    auto input_partitions = kafka::TopicPartitions(changelog_reader_.get(), in.topic, 10000);
+    if (input_partitions.ok() && input_partitions->size() > partitions->size()) {
+      return Status::FailedPrecondition(
+          "state topic " + topic + " has " + std::to_string(partitions->size()) +
+          " partitions, fewer than input topic " + in.topic + " (" +
+          std::to_string(input_partitions->size()) + "): give it at least as many");
+    }
+  }
+  changelog_relay_ =
+      std::make_unique<ChangelogRelay>(config_.kafka, topic, store_, config_.shutdown_timeout_ms);
+  return changelog_relay_->Start();
 }
 
 Status EventPipeline::StartConsumer() {
@@ -134,9 +170,22 @@ void EventPipeline::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
 
 void EventPipeline::OnAssign(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* partitions) {
   rd_kafka_committed(rk, partitions, 10000);
-  // The store's positions are final only once the writer is idle.
+  // The batch being built goes first, so that no actor is dirty while partitions' state is
+  // replaced; the store's positions are final only once the writer is idle.
+  if (changelog_) {
+    if (Status st = CommitBatch(); !st.ok() && fatal_.ok()) fatal_ = st;
+  }
   if (Status st = writer_.WaitIdle(); !st.ok() && fatal_.ok()) fatal_ = st;
-  Offsets::StartAtLaterOf(store_->Offsets(), partitions);
+  Offsets::Positions start = store_->Offsets();
+  if (changelog_) {
+    std::set<std::int32_t> numbers;
+    for (int i = 0; i < partitions->cnt; ++i) numbers.insert(partitions->elems[i].partition);
+    for (std::int32_t p : numbers) {
+      if (Status st = AdoptPartition(p, partitions, &start); !st.ok() && fatal_.ok()) fatal_ = st;
+    }
+  }
+  Offsets::StartAtLaterOf(start, partitions);
+  offsets_.UpdateLagOnAssign(partitions);
   stats_.partitions_assigned += static_cast<std::uint64_t>(partitions->cnt);
   if (kafka::IsCooperative(rk)) {
     if (rd_kafka_error_t* error = rd_kafka_incremental_assign(rk, partitions)) {
@@ -156,6 +205,20 @@ void EventPipeline::OnRevoke(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* pa
   Status st = CommitBatch();
   if (st.ok()) st = writer_.WaitIdle();
   if (!st.ok() && fatal_.ok()) fatal_ = st;
+  if (changelog_relay_) {
+    // The partitions' state records reach the changelog before their next owner reads it.
+    if (!changelog_relay_->WaitDelivered(changelog_->last_row(), std::chrono::seconds(10))) {
+      Log(LogLevel::kWarn, "pipeline",
+          "state records not delivered within 10 s of a revoke: the next owner of these "
+          "partitions restores an older state");
+    }
+    for (int i = 0; i < partitions->cnt; ++i) {
+      const std::int32_t p = partitions->elems[i].partition;
+      changelog_->Release(p);
+      changelog_relay_->Disown(p);
+      detector_->DropPartition(p);  // its next owner has it; memory follows what is held
+    }
+  }
   offsets_.CommitAllStoredSync();
   stats_.partitions_revoked += static_cast<std::uint64_t>(partitions->cnt);
   for (int i = 0; i < partitions->cnt; ++i) {
@@ -187,7 +250,106 @@ Status EventPipeline::Run() {
   // Whatever happened, the writer finishes the batch it holds before the pipeline returns.
   if (Status st = writer_.WaitIdle(); !st.ok() && result.ok()) result = st;
   writer_.Stop();
+  if (changelog_relay_) {
+    if (Status st = changelog_relay_->Stop(); !st.ok()) {
+      Log(LogLevel::kWarn, "pipeline", st.message());
+    }
+  }
   return result;
+}
+
+Status EventPipeline::AdoptPartition(std::int32_t p,
+                                     const rd_kafka_topic_partition_list_t* partitions,
+                                     Offsets::Positions* start) {
+  const auto began = Clock::now();
+  auto state = StateChangelog::ReadPartition(changelog_reader_.get(), changelog_->topic(), p,
+                                             config_.reference_timeout_ms);
+  if (!state.ok()) return state.status();
+  std::int64_t stored = -1;     // this store's position of the partition
+  std::int64_t committed = -1;  // Kafka's
+  std::map<std::string, std::int64_t> stored_positions;
+  for (const Input& in : inputs_) {
+    auto it = start->find({in.topic, p});
+    if (it == start->end()) continue;
+    stored = std::max(stored, it->second);
+    stored_positions[in.topic] = it->second;
+  }
+  for (int i = 0; i < partitions->cnt; ++i) {
+    if (partitions->elems[i].partition == p) {
+      committed = std::max(committed, partitions->elems[i].offset);
+    }
+  }
+  const std::int64_t changelog = state->position();
+  std::int64_t resume = stored;
+  // The partition holds the incidents' watermark back from where its stream was (the
+  // changelog's time is never ahead of it), as if it had been consumed here: else the other
+  // partitions, further on in event time, would end its incidents before its next events
+  // could join them. Until its first message it has no time of its own.
+  if (state->latest_time != INT64_MIN) {
+    PartitionTime& t = partition_times_[p];
+    if (t.latest == INT64_MIN) t.latest = state->latest_time;
+    t.seen = Clock::now();
+  }
+  if (std::max(changelog, committed) > stored) {
+    // Another instance held the partition since this store last did: its state is newer.
+    if (Status st = RestorePartition(p, *state); !st.ok()) return st;
+    for (const auto& [topic, offset] : state->positions) {
+      std::int64_t& at = (*start)[{topic, p}];
+      at = std::max(at, offset);
+    }
+    resume = std::max(changelog, committed);
+    Log(LogLevel::kInfo, "pipeline", "partition state restored from the changelog",
+        {{"partition", p},
+         {"actors", state->actors.size()},
+         {"incidents", state->incidents.size()},
+         {"records", state->records},
+         {"resume_offset", resume},
+         {"ms",
+          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - began).count()}});
+  } else if (changelog < stored) {
+    // This store is the newest copy (a local restart), and the changelog lags it: its rows
+    // were not all sent before the restart. A snapshot brings it up to date.
+    auto time = partition_times_.find(p);
+    changelog_->AddSnapshot(p, *detector_, *incidents_, invalid_rate_.RowsOf(p), stored_positions,
+                            time == partition_times_.end() ? INT64_MIN : time->second.latest,
+                            &batch_);
+    Log(LogLevel::kInfo, "pipeline", "partition state kept from the store; changelog refreshed",
+        {{"partition", p}, {"changelog_offset", changelog}, {"stored_offset", stored}});
+  }
+  changelog_->Hold(p, resume);
+  changelog_relay_->Own(p);
+  return Status::Ok();
+}
+
+Status EventPipeline::RestorePartition(std::int32_t p, const PartitionState& state) {
+  detector_->DropPartition(p);
+  for (const auto& [actor, blob] : state.actors) {
+    if (Status st = detector_->RestoreActorState(actor, blob); !st.ok()) {
+      Log(LogLevel::kWarn, "pipeline", "changelog actor state not restored",
+          {{"partition", p}, {"error", st.message()}});
+      continue;
+    }
+    detector_->RestorePartition(actor, p);
+    // This store's copy, for the fast path after a local restart.
+    batch_.state.emplace_back(std::string(kActorStatePrefix).append(actor), blob);
+    batch_.state.emplace_back(std::string(StateChangelog::kActorPartitionPrefix).append(actor),
+                              std::to_string(p));
+  }
+  for (const std::string& record : state.incidents) {
+    auto alert = ParseAlert(record);
+    if (!alert.ok()) {
+      Log(LogLevel::kWarn, "pipeline", "changelog incident not restored",
+          {{"partition", p}, {"error", alert.status().message()}});
+      continue;
+    }
+    batch_.alerts.push_back({alert->alert_id, record, AlertIndexFieldsOf(*alert)});
+    if (Status st = incidents_->Restore(std::move(alert).value()); !st.ok()) return st;
+  }
+  for (const auto& [key, value] : state.windows) {
+    Status st;
+    if (invalid_rate_.Restore(key, value, &st) && st.ok()) batch_.state.emplace_back(key, value);
+  }
+  return Status::Ok();
 }
 
 Status EventPipeline::RunLoop() {
@@ -290,6 +452,8 @@ Status EventPipeline::Process(const rd_kafka_message_t* m, Clock::time_point now
   PartitionTime& partition_time = partition_times_[m->partition];
   partition_time.seen = now;
   invalid_rate_.SelectSource(topic_name, m->partition);
+  detector_->set_partition(m->partition);
+  incidents_->set_partition(m->partition);
   rejected_.clear();
   rejected_total_ = 0;
   PipelineSink sink(
@@ -431,6 +595,8 @@ void EventPipeline::DrainLocalRequests(bool defer_policy_swaps) {
 void EventPipeline::AddLocalRequest(LocalRequest& r) {
   if (r.access) {
     invalid_rate_.SelectNoSource();  // an API read is no message of any partition
+    detector_->set_partition(-1);
+    incidents_->set_partition(-1);
     DecideIntoBatch(r.access->view());
     ++stats_.local_events;
     if (journal_ != nullptr) {
@@ -506,11 +672,21 @@ void EventPipeline::FailLocalRequests(const Status& why) {
 }
 
 void EventPipeline::AddStateAndAlerts() {
-  AddActorState(detector_.get(), &batch_);
   invalid_rate_.AddToBatch(&batch_);
   hourly_.TakeChanged(&batch_.state);
   // Incidents whose window is over (or past the cap) end here, so that this batch stores them.
   incidents_->Settle(IncidentWatermark(Clock::now()));
+  // Before AddActorState, which clears the dirty actors.
+  if (changelog_) {
+    changelog_->AddChanges(
+        *detector_, incidents_->dirty_alerts(), positions_,
+        [this](std::int32_t p) {
+          auto it = partition_times_.find(p);
+          return it == partition_times_.end() ? INT64_MIN : it->second.latest;
+        },
+        &batch_);
+  }
+  AddActorState(detector_.get(), &batch_);
   stats_.alerts_changed += alerts_.AddToBatch(incidents_->dirty_alerts(), Clock::now(), &batch_);
   incidents_->ClearDirty();
   // Their rows are in this batch: settled alerts leave memory (memory follows the incidents

@@ -60,6 +60,7 @@
 #include "ingest/alert_emitter.h"
 #include "ingest/backpressure.h"
 #include "ingest/batch_writer.h"
+#include "ingest/changelog_relay.h"
 #include "ingest/dead_letters.h"
 #include "ingest/invalid_rate_state.h"
 #include "ingest/local_requests.h"
@@ -67,6 +68,7 @@
 #include "ingest/pipeline_options.h"
 #include "ingest/pipeline_stats.h"
 #include "ingest/reference_reader.h"
+#include "ingest/state_changelog.h"
 #include "interop/message_decoder.h"
 #include "kafka/kafka.h"
 #include "policy/decider.h"
@@ -137,7 +139,7 @@ class EventPipeline {
     writer_.set_on_commit_metrics(std::move(f));
   }
   // Called after each store commit (the outbox relay wakes up).
-  void set_on_commit(std::function<void()> f) { writer_.set_on_commit(std::move(f)); }
+  void set_on_commit(std::function<void()> f) { on_commit_ = std::move(f); }
   // The API's own accesses go through this journal (store/access_journal.h): answered once
   // the journal has them, stored with the next batch. Without one (the benchmarks and most
   // tests) they are answered after the commit of the batch they go into. Set before Start,
@@ -156,6 +158,14 @@ class EventPipeline {
                           rd_kafka_topic_partition_list_t* partitions, void* opaque);
   void OnAssign(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* partitions);
   void OnRevoke(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* partitions);
+  // With the state changelog: takes over partition `p`'s state as the newest copy has it (this
+  // store, or the changelog) and sets where its input topics resume in `start`.
+  Status AdoptPartition(std::int32_t p, const rd_kafka_topic_partition_list_t* partitions,
+                        Offsets::Positions* start);
+  // Replaces what this instance holds for partition `p` by the changelog's records.
+  Status RestorePartition(std::int32_t p, const PartitionState& state);
+  // Starts the state changelog's writer, relay and reader (kafka.topics.state).
+  Status StartChangelog();
   // Creates the events consumer and subscribes it.
   Status StartConsumer();
   Status RunLoop();
@@ -174,7 +184,8 @@ class EventPipeline {
   Status SwapPolicy(std::shared_ptr<const Policy> policy);
   void FailLocalRequests(const Status& why);
   [[nodiscard]] bool BatchHasWork() const {
-    return !positions_.empty() || !batch_waiters_.empty() || !journal_keys_.empty();
+    return !positions_.empty() || !batch_waiters_.empty() || !journal_keys_.empty() ||
+           !batch_.state.empty() || !batch_.alerts.empty();  // a partition's restored state
   }
   // Cuts the batch being built and hands it to the writer thread.
   Status CommitBatch();
@@ -225,7 +236,13 @@ class EventPipeline {
   BatchWriter writer_;
   LocalRequests local_;
   kafka::Handle consumer_;
-  bool consumer_closed_ = false;  // consume thread, then the destructor
+  bool consumer_closed_ = false;     // consume thread, then the destructor
+  std::function<void()> on_commit_;  // the daemon's (its alert relay), after each store commit
+  // The state changelog (kafka.topics.state; all three null without one): the rows each batch
+  // adds, the relay that sends them, and the reader of an assigned partition's records.
+  std::unique_ptr<StateChangelog> changelog_;
+  std::unique_ptr<ChangelogRelay> changelog_relay_;
+  kafka::Handle changelog_reader_;
 
   // The batch being built (consume thread).
   inzage::CommitBatch batch_;

@@ -55,15 +55,46 @@ bool InvalidRateState::Restore(std::string_view key, std::string_view row, Statu
   return true;
 }
 
+namespace {
+
+std::string WindowRow(const InvalidRate& rate, TimeMicros stream_time) {
+  std::string blob;
+  StateWriter(&blob).Svarint(stream_time);
+  rate.SerializeTo(&blob);
+  return blob;
+}
+
+}  // namespace
+
 void InvalidRateState::AddToBatch(CommitBatch* batch) {
   for (auto& [source, w] : windows_) {
     if (!w.dirty) continue;
-    std::string blob;
-    StateWriter(&blob).Svarint(w.stream_time);
-    w.rate.SerializeTo(&blob);
-    batch->state.emplace_back(std::string(kStatePrefix) + source, std::move(blob));
+    batch->state.emplace_back(std::string(kStatePrefix) + source, WindowRow(w.rate, w.stream_time));
     w.dirty = false;
   }
+}
+
+std::vector<std::pair<std::string, std::string>> InvalidRateState::RowsOf(
+    std::int32_t partition) const {
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (const auto& [source, w] : windows_) {
+    std::string key = std::string(kStatePrefix) + source;
+    if (PartitionOfRow(key) != partition) continue;
+    rows.emplace_back(std::move(key), WindowRow(w.rate, w.stream_time));
+  }
+  return rows;
+}
+
+std::int32_t InvalidRateState::PartitionOfRow(std::string_view key) {
+  if (key.rfind(kStatePrefix, 0) != 0) return -1;
+  const size_t slash = key.rfind('/');
+  if (slash == std::string_view::npos || slash + 1 >= key.size()) return -1;
+  std::int64_t p = 0;
+  for (char c : key.substr(slash + 1)) {
+    if (c < '0' || c > '9' || p > INT32_MAX / 10) return -1;
+    p = p * 10 + (c - '0');
+  }
+  return static_cast<std::int32_t>(p);
 }
 
 }  // namespace inzage

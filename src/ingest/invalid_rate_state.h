@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "common/status.h"
 #include "common/time.h"
@@ -67,6 +68,11 @@ class InvalidRateState {
   [[nodiscard]] bool Restore(std::string_view key, std::string_view row, Status* status);
   // Adds the row of every window that changed since the last call to the batch.
   void AddToBatch(CommitBatch* batch);
+  // The rows of the windows of `partition` (every input topic), as AddToBatch writes them.
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> RowsOf(
+      std::int32_t partition) const;
+  // The partition a row key names; -1 when it is no row of this class.
+  [[nodiscard]] static std::int32_t PartitionOfRow(std::string_view key);
 
  private:
   struct Window {

@@ -69,6 +69,20 @@ void Offsets::UpdateLag(const Positions& next_offsets) {
   }
 }
 
+void Offsets::UpdateLagOnAssign(const rd_kafka_topic_partition_list_t* partitions) {
+  for (int i = 0; i < partitions->cnt; ++i) {
+    const rd_kafka_topic_partition_t& tp = partitions->elems[i];
+    std::int64_t low = 0, high = 0;
+    if (rd_kafka_query_watermark_offsets(consumer_, tp.topic, tp.partition, &low, &high,
+                                         kLagQueryTimeoutMs) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      continue;  // the first batch of the partition sets it
+    }
+    const std::int64_t start = tp.offset >= 0 ? tp.offset : low;
+    MutexLock lock(&lag_mu_);
+    lag_[{tp.topic, tp.partition}] = std::max<std::int64_t>(0, high - start);
+  }
+}
+
 void Offsets::Forget(const std::string& topic, std::int32_t partition) {
   {
     MutexLock lock(&mu_);

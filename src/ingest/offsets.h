@@ -11,7 +11,7 @@
 // Also the lag per partition, for the metrics.
 //
 // Ownership: the consumer is the pipeline's (set once, before the writer thread starts).
-// Thread safety: CommitStored from the writer thread; CommitAllStoredSync, UpdateLag and
+// Thread safety: CommitStored from the writer thread; CommitAllStoredSync, UpdateLag*, and
 // Forget* from the consume thread; lag() from any thread.
 #pragma once
 
@@ -55,6 +55,11 @@ class Offsets {
   // Messages behind each partition's end for the next offsets of the batch just cut (from
   // librdkafka's cached watermarks: no broker round trip).
   void UpdateLag(const Positions& next_offsets) EXCLUDES(lag_mu_);
+  // The lag of newly assigned partitions from their start offsets (set by StartAtLaterOf) and
+  // the broker's end offsets, so that a partition with nothing to consume shows 0 instead of
+  // no series until its first message. Asks the broker (at most kLagQueryTimeoutMs each).
+  void UpdateLagOnAssign(const rd_kafka_topic_partition_list_t* partitions) EXCLUDES(lag_mu_);
+  static constexpr int kLagQueryTimeoutMs = 2000;
   // Per partition number, summed over the input topics (the metric's label is the partition).
   [[nodiscard]] std::map<std::int32_t, std::int64_t> lag() const EXCLUDES(lag_mu_);
 

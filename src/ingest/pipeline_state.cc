@@ -1,15 +1,15 @@
 #include "ingest/pipeline_state.h"
 
+#include <cstdlib>
 #include <string>
 #include <string_view>
 
 #include "common/log.h"
 #include "detect/alert.h"
+#include "ingest/state_changelog.h"
 
 namespace inzage {
 namespace {
-
-constexpr std::string_view kActorPrefix = "actor/";
 
 Status RestoreStateRows(const std::vector<std::pair<std::string, std::string>>& rows,
                         const StatefulParts& parts) {
@@ -24,9 +24,16 @@ Status RestoreStateRows(const std::vector<std::pair<std::string, std::string>>& 
       continue;
     }
     if (parts.hourly->Restore(key, value)) continue;
-    if (key.rfind(kActorPrefix, 0) != 0) continue;
-    Status st =
-        parts.detector->RestoreActorState(std::string_view(key).substr(kActorPrefix.size()), value);
+    if (key.rfind(StateChangelog::kActorPartitionPrefix, 0) == 0) {
+      // After the actor's own row ("actor/" sorts before "partition/").
+      parts.detector->RestorePartition(
+          std::string_view(key).substr(StateChangelog::kActorPartitionPrefix.size()),
+          static_cast<std::int32_t>(std::strtol(value.c_str(), nullptr, 10)));
+      continue;
+    }
+    if (key.rfind(kActorStatePrefix, 0) != 0) continue;
+    Status st = parts.detector->RestoreActorState(
+        std::string_view(key).substr(kActorStatePrefix.size()), value);
     if (!st.ok()) return Status::Corruption("detector state of " + key + ": " + st.message());
   }
   return Status::Ok();
@@ -92,7 +99,7 @@ void AddActorState(BehaviorDetector* detector, CommitBatch* batch) {
   for (std::string_view actor : detector->dirty_actors()) {
     std::string blob;
     if (detector->SerializeActorState(actor, &blob)) {
-      batch->state.emplace_back(std::string(kActorPrefix).append(actor), std::move(blob));
+      batch->state.emplace_back(std::string(kActorStatePrefix).append(actor), std::move(blob));
     }
   }
   detector->ClearDirty();

@@ -7,10 +7,13 @@
 //                         "stream/invalid_rate/<topic>/<partition>"   InvalidRateState
 //                         "alerts/pending"        AlertEmitter's waiting alert ids
 //                         "stats/hour/<hour>"     HourlyStats (the console's overview)
+//                         "partition/<actor>"     the actor's input partition
+//                         "changelog/<seq>"       rows for the state changelog topic
 //   alerts column family  "<alert id>"            every alert's newest version
 //
 // Per-actor state of a partition that moves to this instance from another one is not in this
-// store: its windows start empty here (a documented limitation of state per shard).
+// store: with kafka.topics.state it comes from the changelog (state_changelog.h), else its
+// windows start empty here.
 //
 // Thread safety: consume thread, before the pipeline runs (RestoreState) or while it builds a
 // batch (AddActorState).
@@ -25,6 +28,9 @@
 #include "store/store.h"
 
 namespace inzage {
+
+// The state row key of an actor's windows: this prefix and the actor id.
+inline constexpr std::string_view kActorStatePrefix = "actor/";
 
 // The pipeline's parts that hold state, filled by RestoreState.
 struct StatefulParts {

@@ -27,6 +27,10 @@ struct Options {
   std::string reference_topic = "inzage.reference";
   std::string dead_letter_topic = "inzage.access-events.dlq";
   std::string alerts_topic = "inzage.ciso-alerts";
+  // The compacted state changelog (ingest/state_changelog.h), with at least as many partitions
+  // as the input topics. Empty: no changelog; a partition that moves to another instance then
+  // starts with empty windows there. Set it before a second instance joins the group.
+  std::string state_topic;
   // librdkafka properties, passed through: `properties` to every client (TLS, SASL, ...), then
   // each client's own section; a client's own value wins over the shared one. The sections
   // keep a consumer setting out of the producers (librdkafka warns, CONFWARN, about a
