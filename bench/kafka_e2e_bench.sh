@@ -8,6 +8,7 @@
 # The default of 4,000,000 events runs long enough for RocksDB's compactions to take their share
 # (a run of 1,000,000 ends before the first one: a burst rate, not a sustained one).
 # Environment: BATCH_MAX_EVENTS sets pipeline.batch_max_events (default: inzaged's own);
+# STATE_TOPIC=1 runs inzaged with the state changelog (kafka.topics.state, 4 partitions);
 # READ_PROBE_SECONDS=N also measures API reads under the full ingest load: 5 s after the
 # daemon starts, bench/read_probe.py reads a citizen's first page and the CISO's alert list,
 # alternating, one request every 50 ms for N seconds (each one an audited access, stored), and
@@ -33,6 +34,11 @@ trap '[[ -n $pid ]] && kill "$pid" 2>/dev/null; "$root/scripts/kafka-broker.sh" 
 
 source "$root/tests/e2e/kafka_common.sh"
 bootstrap=$(kafka_up "$broker_dir" 4)
+state=""
+if [[ -n ${STATE_TOPIC:-} ]]; then
+  "$root/scripts/kafka-broker.sh" create-topic "$broker_dir" inzage.state 4 compact >/dev/null
+  state="  topics: {state: inzage.state}"
+fi
 generate_world "$build/inzage" "$work" "$events" 5
 produce_reference "$bootstrap" "$work"
 topic=inzage.access-events
@@ -71,6 +77,7 @@ kafka:
   brokers: "$bootstrap"
   group_id: bench
 $inputs
+$state
 store: {path: "$work/store"}
 pseudonym_key_file: "$work/key"
 api: {listen: "127.0.0.1:0", token_key_file: "$work/token.key"}
