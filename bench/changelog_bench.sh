@@ -2,7 +2,7 @@
 # bench/changelog_bench.sh [EMPLOYEES] [EVENTS] — the state changelog (kafka.topics.state,
 # docs/scale-out.md) against a real Kafka broker (scripts/kafka-broker.sh):
 #   restore   one instance consumes EVENTS generated events (default 300,000) of EMPLOYEES
-#             actors (default 10,000) on one partition and stops cleanly; a second instance, on
+#             actors (default 8,000, with 1,000 citizens: the generator's BSN range holds 9,000) on one partition and stops cleanly; a second instance, on
 #             a store of its own, is then assigned that partition and restores its state from
 #             the changelog before it consumes. Printed: actors and records restored, the
 #             restore's milliseconds (its log line) and that time per 10,000 actors.
@@ -11,7 +11,7 @@
 #             20 s, comes first) and how long restoring each one took.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-employees=${1:-10000}
+employees=${1:-8000}
 events=${2:-300000}
 build="$root/build"
 work=$(mktemp -d)
@@ -31,7 +31,7 @@ done
 "$root/scripts/kafka-broker.sh" create-topic "$broker_dir" inzage.ciso-alerts 1 >/dev/null
 "$root/scripts/kafka-broker.sh" create-topic "$broker_dir" inzage.reference 1 compact >/dev/null
 "$build/inzage" generate --reference-out "$work/ref.ndjson" --events-out "$work/events.ndjson" \
-  --events "$events" --employees "$employees" --seed 7 >/dev/null
+  --events "$events" --employees "$employees" --citizens 1000 --seed 7 >/dev/null
 key_reference "$work/ref.ndjson" "$work/ref.keyed"
 key_events "$work/events.ndjson" "$work/events.keyed"
 produce_reference "$bootstrap" "$work"
@@ -76,8 +76,10 @@ start b
 wait_until 120 "the reader restoring the partition" eval '(($(restores b) >= 1))' || exit 1
 line=$(grep 'partition state restored from the changelog' "$work/b.log")
 actors=$(sed -E 's/.* actors=([0-9]+).*/\1/' <<<"$line")
-ms=$(sed -E 's/.* ms=([0-9]+).*/\1/' <<<"$line")
-echo "restore: $actors actors, $(sed -E 's/.* incidents=([0-9]+).*/\1/' <<<"$line") incidents, $(sed -E 's/.* records=([0-9]+).*/\1/' <<<"$line") records read in $ms ms: $(awk -v m="$ms" -v a="$actors" 'BEGIN {printf "%.0f", m * 10000 / a}') ms per 10,000 actors"
+# Reading the records (read_ms) and applying them (ms).
+read_ms=$(sed -E 's/.* read_ms=([0-9]+).*/\1/' <<<"$line")
+ms=$(($(sed -E 's/.* ms=([0-9]+).*/\1/' <<<"$line") + read_ms))
+echo "restore: $actors actors, $(sed -E 's/.* incidents=([0-9]+).*/\1/' <<<"$line") incidents, $(sed -E 's/.* records=([0-9]+).*/\1/' <<<"$line") records read and applied in $ms ms ($read_ms ms reading): $(awk -v m="$ms" -v a="$actors" 'BEGIN {printf "%.0f", m * 10000 / a}') ms per 10,000 actors"
 kill -TERM "$pid_b"
 wait "$pid_b"
 
@@ -94,6 +96,6 @@ killed=$(date +%s.%N)
 wait_until 120 "d holding all 4 partitions" eval '(($(grep -c "msg=\"assigned\"" "$work/d.log") >= 4))' || exit 1
 held=$(awk -v a="$killed" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
 echo "takeover after a SIGKILL, no standby: d held all 4 partitions ${held} s after the kill;" \
-  "restoring c's partitions took $(grep 'partition state restored' "$work/d.log" | tail -2 | sed -E 's/.* ms=([0-9]+).*/\1 ms/' | xargs | sed 's/ ms /ms, /g')"
+  "restoring c's 2 partitions: $(grep 'partition state restored' "$work/d.log" | tail -2 | sed -E 's/.* read_ms=([0-9]+) ms=([0-9]+).*/\1 ms reading, \2 ms applying;/' | xargs)"
 kill -TERM "$pid_d"
 wait "$pid_d"

@@ -94,10 +94,13 @@ Status EventPipeline::StartChangelog() {
   if (topic.empty()) return Status::Ok();
   changelog_ = std::make_unique<StateChangelog>(topic);
   if (Status st = changelog_->Open(*store_); !st.ok()) return st;
-  // No group: the reader is assigned one partition at a time (ReadPartition).
+  // No group: the reader is assigned the partitions it reads (ReadPartitions). It reads them to
+  // their end and no further: the broker need not hold a fetch back for more data
+  // (fetch.wait.max.ms, 500 ms by default).
   auto reader =
       kafka::MakeConsumer(config_.kafka, kafka::ConsumerKind::kReference, "inzaged-state-reader",
-                          config_.kafka.group_id + ".state-unused");
+                          config_.kafka.group_id + ".state-unused",
+                          {{"fetch.wait.max.ms", "10"}, {"fetch.error.backoff.ms", "10"}});
   if (!reader.ok()) return reader.status();
   changelog_reader_ = std::move(reader).value();
   auto partitions = kafka::TopicPartitions(changelog_reader_.get(), topic, 10000);
@@ -180,8 +183,19 @@ void EventPipeline::OnAssign(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* pa
   if (changelog_) {
     std::set<std::int32_t> numbers;
     for (int i = 0; i < partitions->cnt; ++i) numbers.insert(partitions->elems[i].partition);
+    const auto began = Clock::now();
+    auto states = StateChangelog::ReadPartitions(
+        changelog_reader_.get(), changelog_->topic(),
+        std::vector<std::int32_t>(numbers.begin(), numbers.end()), config_.reference_timeout_ms);
+    const auto read_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - began).count();
+    if (!states.ok() && fatal_.ok()) fatal_ = states.status();
     for (std::int32_t p : numbers) {
-      if (Status st = AdoptPartition(p, partitions, &start); !st.ok() && fatal_.ok()) fatal_ = st;
+      if (!states.ok()) break;
+      if (Status st = AdoptPartition(p, (*states)[p], read_ms, partitions, &start);
+          !st.ok() && fatal_.ok()) {
+        fatal_ = st;
+      }
     }
   }
   Offsets::StartAtLaterOf(start, partitions);
@@ -258,13 +272,12 @@ Status EventPipeline::Run() {
   return result;
 }
 
-Status EventPipeline::AdoptPartition(std::int32_t p,
+Status EventPipeline::AdoptPartition(std::int32_t p, const PartitionState& changelog_state,
+                                     std::int64_t read_ms,
                                      const rd_kafka_topic_partition_list_t* partitions,
                                      Offsets::Positions* start) {
   const auto began = Clock::now();
-  auto state = StateChangelog::ReadPartition(changelog_reader_.get(), changelog_->topic(), p,
-                                             config_.reference_timeout_ms);
-  if (!state.ok()) return state.status();
+  const PartitionState* state = &changelog_state;
   std::int64_t stored = -1;     // this store's position of the partition
   std::int64_t committed = -1;  // Kafka's
   std::map<std::string, std::int64_t> stored_positions;
@@ -304,6 +317,7 @@ Status EventPipeline::AdoptPartition(std::int32_t p,
          {"incidents", state->incidents.size()},
          {"records", state->records},
          {"resume_offset", resume},
+         {"read_ms", read_ms},
          {"ms",
           std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - began).count()}});
   } else if (changelog < stored) {

@@ -160,7 +160,10 @@ class EventPipeline {
   void OnRevoke(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* partitions);
   // With the state changelog: takes over partition `p`'s state as the newest copy has it (this
   // store, or the changelog) and sets where its input topics resume in `start`.
-  Status AdoptPartition(std::int32_t p, const rd_kafka_topic_partition_list_t* partitions,
+  // `changelog_state` is what the changelog holds for it, read in `read_ms` (with the other
+  // partitions assigned at the same time).
+  Status AdoptPartition(std::int32_t p, const PartitionState& changelog_state, std::int64_t read_ms,
+                        const rd_kafka_topic_partition_list_t* partitions,
                         Offsets::Positions* start);
   // Replaces what this instance holds for partition `p` by the changelog's records.
   Status RestorePartition(std::int32_t p, const PartitionState& state);

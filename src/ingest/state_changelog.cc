@@ -173,58 +173,14 @@ void StateChangelog::AddSnapshot(std::int32_t p, const BehaviorDetector& detecto
   }
 }
 
-Result<PartitionState> StateChangelog::ReadPartition(rd_kafka_t* consumer, const std::string& topic,
-                                                     std::int32_t p, int timeout_ms) {
+namespace {
+
+// The newest record per key of one partition, decoded.
+PartitionState Decode(std::int32_t p,
+                      const std::map<std::string, std::string, std::less<>>& latest) {
   PartitionState state;
-  std::int64_t low = 0;
-  std::int64_t high = 0;
-  if (auto err =
-          rd_kafka_query_watermark_offsets(consumer, topic.c_str(), p, &low, &high, timeout_ms);
-      err) {
-    if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
-      return Status::NotFound("state topic " + topic + " has no partition " + std::to_string(p));
-    }
-    return Status::IoError("state topic " + topic + " end offsets: " + kafka::ErrorText(err));
-  }
-  if (high <= low) return state;
-  kafka::PartitionList list(rd_kafka_topic_partition_list_new(1));
-  rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset = low;
-  if (auto err = rd_kafka_assign(consumer, list.get()); err) {
-    return Status::IoError("assign state topic: " + kafka::ErrorText(err));
-  }
-  // Newest record per key (compaction may not have run yet).
-  std::map<std::string, std::string, std::less<>> latest;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  std::int64_t next = low;
-  Status result = Status::Ok();
-  while (next < high) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      result = Status::IoError("state topic " + topic + " partition " + std::to_string(p) +
-                               " not read to its end within " + std::to_string(timeout_ms) + " ms");
-      break;
-    }
-    kafka::Message m(rd_kafka_consumer_poll(consumer, 200));
-    if (!m) continue;
-    if (m->err) {
-      if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-        result = Status::IoError("read state topic: " + kafka::ErrorText(m->err));
-        break;
-      }
-      continue;
-    }
-    next = m->offset + 1;
-    ++state.records;
-    std::string key(static_cast<const char*>(m->key), m->key_len);
-    if (m->payload == nullptr) {
-      latest.erase(key);
-      continue;
-    }
-    latest[std::move(key)].assign(static_cast<const char*>(m->payload), m->len);
-  }
-  rd_kafka_assign(consumer, nullptr);
-  if (!result.ok()) return result;
   const std::string prefix = std::to_string(p) + "/";
-  for (auto& [key, value] : latest) {
+  for (const auto& [key, value] : latest) {
     if (key.rfind(prefix, 0) != 0 || key.size() < prefix.size() + 2) continue;
     const std::string_view kind = std::string_view(key).substr(prefix.size(), 1);
     const std::string_view name = std::string_view(key).substr(prefix.size() + 2);
@@ -246,6 +202,84 @@ Result<PartitionState> StateChangelog::ReadPartition(rd_kafka_t* consumer, const
     }
   }
   return state;
+}
+
+}  // namespace
+
+Result<PartitionState> StateChangelog::ReadPartition(rd_kafka_t* consumer, const std::string& topic,
+                                                     std::int32_t p, int timeout_ms) {
+  auto all = ReadPartitions(consumer, topic, {p}, timeout_ms);
+  if (!all.ok()) return all.status();
+  return std::move((*all)[p]);
+}
+
+Result<std::map<std::int32_t, PartitionState>> StateChangelog::ReadPartitions(
+    rd_kafka_t* consumer, const std::string& topic, const std::vector<std::int32_t>& partitions,
+    int timeout_ms) {
+  // One assignment for all of them: assigning partitions one after another cost about 500 ms
+  // each after the first (librdkafka's fetcher restarting).
+  std::map<std::int32_t, std::int64_t> end;  // partitions not read to their end yet
+  kafka::PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+  for (std::int32_t p : partitions) {
+    std::int64_t low = 0;
+    std::int64_t high = 0;
+    if (auto err =
+            rd_kafka_query_watermark_offsets(consumer, topic.c_str(), p, &low, &high, timeout_ms);
+        err) {
+      if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+        return Status::NotFound("state topic " + topic + " has no partition " + std::to_string(p));
+      }
+      return Status::IoError("state topic " + topic + " end offsets: " + kafka::ErrorText(err));
+    }
+    if (high <= low) continue;
+    end[p] = high;
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset = low;
+  }
+  std::map<std::int32_t, std::map<std::string, std::string, std::less<>>> latest;
+  std::map<std::int32_t, size_t> records;
+  Status result = Status::Ok();
+  if (!end.empty()) {
+    if (auto err = rd_kafka_assign(consumer, list.get()); err) {
+      return Status::IoError("assign state topic: " + kafka::ErrorText(err));
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (!end.empty()) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        result = Status::IoError("state topic " + topic + " not read to its end within " +
+                                 std::to_string(timeout_ms) + " ms");
+        break;
+      }
+      kafka::Message m(rd_kafka_consumer_poll(consumer, 200));
+      if (!m) continue;
+      if (m->err) {
+        if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+          result = Status::IoError("read state topic: " + kafka::ErrorText(m->err));
+          break;
+        }
+        continue;
+      }
+      ++records[m->partition];
+      // Newest record per key (compaction may not have run yet); a tombstone removes it.
+      auto& keys = latest[m->partition];
+      std::string key(static_cast<const char*>(m->key), m->key_len);
+      if (m->payload == nullptr) {
+        keys.erase(key);
+      } else {
+        keys[std::move(key)].assign(static_cast<const char*>(m->payload), m->len);
+      }
+      auto it = end.find(m->partition);
+      if (it != end.end() && m->offset + 1 >= it->second) end.erase(it);
+    }
+    rd_kafka_assign(consumer, nullptr);
+  }
+  if (!result.ok()) return result;
+  std::map<std::int32_t, PartitionState> states;
+  for (std::int32_t p : partitions) {
+    PartitionState& state = states[p];
+    state = Decode(p, latest[p]);
+    state.records = records[p];
+  }
+  return states;
 }
 
 }  // namespace inzage

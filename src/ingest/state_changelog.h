@@ -21,7 +21,7 @@
 // are dropped if another instance took the partition over meanwhile (ChangelogRelay::Own).
 //
 // Restoring (EventPipeline's assignment): the new owner reads the partition's records to the
-// end (ReadPartition). When the marker is ahead of its own store and of Kafka's committed
+// end (ReadPartitions). When the marker is ahead of its own store and of Kafka's committed
 // offset, it replaces what it holds for the partition with the records and resumes at the
 // marker; when its own store is newest (a local restart), the store stays the fast path and,
 // if the changelog lags it, a snapshot of the partition (AddSnapshot) brings it up to date.
@@ -110,6 +110,10 @@ class StateChangelog {
   [[nodiscard]] static Result<PartitionState> ReadPartition(rd_kafka_t* consumer,
                                                             const std::string& topic,
                                                             std::int32_t p, int timeout_ms);
+  // The same for several partitions at once, by partition.
+  [[nodiscard]] static Result<std::map<std::int32_t, PartitionState>> ReadPartitions(
+      rd_kafka_t* consumer, const std::string& topic, const std::vector<std::int32_t>& partitions,
+      int timeout_ms);
   // Decodes an outbox row; false when it is not one this class wrote.
   [[nodiscard]] static bool DecodeRow(std::string_view value, ChangelogRow* row);
   // The sequence number in an outbox row's key.
