@@ -8,7 +8,8 @@
 #             restore's milliseconds (its log line) and that time per 10,000 actors.
 #   takeover  two static members share 4 partitions; one is SIGKILLed and not restarted. Printed:
 #             seconds from the kill until the other holds all 4 partitions (the session timeout,
-#             20 s, comes first) and how long restoring each one took.
+#             20 s, comes first) and how long restoring each one took: once from the topic, once
+#             from a standby's warm copy (kafka.standby).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 employees=${1:-8000}
@@ -17,7 +18,7 @@ build="$root/build"
 work=$(mktemp -d)
 broker_dir="$work/kafka"
 pids=()
-trap 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; "$root/scripts/kafka-broker.sh" stop "$broker_dir" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+trap 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; "$root/scripts/kafka-broker.sh" stop "$broker_dir" >/dev/null 2>&1 || true; if [[ -n ${KEEP:-} ]]; then echo "kept $work"; else rm -rf "$work"; fi' EXIT
 source "$root/tests/support/wait.sh"
 source "$root/tests/e2e/kafka_common.sh"
 
@@ -26,6 +27,10 @@ for t in one four; do
   n=$([[ $t == one ]] && echo 1 || echo 4)
   "$root/scripts/kafka-broker.sh" create-topic "$broker_dir" "events-$t" "$n" >/dev/null
   "$root/scripts/kafka-broker.sh" create-topic "$broker_dir" "state-$t" "$n" compact >/dev/null
+done
+# A state topic belongs to one consumer group: each takeover run has its own.
+for mode in topic standby; do
+  "$root/scripts/kafka-broker.sh" create-topic "$broker_dir" "state-four-$mode" 4 compact >/dev/null
 done
 "$root/scripts/kafka-broker.sh" create-topic "$broker_dir" inzage.access-events.dlq 1 >/dev/null
 "$root/scripts/kafka-broker.sh" create-topic "$broker_dir" inzage.ciso-alerts 1 >/dev/null
@@ -83,19 +88,25 @@ echo "restore: $actors actors, $(sed -E 's/.* incidents=([0-9]+).*/\1/' <<<"$lin
 kill -TERM "$pid_b"
 wait "$pid_b"
 
-# takeover: c and d share 4 partitions; c is killed for good.
-config c four pair
-config d four pair
-start c
-wait_until 120 "c consuming" eval '(($(consumed c) >= 1))' || exit 1
-start d
-wait_until 120 "d holding 2 partitions" eval '(($(grep -c "msg=\"assigned\"" "$work/d.log") >= 2))' || exit 1
-wait_until 600 "both at the end" eval '(($(consumed c) + $(consumed d) >= events))' || exit 1
-kill -9 "$pid_c"
-killed=$(date +%s.%N)
-wait_until 120 "d holding all 4 partitions" eval '(($(grep -c "msg=\"assigned\"" "$work/d.log") >= 4))' || exit 1
-held=$(awk -v a="$killed" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
-echo "takeover after a SIGKILL, no standby: d held all 4 partitions ${held} s after the kill;" \
-  "restoring c's 2 partitions: $(grep 'partition state restored' "$work/d.log" | tail -2 | sed -E 's/.* read_ms=([0-9]+) ms=([0-9]+).*/\1 ms reading, \2 ms applying;/' | xargs)"
-kill -TERM "$pid_d"
-wait "$pid_d"
+# takeover: c and d share 4 partitions; c is killed for good. Once with d restoring from the
+# topic, once with d a standby (kafka.standby).
+for mode in ${TAKEOVER_MODES:-topic standby}; do
+  config c four "pair-$mode"
+  config d four "pair-$mode"
+  sed -i "s/state: state-four}/state: state-four-$mode}/" "$work/c.yaml" "$work/d.yaml"
+  if [[ $mode == standby ]]; then sed -i 's/^  topics:/  standby: true\n  topics:/' "$work/d.yaml"; fi
+  rm -rf "$work/store-c" "$work/store-d"
+  start c
+  wait_until 120 "c consuming" eval '(($(consumed c) >= 1))' || exit 1
+  start d
+  wait_until 120 "d holding 2 partitions" eval '(($(grep -c "msg=\"assigned\"" "$work/d.log") >= 2))' || exit 1
+  wait_until 120 "both at the end" eval '(($(consumed c) + $(consumed d) >= events))' || exit 1
+  kill -9 "$pid_c"
+  killed=$(date +%s.%N)
+  wait_until 120 "d holding all 4 partitions" eval '(($(grep -c "msg=\"assigned\"" "$work/d.log") >= 4))' || exit 1
+  held=$(awk -v a="$killed" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
+  echo "takeover after a SIGKILL, from the $mode: d held all 4 partitions ${held} s after the kill;" \
+    "c's 2 partitions: $(grep 'partition state restored' "$work/d.log" | tail -2 | sed -E 's/.* actors=([0-9]+).* read_ms=([0-9]+) ms=([0-9]+).*/\1 actors, \2 ms reading, \3 ms applying;/' | xargs)"
+  kill -TERM "$pid_d"
+  wait "$pid_d"
+done

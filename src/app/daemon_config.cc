@@ -135,11 +135,12 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
           "shutdown_timeout_ms", "summary_interval_ms", "api", "log_level"});
   if (const YAML::Node k = root["kafka"]) {
     r.Keys(k, "kafka",
-           {"brokers", "group_id", "instance_name", "topics", "inputs", "properties",
+           {"brokers", "group_id", "instance_name", "standby", "topics", "inputs", "properties",
             "consumer_properties", "producer_properties", "reference_properties", "secret_files"});
     r.String(k["brokers"], "kafka.brokers", &c.kafka.brokers);
     r.String(k["group_id"], "kafka.group_id", &c.kafka.group_id);
     r.String(k["instance_name"], "kafka.instance_name", &c.kafka.instance_name);
+    r.Bool(k["standby"], "kafka.standby", &c.kafka.standby);
     if (!c.kafka.instance_name.empty() && !ValidInstanceName(c.kafka.instance_name)) {
       r.Error(k["instance_name"], "kafka.instance_name",
               "must be 1-100 characters of letters, digits, '.', '_' and '-'");
@@ -151,6 +152,9 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
       r.String(t["dead_letter"], "kafka.topics.dead_letter", &c.kafka.dead_letter_topic);
       r.String(t["alerts"], "kafka.topics.alerts", &c.kafka.alerts_topic);
       r.String(t["state"], "kafka.topics.state", &c.kafka.state_topic);
+    }
+    if (c.kafka.standby && c.kafka.state_topic.empty()) {
+      r.Error(k["standby"], "kafka.standby", "needs kafka.topics.state (the changelog it copies)");
     }
     // The input topics with their formats (docs/interop.md); without them, topics.events alone.
     if (const YAML::Node in = k["inputs"]; in && !in.IsNull()) {

@@ -92,7 +92,7 @@ Status EventPipeline::Start() {
 Status EventPipeline::StartChangelog() {
   const std::string& topic = config_.kafka.state_topic;
   if (topic.empty()) return Status::Ok();
-  changelog_ = std::make_unique<StateChangelog>(topic);
+  changelog_ = std::make_unique<StateChangelog>(topic, config_.kafka.group_id);
   if (Status st = changelog_->Open(*store_); !st.ok()) return st;
   // No group: the reader is assigned the partitions it reads (ReadPartitions). It reads them to
   // their end and no further: the broker need not hold a fetch back for more data
@@ -119,6 +119,10 @@ Status EventPipeline::StartChangelog() {
   }
   changelog_relay_ =
       std::make_unique<ChangelogRelay>(config_.kafka, topic, store_, config_.shutdown_timeout_ms);
+  if (config_.kafka.standby) {
+    standby_ = std::make_unique<StandbyState>(config_.kafka, topic);
+    if (Status st = standby_->Start(); !st.ok()) return st;
+  }
   return changelog_relay_->Start();
 }
 
@@ -184,9 +188,22 @@ void EventPipeline::OnAssign(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* pa
     std::set<std::int32_t> numbers;
     for (int i = 0; i < partitions->cnt; ++i) numbers.insert(partitions->elems[i].partition);
     const auto began = Clock::now();
-    auto states = StateChangelog::ReadPartitions(
-        changelog_reader_.get(), changelog_->topic(),
-        std::vector<std::int32_t>(numbers.begin(), numbers.end()), config_.reference_timeout_ms);
+    Result<std::map<std::int32_t, PartitionState>> states =
+        std::map<std::int32_t, PartitionState>();
+    if (standby_) {  // warm: only the records since the copy's last poll are waited for
+      for (std::int32_t p : numbers) {
+        auto state = standby_->Take(p, std::chrono::milliseconds(config_.reference_timeout_ms));
+        if (!state.ok()) {
+          states = state.status();
+          break;
+        }
+        (*states)[p] = std::move(state).value();
+      }
+    } else {
+      states = StateChangelog::ReadPartitions(
+          changelog_reader_.get(), changelog_->topic(),
+          std::vector<std::int32_t>(numbers.begin(), numbers.end()), config_.reference_timeout_ms);
+    }
     const auto read_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - began).count();
     if (!states.ok() && fatal_.ok()) fatal_ = states.status();
@@ -278,6 +295,12 @@ Status EventPipeline::AdoptPartition(std::int32_t p, const PartitionState& chang
                                      Offsets::Positions* start) {
   const auto began = Clock::now();
   const PartitionState* state = &changelog_state;
+  if (!state->group.empty() && state->group != config_.kafka.group_id) {
+    return Status::FailedPrecondition(
+        "state topic " + changelog_->topic() + " holds the state of consumer group " +
+        state->group + ", not of " + config_.kafka.group_id +
+        ": each group needs a state topic of its own (kafka.topics.state)");
+  }
   std::int64_t stored = -1;     // this store's position of the partition
   std::int64_t committed = -1;  // Kafka's
   std::map<std::string, std::int64_t> stored_positions;
@@ -317,6 +340,7 @@ Status EventPipeline::AdoptPartition(std::int32_t p, const PartitionState& chang
          {"incidents", state->incidents.size()},
          {"records", state->records},
          {"resume_offset", resume},
+         {"from", standby_ ? "standby" : "topic"},
          {"read_ms", read_ms},
          {"ms",
           std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - began).count()}});

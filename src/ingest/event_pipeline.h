@@ -68,6 +68,7 @@
 #include "ingest/pipeline_options.h"
 #include "ingest/pipeline_stats.h"
 #include "ingest/reference_reader.h"
+#include "ingest/standby_state.h"
 #include "ingest/state_changelog.h"
 #include "interop/message_decoder.h"
 #include "kafka/kafka.h"
@@ -246,6 +247,7 @@ class EventPipeline {
   std::unique_ptr<StateChangelog> changelog_;
   std::unique_ptr<ChangelogRelay> changelog_relay_;
   kafka::Handle changelog_reader_;
+  std::unique_ptr<StandbyState> standby_;  // kafka.standby: the changelog kept warm
 
   // The batch being built (consume thread).
   inzage::CommitBatch batch_;

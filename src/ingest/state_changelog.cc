@@ -144,7 +144,7 @@ void StateChangelog::AddChanges(
   }
   for (const auto& [tp, offset] : positions) {
     if (held_.count(tp.second) == 0) continue;
-    const std::string latest = std::to_string(latest_time_of(tp.second));
+    const std::string latest = std::to_string(latest_time_of(tp.second)) + "\n" + group_;
     AddRow(tp.second, kPositionKind, tp.first, offset, &latest, batch);
   }
 }
@@ -167,17 +167,14 @@ void StateChangelog::AddSnapshot(std::int32_t p, const BehaviorDetector& detecto
     AddRow(p, kIncidentKind, a->alert_id, offset, &record, batch);
   }
   for (const auto& [key, value] : windows) AddRow(p, kWindowKind, key, offset, &value, batch);
-  const std::string latest = std::to_string(latest_time);
+  const std::string latest = std::to_string(latest_time) + "\n" + group_;
   for (const auto& [topic, next] : positions) {
     AddRow(p, kPositionKind, topic, next, &latest, batch);
   }
 }
 
-namespace {
-
-// The newest record per key of one partition, decoded.
-PartitionState Decode(std::int32_t p,
-                      const std::map<std::string, std::string, std::less<>>& latest) {
+PartitionState StateChangelog::DecodePartition(
+    std::int32_t p, const std::map<std::string, std::string, std::less<>>& latest) {
   PartitionState state;
   const std::string prefix = std::to_string(p) + "/";
   for (const auto& [key, value] : latest) {
@@ -192,7 +189,11 @@ PartitionState Decode(std::int32_t p,
     if (kind == kPositionKind) {
       state.positions[std::string(name)] = offset;
       std::int64_t time = INT64_MIN;
-      if (ParseInt(payload, &time)) state.latest_time = std::max(state.latest_time, time);
+      const size_t group_at = payload.find('\n');
+      if (ParseInt(payload.substr(0, group_at), &time)) {
+        state.latest_time = std::max(state.latest_time, time);
+      }
+      if (group_at != std::string_view::npos) state.group = payload.substr(group_at + 1);
     } else if (kind == kActorKind) {
       state.actors.emplace_back(std::string(name), std::string(payload));
     } else if (kind == kIncidentKind) {
@@ -203,8 +204,6 @@ PartitionState Decode(std::int32_t p,
   }
   return state;
 }
-
-}  // namespace
 
 Result<PartitionState> StateChangelog::ReadPartition(rd_kafka_t* consumer, const std::string& topic,
                                                      std::int32_t p, int timeout_ms) {
@@ -276,7 +275,7 @@ Result<std::map<std::int32_t, PartitionState>> StateChangelog::ReadPartitions(
   std::map<std::int32_t, PartitionState> states;
   for (std::int32_t p : partitions) {
     PartitionState& state = states[p];
-    state = Decode(p, latest[p]);
+    state = DecodePartition(p, latest[p]);
     state.records = records[p];
   }
   return states;

@@ -8,9 +8,11 @@
 //   "<p>/i/<alert id>"  "<offset>\n" + SerializeAlert of an incident still aggregating; a
 //                       tombstone once it stops aggregating (it lives on in the store only)
 //   "<p>/r/<topic>"     "<offset>\n" + the invalid-rate window row of (topic, p)
-//   "<p>/o/<topic>"     "<offset>\n<event time>": the position marker, the next offset of
-//                       (topic, p) that the partition's records reflect, and the latest event
-//                       time consumed from it (the incidents' watermark, event_pipeline.h)
+//   "<p>/o/<topic>"     "<offset>\n<event time>\n<group>": the position marker, the next
+//                       offset of (topic, p) that the partition's records reflect, the latest
+//                       event time consumed from it (the incidents' watermark,
+//                       event_pipeline.h) and the consumer group whose state it is (a state
+//                       topic serves one group: another group's offsets mean nothing here)
 // <offset> is the next offset of the input partition as of the batch that wrote the record.
 //
 // Written through an outbox: each batch adds its changed records as rows of the store's state
@@ -64,6 +66,7 @@ struct PartitionState {
   std::vector<std::pair<std::string, std::string>> windows;  // invalid-rate row key -> value
   size_t records = 0;                                        // read, tombstones included
   TimeMicros latest_time = INT64_MIN;                        // of the markers; MIN: none
+  std::string group;                                         // of the markers; empty: none
   [[nodiscard]] std::int64_t position() const;               // the highest marker; -1: none
 };
 
@@ -73,7 +76,9 @@ class StateChangelog {
   // State rows "partition/<actor>": an actor's input partition, written when it changes.
   static constexpr std::string_view kActorPartitionPrefix = "partition/";
 
-  explicit StateChangelog(std::string topic) : topic_(std::move(topic)) {}
+  // `group`: the consumer group whose state this is, named in every position marker.
+  StateChangelog(std::string topic, std::string group)
+      : topic_(std::move(topic)), group_(std::move(group)) {}
   StateChangelog(const StateChangelog&) = delete;
   StateChangelog& operator=(const StateChangelog&) = delete;
 
@@ -114,6 +119,9 @@ class StateChangelog {
   [[nodiscard]] static Result<std::map<std::int32_t, PartitionState>> ReadPartitions(
       rd_kafka_t* consumer, const std::string& topic, const std::vector<std::int32_t>& partitions,
       int timeout_ms);
+  // The newest record per key of changelog partition `p`, decoded (records left 0).
+  [[nodiscard]] static PartitionState DecodePartition(
+      std::int32_t p, const std::map<std::string, std::string, std::less<>>& latest);
   // Decodes an outbox row; false when it is not one this class wrote.
   [[nodiscard]] static bool DecodeRow(std::string_view value, ChangelogRow* row);
   // The sequence number in an outbox row's key.
@@ -124,6 +132,7 @@ class StateChangelog {
               const std::string* payload, CommitBatch* batch);
 
   const std::string topic_;
+  const std::string group_;
   std::uint64_t seq_ = 0;
   std::map<std::int32_t, std::int64_t> held_;  // partition -> latest position written
 };

@@ -31,6 +31,10 @@ struct Options {
   // as the input topics. Empty: no changelog; a partition that moves to another instance then
   // starts with empty windows there. Set it before a second instance joins the group.
   std::string state_topic;
+  // A standby (with state_topic): this instance keeps every partition's changelog records in
+  // memory as they come, so that a partition it takes over needs no restore from the topic's
+  // start (ingest/standby_state.h).
+  bool standby = false;
   // librdkafka properties, passed through: `properties` to every client (TLS, SASL, ...), then
   // each client's own section; a client's own value wins over the shared one. The sections
   // keep a consumer setting out of the producers (librdkafka warns, CONFWARN, about a

@@ -15,10 +15,13 @@
 #   - every valid event is in exactly one store (`inzage verify` counts add up);
 #   - one citizen's accesses, asked through each instance (api.peers), are the same and
 #     complete.
+# With a fourth argument "standby", every instance is a standby (kafka.standby): partitions are
+# taken over from its warm copy of the changelog, and the same must hold.
 set -euo pipefail
 inzaged=$1
 inzage=$2
 root=$3
+standby=${4:-}
 part=${INZAGE_CHAOS_EVENTS_PART:-12000}
 work=$(mktemp -d)
 broker_dir="$work/kafka"
@@ -66,6 +69,7 @@ kafka:
   group_id: chaos
   instance_name: instance-$n
   topics: {state: inzage.state}
+  standby: $([[ $standby == standby ]] && echo true || echo false)
 store: {path: "$work/store-$n"}
 pseudonym_key_file: "$work/key"
 api:
@@ -143,6 +147,11 @@ wait_until 240 "all three at the end of their partitions" caught_up a:a b2:b c2:
 for n in a b2 c2; do
   echo "$n: $(count "$n" 'partition state restored from the changelog') partitions restored from the changelog, $(count "$n" 'partition state kept from the store; changelog refreshed') kept from its store with a refresh"
 done
+
+if [[ $standby == standby ]]; then
+  from_topic=$(cat "$work"/{a,b,b2,c,c2}.log | grep 'partition state restored' | grep -vc 'from=standby' || true)
+  [[ $from_topic -eq 0 ]] || fail "$from_topic partitions were read from the topic, not the standby copy"
+fi
 
 # A citizen's accesses through each instance: the same, complete answer.
 python3 - "$work" "${port[a]}" "${port[b]}" "${port[c]}" <<'PY' || fail "the citizen's history is not complete through every instance"
@@ -232,4 +241,4 @@ assert not missing and not extra and not differ, \
     f"{len(missing)} missing, {len(extra)} extra, {len(differ)} with other counts of {len(replay)}"
 print(f"alerts: {len(replay)} incidents, the same ids and counts as one instance's replay")
 PY
-echo "chaos e2e: ok ($valid valid events in exactly one store each, 3 instances, 12 partitions)"
+echo "chaos e2e${standby:+ ($standby)}: ok ($valid valid events in exactly one store each, 3 instances, 12 partitions)"

@@ -13,6 +13,7 @@
 #include "detect/behavior_detector.h"
 #include "detect/incidents.h"
 #include "ingest/changelog_relay.h"
+#include "ingest/standby_state.h"
 #include "kafka/clients.h"
 #include "mock_kafka.h"
 #include "policy/policy_loader.h"
@@ -42,7 +43,7 @@ TEST(StateChangelogTest, RowsOfHeldPartitionsReachTheirChangelogPartitionTheOthe
   auto store = Store::Open(dir.sub("store"), StoreOptions{});
   ASSERT_OK(store);
 
-  StateChangelog changelog("state");
+  StateChangelog changelog("state", "group-a");
   ASSERT_OK(changelog.Open(**store));
   CommitBatch batch;
   // Partition 1: a window row, twice (the newer one counts), and its marker.
@@ -78,10 +79,26 @@ TEST(StateChangelogTest, RowsOfHeldPartitionsReachTheirChangelogPartitionTheOthe
   EXPECT_EQ(one->windows[0].second, "new");
   EXPECT_EQ(one->position(), 100);
   EXPECT_EQ(one->latest_time, 2000);
+  EXPECT_EQ(one->group, "group-a");
   auto two = StateChangelog::ReadPartition(reader->get(), "state", 2, 30000);
   ASSERT_OK(two);
   EXPECT_EQ(two->records, 0u) << "a partition this instance did not hold got records";
   EXPECT_EQ(two->position(), -1);
+
+  // A standby's warm copy gives the same state.
+  StandbyState standby(options, "state");
+  ASSERT_OK(standby.Start());
+  auto warm = standby.Take(1, std::chrono::seconds(30));
+  ASSERT_OK(warm);
+  EXPECT_EQ(warm->records, 4u);
+  ASSERT_EQ(warm->windows.size(), 1u);
+  EXPECT_EQ(warm->windows[0].second, "new");
+  EXPECT_EQ(warm->position(), 100);
+  EXPECT_EQ(warm->latest_time, 2000);
+  auto empty = standby.Take(2, std::chrono::seconds(30));
+  ASSERT_OK(empty);
+  EXPECT_EQ(empty->records, 0u);
+  standby.Stop();
 }
 
 TEST(StateChangelogTest, OutboxRowsDecodeAndRejectWhatTheyDidNotWrite) {
