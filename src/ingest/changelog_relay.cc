@@ -1,5 +1,6 @@
 #include "ingest/changelog_relay.h"
 
+#include <cstdlib>
 #include <memory>
 
 #include "common/thread_name.h"
@@ -107,6 +108,17 @@ void ChangelogRelay::OnDelivered(rd_kafka_t* /*rk*/, const rd_kafka_message_t* m
   if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     self->acked_.push_back(std::move(*row_key));
     self->delivered_.fetch_add(1);
+    if (self->on_position_delivered_ && m->payload != nullptr) {
+      // "<p>/o/<topic>" -> "<next offset>\n...": a position marker.
+      const std::string_view key(static_cast<const char*>(m->key), m->key_len);
+      const std::string_view value(static_cast<const char*>(m->payload), m->len);
+      const size_t kind = key.find("/o/");
+      if (kind != std::string_view::npos) {
+        const std::int64_t next =
+            std::strtoll(std::string(value.substr(0, value.find('\n'))).c_str(), nullptr, 10);
+        self->on_position_delivered_(std::string(key.substr(kind + 3)), m->partition, next);
+      }
+    }
   } else {
     self->errors_.fetch_add(1);
     self->problems_.Log(LogLevel::kWarn, "state-changelog",

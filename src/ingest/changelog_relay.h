@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <set>
 #include <string>
 #include <thread>
@@ -42,6 +43,12 @@ class ChangelogRelay {
   [[nodiscard]] Status Stop() EXCLUDES(mu_);
   void Wake() EXCLUDES(mu_);
 
+  // Called (on the relay's thread) when a position marker is acknowledged: the changelog has
+  // the state of (topic, partition) up to next_offset. Set before Start.
+  using PositionDelivered =
+      std::function<void(const std::string& topic, std::int32_t partition, std::int64_t next)>;
+  void set_on_position_delivered(PositionDelivered f) { on_position_delivered_ = std::move(f); }
+
   void Own(std::int32_t partition) EXCLUDES(mu_);
   void Disown(std::int32_t partition) EXCLUDES(mu_);
   // Waits until every row up to sequence `row` is delivered or dropped; false at the timeout.
@@ -67,6 +74,7 @@ class ChangelogRelay {
   Store* const store_;
   const int shutdown_timeout_ms_;
   kafka::Handle producer_;
+  PositionDelivered on_position_delivered_;
   std::thread thread_;
   Mutex mu_;
   CondVar cv_;       // a wake-up or the stop

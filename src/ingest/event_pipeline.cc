@@ -119,6 +119,13 @@ Status EventPipeline::StartChangelog() {
   }
   changelog_relay_ =
       std::make_unique<ChangelogRelay>(config_.kafka, topic, store_, config_.shutdown_timeout_ms);
+  // Kafka's offsets follow the changelog, not the store: a new owner resuming at Kafka's offset
+  // finds the state that far in the changelog (docs/scale-out.md).
+  offsets_.set_gated_by_changelog(true);
+  changelog_relay_->set_on_position_delivered(
+      [this](const std::string& input, std::int32_t p, std::int64_t next) {
+        offsets_.CommitDelivered(input, p, next);
+      });
   if (config_.kafka.standby) {
     standby_ = std::make_unique<StandbyState>(config_.kafka, topic);
     if (Status st = standby_->Start(); !st.ok()) return st;
@@ -216,6 +223,9 @@ void EventPipeline::OnAssign(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* pa
     }
   }
   Offsets::StartAtLaterOf(start, partitions);
+  for (int i = 0; i < partitions->cnt; ++i) {
+    offsets_.Hold(partitions->elems[i].topic, partitions->elems[i].partition);
+  }
   offsets_.UpdateLagOnAssign(partitions);
   stats_.partitions_assigned += static_cast<std::uint64_t>(partitions->cnt);
   if (kafka::IsCooperative(rk)) {

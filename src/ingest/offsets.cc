@@ -7,9 +7,24 @@
 namespace inzage {
 
 void Offsets::CommitStored(const std::vector<SourcePosition>& positions) {
+  if (gated_) return;  // CommitDelivered sends them
   Positions by_partition;
   for (const auto& p : positions) by_partition[{p.source, p.partition}] = p.next_offset;
   Commit(by_partition, /*sync=*/false);
+}
+
+void Offsets::CommitDelivered(const std::string& topic, std::int32_t partition,
+                              std::int64_t next_offset) {
+  {
+    MutexLock lock(&mu_);
+    if (held_.count({topic, partition}) == 0) return;  // revoked meanwhile: its owner commits
+  }
+  Commit({{{topic, partition}, next_offset}}, /*sync=*/false);
+}
+
+void Offsets::Hold(const std::string& topic, std::int32_t partition) {
+  MutexLock lock(&mu_);
+  held_.insert({topic, partition});
 }
 
 void Offsets::CommitAllStoredSync() {
@@ -87,6 +102,7 @@ void Offsets::Forget(const std::string& topic, std::int32_t partition) {
   {
     MutexLock lock(&mu_);
     committed_.erase({topic, partition});
+    held_.erase({topic, partition});
   }
   MutexLock lock(&lag_mu_);
   lag_.erase({topic, partition});
@@ -96,6 +112,7 @@ void Offsets::ForgetAll() {
   {
     MutexLock lock(&mu_);
     committed_.clear();
+    held_.clear();
   }
   MutexLock lock(&lag_mu_);
   lag_.clear();

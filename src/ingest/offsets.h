@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,10 +39,21 @@ class Offsets {
 
   void set_consumer(rd_kafka_t* consumer) { consumer_ = consumer; }
 
-  // The positions of a batch the store has just committed: remembered, and sent to Kafka
-  // without waiting.
+  // With the state changelog, a partition's offset goes to Kafka only once the changelog holds
+  // the state of the batch that reached it (CommitDelivered), never before: a new owner that
+  // resumes at Kafka's offset then finds state at least that far. Set before consuming.
+  void set_gated_by_changelog(bool gated) { gated_ = gated; }
+  // The positions of a batch the store has just committed: sent to Kafka without waiting
+  // (not when gated by the changelog).
   void CommitStored(const std::vector<SourcePosition>& positions) EXCLUDES(mu_);
-  // Everything stored so far, to Kafka, waiting for the answer (before partitions are let go).
+  // The changelog has the state of (topic, partition) up to `next_offset`: sent to Kafka without
+  // waiting, if the partition is still this instance's (any thread).
+  void CommitDelivered(const std::string& topic, std::int32_t partition, std::int64_t next_offset)
+      EXCLUDES(mu_);
+  // A partition assigned to this instance (consume thread): CommitDelivered commits only these.
+  void Hold(const std::string& topic, std::int32_t partition) EXCLUDES(mu_);
+  // Everything stored so far (gated: everything the changelog has), to Kafka, waiting for the
+  // answer (before partitions are let go).
   void CommitAllStoredSync() EXCLUDES(mu_);
   // A revoked partition: no longer ours to commit or report. Without this, a later
   // CommitAllStoredSync would send its old position again, over the commits of its new owner.
@@ -67,8 +79,10 @@ class Offsets {
   void Commit(const Positions& positions, bool sync) EXCLUDES(mu_);
 
   rd_kafka_t* consumer_ = nullptr;
+  bool gated_ = false;
   Mutex mu_;
   Positions committed_ GUARDED_BY(mu_);
+  std::set<std::pair<std::string, std::int32_t>> held_ GUARDED_BY(mu_);
   mutable Mutex lag_mu_;
   Positions lag_ GUARDED_BY(lag_mu_);
 };

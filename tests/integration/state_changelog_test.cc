@@ -4,11 +4,13 @@
 // unsent; a revoke's wait ends once every row up to it is gone from the store.
 #include "ingest/state_changelog.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "detect/behavior_detector.h"
 #include "detect/incidents.h"
@@ -58,12 +60,19 @@ TEST(StateChangelogTest, RowsOfHeldPartitionsReachTheirChangelogPartitionTheOthe
   ASSERT_OK((*store)->Commit(batch));
 
   ChangelogRelay relay(options, "state", store->get(), 5000);
+  // Acknowledged position markers are what Kafka's committed offsets may follow.
+  std::vector<std::string> positions;
+  relay.set_on_position_delivered(
+      [&positions](const std::string& topic, std::int32_t p, std::int64_t next) {
+        positions.push_back(topic + "/" + std::to_string(p) + "@" + std::to_string(next));
+      });
   relay.Own(1);
   ASSERT_OK(relay.Start());
   ASSERT_TRUE(relay.WaitDelivered(changelog.last_row(), std::chrono::seconds(30)))
       << "rows left in the store";
   EXPECT_EQ(relay.delivered(), 4u);
   EXPECT_EQ(relay.dropped(), 2u);
+  EXPECT_THAT(positions, ::testing::ElementsAre("events/1@90", "events/1@100"));
   auto left = (*store)->ListRows("state", StateChangelog::kRowPrefix, {}, 10);
   ASSERT_OK(left);
   EXPECT_TRUE(left->empty());
