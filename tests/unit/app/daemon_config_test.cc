@@ -154,6 +154,18 @@ TEST(DaemonConfigTest, KafkaSettingsPerClientAndTheInstanceName) {
 
 // The schema and the loader refuse the same inline secrets: every name in the schema's list is
 // refused by the loader, and the loader refuses no other name the schema lets through.
+TEST(DaemonConfigTest, TheStateTopicAndAStandbyThatNeedsIt) {
+  auto c =
+      LoadDaemonConfig(WriteTemp("kafka:\n  standby: true\n  topics: {state: inzage.state}\n"));
+  ASSERT_OK(c);
+  EXPECT_EQ(c->kafka.state_topic, "inzage.state");
+  EXPECT_TRUE(c->kafka.standby);
+  EXPECT_TRUE(LoadDaemonConfig(WriteTemp("kafka:\n  group_id: g\n"))->kafka.state_topic.empty());
+  auto bad = LoadDaemonConfig(WriteTemp("kafka:\n  standby: true\n"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("kafka.standby: needs kafka.topics.state"));
+}
+
 TEST(DaemonConfigTest, SchemaAndLoaderNameTheSameSecretProperties) {
   std::ifstream schema_in(std::string(INZAGE_SOURCE_DIR) + "/schemas/config.schema.json");
   const auto schema_doc = nlohmann::json::parse(schema_in);
