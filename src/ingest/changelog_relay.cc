@@ -1,6 +1,6 @@
 #include "ingest/changelog_relay.h"
 
-#include <cstdlib>
+#include <charconv>
 #include <memory>
 
 #include "common/thread_name.h"
@@ -114,9 +114,11 @@ void ChangelogRelay::OnDelivered(rd_kafka_t* /*rk*/, const rd_kafka_message_t* m
       const std::string_view value(static_cast<const char*>(m->payload), m->len);
       const size_t kind = key.find("/o/");
       if (kind != std::string_view::npos) {
-        const std::int64_t next =
-            std::strtoll(std::string(value.substr(0, value.find('\n'))).c_str(), nullptr, 10);
-        self->on_position_delivered_(std::string(key.substr(kind + 3)), m->partition, next);
+        const std::string_view number = value.substr(0, value.find('\n'));
+        std::int64_t next = 0;
+        if (std::from_chars(number.data(), number.data() + number.size(), next).ec == std::errc()) {
+          self->on_position_delivered_(std::string(key.substr(kind + 3)), m->partition, next);
+        }
       }
     }
   } else {

@@ -21,6 +21,8 @@
 //   alert_emitter.h       which alert versions go to the CISO topic (outbox rows), and when
 //   invalid_rate_state.h  the input.invalid_rate window and the stream clock it runs on
 //   backpressure.h        consumption pauses while the alert relay is behind
+//   partition_takeover.cc the state changelog's side (state_changelog.h, changelog_relay.h,
+//                         standby_state.h): a partition's state taken over on assignment
 // After Decide, the behaviour detector adds the windowed rules and the incident tracker turns
 // violations and reviews into alerts; their changes go into the same store commit as the events.
 //
@@ -159,6 +161,10 @@ class EventPipeline {
                           rd_kafka_topic_partition_list_t* partitions, void* opaque);
   void OnAssign(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* partitions);
   void OnRevoke(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* partitions);
+  // With the state changelog: reads what it holds for the assigned partitions (from the
+  // standby's copy when there is one) and adopts each (partition_takeover.cc).
+  Status AdoptPartitions(const rd_kafka_topic_partition_list_t* partitions,
+                         Offsets::Positions* start);
   // With the state changelog: takes over partition `p`'s state as the newest copy has it (this
   // store, or the changelog) and sets where its input topics resume in `start`.
   // `changelog_state` is what the changelog holds for it, read in `read_ms` (with the other

@@ -1,6 +1,7 @@
 #include "ingest/state_changelog.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdlib>
 
@@ -18,21 +19,8 @@ constexpr std::string_view kPositionKind = "o";
 
 // Parses a decimal integer; false when `s` is not one.
 bool ParseInt(std::string_view s, std::int64_t* out) {
-  if (s.empty() || s.size() > 19) return false;
-  std::int64_t v = 0;
-  bool negative = false;
-  size_t i = 0;
-  if (s[0] == '-') {
-    negative = true;
-    i = 1;
-    if (s.size() == 1) return false;
-  }
-  for (; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    v = v * 10 + (s[i] - '0');
-  }
-  *out = negative ? -v : v;
-  return true;
+  const auto [end, err] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return err == std::errc() && end == s.data() + s.size();
 }
 
 }  // namespace
