@@ -77,6 +77,8 @@ struct ApiConfig {
   int ldv_scan_entries = 10000;
   // Other shards (scatter-gather of citizen queries).
   std::vector<std::string> peers;  // base URLs of the other shards, e.g. "http://10.0.0.2:8080"
+  // This instance's base URL as the others reach it, published on the membership topic.
+  std::string advertise_url;
   int peer_timeout_ms = 2000;
   // The shards' shared HS256 secret (hex, 0600) for the peer route, with its own audience
   // ("<audience>-peer"). Empty: no peer route, and peers cannot be configured.

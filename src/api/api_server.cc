@@ -105,10 +105,12 @@ Status ApiServer::Start() {
     }
     peer_signer.emplace(std::move(signer).value());
     c.peer_verifier.emplace(std::move(verifier).value());
-  } else if (!cfg.peers.empty()) {
-    return Status::InvalidArgument("api.peers needs api.peer_key_file (the shards' shared key)");
+  } else if (!cfg.peers.empty() || peer_directory_) {
+    return Status::InvalidArgument(
+        "api.peers and kafka.topics.membership need api.peer_key_file (the shards' shared key)");
   }
-  c.subjects = std::make_unique<SubjectHistory>(cfg, c.store, std::move(peer_signer));
+  c.subjects =
+      std::make_unique<SubjectHistory>(cfg, c.store, std::move(peer_signer), peer_directory_);
 
   // The route table. Each answer is counted under its route's pattern.
   Router routes;

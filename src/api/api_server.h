@@ -28,6 +28,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "api/api_config.h"
 #include "api/http_server.h"
@@ -60,6 +61,10 @@ class ApiServer {
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;
 
+  // Where the other instances are, besides api.peers (the membership topic). Before Start.
+  void set_peer_directory(std::function<std::vector<std::string>()> directory) {
+    peer_directory_ = std::move(directory);
+  }
   // Binds the listener (errors name the address) and starts serving on threads of its own.
   [[nodiscard]] Status Start();
   void Stop();
@@ -82,6 +87,7 @@ class ApiServer {
   std::optional<TokenVerifier> verifier_;
   ApiBackend* backend_;
   std::function<std::string()> metrics_text_;
+  std::function<std::vector<std::string>()> peer_directory_;
   std::unique_ptr<ApiContext> context_;
   Router router_;
   std::unique_ptr<HttpServer> http_;

@@ -13,8 +13,9 @@
 namespace inzage::api {
 
 SubjectHistory::SubjectHistory(const ApiConfig& config, const Store* store,
-                               std::optional<TokenSigner> peer_signer)
+                               std::optional<TokenSigner> peer_signer, PeerDirectory directory)
     : peers_(config.peers),
+      directory_(std::move(directory)),
       peer_timeout_ms_(config.peer_timeout_ms),
       peer_audience_(config.audience + "-peer"),
       peer_ca_file_(config.peer_ca_file),
@@ -60,12 +61,22 @@ SubjectHistory::PeerResult SubjectHistory::AskPeer(const std::string& peer,
   return result;
 }
 
+std::vector<std::string> SubjectHistory::Peers() const {
+  if (!directory_) return peers_;
+  std::vector<std::string> all = peers_;
+  for (std::string& url : directory_()) {
+    if (std::find(all.begin(), all.end(), url) == all.end()) all.push_back(std::move(url));
+  }
+  return all;
+}
+
 std::optional<ApiError> SubjectHistory::Query(const Pseudonym& subject, TimeMicros from,
                                               TimeMicros to, size_t limit,
                                               const std::string& cursor, bool citizen_view,
                                               const Store::Visible& visible, Page* out) const {
+  const std::vector<std::string> peers = Peers();
   std::vector<std::future<PeerResult>> answers;
-  for (const std::string& peer : peers_) {
+  for (const std::string& peer : peers) {
     answers.push_back(std::async(std::launch::async, [=, this] {
       return AskPeer(peer, subject, from, to, limit, cursor, citizen_view);
     }));
@@ -92,7 +103,7 @@ std::optional<ApiError> SubjectHistory::Query(const Pseudonym& subject, TimeMicr
     PeerResult answer = answers[i].get();
     if (!answer.answered) {
       // Citizens learn that a part is missing, not the deployment's internal addresses.
-      out->unavailable_peers.push_back(citizen_view ? "peer-" + std::to_string(i + 1) : peers_[i]);
+      out->unavailable_peers.push_back(citizen_view ? "peer-" + std::to_string(i + 1) : peers[i]);
       continue;
     }
     for (HistoryRecord& r : answer.entries) all.push_back(std::move(r));

@@ -3,7 +3,8 @@
 // processed them; the peers are asked in parallel, the pages merged newest first and
 // de-duplicated by event id (a partition that changed owner after a crash can leave an event in
 // two stores). A peer that does not answer within api.peer_timeout_ms is named, and the answer
-// is marked partial.
+// is marked partial. The peers are api.peers and, with a membership topic, the members that
+// the directory names at the time of the query (ingest/membership.h).
 //
 // With the citizen's view, confidential activities are filtered out in every store before its
 // page is cut, so neither a page's size nor its cursor says that a hidden entry exists.
@@ -23,6 +24,9 @@
 
 namespace inzage::api {
 
+// The other instances' base URLs, asked on every query (any thread).
+using PeerDirectory = std::function<std::vector<std::string>()>;
+
 class SubjectHistory {
  public:
   struct Page {
@@ -32,7 +36,7 @@ class SubjectHistory {
   };
 
   SubjectHistory(const ApiConfig& config, const Store* store,
-                 std::optional<TokenSigner> peer_signer);
+                 std::optional<TokenSigner> peer_signer, PeerDirectory directory = nullptr);
 
   // `cursor` is the store's cursor text; `visible` filters in this store (the peers filter with
   // their own policy when citizen_view is set).
@@ -51,7 +55,10 @@ class SubjectHistory {
                      TimeMicros to, size_t limit, const std::string& cursor,
                      bool citizen_view) const;
 
+  [[nodiscard]] std::vector<std::string> Peers() const;
+
   const std::vector<std::string> peers_;
+  const PeerDirectory directory_;
   const int peer_timeout_ms_;
   const std::string peer_audience_;
   const std::string peer_ca_file_;

@@ -78,4 +78,22 @@ int Backup(const std::string& store_dir, const std::string& to, const std::strin
 int Restore(const std::string& from, const std::string& store_dir, bool force);
 int Compact(const std::string& store_dir);
 
+struct HandOverOptions {
+  std::string from;      // the retired instance's store (opened read-only)
+  std::string into;      // a store that takes its history over (its daemon stopped)
+  std::string key_file;  // the pseudonym key both stores were written with
+};
+// Retiring an instance (docs/scale-out.md): commits every event of `from` into `into`; an
+// event `into` holds already (same actor, time and event id) is skipped, so a second run
+// stores nothing. History only: alerts are on the CISO topic, detector state on the changelog.
+int HandOver(const HandOverOptions& options);
+
+struct RetireOptions {
+  std::string config;    // the retired instance's inzaged.yaml (brokers, topic, peer key)
+  std::string instance;  // default: the file's kafka.instance_name
+};
+// Publishes the instance as retired on kafka.topics.membership, after its history was handed
+// over: the other instances stop asking it (ingest/membership.h).
+int Retire(const RetireOptions& options);
+
 }  // namespace inzage::app

@@ -36,6 +36,7 @@ constexpr StartupStep kStartup[] = {
     {"kafka-access", steps::CheckKafkaAccepts},
     {"pipeline", steps::CreatePipeline},
     {"alert-relay", steps::StartAlertRelay},
+    {"membership", steps::JoinMembership},
     {"api", steps::StartApi},
     {"kafka", steps::StartPipeline},
     {"ready", steps::AnnounceReady},

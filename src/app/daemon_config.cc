@@ -146,12 +146,14 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
               "must be 1-100 characters of letters, digits, '.', '_' and '-'");
     }
     if (const YAML::Node t = k["topics"]) {
-      r.Keys(t, "kafka.topics", {"events", "reference", "dead_letter", "alerts", "state"});
+      r.Keys(t, "kafka.topics",
+             {"events", "reference", "dead_letter", "alerts", "state", "membership"});
       r.String(t["events"], "kafka.topics.events", &c.kafka.events_topic);
       r.String(t["reference"], "kafka.topics.reference", &c.kafka.reference_topic);
       r.String(t["dead_letter"], "kafka.topics.dead_letter", &c.kafka.dead_letter_topic);
       r.String(t["alerts"], "kafka.topics.alerts", &c.kafka.alerts_topic);
       r.String(t["state"], "kafka.topics.state", &c.kafka.state_topic);
+      r.String(t["membership"], "kafka.topics.membership", &c.kafka.membership_topic);
     }
     if (c.kafka.standby && c.kafka.state_topic.empty()) {
       r.Error(k["standby"], "kafka.standby", "needs kafka.topics.state (the changelog it copies)");
@@ -256,6 +258,7 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
             "tls_certificate_file",
             "tls_key_file",
             "peers",
+            "advertise_url",
             "peer_timeout_ms",
             "peer_key_file",
             "peer_ca_file",
@@ -324,6 +327,13 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
         }
       }
     }
+    r.String(a["advertise_url"], "api.advertise_url", &c.api.advertise_url);
+    if (!c.api.advertise_url.empty() && c.api.advertise_url.rfind("http://", 0) != 0 &&
+        c.api.advertise_url.rfind("https://", 0) != 0) {
+      r.Error(
+          a["advertise_url"], "api.advertise_url",
+          "must be a URL such as http://10.0.0.2:8080 (how the other instances reach this one)");
+    }
     r.Int(a["peer_timeout_ms"], "api.peer_timeout_ms", 50, 60000, &c.api.peer_timeout_ms);
     r.String(a["peer_key_file"], "api.peer_key_file", &c.api.peer_key_file);
     r.String(a["peer_ca_file"], "api.peer_ca_file", &c.api.peer_ca_file);
@@ -348,6 +358,17 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
       }
       r.String(o["client_id"], "api.oidc.client_id", &c.api.oidc.client_id);
       r.String(o["scope"], "api.oidc.scope", &c.api.oidc.scope);
+    }
+  }
+  if (!c.kafka.membership_topic.empty()) {
+    // The members ask each other with the peer token, and sign their records with its key.
+    const YAML::Node at = root["kafka"]["topics"]["membership"];
+    if (c.api.advertise_url.empty()) {
+      r.Error(at, "kafka.topics.membership",
+              "needs api.advertise_url (the address the other instances ask)");
+    }
+    if (c.api.peer_key_file.empty()) {
+      r.Error(at, "kafka.topics.membership", "needs api.peer_key_file (the shards' shared key)");
     }
   }
   r.String(root["log_level"], "log_level", &c.log_level);
@@ -407,6 +428,11 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
           path + " instead");
     }
     c.kafka.instance_name = v;
+  }
+  if (!c.kafka.membership_topic.empty() && c.kafka.instance_name.empty()) {
+    return Status::InvalidArgument(
+        "kafka.topics.membership needs kafka.instance_name (or INZAGE_KAFKA_INSTANCE_NAME): a "
+        "member is published under its name");
   }
   return c;
 }

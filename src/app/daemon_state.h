@@ -24,6 +24,7 @@
 #include "app/service_notifier.h"
 #include "common/pseudonym.h"
 #include "ingest/event_pipeline.h"
+#include "ingest/membership.h"
 #include "policy/policy.h"
 #include "store/access_journal.h"
 #include "store/store.h"
@@ -44,6 +45,7 @@ struct DaemonState {
   DemoCluster demo_cluster;  // idle unless --demo
   std::unique_ptr<EventPipeline> pipeline;
   std::unique_ptr<OutboxRelay> relay;
+  std::unique_ptr<Membership> membership;  // null without kafka.topics.membership
   std::unique_ptr<PipelineBackend> backend;
   std::unique_ptr<api::ApiServer> http;
   ServiceNotifier notifier;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "app/policy_reload.h"
 #include "app/signals.h"
@@ -172,6 +173,26 @@ Status StartAlertRelay(DaemonState& s) {
   return Status::Ok();
 }
 
+Status JoinMembership(DaemonState& s) {
+  if (s.config.kafka.membership_topic.empty()) return Status::Ok();
+  auto peer_key = ReadHexSecretFile(s.config.api.peer_key_file, "api.peer_key_file", 32);
+  if (!peer_key.ok()) return peer_key.status();
+  MembershipOptions options;
+  options.kafka = s.config.kafka;
+  options.topic = s.config.kafka.membership_topic;
+  options.self.instance = s.config.kafka.instance_name;
+  options.self.api_url = s.config.api.advertise_url;
+  options.peer_key = std::move(peer_key).value();
+  EventPipeline* pipeline = s.pipeline.get();
+  options.partitions = [pipeline] {
+    std::vector<std::int32_t> partitions;
+    for (const auto& [partition, lag] : pipeline->consumer_lag()) partitions.push_back(partition);
+    return partitions;
+  };
+  s.membership = std::make_unique<Membership>(std::move(options));
+  return s.membership->Start();
+}
+
 Status StartApi(DaemonState& s) {
   s.backend = std::make_unique<PipelineBackend>(s.pipeline.get());
   DaemonMetrics* metrics = s.metrics.get();
@@ -179,6 +200,9 @@ Status StartApi(DaemonState& s) {
                                             std::move(*s.token_verifier), s.backend.get(),
                                             s.registry, [metrics] { return metrics->Render(); });
   s.token_verifier.reset();
+  if (Membership* members = s.membership.get(); members != nullptr) {
+    s.http->set_peer_directory([members] { return members->PeerUrls(); });
+  }
   if (Status st = s.http->Start(); !st.ok()) return st;
   Log(LogLevel::kInfo, "daemon", "http listener bound", {{"url", s.http->base_url()}});
   return Status::Ok();
@@ -229,6 +253,8 @@ int Shutdown(DaemonState& s, const Status& result) {
   s.summary_reporter.reset();
   s.watchdog.reset();
   s.policy_reloader.reset();
+  // Stopped, not gone: the others keep asking for its history (ingest/membership.h).
+  if (s.membership) s.membership->Stop();
   // Read before the pipeline that owns the counters goes.
   const PipelineStats& stats = s.pipeline->stats();
   const double busy_s =

@@ -50,6 +50,8 @@ Status ReadKafkaSecrets(DaemonState& s);   // kafka.secret_files into the client
 Status CheckKafkaAccepts(DaemonState& s);  // a wrong password or CA stops start-up here
 Status CreatePipeline(DaemonState& s);
 Status StartAlertRelay(DaemonState& s);
+// kafka.topics.membership: reads the members, publishes this instance (ingest/membership.h).
+Status JoinMembership(DaemonState& s);
 // The listener comes up before the reference topic is read, so /healthz and /readyz answer
 // during start-up; /v1 reads wait for the pipeline.
 Status StartApi(DaemonState& s);

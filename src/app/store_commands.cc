@@ -1,10 +1,12 @@
-// inzage ingest | query | verify | backup | restore | compact (docs/contracts.md §5).
+// inzage ingest | query | verify | backup | restore | compact | hand-over (docs/contracts.md
+// §5).
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <set>
 
 #include "api/history_views.h"
 #include "app/commands.h"
@@ -18,6 +20,7 @@
 #include "interop/message_decoder.h"
 #include "policy/decider.h"
 #include "policy/policy_loader.h"
+#include "store/keys.h"
 #include "store/store.h"
 
 namespace inzage::app {
@@ -271,6 +274,69 @@ int Restore(const std::string& from, const std::string& store_dir, bool force) {
   }
   if (Status st = Store::Restore(from, store_dir); !st.ok()) return Fail("restore", st.message());
   std::printf("restored the latest backup of %s into %s\n", from.c_str(), store_dir.c_str());
+  return 0;
+}
+
+int HandOver(const HandOverOptions& o) {
+  auto key = Pseudonymizer::FromKeyFile(o.key_file);
+  if (!key.ok()) return Fail("hand-over", key.status().message());
+  std::error_code ec;
+  if (std::filesystem::equivalent(o.from, o.into, ec)) {
+    return Fail("hand-over", "--from and --into are the same store");
+  }
+  // Both under the same pseudonym key: a pseudonym means the same citizen in both stores.
+  StoreOptions from_options;
+  from_options.read_only = true;
+  from_options.key_id = key->key_id();
+  auto from = Store::Open(o.from, from_options);
+  if (!from.ok()) return Fail("hand-over", "--from: " + from.status().message());
+  StoreOptions into_options;
+  into_options.sync = true;
+  into_options.key_id = key->key_id();
+  auto into = Store::Open(o.into, into_options);
+  if (!into.ok()) return Fail("hand-over", "--into: " + into.status().message());
+  size_t read = 0, stored = 0, present = 0;
+  const auto commit = [&](std::vector<StoredEvent> events) -> Status {
+    CommitBatch batch;
+    batch.events = std::move(events);
+    auto result = (*into)->Commit(batch);
+    if (!result.ok()) return result.status();
+    stored += result->stored_events;
+    present += result->duplicate_events;
+    return Status::Ok();
+  };
+  // Events with more subjects than the actor history lists wait for one pass over the subject
+  // history at the end; they are rare (bulk provisions).
+  std::vector<StoredEvent> incomplete;
+  std::string after;
+  do {
+    auto page = (*from)->ReadEvents(after, 5000);
+    if (!page.ok()) return Fail("hand-over", page.status().message());
+    read += page->events.size();
+    for (auto i = page->incomplete.rbegin(); i != page->incomplete.rend(); ++i) {
+      incomplete.push_back(std::move(page->events[*i]));
+      page->events.erase(page->events.begin() + static_cast<std::ptrdiff_t>(*i));
+    }
+    if (Status st = commit(std::move(page->events)); !st.ok())
+      return Fail("hand-over", st.message());
+    after = std::move(page->next);
+  } while (!after.empty());
+  if (!incomplete.empty()) {
+    std::set<std::string, std::less<>> suffixes;
+    const auto suffix_of = [](const HistoryRecord& r) {
+      std::string suffix;
+      keys::PutTime(&suffix, r.time);
+      return suffix.append(r.event_id);
+    };
+    for (const StoredEvent& e : incomplete) suffixes.insert(suffix_of(e.record));
+    auto subjects = (*from)->SubjectsOf(suffixes);
+    if (!subjects.ok()) return Fail("hand-over", subjects.status().message());
+    for (StoredEvent& e : incomplete) e.subjects = std::move((*subjects)[suffix_of(e.record)]);
+    if (Status st = commit(std::move(incomplete)); !st.ok()) return Fail("hand-over", st.message());
+  }
+  if (Status st = (*into)->Flush(); !st.ok()) return Fail("hand-over", st.message());
+  std::printf("hand-over %s into %s: %zu events read, %zu stored, %zu already there\n",
+              o.from.c_str(), o.into.c_str(), read, stored, present);
   return 0;
 }
 

@@ -126,6 +126,22 @@ int ToolMain(int argc, char** argv) {
       cli.add_subcommand("compact", "compact the history now (runs the retention filter)");
   compact_cmd->add_option("--store", compact_store, "store directory")->required();
 
+  HandOverOptions hand_over;
+  auto* hand_over_cmd = cli.add_subcommand(
+      "hand-over", "retiring an instance: copy its store's history into another store");
+  hand_over_cmd->add_option("--from", hand_over.from, "the retired instance's store")->required();
+  hand_over_cmd->add_option("--into", hand_over.into, "the store that takes it over (stopped)")
+      ->required();
+  hand_over_cmd->add_option("--key-file", hand_over.key_file, "pseudonym key of both stores")
+      ->required();
+
+  RetireOptions retire;
+  auto* retire_cmd = cli.add_subcommand(
+      "retire", "publish an instance as retired on the membership topic (after hand-over)");
+  retire_cmd->add_option("--config", retire.config, "the instance's inzaged.yaml")->required();
+  retire_cmd->add_option("--instance", retire.instance,
+                         "instance name (default: the file's kafka.instance_name)");
+
   std::string key_out;
   auto* keygen = cli.add_subcommand("keygen", "create a new pseudonym key file (mode 0600)");
   keygen->add_option("--out", key_out, "file to create (must not exist)")->required();
@@ -145,6 +161,8 @@ int ToolMain(int argc, char** argv) {
   if (backup_cmd->parsed()) return Backup(backup_store, backup_to, backup_max_age);
   if (restore_cmd->parsed()) return Restore(restore_from, restore_store, restore_force);
   if (compact_cmd->parsed()) return Compact(compact_store);
+  if (hand_over_cmd->parsed()) return HandOver(hand_over);
+  if (retire_cmd->parsed()) return Retire(retire);
   return 2;
 }
 

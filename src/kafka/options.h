@@ -35,6 +35,10 @@ struct Options {
   // memory as they come, so that a partition it takes over needs no restore from the topic's
   // start (ingest/standby_state.h).
   bool standby = false;
+  // The compacted membership topic (ingest/membership.h): each instance publishes its API
+  // address and partitions there, and the citizen queries ask the members it names. Empty:
+  // api.peers alone. Needs instance_name, api.advertise_url and api.peer_key_file.
+  std::string membership_topic;
   // librdkafka properties, passed through: `properties` to every client (TLS, SASL, ...), then
   // each client's own section; a client's own value wins over the shared one. The sections
   // keep a consumer setting out of the producers (librdkafka warns, CONFWARN, about a

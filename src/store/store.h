@@ -31,6 +31,7 @@
 //   queries.cc, cursor.h      the subject and actor queries and their page cursors
 //   outbox.cc, backup.h       the alert outbox; backups
 //   alert_index.h             the alert index and counts that Commit keeps with the alert rows
+//   event_export.cc           every stored event read back as Commit took it (hand-over)
 //
 // Failure: after a failed write (disk full, I/O error) the store refuses further commits with
 // the first error, and closing it does not flush (RocksDB would hit the same disk again and,
@@ -52,6 +53,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -137,6 +139,15 @@ struct SubjectScanPage {
   std::vector<QueryEntry> entries;
   std::string next;  // the last key read (a raw history_subject key); empty when done
   size_t visited = 0;
+};
+
+// A page of stored events as Commit took them (Store::ReadEvents).
+struct EventPage {
+  std::vector<StoredEvent> events;
+  // Events with more subjects than the actor history keeps (kMaxActorSubjects): their
+  // `subjects` are the first ones only; SubjectsOf finds the rest.
+  std::vector<size_t> incomplete;
+  std::string next;  // where the next page starts; empty when this was the last
 };
 
 struct VerifyReport {
@@ -232,6 +243,15 @@ class Store {
     std::uint64_t table_readers = 0;
   };
   [[nodiscard]] MemoryUsage memory_usage() const;
+
+  // Every stored event, in the actor history's key order (actor, time, event id), at least
+  // `limit` per page unless the history ends (an actor group is not split): what `inzage
+  // hand-over` copies into another store, where Commit skips what is there (event_export.cc).
+  [[nodiscard]] Result<EventPage> ReadEvents(const std::string& after, size_t limit) const;
+  // Every subject of the events given by history key suffix (time 8 | event id), read from
+  // the subject history in one pass over it.
+  [[nodiscard]] Result<std::map<std::string, std::vector<Pseudonym>>> SubjectsOf(
+      const std::set<std::string, std::less<>>& key_suffixes) const;
 
   // Decodes a stored history value (tests and tools reading the raw column families): like
   // HistoryRecord::DecodeEntry (an actor group holds several records), with this store's

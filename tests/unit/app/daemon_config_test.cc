@@ -152,8 +152,6 @@ TEST(DaemonConfigTest, KafkaSettingsPerClientAndTheInstanceName) {
   EXPECT_THAT(bad.status().message(), ::testing::Not(HasSubstr("hunter2")));
 }
 
-// The schema and the loader refuse the same inline secrets: every name in the schema's list is
-// refused by the loader, and the loader refuses no other name the schema lets through.
 TEST(DaemonConfigTest, TheStateTopicAndAStandbyThatNeedsIt) {
   auto c =
       LoadDaemonConfig(WriteTemp("kafka:\n  standby: true\n  topics: {state: inzage.state}\n"));
@@ -166,6 +164,35 @@ TEST(DaemonConfigTest, TheStateTopicAndAStandbyThatNeedsIt) {
   EXPECT_THAT(bad.status().message(), HasSubstr("kafka.standby: needs kafka.topics.state"));
 }
 
+// A member is published under its instance name, at its advertised address, signed with the
+// peer key: the membership topic needs all three.
+TEST(DaemonConfigTest, TheMembershipTopicNeedsAnAddressAPeerKeyAndAName) {
+  auto c = LoadDaemonConfig(
+      WriteTemp("kafka:\n  instance_name: node-1\n  topics: {membership: inzage.members}\n"
+                "api:\n  advertise_url: http://10.0.0.1:8080\n  peer_key_file: peer.key\n"));
+  ASSERT_OK(c);
+  EXPECT_EQ(c->kafka.membership_topic, "inzage.members");
+  EXPECT_EQ(c->api.advertise_url, "http://10.0.0.1:8080");
+  auto bad = LoadDaemonConfig(WriteTemp(
+      "kafka:\n  instance_name: node-1\n  topics: {membership: m}\napi:\n  advertise_url: x\n"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("api.advertise_url: must be a URL"));
+  EXPECT_THAT(bad.status().message(),
+              HasSubstr("kafka.topics.membership: needs api.peer_key_file"));
+  auto no_url = LoadDaemonConfig(WriteTemp("kafka:\n  topics: {membership: m}\n"));
+  ASSERT_FALSE(no_url.ok());
+  EXPECT_THAT(no_url.status().message(),
+              HasSubstr("kafka.topics.membership: needs api.advertise_url"));
+  auto no_name = LoadDaemonConfig(
+      WriteTemp("kafka:\n  topics: {membership: m}\n"
+                "api:\n  advertise_url: http://10.0.0.1:8080\n  peer_key_file: peer.key\n"));
+  ASSERT_FALSE(no_name.ok());
+  EXPECT_THAT(no_name.status().message(),
+              HasSubstr("kafka.topics.membership needs kafka.instance_name"));
+}
+
+// The schema and the loader refuse the same inline secrets: every name in the schema's list is
+// refused by the loader, and the loader refuses no other name the schema lets through.
 TEST(DaemonConfigTest, SchemaAndLoaderNameTheSameSecretProperties) {
   std::ifstream schema_in(std::string(INZAGE_SOURCE_DIR) + "/schemas/config.schema.json");
   const auto schema_doc = nlohmann::json::parse(schema_in);

@@ -1,0 +1,48 @@
+// inzage retire: the last step of retiring an instance (docs/scale-out.md). Its history is in
+// another store by now (`inzage hand-over`); this publishes it as retired on the membership
+// topic, signed with the peer key like every member record, so that no instance asks it again.
+#include <chrono>
+#include <cstdio>
+
+#include "app/commands.h"
+#include "app/daemon_config.h"
+#include "app/daemon_state.h"
+#include "app/daemon_steps.h"
+#include "common/secret_file.h"
+#include "ingest/membership.h"
+
+namespace inzage::app {
+
+int Retire(const RetireOptions& o) {
+  const auto fail = [](const std::string& why) {
+    std::fprintf(stderr, "inzage retire: %s\n", why.c_str());
+    return 1;
+  };
+  auto config = LoadDaemonConfig(o.config);
+  if (!config.ok()) return fail(config.status().message());
+  if (config->kafka.membership_topic.empty()) {
+    return fail(o.config + " sets no kafka.topics.membership: there is nothing to retire from");
+  }
+  DaemonState state;
+  state.config = std::move(config).value();
+  if (Status st = steps::ReadKafkaSecrets(state); !st.ok()) return fail(st.message());
+  auto peer_key = ReadHexSecretFile(state.config.api.peer_key_file, "api.peer_key_file", 32);
+  if (!peer_key.ok()) return fail(peer_key.status().message());
+  Member retired;
+  retired.instance = o.instance.empty() ? state.config.kafka.instance_name : o.instance;
+  retired.api_url = state.config.api.advertise_url;
+  retired.state = MemberState::kRetired;
+  retired.updated = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+  if (Status st = Membership::PublishOnce(state.config.kafka, state.config.kafka.membership_topic,
+                                          *peer_key, retired);
+      !st.ok()) {
+    return fail(st.message());
+  }
+  std::printf("instance %s is retired on %s: the other instances no longer ask it\n",
+              retired.instance.c_str(), state.config.kafka.membership_topic.c_str());
+  return 0;
+}
+
+}  // namespace inzage::app
