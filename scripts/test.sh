@@ -75,7 +75,7 @@ cmake --build --preset tsan -j "$jobs" --target inzage_integration_tests inzaged
 # The test preset sets TSAN_OPTIONS: librdkafka is not instrumented, so its own memory accesses
 # are ignored (ignore_noninstrumented_modules) while its locks still order ours; the build links
 # cmake/tsan_c11_threads.cc so that its C11 threads and locks are seen at all.
-run_ctest tsan -L integration -R 'PipelineMock|ApiServer|HttpServer'
+run_ctest tsan -L integration -R 'PipelineMock|ApiServer|HttpServer|Membership|StateChangelog'
 
 echo "== clang-tidy (started beside the release tests)"
 if wait "$tidy_pid"; then
