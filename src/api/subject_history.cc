@@ -76,6 +76,7 @@ std::optional<ApiError> SubjectHistory::Query(const Pseudonym& subject, TimeMicr
                                               const Store::Visible& visible, Page* out) const {
   const std::vector<std::string> peers = Peers();
   std::vector<std::future<PeerResult>> answers;
+  answers.reserve(peers.size());
   for (const std::string& peer : peers) {
     answers.push_back(std::async(std::launch::async, [=, this] {
       return AskPeer(peer, subject, from, to, limit, cursor, citizen_view);

@@ -124,6 +124,17 @@ DaemonMetrics::DaemonMetrics(std::shared_ptr<prometheus::Registry> registry)
     allocator_resident_ = &allocator.Add({{"kind", "resident"}});
     allocator_retained_ = &allocator.Add({{"kind", "retained"}});
   }
+  auto& members = prometheus::BuildGauge()
+                      .Name("inzage_members")
+                      .Help("Instances on the membership topic, by state (kafka.topics.membership)")
+                      .Register(r);
+  for (MemberState state : {MemberState::kRunning, MemberState::kStopped, MemberState::kRetired}) {
+    members_[static_cast<size_t>(state)] =
+        &members.Add({{"state", std::string(MemberStateName(state))}});
+  }
+  membership_rejected_ = NewCounter(
+      r, "inzage_membership_rejected_records_total",
+      "Membership records ignored: no valid signature, malformed, or older than the newest");
   relay_errors_ = NewCounter(r, "inzage_alert_relay_errors_total",
                              "Alert deliveries to the CISO topic that failed (retried)");
   delivered_ =
@@ -241,6 +252,12 @@ std::string DaemonMetrics::Render() {
         }
         gauge->Set(static_cast<double>(messages));
       }
+    }
+    if (membership_ != nullptr) {
+      std::array<int, 3> by_state{};
+      for (const Member& m : membership_->Members()) ++by_state[static_cast<size_t>(m.state)];
+      for (size_t i = 0; i < by_state.size(); ++i) members_[i]->Set(by_state[i]);
+      Follow(membership_rejected_, membership_->rejected_records(), &last_membership_rejected_);
     }
     if (relay_ != nullptr) {
       Follow(relay_errors_, relay_->errors(), &last_relay_errors_);

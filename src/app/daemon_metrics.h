@@ -26,6 +26,7 @@
 #include "alert/outbox_relay.h"
 #include "common/mutex.h"
 #include "ingest/event_pipeline.h"
+#include "ingest/membership.h"
 #include "store/store.h"
 
 namespace inzage::app {
@@ -40,6 +41,10 @@ class DaemonMetrics {
     pipeline_ = pipeline;
     store_ = store;
     relay_ = relay;
+  }
+  void AttachMembership(const Membership* membership) {
+    MutexLock lock(&mu_);
+    membership_ = membership;
   }
   void SetReady(bool ready) { ready_->Set(ready ? 1 : 0); }
   void SetPolicyRevision(const std::string& revision);
@@ -66,6 +71,7 @@ class DaemonMetrics {
   const EventPipeline* pipeline_ GUARDED_BY(mu_) = nullptr;
   const Store* store_ GUARDED_BY(mu_) = nullptr;
   const OutboxRelay* relay_ GUARDED_BY(mu_) = nullptr;
+  const Membership* membership_ GUARDED_BY(mu_) = nullptr;
 
   prometheus::Gauge* ready_;
   prometheus::Counter* consumed_;
@@ -104,6 +110,8 @@ class DaemonMetrics {
   prometheus::Gauge* last_event_;
   prometheus::Family<prometheus::Gauge>* policy_family_;
   prometheus::Gauge* policy_info_ GUARDED_BY(mu_) = nullptr;
+  std::array<prometheus::Gauge*, 3> members_{};  // by MemberState
+  prometheus::Counter* membership_rejected_;
   prometheus::Counter* reload_ok_;
   prometheus::Counter* reload_failed_;
 
@@ -118,6 +126,7 @@ class DaemonMetrics {
   std::uint64_t last_consumption_pauses_ GUARDED_BY(mu_) = 0;
   std::uint64_t last_partitions_assigned_ GUARDED_BY(mu_) = 0;
   std::uint64_t last_partitions_revoked_ GUARDED_BY(mu_) = 0;
+  std::uint64_t last_membership_rejected_ GUARDED_BY(mu_) = 0;
   std::uint64_t last_store_inline_strings_ GUARDED_BY(mu_) = 0;
   std::uint64_t last_relay_errors_ GUARDED_BY(mu_) = 0;
   std::uint64_t last_delivered_ GUARDED_BY(mu_) = 0;

@@ -190,7 +190,9 @@ Status JoinMembership(DaemonState& s) {
     return partitions;
   };
   s.membership = std::make_unique<Membership>(std::move(options));
-  return s.membership->Start();
+  if (Status st = s.membership->Start(); !st.ok()) return st;
+  s.metrics->AttachMembership(s.membership.get());
+  return Status::Ok();
 }
 
 Status StartApi(DaemonState& s) {

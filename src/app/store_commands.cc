@@ -317,8 +317,9 @@ int HandOver(const HandOverOptions& o) {
       incomplete.push_back(std::move(page->events[*i]));
       page->events.erase(page->events.begin() + static_cast<std::ptrdiff_t>(*i));
     }
-    if (Status st = commit(std::move(page->events)); !st.ok())
+    if (Status st = commit(std::move(page->events)); !st.ok()) {
       return Fail("hand-over", st.message());
+    }
     after = std::move(page->next);
   } while (!after.empty());
   if (!incomplete.empty()) {

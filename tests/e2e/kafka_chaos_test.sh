@@ -294,6 +294,9 @@ start a4 a
 start b4 b
 wait_until 60 "a and b answering again" answering a4 b4 || fail "see above"
 citizen_query complete "${port[a]}" "${port[b]}" || fail "after c retired, a citizen's history is not complete"
+retired=$(curl -fsS --max-time 5 "http://127.0.0.1:${port[a]}/metrics" |
+  awk '/^inzage_members\{state="retired"\}/ {print $NF + 0}')
+[[ $retired == 1 ]] || fail "a's metrics count $retired retired members, expected c"
 for n in a4 b4; do kill -TERM "${pid[$n]}"; done
 for n in a4 b4; do wait "${pid[$n]}" || fail "instance $n did not stop cleanly"; done
 pid=()

@@ -297,6 +297,32 @@ TEST(PipelineMockTest, TheStateChangelogCarriesEveryPartitionToTheNextStore) {
   EXPECT_EQ(markers.size(), 4U) << "a position marker per partition";
 }
 
+// A group resumed at another group's offsets would skip events: a state topic that holds the
+// state of another consumer group stops the run with a reason.
+TEST(PipelineMockTest, AStateTopicOfAnotherGroupIsRefused) {
+  TempDir dir;
+  MockKafka kafka;
+  app::DaemonConfig first = ConfigFor(kafka, dir.path());
+  first.kafka.state_topic = "inzage.state";
+  CreateTopics(kafka, first);
+  kafka.CreateTopic(first.kafka.state_topic, 4);
+  const Input in = Feed(kafka, first, 1000, 6);
+  Publish(kafka, first, in, 0, 1000);
+  RunPipeline(
+      first, [](const PipelineStats& s) { return s.consumed.load() >= 1000; }, 60);
+
+  app::DaemonConfig other = first;
+  other.kafka.group_id = "another-group";
+  other.store.path = dir.path() + "/store-other";
+  Status result;
+  RunPipeline(
+      other, [](const PipelineStats&) { return false; }, 60, {}, &result);
+  EXPECT_EQ(result.code(), Status::Code::kFailedPrecondition) << result.message();
+  EXPECT_THAT(result.message(),
+              ::testing::HasSubstr("holds the state of consumer group test-group"));
+  EXPECT_EQ(StoredEvents(other.store.path), 0U);
+}
+
 TEST(PipelineMockTest, BrokerDownAndUpMidStreamLosesAndDoublesNothing) {
   TempDir dir;
   MockKafka kafka;
