@@ -1,8 +1,10 @@
 // inzage retire: the last step of retiring an instance (docs/scale-out.md). Its history is in
 // another store by now (`inzage hand-over`); this publishes it as retired on the membership
 // topic, signed with the peer key like every member record, so that no instance asks it again.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <vector>
 
 #include "app/commands.h"
 #include "app/daemon_config.h"
@@ -35,6 +37,31 @@ int Retire(const RetireOptions& o) {
   retired.updated = std::chrono::duration_cast<std::chrono::microseconds>(
                         std::chrono::system_clock::now().time_since_epoch())
                         .count();
+  {
+    // The member as the others see it: it must exist and be stopped (a running instance would
+    // overwrite the record at its next change, and is still consuming), and the retired record
+    // must be newer than its last one even when this machine's clock is behind the instance's.
+    MembershipOptions read;
+    read.kafka = state.config.kafka;
+    read.topic = state.config.kafka.membership_topic;
+    read.peer_key = *peer_key;
+    Membership members(std::move(read));
+    auto complete = members.ReadToEnd(std::chrono::seconds(15));
+    if (!complete.ok()) return fail(complete.status().message());
+    if (!*complete) return fail("the membership topic was not read to its end within 15 s");
+    const std::vector<Member> all = members.Members();
+    const auto it = std::find_if(all.begin(), all.end(),
+                                 [&](const Member& m) { return m.instance == retired.instance; });
+    if (it == all.end()) {
+      return fail("no member " + retired.instance + " on " + state.config.kafka.membership_topic);
+    }
+    if (it->state == MemberState::kRunning) {
+      return fail("instance " + retired.instance +
+                  " is running: stop it and hand its store over first (docs/scale-out.md)");
+    }
+    retired.updated = std::max(retired.updated, it->updated + 1);
+    if (retired.api_url.empty()) retired.api_url = it->api_url;
+  }
   if (Status st = Membership::PublishOnce(state.config.kafka, state.config.kafka.membership_topic,
                                           *peer_key, retired);
       !st.ok()) {

@@ -139,6 +139,38 @@ Status Membership::Start(std::chrono::milliseconds catch_up) {
   auto producer = kafka::MakeProducer(options_.kafka, "inzaged-membership", {}, OnDelivery);
   if (!producer.ok()) return producer.status();
   producer_ = std::move(producer).value();
+  auto caught_up = ReadToEnd(catch_up);
+  if (!caught_up.ok()) return caught_up.status();
+  if (!*caught_up) {
+    Log(LogLevel::kWarn, "membership", "the membership topic was not read to its end in time",
+        {{"topic", options_.topic}, {"timeout_ms", static_cast<std::int64_t>(catch_up.count())}});
+  }
+  {
+    // This instance's own last record: the next must be newer for the others to take it, also
+    // when this host's clock went back since.
+    MutexLock lock(&mu_);
+    if (auto it = members_.find(options_.self.instance); it != members_.end()) {
+      last_updated_ = it->second.updated;
+    }
+  }
+  if (Status st = Publish(MemberState::kRunning, options_.partitions()); !st.ok()) return st;
+  // A topic this instance may not write to stops start-up here, with the broker's reason.
+  rd_kafka_flush(producer_.get(), static_cast<int>(catch_up.count()));
+  if (const int delivery = delivery_.load(); delivery != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Status::IoError("membership topic " + options_.topic +
+                           ": this instance's record was not delivered: " +
+                           (delivery == kDeliveryPending
+                                ? std::string("timed out")
+                                : kafka::ErrorText(static_cast<rd_kafka_resp_err_t>(delivery))));
+  }
+  thread_ = std::thread([this] {
+    NameThisThread("inzage-members");
+    Loop();
+  });
+  return Status::Ok();
+}
+
+Result<bool> Membership::ReadToEnd(std::chrono::milliseconds catch_up) {
   auto consumer =
       kafka::MakeConsumer(options_.kafka, kafka::ConsumerKind::kReference, "inzaged-membership",
                           options_.kafka.group_id + ".members", {{"enable.partition.eof", "true"}});
@@ -172,25 +204,7 @@ Status Membership::Start(std::chrono::milliseconds catch_up) {
     MutexLock lock(&mu_);
     caught_up = std::all_of(at_end_.begin(), at_end_.end(), [](const auto& e) { return e.second; });
   }
-  if (!caught_up) {
-    Log(LogLevel::kWarn, "membership", "the membership topic was not read to its end in time",
-        {{"topic", options_.topic}, {"timeout_ms", static_cast<std::int64_t>(catch_up.count())}});
-  }
-  if (Status st = Publish(MemberState::kRunning, options_.partitions()); !st.ok()) return st;
-  // A topic this instance may not write to stops start-up here, with the broker's reason.
-  rd_kafka_flush(producer_.get(), static_cast<int>(catch_up.count()));
-  if (const int delivery = delivery_.load(); delivery != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return Status::IoError("membership topic " + options_.topic +
-                           ": this instance's record was not delivered: " +
-                           (delivery == kDeliveryPending
-                                ? std::string("timed out")
-                                : kafka::ErrorText(static_cast<rd_kafka_resp_err_t>(delivery))));
-  }
-  thread_ = std::thread([this] {
-    NameThisThread("inzage-members");
-    Loop();
-  });
-  return Status::Ok();
+  return caught_up;
 }
 
 void Membership::Stop() {
@@ -212,7 +226,8 @@ Status Membership::Publish(MemberState state, std::vector<std::int32_t> partitio
   Member self = options_.self;
   self.state = state;
   self.partitions = partitions;
-  self.updated = Now();
+  self.updated = std::max(Now(), last_updated_ + 1);
+  last_updated_ = self.updated;
   const std::string value = EncodeValue(self);
   const std::string mac = MacOf(mac_key_, self.instance, value);
   delivery_ = kDeliveryPending;

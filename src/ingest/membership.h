@@ -68,6 +68,9 @@ class Membership {
   // Reads the topic to its end (up to catch_up), publishes this instance as running and keeps
   // reading and publishing on a thread of its own. A topic that does not exist is an error.
   [[nodiscard]] Status Start(std::chrono::milliseconds catch_up = std::chrono::seconds(10));
+  // Only reads the topic to its end (`inzage retire` looks at a member before retiring it);
+  // false when the end was not reached within `catch_up`.
+  [[nodiscard]] Result<bool> ReadToEnd(std::chrono::milliseconds catch_up);
   // Publishes this instance as stopped (its history stays asked for) and waits for the broker.
   void Stop() EXCLUDES(mu_);
 
@@ -107,7 +110,9 @@ class Membership {
   // The latest record's delivery: pending, or librdkafka's result (an rd_kafka_resp_err_t).
   static constexpr int kDeliveryPending = -100000;
   std::atomic<int> delivery_{kDeliveryPending};
-  std::vector<std::int32_t> published_partitions_;  // the thread's (Start's before it runs)
+  // Publish's, on Start's thread, then the loop's, then Stop's (one at a time).
+  std::vector<std::int32_t> published_partitions_;
+  TimeMicros last_updated_ = 0;  // of the last record of this instance
   mutable Mutex mu_;
   CondVar caught_up_changed_;
   std::map<std::string, Member, std::less<>> members_ GUARDED_BY(mu_);

@@ -297,6 +297,11 @@ citizen_query complete "${port[a]}" "${port[b]}" || fail "after c retired, a cit
 retired=$(curl -fsS --max-time 5 "http://127.0.0.1:${port[a]}/metrics" |
   awk '/^inzage_members\{state="retired"\}/ {print $NF + 0}')
 [[ $retired == 1 ]] || fail "a's metrics count $retired retired members, expected c"
+# A running instance is not retired: it would still consume, and publish itself again.
+if "$inzage" retire --config "$work/a.yaml" 2>"$work/retire-a"; then
+  fail "inzage retire accepted a running instance"
+fi
+grep -q "is running" "$work/retire-a" || fail "inzage retire refused a running instance without saying why: $(cat "$work/retire-a")"
 for n in a4 b4; do kill -TERM "${pid[$n]}"; done
 for n in a4 b4; do wait "${pid[$n]}" || fail "instance $n did not stop cleanly"; done
 pid=()
