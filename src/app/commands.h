@@ -91,6 +91,9 @@ int HandOver(const HandOverOptions& options);
 struct RetireOptions {
   std::string config;    // the retired instance's inzaged.yaml (brokers, topic, peer key)
   std::string instance;  // default: the file's kafka.instance_name
+  // Retire a member whose record still says running: its host is gone and it never stopped
+  // cleanly (the operator says so).
+  bool force = false;
 };
 // Publishes the instance as retired on kafka.topics.membership, after its history was handed
 // over: the other instances stop asking it (ingest/membership.h).

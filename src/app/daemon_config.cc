@@ -328,6 +328,7 @@ Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
       }
     }
     r.String(a["advertise_url"], "api.advertise_url", &c.api.advertise_url);
+    while (c.api.advertise_url.ends_with('/')) c.api.advertise_url.pop_back();  // a base URL
     if (!c.api.advertise_url.empty() && c.api.advertise_url.rfind("http://", 0) != 0 &&
         c.api.advertise_url.rfind("https://", 0) != 0) {
       r.Error(

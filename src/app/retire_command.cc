@@ -55,12 +55,13 @@ int Retire(const RetireOptions& o) {
     if (it == all.end()) {
       return fail("no member " + retired.instance + " on " + state.config.kafka.membership_topic);
     }
-    if (it->state == MemberState::kRunning) {
+    if (it->state == MemberState::kRunning && !o.force) {
       return fail("instance " + retired.instance +
-                  " is running: stop it and hand its store over first (docs/scale-out.md)");
+                  " is running: stop it and hand its store over first (docs/scale-out.md); "
+                  "--force when its host is gone and it never stopped cleanly");
     }
     retired.updated = std::max(retired.updated, it->updated + 1);
-    if (retired.api_url.empty()) retired.api_url = it->api_url;
+    retired.api_url = it->api_url;  // its own, as the others know it
   }
   if (Status st = Membership::PublishOnce(state.config.kafka, state.config.kafka.membership_topic,
                                           *peer_key, retired);

@@ -1,6 +1,8 @@
 // inzage ingest | query | verify | backup | restore | compact | hand-over (docs/contracts.md
 // §5).
 
+#include <rocksdb/env.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -284,6 +286,17 @@ int HandOver(const HandOverOptions& o) {
   if (std::filesystem::equivalent(o.from, o.into, ec)) {
     return Fail("hand-over", "--from and --into are the same store");
   }
+  // The retired daemon must be stopped: a read-only open takes no lock, and what it commits
+  // after the copy would be lost once it is retired.
+  rocksdb::FileLock* from_lock = nullptr;
+  if (rocksdb::Status ls = rocksdb::Env::Default()->LockFile(o.from + "/LOCK", &from_lock);
+      !ls.ok()) {
+    return Fail("hand-over",
+                "--from " + o.from +
+                    " is in use (is its inzaged still running? stop it first): " + ls.ToString());
+  }
+  const std::unique_ptr<rocksdb::FileLock, std::function<void(rocksdb::FileLock*)>> unlock(
+      from_lock, [](rocksdb::FileLock* l) { (void)rocksdb::Env::Default()->UnlockFile(l); });
   // Both under the same pseudonym key: a pseudonym means the same citizen in both stores.
   StoreOptions from_options;
   from_options.read_only = true;
@@ -323,17 +336,29 @@ int HandOver(const HandOverOptions& o) {
     after = std::move(page->next);
   } while (!after.empty());
   if (!incomplete.empty()) {
-    std::set<std::string, std::less<>> suffixes;
-    const auto suffix_of = [](const HistoryRecord& r) {
-      std::string suffix;
-      keys::PutTime(&suffix, r.time);
-      return suffix.append(r.event_id);
-    };
-    for (const StoredEvent& e : incomplete) suffixes.insert(suffix_of(e.record));
-    auto subjects = (*from)->SubjectsOf(suffixes);
+    std::set<std::string, std::less<>> events;
+    for (const StoredEvent& e : incomplete) {
+      events.insert(keys::ActorKey(e.record.actor, e.record.time, e.record.event_id));
+    }
+    auto subjects = (*from)->SubjectsOf(events);
     if (!subjects.ok()) return Fail("hand-over", subjects.status().message());
-    for (StoredEvent& e : incomplete) e.subjects = std::move((*subjects)[suffix_of(e.record)]);
-    if (Status st = commit(std::move(incomplete)); !st.ok()) return Fail("hand-over", st.message());
+    // In commits of a bounded size: each of these events has over 100 subjects.
+    constexpr size_t kPerCommit = 100;
+    for (size_t first = 0; first < incomplete.size(); first += kPerCommit) {
+      std::vector<StoredEvent> chunk;
+      for (size_t i = first; i < std::min(incomplete.size(), first + kPerCommit); ++i) {
+        StoredEvent& e = incomplete[i];
+        auto found =
+            subjects->find(keys::ActorKey(e.record.actor, e.record.time, e.record.event_id));
+        if (found == subjects->end() || found->second.size() < e.subjects.size()) {
+          return Fail("hand-over", "the subjects of event " + e.record.event_id +
+                                       " are not all in the subject history of --from");
+        }
+        e.subjects = std::move(found->second);
+        chunk.push_back(std::move(e));
+      }
+      if (Status st = commit(std::move(chunk)); !st.ok()) return Fail("hand-over", st.message());
+    }
   }
   if (Status st = (*into)->Flush(); !st.ok()) return Fail("hand-over", st.message());
   std::printf("hand-over %s into %s: %zu events read, %zu stored, %zu already there\n",

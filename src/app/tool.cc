@@ -141,6 +141,8 @@ int ToolMain(int argc, char** argv) {
   retire_cmd->add_option("--config", retire.config, "the instance's inzaged.yaml")->required();
   retire_cmd->add_option("--instance", retire.instance,
                          "instance name (default: the file's kafka.instance_name)");
+  retire_cmd->add_flag("--force", retire.force,
+                       "retire a member still recorded as running (its host is gone)");
 
   std::string key_out;
   auto* keygen = cli.add_subcommand("keygen", "create a new pseudonym key file (mode 0600)");

@@ -1,5 +1,6 @@
 #include "ingest/membership.h"
 
+#include <openssl/crypto.h>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -136,7 +137,16 @@ Membership::~Membership() {
 }
 
 Status Membership::Start(std::chrono::milliseconds catch_up) {
-  auto producer = kafka::MakeProducer(options_.kafka, "inzaged-membership", {}, OnDelivery);
+  Member probe = options_.self;
+  probe.updated = 1;
+  if (!DecodeValue(probe.instance, EncodeValue(probe))) {
+    return Status::InvalidArgument("api.advertise_url " + options_.self.api_url +
+                                   ": the others would ignore it; give scheme, host and port only, "
+                                   "such as http://10.0.0.1:8080");
+  }
+  // Idempotent: a retried record cannot land after a newer one of this instance.
+  auto producer = kafka::MakeProducer(options_.kafka, "inzaged-membership",
+                                      {{"enable.idempotence", "true"}}, OnDelivery);
   if (!producer.ok()) return producer.status();
   producer_ = std::move(producer).value();
   auto caught_up = ReadToEnd(catch_up);
@@ -252,6 +262,11 @@ void Membership::Loop() {
     std::vector<std::int32_t> now = options_.partitions();
     std::sort(now.begin(), now.end());
     const int delivery = delivery_.load();
+    if (republish_.exchange(false)) {
+      Log(LogLevel::kWarn, "membership",
+          "an older record or a tombstone of this instance was written; publishing again");
+      published_partitions_.assign(1, -1);  // differs from any assignment
+    }
     if (delivery != kDeliveryPending && delivery != RD_KAFKA_RESP_ERR_NO_ERROR) {
       Log(LogLevel::kWarn, "membership", "a membership record was not delivered; publishing again",
           {{"error", kafka::ErrorText(static_cast<rd_kafka_resp_err_t>(delivery))}});
@@ -277,20 +292,23 @@ void Membership::Read(const rd_kafka_message_t& m) {
     return;
   }
   const std::string_view key(static_cast<const char*>(m.key), m.key_len);
+  // A record under this instance's name that is not its newest (a replay, a tombstone, junk)
+  // would be what compaction keeps for the name: this instance answers with a new record.
+  const bool own = key == options_.self.instance;
   const std::string_view value(static_cast<const char*>(m.payload),
                                m.payload == nullptr ? 0 : m.len);
   rd_kafka_headers_t* headers = nullptr;
   const void* mac = nullptr;
   size_t mac_size = 0;
-  const bool signed_record =
-      rd_kafka_message_headers(&m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-      rd_kafka_header_get_last(headers, kMacHeader, &mac, &mac_size) ==
-          RD_KAFKA_RESP_ERR_NO_ERROR &&
-      mac != nullptr &&
-      std::string_view(static_cast<const char*>(mac), mac_size) == MacOf(mac_key_, key, value);
+  const bool signed_record = rd_kafka_message_headers(&m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+                             rd_kafka_header_get_last(headers, kMacHeader, &mac, &mac_size) ==
+                                 RD_KAFKA_RESP_ERR_NO_ERROR &&
+                             mac != nullptr && mac_size == 64 &&
+                             CRYPTO_memcmp(mac, MacOf(mac_key_, key, value).data(), mac_size) == 0;
   std::optional<Member> member;
   if (signed_record) member = DecodeValue(key, value);
   if (!member) {
+    if (own) republish_ = true;
     rejected_.fetch_add(1, std::memory_order_relaxed);
     Log(LogLevel::kWarn, "membership", "ignored a record without a valid signature or form",
         {{"partition", m.partition}, {"offset", static_cast<std::int64_t>(m.offset)}});
@@ -300,6 +318,7 @@ void Membership::Read(const rd_kafka_message_t& m) {
   auto it = members_.find(key);
   if (it != members_.end() && it->second.updated > member->updated) {
     // An old record written again: a replay must not bring back an address or a member.
+    if (own) republish_ = true;
     rejected_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
@@ -327,7 +346,8 @@ std::vector<std::string> Membership::PeerUrls() const {
 
 Status Membership::PublishOnce(const kafka::Options& kafka, const std::string& topic,
                                std::string_view peer_key, const Member& member) {
-  auto producer = kafka::MakeProducer(kafka, "inzage-membership", {}, OnDelivery);
+  auto producer =
+      kafka::MakeProducer(kafka, "inzage-membership", {{"enable.idempotence", "true"}}, OnDelivery);
   if (!producer.ok()) return producer.status();
   const std::string value = EncodeValue(member);
   const std::string mac = MacOf(MacKey(peer_key), member.instance, value);

@@ -112,7 +112,8 @@ class Membership {
   std::atomic<int> delivery_{kDeliveryPending};
   // Publish's, on Start's thread, then the loop's, then Stop's (one at a time).
   std::vector<std::int32_t> published_partitions_;
-  TimeMicros last_updated_ = 0;  // of the last record of this instance
+  TimeMicros last_updated_ = 0;         // of the last record of this instance
+  std::atomic<bool> republish_{false};  // Read saw an older record or a tombstone of this one
   mutable Mutex mu_;
   CondVar caught_up_changed_;
   std::map<std::string, Member, std::less<>> members_ GUARDED_BY(mu_);

@@ -75,17 +75,27 @@ Result<EventPage> Store::ReadEvents(const std::string& after, size_t limit) cons
 }
 
 Result<std::map<std::string, std::vector<Pseudonym>>> Store::SubjectsOf(
-    const std::set<std::string, std::less<>>& key_suffixes) const {
+    const std::set<std::string, std::less<>>& actor_keys) const {
   std::map<std::string, std::vector<Pseudonym>> out;
-  if (key_suffixes.empty()) return out;
+  if (actor_keys.empty()) return out;
+  // A subject key ends with time and event id but not the actor: two actors' events may share
+  // that suffix, so a matching entry's actor is read from its value.
+  std::set<std::string_view, std::less<>> suffixes;
+  for (const std::string& k : actor_keys) suffixes.insert(keys::HistoryKeySuffix(k, false));
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), cfs_.at("history_subject")));
+  const auto dictionary = Dictionary();
+  HistoryRecord record;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const std::string_view key(it->key().data(), it->key().size());
     const std::string_view suffix = keys::HistoryKeySuffix(key, true);
-    if (suffix.empty()) continue;
-    auto found = key_suffixes.find(suffix);
-    if (found == key_suffixes.end()) continue;
+    if (suffix.empty() || !suffixes.contains(suffix)) continue;
+    Status st =
+        HistoryRecord::Decode(suffix, std::string_view(it->value().data(), it->value().size()),
+                              &record, nullptr, dictionary.get());
+    if (!st.ok()) return st;
+    auto found = actor_keys.find(keys::ActorKey(record.actor, record.time, record.event_id));
+    if (found == actor_keys.end()) continue;
     Pseudonym p;
     std::memcpy(p.bytes.data(), key.data(), p.bytes.size());
     out[*found].push_back(p);

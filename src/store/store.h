@@ -248,10 +248,10 @@ class Store {
   // `limit` per page unless the history ends (an actor group is not split): what `inzage
   // hand-over` copies into another store, where Commit skips what is there (event_export.cc).
   [[nodiscard]] Result<EventPage> ReadEvents(const std::string& after, size_t limit) const;
-  // Every subject of the events given by history key suffix (time 8 | event id), read from
-  // the subject history in one pass over it.
+  // Every subject of the events given by actor history key (keys::ActorKey), by that key, read
+  // from the subject history in one pass over it.
   [[nodiscard]] Result<std::map<std::string, std::vector<Pseudonym>>> SubjectsOf(
-      const std::set<std::string, std::less<>>& key_suffixes) const;
+      const std::set<std::string, std::less<>>& actor_keys) const;
 
   // Decodes a stored history value (tests and tools reading the raw column families): like
   // HistoryRecord::DecodeEntry (an actor group holds several records), with this store's

@@ -27,6 +27,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using testing::MockKafka;
+using testing::ReadMessage;
 
 const std::string kPeerKey(32, '\x5a');
 
@@ -149,7 +150,26 @@ TEST_F(MembershipTest, RecordsWithoutThePeerKeysMacOrOlderThanTheNewestAreIgnore
   ASSERT_OK(Membership::PublishOnce(options_, "members", kPeerKey, c));
   ASSERT_TRUE(Eventually([&] { return a.membership->rejected_records() == 4; }));
   EXPECT_THAT(a.membership->PeerUrls(), ElementsAre("http://10.0.0.3:8080"));
+
+  // Junk under a's own name would be what compaction keeps for it: a answers with a new record.
+  ASSERT_EQ(kafka::Produce(producer->get(), "members", "a", "junk"), RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_flush(producer->get(), 10000);
+  ASSERT_TRUE(Eventually([&] {
+    const auto all = mock_.ReadAll("members", 0, 2000);
+    const ReadMessage* last_of_a = nullptr;
+    for (const auto& m : all) {
+      if (m.key == "a") last_of_a = &m;
+    }
+    return last_of_a != nullptr && Membership::DecodeValue("a", last_of_a->value).has_value();
+  }));
   a.membership->Stop();
+}
+
+TEST_F(MembershipTest, AnAddressTheOthersWouldIgnoreStopsStartUp) {
+  Instance a(options_, "a", "http://10.0.0.1:8080/inzage");
+  const Status st = a.membership->Start();
+  EXPECT_EQ(st.code(), Status::Code::kInvalidArgument);
+  EXPECT_THAT(st.message(), ::testing::HasSubstr("api.advertise_url"));
 }
 
 TEST(MembershipRecordTest, DecodesWhatItEncodesAndRefusesWhatIsNoBaseUrl) {

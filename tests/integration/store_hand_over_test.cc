@@ -121,7 +121,7 @@ TEST(StoreHandOverTest, EveryEventArrivesOnceWithAllItsSubjects) {
   }
 }
 
-TEST(StoreHandOverTest, RefusesTheSameStoreAndAnotherKey) {
+TEST(StoreHandOverTest, RefusesTheSameStoreAStoreInUseAndAnotherKey) {
   TempDir dir;
   const std::string key_file = dir.path() + "/key", other_key = dir.path() + "/other";
   ASSERT_OK(WriteRandomHexSecretFile(key_file, 32));
@@ -132,6 +132,11 @@ TEST(StoreHandOverTest, RefusesTheSameStoreAndAnotherKey) {
   OpenStore(a, key->key_id());
   OpenStore(b, key->key_id());
   EXPECT_EQ(app::HandOver({a, a, key_file}), 1);
+  {
+    // The retired daemon still running (its store open): refused, nothing copied.
+    auto running = OpenStore(a, key->key_id());
+    EXPECT_EQ(app::HandOver({a, b, key_file}), 1);
+  }
   // Pseudonyms under another key name other citizens: refused before anything is written.
   EXPECT_EQ(app::HandOver({a, b, other_key}), 1);
 }

@@ -169,7 +169,7 @@ TEST(DaemonConfigTest, TheStateTopicAndAStandbyThatNeedsIt) {
 TEST(DaemonConfigTest, TheMembershipTopicNeedsAnAddressAPeerKeyAndAName) {
   auto c = LoadDaemonConfig(
       WriteTemp("kafka:\n  instance_name: node-1\n  topics: {membership: inzage.members}\n"
-                "api:\n  advertise_url: http://10.0.0.1:8080\n  peer_key_file: peer.key\n"));
+                "api:\n  advertise_url: http://10.0.0.1:8080/\n  peer_key_file: peer.key\n"));
   ASSERT_OK(c);
   EXPECT_EQ(c->kafka.membership_topic, "inzage.members");
   EXPECT_EQ(c->api.advertise_url, "http://10.0.0.1:8080");
