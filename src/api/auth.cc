@@ -30,12 +30,6 @@ std::nullopt_t Refuse(ApiError* error, ErrorCode code, std::string message) {
 
 }  // namespace
 
-TimeMicros WallNow() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::optional<TokenClaims> Authenticate(const HttpRequest& request, const TokenVerifier& verifier,
                                         std::initializer_list<TokenRole> roles, ApiError* error) {
   const std::string* header = request.Header("authorization");

@@ -49,7 +49,4 @@ class Authenticator {
 std::optional<TokenClaims> Authenticate(const HttpRequest& request, const TokenVerifier& verifier,
                                         std::initializer_list<TokenRole> roles, ApiError* error);
 
-// Wall-clock microseconds, for token checks and the times of recorded reads.
-TimeMicros WallNow();
-
 }  // namespace inzage::api

@@ -199,9 +199,7 @@ void DaemonMetrics::RefreshAlerts() {
         counts.find({static_cast<std::uint8_t>(key.second), static_cast<std::uint8_t>(key.first)});
     gauge->Set(it == counts.end() ? 0 : static_cast<double>(it->second));
   }
-  const TimeMicros now = std::chrono::duration_cast<std::chrono::microseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
+  const TimeMicros now = WallNow();
   std::vector<std::uint8_t> unresolved;
   for (size_t st = 0; st < kAlertStatusCount; ++st) {
     if (Unresolved(static_cast<AlertStatus>(st))) {

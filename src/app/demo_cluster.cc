@@ -28,12 +28,6 @@ std::string FindDir(const std::string& configured, const std::string& relative) 
   return configured;
 }
 
-TimeMicros WallNow() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // Writes `text` to `path` readable by its owner only: the file holds tokens.
 bool WriteSecretText(const std::string& path, const std::string& text) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

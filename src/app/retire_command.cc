@@ -32,11 +32,8 @@ int Retire(const RetireOptions& o) {
   if (!peer_key.ok()) return fail(peer_key.status().message());
   Member retired;
   retired.instance = o.instance.empty() ? state.config.kafka.instance_name : o.instance;
-  retired.api_url = state.config.api.advertise_url;
   retired.state = MemberState::kRetired;
-  retired.updated = std::chrono::duration_cast<std::chrono::microseconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count();
+  retired.updated = WallNow();
   {
     // The member as the others see it: it must exist and be stopped (a running instance would
     // overwrite the record at its next change, and is still consuming), and the retired record

@@ -3,11 +3,13 @@
 
 #include <rocksdb/env.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <set>
 
 #include "api/history_views.h"
@@ -326,10 +328,12 @@ int HandOver(const HandOverOptions& o) {
     auto page = (*from)->ReadEvents(after, 5000);
     if (!page.ok()) return Fail("hand-over", page.status().message());
     read += page->events.size();
-    for (auto i = page->incomplete.rbegin(); i != page->incomplete.rend(); ++i) {
-      incomplete.push_back(std::move(page->events[*i]));
-      page->events.erase(page->events.begin() + static_cast<std::ptrdiff_t>(*i));
-    }
+    const auto lists_all = [](const StoredEvent& e) {
+      return e.record.subject_count <= e.subjects.size();
+    };
+    const auto rest = std::stable_partition(page->events.begin(), page->events.end(), lists_all);
+    std::move(rest, page->events.end(), std::back_inserter(incomplete));
+    page->events.erase(rest, page->events.end());
     if (Status st = commit(std::move(page->events)); !st.ok()) {
       return Fail("hand-over", st.message());
     }

@@ -1,6 +1,7 @@
 #include "common/time.h"
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 
 namespace inzage {
@@ -232,6 +233,12 @@ std::optional<IsoDuration> ParseIsoDuration(std::string_view text) {
   }
   if (!any) return {};
   return d;
+}
+
+TimeMicros WallNow() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace inzage

@@ -44,6 +44,9 @@ std::string FormatRfc3339(TimeMicros t);
 // The same, appended to out (no temporary string).
 void AppendRfc3339(std::string& out, TimeMicros t);
 
+// The wall clock now, in microseconds since the epoch.
+TimeMicros WallNow();
+
 // Days since the epoch of the UTC date of t.
 inline std::int64_t UtcDay(TimeMicros t) {
   return (t >= 0 ? t : t - kMicrosPerDay + 1) / kMicrosPerDay;

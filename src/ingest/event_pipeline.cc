@@ -584,9 +584,7 @@ TimeMicros EventPipeline::IncidentWatermark(Clock::time_point now) const {
 
 void EventPipeline::PublishBatchStats() {
   if (!positions_.empty()) {  // once per batch, not per message
-    stats_.last_event_wall_micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count();
+    stats_.last_event_wall_micros = WallNow();
   }
   for (size_t i = 0; i < kRuleCount; ++i) {
     if (rule_fires_batch_[i] != 0) stats_.rule_fires[i] += rule_fires_batch_[i];

@@ -81,9 +81,7 @@ void LocalRequests::set_wake_queue(kafka::Queue queue) {
 
 Status ChangeAlertStatus(const LocalRequest& request, IncidentTracker* incidents,
                          const Store& store) {
-  const TimeMicros now = std::chrono::duration_cast<std::chrono::microseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
+  const TimeMicros now = WallNow();
   const auto transition = [&] {
     return incidents->Transition(request.alert_id, request.to, request.by, now, request.why);
   };

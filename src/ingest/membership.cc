@@ -22,12 +22,6 @@ constexpr size_t kMaxUrlBytes = 512;
 constexpr size_t kMaxPartitions = 100000;
 constexpr int kPollMs = 100;
 
-TimeMicros Now() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The delivery report of a membership record: the result goes to the message's opaque.
 void OnDelivery(rd_kafka_t* /*rk*/, const rd_kafka_message_t* message, void* /*opaque*/) {
   if (message->_private != nullptr) {
@@ -125,6 +119,28 @@ std::string Membership::MacOf(const KeyedSha256& mac_key, std::string_view key,
   return HexOf(mac.data(), mac.size());
 }
 
+namespace {
+
+// Idempotent: a retried record cannot land after a newer one of the same member.
+Result<kafka::Handle> MakeMembershipProducer(const kafka::Options& kafka, const char* client_id) {
+  return kafka::MakeProducer(kafka, client_id, {{"enable.idempotence", "true"}}, OnDelivery);
+}
+
+// One signed record of `member`; its delivery result goes to *delivery.
+Status ProduceSigned(rd_kafka_t* producer, const std::string& topic, const KeyedSha256& mac_key,
+                     const Member& member, std::atomic<int>* delivery) {
+  const std::string value = Membership::EncodeValue(member);
+  const std::string mac = Membership::MacOf(mac_key, member.instance, value);
+  if (auto err = kafka::Produce(producer, topic, member.instance, value,
+                                {{Membership::kMacHeader, mac}}, delivery);
+      err) {
+    return Status::IoError("publish membership: " + kafka::ErrorText(err));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Membership::Membership(MembershipOptions options)
     : options_(std::move(options)), mac_key_(MacKey(options_.peer_key)) {
   options_.peer_key.assign(options_.peer_key.size(), '\0');
@@ -144,9 +160,7 @@ Status Membership::Start(std::chrono::milliseconds catch_up) {
                                    ": the others would ignore it; give scheme, host and port only, "
                                    "such as http://10.0.0.1:8080");
   }
-  // Idempotent: a retried record cannot land after a newer one of this instance.
-  auto producer = kafka::MakeProducer(options_.kafka, "inzaged-membership",
-                                      {{"enable.idempotence", "true"}}, OnDelivery);
+  auto producer = MakeMembershipProducer(options_.kafka, "inzaged-membership");
   if (!producer.ok()) return producer.status();
   producer_ = std::move(producer).value();
   auto caught_up = ReadToEnd(catch_up);
@@ -236,15 +250,12 @@ Status Membership::Publish(MemberState state, std::vector<std::int32_t> partitio
   Member self = options_.self;
   self.state = state;
   self.partitions = partitions;
-  self.updated = std::max(Now(), last_updated_ + 1);
+  self.updated = std::max(WallNow(), last_updated_ + 1);
   last_updated_ = self.updated;
-  const std::string value = EncodeValue(self);
-  const std::string mac = MacOf(mac_key_, self.instance, value);
   delivery_ = kDeliveryPending;
-  if (auto err = kafka::Produce(producer_.get(), options_.topic, self.instance, value,
-                                {{kMacHeader, mac}}, &delivery_);
-      err) {
-    return Status::IoError("publish membership: " + kafka::ErrorText(err));
+  if (Status st = ProduceSigned(producer_.get(), options_.topic, mac_key_, self, &delivery_);
+      !st.ok()) {
+    return st;
   }
   published_partitions_ = std::move(partitions);
   Log(LogLevel::kInfo, "membership", "published",
@@ -346,16 +357,12 @@ std::vector<std::string> Membership::PeerUrls() const {
 
 Status Membership::PublishOnce(const kafka::Options& kafka, const std::string& topic,
                                std::string_view peer_key, const Member& member) {
-  auto producer =
-      kafka::MakeProducer(kafka, "inzage-membership", {{"enable.idempotence", "true"}}, OnDelivery);
+  auto producer = MakeMembershipProducer(kafka, "inzage-membership");
   if (!producer.ok()) return producer.status();
-  const std::string value = EncodeValue(member);
-  const std::string mac = MacOf(MacKey(peer_key), member.instance, value);
   std::atomic<int> delivery{kDeliveryPending};
-  if (auto err = kafka::Produce(producer->get(), topic, member.instance, value, {{kMacHeader, mac}},
-                                &delivery);
-      err) {
-    return Status::IoError("publish membership: " + kafka::ErrorText(err));
+  if (Status st = ProduceSigned(producer->get(), topic, MacKey(peer_key), member, &delivery);
+      !st.ok()) {
+    return st;
   }
   if (auto err = rd_kafka_flush(producer->get(), 15000); err) {
     return Status::IoError("membership record not delivered: " + kafka::ErrorText(err));

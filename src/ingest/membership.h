@@ -115,7 +115,6 @@ class Membership {
   TimeMicros last_updated_ = 0;         // of the last record of this instance
   std::atomic<bool> republish_{false};  // Read saw an older record or a tombstone of this one
   mutable Mutex mu_;
-  CondVar caught_up_changed_;
   std::map<std::string, Member, std::less<>> members_ GUARDED_BY(mu_);
   std::map<std::int32_t, bool> at_end_ GUARDED_BY(mu_);  // topic partition -> reached its end
 };

@@ -64,7 +64,7 @@ Result<EventPage> Store::ReadEvents(const std::string& after, size_t limit) cons
                                  nullptr, dictionary.get());
       if (!st.ok()) return st;
       e.record.subjects.clear();
-      if (r.subject_count > r.subjects.size()) page.incomplete.push_back(page.events.size() - 1);
+      e.record.subject_count = r.subject_count;  // the actor history's count is the event's
       e.subjects = std::move(r.subjects);
     }
     page.next.assign(key);

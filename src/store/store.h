@@ -141,12 +141,11 @@ struct SubjectScanPage {
   size_t visited = 0;
 };
 
-// A page of stored events as Commit took them (Store::ReadEvents).
+// A page of stored events as Commit took them (Store::ReadEvents). An event with more subjects
+// than the actor history keeps (record.subject_count > subjects.size(), over
+// kMaxActorSubjects) holds the first ones only; SubjectsOf finds the rest.
 struct EventPage {
   std::vector<StoredEvent> events;
-  // Events with more subjects than the actor history keeps (kMaxActorSubjects): their
-  // `subjects` are the first ones only; SubjectsOf finds the rest.
-  std::vector<size_t> incomplete;
   std::string next;  // where the next page starts; empty when this was the last
 };
 

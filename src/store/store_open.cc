@@ -16,20 +16,12 @@
 #include "store/store.h"
 
 namespace inzage {
-namespace {
-
-TimeMicros WallClock() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Store::Store() : dictionary_(std::make_shared<SharedDictionary>()) {}
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path, StoreOptions options) {
-  if (!options.now) options.now = WallClock;
+  if (!options.now) options.now = WallNow;
   std::unique_ptr<Store> store(new Store());
   if (Status st = store->OpenDb(path, std::move(options)); !st.ok()) return st;
   const StoreOptions& o = store->options_;

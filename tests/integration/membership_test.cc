@@ -31,7 +31,9 @@ using testing::ReadMessage;
 
 const std::string kPeerKey(32, '\x5a');
 
-// Waits for `condition` with a deadline (never a fixed sleep: the machine may be loaded).
+// Waits for `condition` with a generous deadline: the members arrive on the membership's own
+// thread, which signals nothing, so the condition is looked at again every 10 ms (a poll
+// interval, not a wait for a state; a loaded machine only makes it take more rounds).
 bool Eventually(const std::function<bool()>& condition) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (!condition()) {

@@ -260,6 +260,20 @@ std::uint64_t StoredEvents(const std::string& store_path) {
   return report.ok() ? report->events : 0;
 }
 
+// The state changelog on 4 partitions (kafka.topics.state) and `events` generated events, of
+// which the first `first_run` are published and consumed by one pipeline of *config.
+void RunFirstWithStateTopic(MockKafka& kafka, const std::string& dir, size_t events,
+                            size_t first_run, unsigned seed, app::DaemonConfig* config, Input* in) {
+  *config = ConfigFor(kafka, dir);
+  config->kafka.state_topic = "inzage.state";
+  CreateTopics(kafka, *config);
+  kafka.CreateTopic(config->kafka.state_topic, 4);
+  *in = Feed(kafka, *config, events, seed);
+  Publish(kafka, *config, *in, 0, first_run);
+  RunPipeline(
+      *config, [first_run](const PipelineStats& s) { return s.consumed.load() >= first_run; }, 60);
+}
+
 // The state changelog (kafka.topics.state), one pipeline after another on two stores, as when
 // every partition moves to another instance: the first leaves a position marker for each
 // partition, the second restores the partitions from the changelog and resumes at the offsets
@@ -268,14 +282,9 @@ std::uint64_t StoredEvents(const std::string& store_path) {
 TEST(PipelineMockTest, TheStateChangelogCarriesEveryPartitionToTheNextStore) {
   TempDir dir;
   MockKafka kafka;
-  app::DaemonConfig first = ConfigFor(kafka, dir.path());
-  first.kafka.state_topic = "inzage.state";
-  CreateTopics(kafka, first);
-  kafka.CreateTopic(first.kafka.state_topic, 4);
-  const Input in = Feed(kafka, first, 4000, 5);
-  Publish(kafka, first, in, 0, 2000);
-  RunPipeline(
-      first, [](const PipelineStats& s) { return s.consumed.load() >= 2000; }, 60);
+  app::DaemonConfig first;
+  Input in;
+  ASSERT_NO_FATAL_FAILURE(RunFirstWithStateTopic(kafka, dir.path(), 4000, 2000, 5, &first, &in));
 
   app::DaemonConfig second = first;
   second.store.path = dir.path() + "/store-2";
@@ -302,14 +311,9 @@ TEST(PipelineMockTest, TheStateChangelogCarriesEveryPartitionToTheNextStore) {
 TEST(PipelineMockTest, AStateTopicOfAnotherGroupIsRefused) {
   TempDir dir;
   MockKafka kafka;
-  app::DaemonConfig first = ConfigFor(kafka, dir.path());
-  first.kafka.state_topic = "inzage.state";
-  CreateTopics(kafka, first);
-  kafka.CreateTopic(first.kafka.state_topic, 4);
-  const Input in = Feed(kafka, first, 1000, 6);
-  Publish(kafka, first, in, 0, 1000);
-  RunPipeline(
-      first, [](const PipelineStats& s) { return s.consumed.load() >= 1000; }, 60);
+  app::DaemonConfig first;
+  Input in;
+  ASSERT_NO_FATAL_FAILURE(RunFirstWithStateTopic(kafka, dir.path(), 1000, 1000, 6, &first, &in));
 
   app::DaemonConfig other = first;
   other.kafka.group_id = "another-group";

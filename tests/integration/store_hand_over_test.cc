@@ -21,12 +21,6 @@ using testing::SyntheticEvent;
 using testing::SyntheticSubject;
 using testing::TempDir;
 
-TimeMicros Now() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::unique_ptr<Store> OpenStore(const std::string& path, const std::string& key_id) {
   StoreOptions options;
   options.key_id = key_id;
@@ -48,7 +42,7 @@ TEST(StoreHandOverTest, EveryEventArrivesOnceWithAllItsSubjects) {
   auto key = Pseudonymizer::FromKeyFile(key_file);
   ASSERT_OK(key);
   const std::string retired = dir.path() + "/retired", kept = dir.path() + "/kept";
-  const TimeMicros t0 = Now() - 3 * kMicrosPerDay;
+  const TimeMicros t0 = WallNow() - 3 * kMicrosPerDay;
   {
     auto store = OpenStore(retired, key->key_id());
     // 600 events of 3 actors over 3 days, in batches, so actor groups span days and commits.
