@@ -23,6 +23,8 @@ fail() {
   exit 1
 }
 export NO_PROXY='*' no_proxy='*'
+# shellcheck source=tests/support/wait.sh
+source "$root/tests/support/wait.sh"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 pa=$(free_port)
 pb=$(free_port)
@@ -52,7 +54,6 @@ for port in "$pa" "$pb"; do
   done
   curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || fail "daemon on port $port not ready"
 done
-sleep 5 # both shards store some history
 # shellcheck disable=SC1091
 source "$work/a/demo-tokens.env"
 bsn=$(python3 -c 'import base64,json,sys; p=sys.argv[1].split(".")[1]; p+="="*(-len(p)%4); print(json.loads(base64.urlsafe_b64decode(p))["sub"])' "$CITIZEN_TOKEN")
@@ -63,7 +64,13 @@ ask() {
     -d "{\"bsn\":\"$bsn\",\"from\":\"$from\",\"to\":\"$to\",\"limit\":1000}" \
     "http://127.0.0.1:$pa/v1/subjects/accesses"
 }
-ask >"$work/both.json" || fail "the investigation at shard A failed"
+# Both shards store the citizen's history as their demo streams flow: ask until each has some.
+both_hold_history() {
+  ask >"$work/both.json" || fail "the investigation at shard A failed"
+  grep -q '"event_id":"ev-1-' "$work/both.json" && grep -q '"event_id":"ev-2-' "$work/both.json"
+}
+wait_until 60 "entries of both shards in the answer at shard A" both_hold_history ||
+  fail "the answer lacks a shard's entries: $(head -c 600 "$work/both.json")"
 python3 - "$work/both.json" <<'PY' || fail "the merged answer is wrong: $(head -c 600 "$work/both.json")"
 import json, sys
 body = json.load(open(sys.argv[1]))

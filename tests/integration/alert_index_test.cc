@@ -202,24 +202,21 @@ TEST_F(AlertIndexTest, RebuildFromAlertRowsOfAnOlderStore) {
     for (const char* id : {"x1", "x2", "x3"}) {
       ASSERT_OK(db->Put(rocksdb::WriteOptions(), store->column_family("alerts"), id, id));
     }
-    ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), store->column_family("meta"),
-                           std::string(alert_index::kCompleteMetaKey))
-                    .ok());
+    ASSERT_OK(db->Delete(rocksdb::WriteOptions(), store->column_family("meta"),
+                         std::string(alert_index::kCompleteMetaKey)));
   }
   auto store = Open();
   EXPECT_FALSE(store->alert_index_complete());
-  ASSERT_TRUE(store
-                  ->RebuildAlertIndex(
-                      [](std::string_view id, std::string_view) -> std::optional<AlertIndexFields> {
-                        if (id == "x3") return std::nullopt;  // unreadable: left out
-                        AlertIndexFields f;
-                        f.status = 0;
-                        f.severity = id == "x1" ? 2 : 3;
-                        f.deadline = kBase;
-                        f.aggregating = id == "x2";
-                        return f;
-                      })
-                  .ok());
+  ASSERT_OK(store->RebuildAlertIndex(
+      [](std::string_view id, std::string_view) -> std::optional<AlertIndexFields> {
+        if (id == "x3") return std::nullopt;  // unreadable: left out
+        AlertIndexFields f;
+        f.status = 0;
+        f.severity = id == "x1" ? 2 : 3;
+        f.deadline = kBase;
+        f.aggregating = id == "x2";
+        return f;
+      }));
   EXPECT_TRUE(store->alert_index_complete());
   EXPECT_EQ(store->AlertCounts(), (Counts{{{0, 2}, 1}, {{0, 3}, 1}}));
   EXPECT_EQ(All(*store), (std::vector<std::string>{"x2", "x1"}));

@@ -126,8 +126,7 @@ std::vector<std::string> History(const std::string& store_path) {
       const std::string key = it->key().ToString();
       const size_t prefix =
           std::string_view(cf) == "history_subject" ? 16 : 1 + static_cast<unsigned char>(key[0]);
-      EXPECT_TRUE(
-          (*store)->DecodeHistory(std::string_view(key).substr(prefix), value, &records).ok());
+      EXPECT_OK((*store)->DecodeHistory(std::string_view(key).substr(prefix), value, &records));
       // One line per event: an actor group holds several.
       for (const HistoryRecord& r : records) {
         std::string line = std::string(cf) + " " + key.substr(0, prefix) + " " + r.event_id + " " +
@@ -256,7 +255,8 @@ std::uint64_t StoredEvents(const std::string& store_path) {
   EXPECT_TRUE(store.ok()) << store.status().message();
   if (!store.ok()) return 0;
   auto report = (*store)->Verify();
-  EXPECT_TRUE(report.ok() && report->ok);
+  EXPECT_OK(report);
+  EXPECT_TRUE(report.ok() && report->ok) << (report.ok() ? report->first_problem : "");
   return report.ok() ? report->events : 0;
 }
 
@@ -475,6 +475,13 @@ TEST(PipelineMockTest, RelayDrainsABacklogOfManyPagesOnceEach) {
   rd_kafka_mock_broker_set_down(kafka.cluster(), 1);
   OutboxRelay relay(c.relay_options(), store);
   ASSERT_OK(relay.Start());  // never woken: it must find the backlog by itself
+  const auto found = Clock::now() + std::chrono::seconds(60);
+  while (relay.passes() == 0 && Clock::now() < found) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(relay.passes(), 1u) << "the relay did not find the backlog by itself";
+  // Then a window in which nothing may happen: a relay that re-reads a full queue would make
+  // many passes in it.
   std::this_thread::sleep_for(std::chrono::seconds(2));
   EXPECT_EQ(relay.passes(), 1u) << "the outbox was read again while Kafka's queue was full";
 
@@ -794,11 +801,8 @@ TEST(PipelineMockTest, HeldBackAlertsListedInTheStoreAreSentAfterARestart) {
     ASSERT_FALSE(alerts->empty()) << "the generated stream holds violations";
     id = alerts->front().first;
     stored = alerts->front().second;
-    ASSERT_TRUE((*store)
-                    ->raw_db()
-                    ->Put(rocksdb::WriteOptions(), (*store)->column_family("state"),
-                          "alerts/pending", id + "\n")
-                    .ok());
+    ASSERT_OK((*store)->raw_db()->Put(rocksdb::WriteOptions(), (*store)->column_family("state"),
+                                      "alerts/pending", id + "\n"));
   }
   RunPipeline(
       c, [](const PipelineStats&) { return false; }, 3);  // no new events

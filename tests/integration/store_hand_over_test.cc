@@ -31,7 +31,8 @@ std::unique_ptr<Store> OpenStore(const std::string& path, const std::string& key
 
 std::uint64_t Events(const std::string& path, const std::string& key_id) {
   auto report = OpenStore(path, key_id)->Verify();
-  EXPECT_TRUE(report.ok() && report->ok);
+  EXPECT_OK(report);
+  EXPECT_TRUE(report.ok() && report->ok) << (report.ok() ? report->first_problem : "");
   return report.ok() ? report->events : 0;
 }
 

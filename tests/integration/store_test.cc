@@ -446,16 +446,13 @@ TEST_F(StoreTest, TheNewestEventInsideAGroupIsADuplicateAfterAReopen) {
 TEST_F(StoreTest, SchemaOneIsUpgradedOnWritableOpenAndNewerIsRefused) {
   const auto set_schema = [&](const std::string& version) {
     auto store = Open();
-    ASSERT_TRUE(
-        store->raw_db()
-            ->Put(rocksdb::WriteOptions(), store->column_family("meta"), "schema_version", version)
-            .ok());
+    ASSERT_OK(store->raw_db()->Put(rocksdb::WriteOptions(), store->column_family("meta"),
+                                   "schema_version", version));
   };
   const auto schema = [&](Store& store) {
     std::string v;
-    EXPECT_TRUE(store.raw_db()
-                    ->Get(rocksdb::ReadOptions(), store.column_family("meta"), "schema_version", &v)
-                    .ok());
+    EXPECT_OK(store.raw_db()->Get(rocksdb::ReadOptions(), store.column_family("meta"),
+                                  "schema_version", &v));
     return v;
   };
   set_schema("1");
@@ -558,17 +555,13 @@ TEST_F(StoreTest, VerifyNamesTheBatchOfAFlippedByte) {
   const std::string key =
       keys::SubjectKey(SyntheticSubject(23 * 7), kT0 + 23 * kMicrosPerSecond, "ev-23");
   std::string value;
-  ASSERT_TRUE(
-      store->raw_db()
-          ->Get(rocksdb::ReadOptions(), store->column_family("history_subject"), key, &value)
-          .ok());
+  ASSERT_OK(store->raw_db()->Get(rocksdb::ReadOptions(), store->column_family("history_subject"),
+                                 key, &value));
   const size_t at = value.find("zaak-23");
   ASSERT_NE(at, std::string::npos);
   value[at + 5] = '9';  // zaak-23 -> zaak-93: still a well-formed record
-  ASSERT_TRUE(
-      store->raw_db()
-          ->Put(rocksdb::WriteOptions(), store->column_family("history_subject"), key, value)
-          .ok());
+  ASSERT_OK(store->raw_db()->Put(rocksdb::WriteOptions(), store->column_family("history_subject"),
+                                 key, value));
   auto broken = store->Verify();
   ASSERT_OK(broken);
   EXPECT_FALSE(broken->ok);
@@ -578,22 +571,16 @@ TEST_F(StoreTest, VerifyNamesTheBatchOfAFlippedByte) {
   // An entry that no longer decodes is named by its key.
   std::string garbled = value;
   garbled[0] = 9;
-  ASSERT_TRUE(
-      store->raw_db()
-          ->Put(rocksdb::WriteOptions(), store->column_family("history_subject"), key, garbled)
-          .ok());
+  ASSERT_OK(store->raw_db()->Put(rocksdb::WriteOptions(), store->column_family("history_subject"),
+                                 key, garbled));
   EXPECT_THAT(store->Verify()->first_problem, HasSubstr("cannot be decoded"));
 
   // Deleting an entry is found too: here batch 5's actor group, under its first event's key.
-  ASSERT_TRUE(store->raw_db()
-                  ->Delete(rocksdb::WriteOptions(), store->column_family("history_actor"),
-                           keys::ActorKey("emp-1", kT0 + 40 * kMicrosPerSecond, "ev-40"))
-                  .ok());
+  ASSERT_OK(store->raw_db()->Delete(rocksdb::WriteOptions(), store->column_family("history_actor"),
+                                    keys::ActorKey("emp-1", kT0 + 40 * kMicrosPerSecond, "ev-40")));
   value[at + 5] = '2';  // undo the first change, so that only the deletion remains
-  ASSERT_TRUE(
-      store->raw_db()
-          ->Put(rocksdb::WriteOptions(), store->column_family("history_subject"), key, value)
-          .ok());
+  ASSERT_OK(store->raw_db()->Put(rocksdb::WriteOptions(), store->column_family("history_subject"),
+                                 key, value));
   auto deleted = store->Verify();
   EXPECT_FALSE(deleted->ok);
   EXPECT_THAT(deleted->first_problem, HasSubstr("batch 5"));
@@ -1088,10 +1075,8 @@ TEST_F(StoreTest, DictionaryIsSharedPersistedAndCoveredByVerify) {
     EXPECT_LT(store->dictionary_size(), 30u) << "strings repeat; the dictionary must not";
     // The chain names the dictionary's segment with these exact bytes (stores depend on them).
     std::string chain;
-    ASSERT_TRUE(
-        store->raw_db()
-            ->Get(rocksdb::ReadOptions(), store->column_family("meta"), keys::ChainKey(1), &chain)
-            .ok());
+    ASSERT_OK(store->raw_db()->Get(rocksdb::ReadOptions(), store->column_family("meta"),
+                                   keys::ChainKey(1), &chain));
     EXPECT_NE(chain.find(std::string("\x0b\x01") + "dictionary"), std::string::npos);
     auto report = store->Verify();
     ASSERT_OK(report);
@@ -1152,11 +1137,10 @@ TEST_F(StoreTest, DictionaryKeepsDigitRunsInlineAndRefusesRepeatedEntries) {
     // Tamper: a second entry with the string of the first.
     std::string first;
     auto* meta = store->column_family("meta");
-    ASSERT_TRUE(
-        store->raw_db()->Get(rocksdb::ReadOptions(), meta, keys::DictionaryKey(1), &first).ok());
+    ASSERT_OK(store->raw_db()->Get(rocksdb::ReadOptions(), meta, keys::DictionaryKey(1), &first));
     const auto next = static_cast<std::uint32_t>(store->dictionary_size() + 1);
-    ASSERT_TRUE(
-        store->raw_db()->Put(rocksdb::WriteOptions(), meta, keys::DictionaryKey(next), first).ok());
+    ASSERT_OK(
+        store->raw_db()->Put(rocksdb::WriteOptions(), meta, keys::DictionaryKey(next), first));
   }
   StoreOptions o;
   o.key_id = "key-a";

@@ -87,8 +87,7 @@ std::map<std::string, std::string> SstFilesByColumnFamily(const std::string& dir
   for (const auto& name : names) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
-  EXPECT_TRUE(
-      rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), dir, descriptors, &handles, &db).ok());
+  EXPECT_OK(rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), dir, descriptors, &handles, &db));
   std::map<std::string, std::string> files;
   if (db == nullptr) return files;
   std::vector<rocksdb::LiveFileMetaData> live;

@@ -527,11 +527,9 @@ TEST(BehaviorDetectorPolicyTest, ASwitchedOffRuleDoesNotFireAndSeverityOverrides
   ASSERT_TRUE(policy.ok()) << policy.status().message();
   Pseudonymizer key("behavior-detector-test-key-0123456789abcdef");
   ReferenceData reference(&key);
-  ASSERT_TRUE(reference
-                  .Apply(R"({"type":"employee","id":"emp-1","roles":["wmo-consulent"],)"
-                         R"("team":"wmo-1","municipalities":["dinkelland"],)"
-                         R"("working_hours":"07:00-19:00"})")
-                  .ok());
+  ASSERT_OK(reference.Apply(R"({"type":"employee","id":"emp-1","roles":["wmo-consulent"],)"
+                            R"("team":"wmo-1","municipalities":["dinkelland"],)"
+                            R"("working_hours":"07:00-19:00"})"));
   reference.Resolve(**policy);
   const Decider decider(policy->get(), &reference);
   BehaviorDetector detector(policy->get(), &reference);

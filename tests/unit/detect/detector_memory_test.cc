@@ -25,11 +25,9 @@ TEST(DetectorMemoryTest, OneActorAMillionDistinctSubjectsStaysBounded) {
   Pseudonymizer key("memory-test-key-memory-test-key-0123456789");
   ReferenceData reference(&key);
   for (const char* id : {"sys-viewer", "sys-exporter"}) {
-    ASSERT_TRUE(
-        reference
-            .Apply(std::string(R"({"type":"system","id":")") + id +
-                   R"(","roles":["burgerzaken-medewerker"],"municipalities":["dinkelland"]})")
-            .ok());
+    ASSERT_OK(reference.Apply(
+        std::string(R"({"type":"system","id":")") + id +
+        R"(","roles":["burgerzaken-medewerker"],"municipalities":["dinkelland"]})"));
   }
   reference.Resolve(**policy);
   BehaviorDetector detector(policy->get(), &reference);

@@ -31,10 +31,8 @@ class AggregationTest : public ::testing::Test {
     auto p = LoadPolicy(testing_util::kPolicyDir);
     ASSERT_TRUE(p.ok()) << p.status().message();
     policy_ = *p;
-    ASSERT_TRUE(reference_
-                    .Apply(R"({"type":"employee","id":"emp-1042","roles":["wmo-consulent"],)"
-                           R"("team":"wmo-1","municipalities":["dinkelland","tubbergen"]})")
-                    .ok());
+    ASSERT_OK(reference_.Apply(R"({"type":"employee","id":"emp-1042","roles":["wmo-consulent"],)"
+                               R"("team":"wmo-1","municipalities":["dinkelland","tubbergen"]})"));
     reference_.Resolve(*policy_);
     tracker_ = std::make_unique<IncidentTracker>(policy_.get(), &reference_);
   }
@@ -58,11 +56,9 @@ class AggregationTest : public ::testing::Test {
   }
   IncidentTracker& tracker() { return *tracker_; }
   void AddEmployee(const std::string& id) {
-    ASSERT_TRUE(reference_
-                    .Apply(R"({"type":"employee","id":")" + id +
-                           R"(","roles":["wmo-consulent"],"team":"wmo-1",)"
-                           R"("municipalities":["dinkelland","tubbergen"]})")
-                    .ok());
+    ASSERT_OK(reference_.Apply(R"({"type":"employee","id":")" + id +
+                               R"(","roles":["wmo-consulent"],"team":"wmo-1",)"
+                               R"("municipalities":["dinkelland","tubbergen"]})"));
     reference_.Resolve(*policy_);
   }
 
@@ -165,10 +161,8 @@ TEST_F(AggregationTest, CitizenReportsAreAlertsOfTheirOwn) {
 }
 
 TEST_F(AggregationTest, OtherActorsAndAllowedDecisionsAreSeparateOrIgnored) {
-  ASSERT_TRUE(reference_
-                  .Apply(R"({"type":"employee","id":"emp-2","roles":["wmo-consulent"],)"
-                         R"("team":"wmo-1","municipalities":["dinkelland"]})")
-                  .ok());
+  ASSERT_OK(reference_.Apply(R"({"type":"employee","id":"emp-2","roles":["wmo-consulent"],)"
+                             R"("team":"wmo-1","municipalities":["dinkelland"]})"));
   reference_.Resolve(*policy_);
   Violate("e-1", kStart);
   Violate("e-2", kStart, {1}, "emp-2");
@@ -288,17 +282,14 @@ TEST_F(AggregationTest, DirtyAlertsAreListedUntilCleared) {
   EXPECT_EQ(tracker().dirty_alerts()[0]->alert_id, id);
   tracker().ClearDirty();
   EXPECT_TRUE(tracker().dirty_alerts().empty());
-  ASSERT_TRUE(
-      tracker().Transition(id, AlertStatus::kAcknowledged, "ciso-1", kStart, "kijk ik na").ok());
+  ASSERT_OK(tracker().Transition(id, AlertStatus::kAcknowledged, "ciso-1", kStart, "kijk ik na"));
   EXPECT_EQ(tracker().dirty_alerts().size(), 1u);
 }
 
 TEST_F(AggregationTest, RecordRoundTripsAndRestoreContinuesTheIncident) {
   Violate("e-1", kStart, {1});
-  ASSERT_TRUE(tracker()
-                  .Transition(tracker().alerts().front().alert_id, AlertStatus::kAcknowledged,
-                              "ciso-1", kStart + kHour, "wordt onderzocht")
-                  .ok());
+  ASSERT_OK(tracker().Transition(tracker().alerts().front().alert_id, AlertStatus::kAcknowledged,
+                                 "ciso-1", kStart + kHour, "wordt onderzocht"));
   const Alert& a = tracker().alerts().front();
   const std::string record = SerializeAlert(a);
   auto parsed = ParseAlert(record);
@@ -386,8 +377,7 @@ TEST_F(AggregationTest, EvictingSettledAlertsKeepsTheOpenIncidentsAggregating) {
   auto parsed = ParseAlert(SerializeAlert(stored));
   ASSERT_OK(parsed);
   ASSERT_OK(tracker().Restore(std::move(parsed).value()));
-  EXPECT_TRUE(
-      tracker().Transition(settled_id, AlertStatus::kAcknowledged, "ciso", kStart, "x").ok());
+  EXPECT_OK(tracker().Transition(settled_id, AlertStatus::kAcknowledged, "ciso", kStart, "x"));
   Violate("e-4", kStart + 26 * kHour, {4});
   EXPECT_EQ(tracker().Find(open_id)->count, 3u) << "the reloaded alert does not take new hits";
 }
@@ -455,11 +445,9 @@ TEST_F(AggregationTest, PastTheCapTheOldestIncidentsEndEarlyAndAreCounted) {
 }
 
 TEST_F(AggregationTest, AnIncidentTakesItsActorsDepartmentFromTheReferenceData) {
-  ASSERT_TRUE(reference_
-                  .Apply(R"({"type":"employee","id":"emp-7","roles":["wmo-consulent"],)"
-                         R"("team":"wmo-1","department":"sociaal-domein",)"
-                         R"("municipalities":["dinkelland"]})")
-                  .ok());
+  ASSERT_OK(reference_.Apply(R"({"type":"employee","id":"emp-7","roles":["wmo-consulent"],)"
+                             R"("team":"wmo-1","department":"sociaal-domein",)"
+                             R"("municipalities":["dinkelland"]})"));
   reference_.Resolve(*policy_);
   Violate("e-1", kStart, {1}, "emp-7");
   Violate("e-2", kStart, {1}, "emp-unknown");

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "event/event_parser.h"
 #include "support/status_matchers.h"
@@ -66,6 +67,54 @@ TEST(EventArena, CopiesOutliveTheParsersNextMessage) {
   arena.Reset();  // the copies are gone now; the arena is reusable
   const AccessEvent again = arena.Copy(parsed);
   EXPECT_EQ(again.event_id, "ev-3");
+}
+
+TEST(EventArena, AnEventWithoutItsOptionalPartsCopiesAsItWas) {
+  Pseudonymizer key("arena-test-key-arena-test-key-arena-00");
+  EventParser parser(&key);
+  EventArena arena;
+  AccessEvent parsed;
+  ASSERT_OK(parser.Parse(
+      R"({"schema":"inzage.access/1","event_id":"ev-min","time":"2026-11-24T10:15:03Z",)"
+      R"("municipality":"tubbergen","actor":{"id":"emp-9","kind":"employee"},"action":"view",)"
+      R"("subjects":[{"bsn":"999993653"}],"resource":{"system":"key2burgerzaken","domain":"brp",)"
+      R"("info":"dat"},"purpose":"brp-bijhouding"})",
+      &parsed));
+  const AccessEvent copy = arena.Copy(parsed);
+  EXPECT_EQ(copy.event_id, "ev-min");
+  EXPECT_TRUE(copy.case_id.empty());
+  EXPECT_TRUE(copy.trace_id.empty());
+  EXPECT_TRUE(copy.claimed_roles.empty());
+  EXPECT_TRUE(copy.fields.empty());
+  EXPECT_FALSE(copy.recipient.has_value());
+  EXPECT_FALSE(copy.emergency_reason.has_value());
+  ASSERT_EQ(copy.subjects.size(), 1u);
+  EXPECT_EQ(copy.subjects[0], key.Pseudonymise("999993653"));
+}
+
+TEST(EventArena, ManyBatchesReuseOneArenaAndLargeEventsSpanBlocks) {
+  Pseudonymizer key("arena-test-key-arena-test-key-arena-00");
+  EventParser parser(&key);
+  EventArena arena(128);  // smaller than one event: the copies take block after block
+  AccessEvent parsed;
+  for (int batch = 0; batch < 20; ++batch) {
+    std::vector<AccessEvent> copies;
+    for (int i = 0; i < 50; ++i) {
+      const std::string id = "ev-" + std::to_string(batch) + "-" + std::to_string(i) +
+                             std::string(static_cast<size_t>(i) * 2, 'x');
+      ASSERT_OK(parser.Parse(Message(id, "emp-" + std::to_string(i)), &parsed));
+      copies.push_back(arena.Copy(parsed));
+    }
+    for (int i = 0; i < 50; ++i) {
+      const AccessEvent& e = copies[static_cast<size_t>(i)];
+      ASSERT_EQ(e.event_id.size(), std::to_string(batch).size() + std::to_string(i).size() + 4 +
+                                       static_cast<size_t>(i) * 2);
+      EXPECT_EQ(e.actor_id, "emp-" + std::to_string(i));
+      ASSERT_EQ(e.subjects.size(), 2u);
+      EXPECT_EQ(e.subjects[1], key.Pseudonymise("999990482"));
+    }
+    arena.Reset();  // the batch is done
+  }
 }
 
 }  // namespace
