@@ -2,7 +2,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <simdjson.h>
 #include <sys/stat.h>
@@ -14,6 +13,7 @@
 #include "common/base64.h"
 #include "common/json_writer.h"
 #include "common/secret_file.h"
+#include "common/sha256.h"
 #include "policy/decision.h"
 
 namespace inzage::api {
@@ -75,14 +75,6 @@ Result<std::string> ReadKeyText(TokenAlgorithm alg, const std::string& path, boo
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-bool HmacSha256(std::string_view key, std::string_view data, std::array<unsigned char, 32>* out) {
-  unsigned int len = 0;
-  return HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-              reinterpret_cast<const unsigned char*>(data.data()), data.size(), out->data(),
-              &len) != nullptr &&
-         len == out->size();
 }
 
 const EVP_MD* DigestOf(TokenAlgorithm alg) {
@@ -216,8 +208,8 @@ bool TokenVerifier::Verify(std::string_view token, TimeMicros now, TokenClaims* 
 
   const std::string_view signed_part = token.substr(0, dot2);
   if (alg_ == TokenAlgorithm::kHs256) {
-    std::array<unsigned char, 32> mac{};
-    if (!HmacSha256(secret_, signed_part, &mac) || signature.size() != mac.size() ||
+    const Sha256Digest mac = KeyedSha256(secret_).Mac(signed_part);
+    if (signature.size() != mac.size() ||
         CRYPTO_memcmp(mac.data(), signature.data(), mac.size()) != 0) {
       return fail(TokenError::kSignature);
     }
@@ -327,25 +319,39 @@ Result<TokenSigner> TokenSigner::FromKey(TokenAlgorithm alg, std::string_view ke
 Result<std::string> TokenSigner::Sign(std::string_view subject, TokenRole role,
                                       std::string_view audience, TimeMicros now,
                                       TimeMicros ttl) const {
-  std::string payload = "{\"sub\":";
-  AppendJsonString(payload, subject);
-  payload += ",\"role\":";
-  AppendJsonString(payload, TokenRoleName(role));
-  payload += ",\"aud\":";
-  AppendJsonString(payload, audience);
   const std::int64_t iat = now / kMicrosPerSecond;
-  payload += ",\"iat\":" + std::to_string(iat) + ",\"nbf\":" + std::to_string(iat - 1) +
-             ",\"exp\":" + std::to_string((now + ttl) / kMicrosPerSecond) + "}";
-  return SignRaw("{\"alg\":\"" + std::string(TokenAlgorithmName(alg_)) + "\",\"typ\":\"JWT\"}",
-                 payload);
+  std::string payload;
+  JsonWriter(&payload)
+      .BeginObject()
+      .Key("sub")
+      .String(subject)
+      .Key("role")
+      .String(TokenRoleName(role))
+      .Key("aud")
+      .String(audience)
+      .Key("iat")
+      .Int(iat)
+      .Key("nbf")
+      .Int(iat - 1)
+      .Key("exp")
+      .Int((now + ttl) / kMicrosPerSecond)
+      .EndObject();
+  std::string header;
+  JsonWriter(&header)
+      .BeginObject()
+      .Key("alg")
+      .String(TokenAlgorithmName(alg_))
+      .Key("typ")
+      .String("JWT")
+      .EndObject();
+  return SignRaw(header, payload);
 }
 
 Result<std::string> TokenSigner::SignRaw(std::string_view header_json,
                                          std::string_view payload_json) const {
   std::string token = Base64UrlEncode(header_json) + "." + Base64UrlEncode(payload_json);
   if (alg_ == TokenAlgorithm::kHs256) {
-    std::array<unsigned char, 32> mac{};
-    if (!HmacSha256(secret_, token, &mac)) return Status::Internal("HMAC failed");
+    const Sha256Digest mac = KeyedSha256(secret_).Mac(token);
     token += "." + Base64UrlEncode(
                        std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
     return token;

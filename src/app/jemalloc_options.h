@@ -16,6 +16,6 @@
 
 // The name jemalloc looks up (C linkage).
 extern "C" {
-// NOLINTNEXTLINE(readability-identifier-naming)
+// NOLINTNEXTLINE(readability-identifier-naming): jemalloc's name for it, not ours
 const char* malloc_conf = "background_thread:true,muzzy_decay_ms:10000";
 }

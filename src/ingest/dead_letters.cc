@@ -52,7 +52,7 @@ Status DeadLetters::Send(const rd_kafka_message_t& m, std::string_view reason,
                        std::string_view(static_cast<const char*>(m.key), m.key_len),
                        std::string_view(static_cast<const char*>(m.payload), m.len), headers,
                        // The opaque carries the batch number; it is never dereferenced.
-                       // NOLINTNEXTLINE(performance-no-int-to-ptr)
+                       // NOLINTNEXTLINE(performance-no-int-to-ptr): see the line above
                        reinterpret_cast<void*>(static_cast<std::uintptr_t>(batch_number)));
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
     if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {

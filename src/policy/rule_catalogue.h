@@ -69,7 +69,7 @@ struct RuleInfo {
   std::string_view id;
   Verdict verdict;  // kInvalid for input.invalid (it yields the invalid verdict)
   Severity severity;
-  std::string_view policy_ref;  // section of privacybeleid-noaberkracht.txt
+  std::string_view policy_ref;  // section of the privacy policy, cited as in docs/rules.md
   bool switchable;              // may a deployment switch it off?
 };
 
