@@ -5,7 +5,8 @@
 # end against RSS at 5 M events (the target: within 10 %), both as a whole and less what
 # RocksDB holds (its block cache fills towards its configured capacity as the store grows).
 #
-#   bench/soak_rss.sh demo  [EVENTS]   inzaged --demo: its embedded mock cluster and generator
+#   bench/soak_rss.sh demo  [EVENTS]   inzaged --demo: its embedded mock cluster and generator,
+#                                      with years of history (--demo-history-days) to flow
 #   bench/soak_rss.sh kafka [EVENTS]   a real Kafka broker on loopback (as bench/kafka_e2e_bench.sh);
 #                                      the events are generated and produced while inzaged
 #                                      consumes them, so the disk holds them once (the broker's log)
@@ -33,7 +34,11 @@ trap cleanup EXIT
 
 case $mode in
 demo)
-  "$build/inzaged" --demo --state-dir "$work/state" >"$work/out" 2>"$work/log" &
+  # The demo makes ~6,000 events per generated day before it follows the clock: enough days of
+  # history that the stream does not run dry before EVENTS.
+  days=$((events / 4000 + 14))
+  ((days > 20000)) && days=20000
+  "$build/inzaged" --demo --demo-history-days "$days" --state-dir "$work/state" >"$work/out" 2>"$work/log" &
   pid=$!
   ;;
 kafka)
@@ -84,7 +89,6 @@ while ((consumed < events)); do
   # rest of RSS is inzaged's own memory and the allocator's.
   if [[ -z ${metrics_url:-} ]]; then
     metrics_url=$( (grep -o 'http listener bound" url=[^ ]*' "$work/log" || true) | head -1 | sed 's/.*url=//')
-    [[ $mode == demo ]] && metrics_url=$( (grep -o "http://127.0.0.1:[0-9]*/metrics" "$work/out" || true) | head -1 | sed 's#/metrics##')
   fi
   rocks=0 heap=0
   if [[ -n $metrics_url ]]; then

@@ -122,6 +122,10 @@ int DaemonMain(int argc, char** argv) {
       "demo: seed of the generated event stream (default 1; another seed: another shard)");
   cli.add_option("--demo-seconds", demo_options.seconds, "demo: stop after this many seconds")
       ->check(CLI::NonNegativeNumber);
+  cli.add_option("--demo-history-days", demo_options.history_days,
+                 "demo: days of generated history before the stream follows the clock "
+                 "(default 14; a soak asks for years)")
+      ->check(CLI::Range(1, 20000));
   cli.set_version_flag("--version", INZAGE_VERSION);
   CLI11_PARSE(cli, argc, argv);
 

@@ -119,7 +119,7 @@ Status CreateMetrics(DaemonState& s) {
 }
 
 Status StartDemoCluster(DaemonState& s) {
-  return s.demo.enabled ? s.demo_cluster.Start(&s.config, s.demo.seed) : Status::Ok();
+  return s.demo.enabled ? s.demo_cluster.Start(&s.config, s.demo) : Status::Ok();
 }
 
 Status CheckKafkaConfigured(DaemonState& s) {

@@ -68,7 +68,7 @@ Status PrepareDemoState(const DemoOptions& demo, DaemonConfig* config) {
   return Status::Ok();
 }
 
-Status DemoCluster::Start(DaemonConfig* config, unsigned seed) {
+Status DemoCluster::Start(DaemonConfig* config, const DemoOptions& demo) {
   // A client without brokers that only owns the cluster.
   auto owner = kafka::MakeProducer(kafka::Options{}, "inzaged-demo-cluster");
   if (!owner.ok()) return owner.status();
@@ -90,10 +90,11 @@ Status DemoCluster::Start(DaemonConfig* config, unsigned seed) {
 
   WorldGenerator::Options o;
   o.seed = 1;  // one world: the reference data is a global table
-  o.stream_seed = seed;
-  // Two weeks of history up to now, made as fast as the pipeline takes it; then the stream
-  // follows the wall clock (Generate), so "the last 14 days" shows the demo's data.
-  o.start_micros = WallNow() - kHistory;
+  o.stream_seed = demo.seed;
+  // The history up to now (two weeks unless asked otherwise) is made as fast as the pipeline
+  // takes it; then the stream follows the wall clock (Generate), so "the last 14 days" shows
+  // the demo's data.
+  o.start_micros = WallNow() - TimeMicros{demo.history_days} * kMicrosPerDay;
   generator_ = std::make_unique<WorldGenerator>(o);
   for (const auto& record : generator_->ReferenceRecords()) {
     if (Status st = Produce(config->kafka.reference_topic, "", record); !st.ok()) return st;
@@ -147,8 +148,7 @@ void DemoCluster::Generate() {
       if (!live) {
         live = true;
         generator_->set_step(50'000, 400'000);
-        Log(LogLevel::kInfo, "demo",
-            "two weeks of history are in; the stream now follows the clock",
+        Log(LogLevel::kInfo, "demo", "the history is in; the stream now follows the clock",
             {{"events", produced_.load()}});
       }
       rd_kafka_poll(producer_.get(), 100);
@@ -216,12 +216,17 @@ void PrintDemoRequests(const DemoCluster& demo, const DaemonConfig& config, api:
 void DemoCluster::AnnounceFirstAlert(const Store* store) {
   alert_thread_ = std::thread([this, store] {
     NameThisThread("inzage-demo-alert");
+    AlertListFilter open;
+    open.status = static_cast<std::uint8_t>(AlertStatus::kOpen);
     for (int i = 0; i < 600 && !stop_.load(); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));  // polling the store
-      auto rows = store->ScanColumnFamily("alerts");
-      if (!rows.ok() || rows->empty()) continue;
-      for (const auto& [id, value] : *rows) {
-        auto alert = ParseAlert(value);
+      // The first open alert in the queue's own order, from the alert index: no scan.
+      auto page = store->ListAlerts(open, 1, std::nullopt, 1000);
+      if (!page.ok() || page->ids.empty()) continue;
+      for (const std::string& id : page->ids) {
+        auto value = store->Get("alerts", id);
+        if (!value.ok() || !value->has_value()) continue;
+        auto alert = ParseAlert(**value);
         if (!alert.ok() || alert->status != AlertStatus::kOpen) continue;
         std::printf(
             "The first alert is in. Look at it:\n"

@@ -12,7 +12,7 @@
 
 #include <librdkafka/rdkafka.h>
 // clang-format off: rdkafka_mock.h needs rdkafka.h first
-#include <librdkafka/rdkafka_mock.h>  // NOLINT
+#include <librdkafka/rdkafka_mock.h>  // NOLINT(llvm-include-order): needs rdkafka.h first
 // clang-format on
 
 #include <atomic>
@@ -41,6 +41,9 @@ struct DemoOptions {
   std::string state_dir = "demo-out/state";
   int seconds = 0;    // stop after this long (0: run until a signal)
   unsigned seed = 1;  // the generated world and stream (another seed: another shard's data)
+  // How far back the generated history starts before the stream follows the clock. Two weeks
+  // fill the pages; a soak benchmark asks for years, so that millions of events flow at once.
+  int history_days = 14;
 };
 
 // Points the configuration at the demo's state directory: a store new for this run (the
@@ -58,7 +61,7 @@ class DemoCluster {
 
   // Starts the cluster, fills config->kafka.brokers and writes the reference records; the
   // stream starts with StartStream.
-  [[nodiscard]] Status Start(DaemonConfig* config, unsigned seed);
+  [[nodiscard]] Status Start(DaemonConfig* config, const DemoOptions& demo);
   // consumed: the pipeline's counter; the generator stays at most 20,000 events ahead of it.
   void StartStream(const std::atomic<std::uint64_t>* consumed);
   void Stop();
@@ -71,9 +74,6 @@ class DemoCluster {
   // Once the store holds an open alert, prints how to look at it and adds ALERT_ID to the
   // tokens file (on a thread of its own; Stop ends it).
   void AnnounceFirstAlert(const Store* store);
-
-  // The event time the demo's history starts at, before the wall clock at start.
-  static constexpr TimeMicros kHistory = 14 * kMicrosPerDay;
 
  private:
   Status Produce(const std::string& topic, const std::string& key, const std::string& value);
