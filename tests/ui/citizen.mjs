@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import {
   env, browser, newContext, signIn, watch, openAs, citizenLoaded, assertClean, pageGet, screenshot,
   confidentialActivities, periodOfRequest, axeProblems, requireEnv, alertOnTopic,
+  TOPICS, requireKafka, produce, preciseNow, freshId, employeeRecord, accessEvent, waitForSubjectEvent,
 } from './lib.mjs';
 
 const EXPIRED = 'Uw sessie is verlopen; log opnieuw in via de website van uw gemeente';
@@ -153,9 +154,32 @@ describe('citizen page', () => {
     }
   });
 
-  it('never shows an entry of a confidential activity', async () => {
+  it('never shows an entry of a confidential activity, though the officer sees it', async () => {
+    requireKafka();
     const secret = confidentialActivities();
     assert.ok(secret.length >= 1, 'the shipped register has confidential activities (fraude-onderzoek)');
+    const activity = secret[0];
+    assert.ok(activity.domains.length && activity.roles.length, `register.yaml names the domains and roles of ${activity.id}`);
+    // A real access of the demo citizen for a confidential activity, by an employee in a role
+    // the register allows for it; and, as a control, one for a plain activity by the same
+    // employee, which the citizen must see.
+    const actor = freshId('ui-fraude');
+    const role = activity.roles[0];
+    const domain = activity.domains[0];
+    await produce(TOPICS.reference, actor, [employeeRecord({ id: actor, role, department: 'sociaal-domein', team: `${domain}-1` })]);
+    const plain = { id: freshId('ui-plain-ev'), time: preciseNow(-2000) };
+    const hidden = { id: freshId('ui-secret-ev'), time: preciseNow(-1000) };
+    await produce(TOPICS.events, actor, [
+      accessEvent({ id: plain.id, time: plain.time, actor, role, bsn: env.demoBsn, domain, purpose: 'bijstand-aanvraag' }),
+      accessEvent({ id: hidden.id, time: hidden.time, actor, role, bsn: env.demoBsn, domain, purpose: activity.id, categories: ['criminal'] }),
+    ]);
+    // The officer's investigation is authoritative that both are stored (it shows every
+    // activity: the citizen's filter is the citizen's view only).
+    const seenPlain = await waitForSubjectEvent(env.demoBsn, plain.id);
+    const seenHidden = await waitForSubjectEvent(env.demoBsn, hidden.id);
+    assert.equal(seenHidden.activity.id, activity.id, 'the officer sees the confidential activity');
+    assert.equal(seenPlain.activity.id, 'bijstand-aanvraag');
+
     const { context, page, w } = await openCitizen();
     try {
       const today = new Date();
@@ -163,9 +187,14 @@ describe('citizen page', () => {
       const from = new Date(today.getTime() - 365 * 86400000).toISOString().replace(/\.\d{3}Z$/, 'Z');
       const all = await pageGet(page, `/v1/me/accesses?from=${from}&to=${to}&limit=1000`);
       assert.equal(all.status, 200);
+      assert.ok(all.body.entries.some((e) => e.time === seenPlain.time), 'the citizen API shows the plain access of the same employee (the control)');
+      assert.ok(!all.body.entries.some((e) => e.time === seenHidden.time), 'the citizen API leaves out the confidential access');
       for (const e of all.body.entries) {
         assert.ok(!secret.some((s) => s.id === idOf(e.activity)), `entry of ${e.time} is of confidential activity ${idOf(e.activity)}`);
       }
+      // The page, as it loaded after both were stored.
+      assert.equal(await page.locator(`#entries time[datetime="${seenPlain.time}"]`).count(), 1, 'the page lists the control');
+      assert.equal(await page.locator(`#entries time[datetime="${seenHidden.time}"]`).count(), 0, 'the page does not list the confidential access');
       const text = await page.locator('#entries').textContent();
       for (const s of secret) assert.ok(!text.includes(s.name), `the page names confidential activity ${s.id}`);
       await assertClean(assert, page, w);
@@ -263,6 +292,82 @@ describe('citizen page', () => {
       await assertClean(assert, page, w);
     } finally {
       await context.close();
+    }
+  });
+
+  it('in English: the server\'s texts are Dutch (lang="nl") unless it sends *_en variants, which the page then uses', async () => {
+    const context = await newContext(await browser());
+    try {
+      await signIn(context, env.citizenToken);
+      const page = await context.newPage();
+      const w = watch(page);
+      // As the server sends them now: Dutch only.
+      const ctxResp = page.waitForResponse((r) => new URL(r.url()).pathname === '/v1/me/context');
+      await page.goto('/ui/citizen/?lang=en');
+      const real = await (await ctxResp).json();
+      await citizenLoaded(page);
+      assert.equal(await page.getAttribute('html', 'lang'), 'en');
+      for (const [id, key] of [['#delayed-notice', 'delayed_notice'], ['#objection', 'objection']]) {
+        assert.equal(await page.textContent(id), real[key] || '', `${id} is the server's ${key}`);
+        assert.equal(await page.getAttribute(id, 'lang'), real[`${key}_en`] ? 'en' : 'nl', `${id} is marked with its language`);
+      }
+      // The server's Dutch texts on the English page are marked lang="nl" (WCAG 3.1.2).
+      const dutch = await page.$$eval('main [lang=nl], footer [lang=nl]', (els) => els.map((e) => e.textContent).filter((x) => x.trim()));
+      assert.ok(dutch.length >= 1, 'the server sends Dutch texts today (delayed_notice, objection, names)');
+      await assertClean(assert, page, w);
+    } finally {
+      await context.close();
+    }
+    // With English variants, as the server could send them.
+    const context2 = await newContext(await browser());
+    try {
+      await signIn(context2, env.citizenToken);
+      const page = await context2.newPage();
+      const w = watch(page);
+      const EN = {
+        delayed_notice_en: 'Some processing, for example during an ongoing investigation, is shown here only later.',
+        objection_en: 'Do you disagree with how the municipality used your data? Contact the privacy officer.',
+      };
+      await page.route((url) => url.pathname === '/v1/me/context', async (route) => {
+        const resp = await route.fetch();
+        const c = await resp.json();
+        await route.fulfill({ response: resp, json: { ...c, ...EN, privacy_contact: { ...(c.privacy_contact || {}), name_en: 'EN privacy officer' } } });
+      });
+      await page.route((url) => url.pathname === '/v1/me/accesses', async (route) => {
+        const resp = await route.fetch();
+        const body = await resp.json();
+        for (const e of body.entries) {
+          if (e.own_read) continue;
+          if (e.activity) e.activity = { ...e.activity, name_en: `EN activity ${e.activity.id}`, description_en: `EN description ${e.activity.id}` };
+          if (e.role) e.role = { ...e.role, name_en: `EN role ${e.role.id}` };
+          if (e.domain) e.domain = { ...e.domain, name_en: `EN domain ${e.domain.id}` };
+          if (e.municipality) e.municipality = { ...e.municipality, name_en: `EN municipality ${e.municipality.id}` };
+          e.info_text_en = `EN info ${e.info}`;
+        }
+        await route.fulfill({ response: resp, json: body });
+      });
+      await page.goto('/ui/citizen/?lang=en');
+      await citizenLoaded(page);
+      assert.equal(await page.textContent('#delayed-notice'), EN.delayed_notice_en);
+      assert.equal(await page.getAttribute('#delayed-notice', 'lang'), 'en');
+      assert.equal(await page.textContent('#objection'), EN.objection_en);
+      assert.equal(await page.getAttribute('#objection', 'lang'), 'en');
+      assert.ok((await page.textContent('#contact-list')).includes('EN privacy officer'), 'the contact\'s English name');
+      const entry = page.locator('#entries .inzage-entry').first();
+      if (await entry.count()) {
+        const text = await entry.textContent();
+        for (const s of ['EN municipality ', 'EN activity ', 'EN description ', 'EN domain ', 'EN info ']) assert.ok(text.includes(s), `the entry uses the English variant (${s.trim()})`);
+        assert.equal(await entry.locator('.inzage-activity').getAttribute('lang'), 'en');
+      }
+      // Back to Dutch: the Dutch texts again.
+      await page.click('#lang-nav [data-lang=nl]');
+      assert.notEqual(await page.textContent('#delayed-notice'), EN.delayed_notice_en);
+      assert.equal(await page.getAttribute('#delayed-notice', 'lang'), 'nl');
+      if (await entry.count()) assert.ok(!(await entry.textContent()).includes('EN activity '), 'the Dutch page uses the Dutch names');
+      await screenshot(page, 'citizen-en-variants');
+      await assertClean(assert, page, w);
+    } finally {
+      await context2.close();
     }
   });
 

@@ -335,12 +335,29 @@ describe('console', () => {
       await page.goto('/ui/console/#/overzicht');
       const body = await (await resp).json();
       await page.waitForFunction(() => document.body.dataset.overviewRendered);
-      assert.equal(await page.locator('#overview-grid canvas').count(), 4);
+      assert.equal(await page.locator('#overview-grid canvas').count(), 5);
       assert.equal((await page.textContent('#policy-revision')).trim(), body.policy_revision);
-      assert.match(await page.textContent('#invalid-rate'), /%/);
+      // The invalid-input rate over the server's window, in words (PT48H: "de laatste 48 uur").
+      const rate = await page.textContent('#invalid-rate');
+      assert.match(rate, /%/);
+      assert.doesNotMatch(rate, /\bP(T?\d)/, `the window is in words, not ISO 8601: "${rate}"`);
+      const hoursOfWindow = /^PT(\d+)H$/.exec(body.invalid.window || '');
+      assert.ok(hoursOfWindow, `the overview's invalid.window is PT<n>H (it is ${body.invalid.window})`);
+      assert.ok(rate.includes(`in de laatste ${hoursOfWindow[1]} uur`), `"${rate}" names the last ${hoursOfWindow[1]} hours`);
       const rows = await page.locator('#chart-decisions table tbody tr').count();
       assert.equal(rows, body.hours.length, 'every hour in the table beside the chart');
-      await page.waitForTimeout(300);
+      // ... and per hour, as a chart with its table: the share of invalid messages.
+      const invalidRows = await page.$$eval('#chart-invalid table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+      assert.equal(invalidRows.length, body.hours.length, 'every hour in the invalid-input table');
+      body.hours.forEach((x, i) => {
+        const all = x.allow + x.review + x.violation + x.invalid;
+        assert.equal(invalidRows[i][1], String(x.invalid), `hour ${x.hour}: invalid messages`);
+        assert.equal(invalidRows[i][2], String(all), `hour ${x.hour}: messages`);
+        if (!all) assert.equal(invalidRows[i][3], '—');
+        else assert.match(invalidRows[i][3], / %$/);
+      });
+      // Each chart drawn (Chart.js, no animation) before the screenshot.
+      await page.waitForFunction(() => [...document.querySelectorAll('#overview-grid canvas')].every((c) => window.Chart && window.Chart.getChart(c) && c.width > 0));
       await screenshot(page, 'console-overview');
       assert.deepEqual(await axeProblems(page), [], 'the overview is accessible');
       await assertClean(assert, page, w);

@@ -3,7 +3,8 @@
 // and dialogs.
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -27,6 +28,9 @@ export const env = {
   // The demo's embedded Kafka and the CISO's topic (demo-tokens.env); the mock API has none.
   kafkaBrokers: process.env.KAFKA_BROKERS || '',
   alertsTopic: process.env.ALERTS_TOPIC || '',
+  // The demo citizen (the subject of CITIZEN_TOKEN), from demo-tokens.env. Never put in a URL,
+  // a process's arguments or a message.
+  demoBsn: process.env.DEMO_BSN || '',
   mockApi: process.env.INZAGE_MOCK_API === '1',
 };
 
@@ -149,6 +153,133 @@ export async function alertOnTopic(alertId, status, timeoutMs = 30000) {
   }
 }
 
+// The demo's input topics: inzaged's defaults (src/kafka/options.h: kafka.topics.events,
+// .reference, .dead_letter). demo-tokens.env names only the brokers and the CISO's topic, and
+// tests/ui/ui_e2e_test.sh's configuration keeps the defaults.
+export const TOPICS = {
+  events: 'inzage.access-events',
+  reference: 'inzage.reference',
+  deadLetter: 'inzage.access-events.dlq',
+};
+
+// The demo's Kafka and citizen, for the tests that put real events in: an error (never a skip)
+// when they are missing, also against the mock API, which has no Kafka.
+export function requireKafka() {
+  const missing = [['KAFKA_BROKERS', env.kafkaBrokers], ['DEMO_BSN', env.demoBsn]].filter(([, v]) => !v).map(([n]) => n);
+  if (missing.length) {
+    throw new Error(`${missing.join(', ')} not set: this test produces real events into inzaged --demo's Kafka (demo-tokens.env names both)`);
+  }
+}
+
+// Produces messages (one JSON value each) to topic with key, through kcat; the values go on
+// kcat's standard input, so that a BSN is in no process's arguments.
+export function produce(topic, key, values) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('kcat', ['-P', '-b', env.kafkaBrokers, '-t', topic, '-k', key, '-X', 'message.timeout.ms=20000'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGTERM'), 30000);
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new Error(`kcat: ${e.message}`));
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code !== 0 || /fail|error/i.test(stderr)) reject(new Error(`kcat -P to ${topic} at ${env.kafkaBrokers}: exit ${code} ${stderr.trim()}`));
+      else resolve();
+    });
+    child.stdin.end(values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join('\n') + '\n');
+  });
+}
+
+// Now, with microseconds that are not whole milliseconds: inzaged writes the time back with all
+// six digits (common/time.cc), so the string tells this event apart from any other.
+export function preciseNow(offsetMs = 0) {
+  const d = new Date(Date.now() + offsetMs);
+  const micros = d.getUTCMilliseconds() * 1000 + 1 + crypto.randomInt(998);
+  return `${d.toISOString().slice(0, 19)}.${String(micros).padStart(6, '0')}Z`;
+}
+
+// A fresh id for an actor or event made by a test (letters and digits, no 9-digit run).
+export function freshId(prefix) {
+  return `${prefix}-${Date.now().toString(36)}-${crypto.randomBytes(4).toString('hex')}`;
+}
+
+// An employee record for the reference topic (docs/contracts.md §2; the demo world's shape,
+// src/app/world_generator.cc).
+export function employeeRecord({ id, role, department, team }) {
+  return {
+    type: 'employee', id, roles: [role], team, department,
+    municipalities: ['dinkelland', 'tubbergen'], working_hours: '00:00-23:59',
+  };
+}
+
+// An access event (docs/contracts.md §1, schemas/access-event.schema.json) by employee actor on
+// subject bsn, shaped like the demo's own (WorldGenerator::EventJson).
+export function accessEvent({ id, time, actor, role, bsn, domain, purpose, caseId = null, action = 'view', info = 'wat', categories }) {
+  const resource = { system: domain === 'brp' ? 'brp-gba' : 'suite4sd', domain, info };
+  if (categories) resource.categories = categories;
+  return {
+    schema: 'inzage.access/1',
+    event_id: id,
+    time,
+    municipality: 'dinkelland',
+    actor: { id: actor, kind: 'employee', roles: [role] },
+    action,
+    subjects: [{ bsn }],
+    resource,
+    purpose,
+    case_id: caseId,
+  };
+}
+
+// An officer's investigation of a citizen (POST /v1/subjects/accesses, the BSN in the body).
+export async function investigateSubject(bsn, { from, to, limit = 1000 } = {}) {
+  const token = env.officerToken || env.cisoToken;
+  const res = await fetch(`${env.url}/v1/subjects/accesses`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ bsn, from, to, limit }),
+  });
+  if (res.status !== 200) throw new Error(`POST /v1/subjects/accesses: HTTP ${res.status}`);
+  return res.json();
+}
+
+// Why inzaged refused a message, from the dead-letter topic's inzage.reason header ('' if it
+// is not there).
+export function deadLetterReason(eventId) {
+  return new Promise((resolve) => {
+    execFile('kcat', ['-C', '-b', env.kafkaBrokers, '-t', TOPICS.deadLetter, '-o', 'beginning', '-e', '-q', '-f', '%h\\t%s\\n'],
+      { maxBuffer: 1 << 28, timeout: 30000 }, (err, stdout) => {
+        if (err) return resolve(`(the dead-letter topic could not be read: ${err.message})`);
+        const line = stdout.split('\n').find((l) => l.includes(eventId)) || '';
+        const reason = /inzage\.reason=([^,\t]*)/.exec(line);
+        return resolve(line ? (reason ? reason[1] : 'refused (no reason header)') : '');
+      });
+  });
+}
+
+// Waits (up to timeoutMs) until an officer's investigation of bsn shows the event eventId, and
+// returns that entry. Polls once a second: each investigation is itself recorded as a read of
+// the citizen's data. Fails with the dead-letter reason when inzaged refused the event.
+export async function waitForSubjectEvent(bsn, eventId, timeoutMs = 60000) {
+  const deadline = Date.now() + timeoutMs;
+  const from = new Date(Date.now() - 2 * 3600000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  for (;;) {
+    const to = new Date(Date.now() + 3600000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const page = await investigateSubject(bsn, { from, to });
+    const hit = (page.entries || []).find((e) => e.event_id === eventId);
+    if (hit) return hit;
+    if (Date.now() > deadline) {
+      const reason = await deadLetterReason(eventId);
+      throw new Error(`event ${eventId} is not in the officer's investigation within ${timeoutMs} ms${reason ? `; the dead-letter topic has it: ${reason}` : ''}`);
+    }
+    await new Promise((f) => setTimeout(f, 1000));
+  }
+}
+
 export async function cspViolations(page) {
   return page.evaluate(() => window.__csp || []);
 }
@@ -180,9 +311,11 @@ export function confidentialActivities(dir = path.join(repo, 'config', 'policy')
   let current = null;
   for (const line of text.split('\n')) {
     const id = /^\s*-\s+id:\s*([A-Za-z0-9_.-]+)/.exec(line);
-    if (id) current = { id: id[1], name: '' };
+    if (id) current = { id: id[1], name: '', domains: [], roles: [] };
     const name = /^\s+name:\s*"?(.*?)"?\s*$/.exec(line);
     if (current && name && !current.name) current.name = name[1];
+    const list = /^\s+(domains|roles):\s*\[(.*)\]\s*$/.exec(line);
+    if (current && list) current[list[1]] = list[2].split(',').map((x) => x.trim()).filter(Boolean);
     if (current && /^\s+confidential:\s*true\b/.test(line)) ids.push({ ...current });
   }
   return ids;
@@ -194,12 +327,11 @@ export function periodOfRequest(url) {
   return { from: u.searchParams.get('from'), to: u.searchParams.get('to') };
 }
 
+// A test that needs a service fails when it is not there: it never passes by skipping
+// (tests/ui/run.sh counts a skipped test as a failure too).
 export function requireEnv(t, ...names) {
   const missing = names.filter((n) => !process.env[n]);
-  if (missing.length) {
-    t.skip(`${missing.join(', ')} not set`);
-    return false;
-  }
+  if (missing.length) throw new Error(`${missing.join(', ')} not set: this test needs it (run against inzaged --demo)`);
   return true;
 }
 

@@ -9,6 +9,16 @@ const MAX_DAYS = 366;
 const PAGE = 100;
 const REPORT_MAX = 1000;
 
+// The parts given, without the empty ones, with ", " between them (for h()).
+function commaList(...parts) {
+  const out = [];
+  for (const p of parts.filter(Boolean)) {
+    if (out.length) out.push(', ');
+    out.push(p);
+  }
+  return out;
+}
+
 const TEXT = {
   nl: {
     pageTitle: 'Wie heeft mijn gegevens bekeken? – Noaberkracht Dinkelland Tubbergen',
@@ -46,9 +56,10 @@ const TEXT = {
     csvError: 'Het CSV-bestand kon niet worden gemaakt. Probeer het later opnieuw.',
     ownReads: (n) => (n === 1 ? 'U heeft zelf uw overzicht bekeken' : `U heeft zelf uw overzicht bekeken (${n} keer)`),
     ownReadsAt: 'Tijdstippen:',
-    summary: (org, action) => `${org} heeft uw gegevens ${action}`,
+    // org and dept may be elements (a name marked with its language): these return parts.
+    summary: (org, action) => [org, ` heeft uw gegevens ${action}`],
     who: 'Wie',
-    whoRest: (dept, actor) => [dept ? `afdeling ${dept}` : '', actor ? `medewerker ${actor}` : ''].filter(Boolean).join(', '),
+    whoRest: (dept, actor) => commaList(dept ? ['afdeling ', dept] : null, actor ? `medewerker ${actor}` : null),
     what: 'Waarvoor',
     noPurpose: 'Er is geen doel opgegeven.',
     data: 'Welke gegevens',
@@ -107,9 +118,9 @@ const TEXT = {
     csvError: 'The CSV file could not be made. Please try again later.',
     ownReads: (n) => (n === 1 ? 'You viewed your own overview' : `You viewed your own overview (${n} times)`),
     ownReadsAt: 'Times:',
-    summary: (org, action) => `${org} ${action} your data`,
+    summary: (org, action) => [org, ` ${action} your data`],
     who: 'Who',
-    whoRest: (dept, actor) => [dept ? `department ${dept}` : '', actor ? `employee ${actor}` : ''].filter(Boolean).join(', '),
+    whoRest: (dept, actor) => commaList(dept ? ['department ', dept] : null, actor ? `employee ${actor}` : null),
     what: 'Purpose',
     noPurpose: 'No purpose was given.',
     data: 'Which data',
@@ -214,33 +225,64 @@ function signedOut(message) {
 
 onUnauthorized(() => signedOut('expired'));
 
+// A text the server sends in Dutch (obj[key]) with, when it has one, an English variant in
+// obj[key + '_en']: {text, lang}. The English page uses the variant when it is there and falls
+// back to the Dutch text (marked lang="nl" for screen readers) when it is not.
+function localized(obj, key) {
+  if (!obj || typeof obj !== 'object') return { text: '', lang: 'nl' };
+  const en = obj[`${key}_en`];
+  if (state.lang === 'en' && typeof en === 'string' && en) return { text: en, lang: 'en' };
+  const nl = obj[key];
+  return { text: nl === null || nl === undefined ? '' : String(nl), lang: 'nl' };
+}
+
+// Sets an element's text from localized() with its language.
+function setLocalized(el, value) {
+  el.textContent = value.text;
+  el.setAttribute('lang', value.lang);
+}
+
 // ---- context: organisation, privacy officer, objection, delayed notice
 
 function renderContext() {
   const c = state.context;
   if (!c) return;
   if (c.organisation) $('#organisation').textContent = c.organisation;
-  $('#delayed-notice').textContent = c.delayed_notice || '';
+  setLocalized($('#delayed-notice'), localized(c, 'delayed_notice'));
   const list = clear($('#contact-list'));
   const pc = c.privacy_contact || {};
   const row = (label, value) => [h('dt', null, label), h('dd', null, value)];
-  if (pc.name) list.append(...row(t('contactName'), pc.name));
+  if (pc.name) list.append(...row(t('contactName'), langSpan(localized(pc, 'name'))));
   if (pc.email) list.append(...row(t('contactEmail'), h('a', { class: 'utrecht-link utrecht-link--html-a', href: `mailto:${pc.email}` }, pc.email)));
   if (pc.phone) {
     const tel = String(pc.phone).replace(/[^+\d]/g, '');
     list.append(...row(t('contactPhone'), h('a', { class: 'utrecht-link utrecht-link--html-a', href: `tel:${tel}` }, pc.phone)));
   }
   if (pc.url) list.append(...row(t('contactUrl'), h('a', { class: 'utrecht-link utrecht-link--html-a', href: pc.url }, pc.url)));
-  $('#objection').textContent = c.objection || '';
+  setLocalized($('#objection'), localized(c, 'objection'));
   $('#contact').hidden = false;
 }
 
 // ---- the list of accesses
 
-function entryHeadingText(e) {
-  const org = nameOf(e.municipality);
+// A name the server sends as {id, name} (name_en when it has an English one) or as a plain id.
+function localizedName(v) {
+  if (v && typeof v === 'object') {
+    const n = localized(v, 'name');
+    if (!n.text) n.text = idOf(v);
+    return n;
+  }
+  return { text: nameOf(v), lang: 'nl' };
+}
+
+// Text in a span marked with its language, or null when there is no text.
+function langSpan(value, cls) {
+  return value.text ? h('span', { lang: value.lang, class: cls }, value.text) : null;
+}
+
+function entryHeading(e) {
   const action = ACTIONS[state.lang][e.action] || e.action;
-  return t('summary', org, action);
+  return t('summary', langSpan(localizedName(e.municipality)), action);
 }
 
 function describeRecipient(r) {
@@ -343,24 +385,32 @@ function entryItem(e) {
   const dl = h('dl');
   const add = (label, ...value) => dl.append(h('dt', null, label), h('dd', null, ...value));
 
-  // Names and descriptions from the server are Dutch: lang="nl" on them (the English page too).
-  const nl = (text, cls) => h('span', { lang: 'nl', class: cls }, text);
-  const dept = e.department ? humanise(e.department) : '';
-  const role = nameOf(e.role);
+  // Names and descriptions from the server are Dutch (lang="nl" on them), unless it sends an
+  // English variant (name_en, description_en, info_text_en) and the page is in English.
+  // The department is the reference data's id (Dutch, "sociaal-domein"): no English variant.
+  const span = langSpan;
+  const dept = e.department ? h('span', { lang: 'nl' }, humanise(e.department)) : null;
+  const role = localizedName(e.role);
   const rest = t('whoRest', dept, e.actor || '');
-  add(t('who'), role ? nl(role) : null, role && rest ? ', ' : '', rest);
+  add(t('who'), span(role), role.text && rest.length ? ', ' : '', rest);
 
   const act = e.activity || {};
-  const actName = act.name || (act.id ? humanise(act.id) : '');
-  if (actName) {
-    add(t('what'), nl(actName, 'inzage-activity'), act.description ? h('br') : null, act.description ? nl(act.description, 'inzage-muted') : null);
+  const actName = localized(act, 'name');
+  if (!actName.text && act.id) actName.text = humanise(act.id);
+  const actDescription = localized(act, 'description');
+  if (actName.text) {
+    add(t('what'), span(actName, 'inzage-activity'), actDescription.text ? h('br') : null, span(actDescription, 'inzage-muted'));
   } else {
     add(t('what'), t('noPurpose'));
   }
 
-  const domain = nameOf(e.domain);
-  const info = e.info_text ? nl(e.info_text) : INFO_LEVELS[state.lang][e.info] || e.info || '';
-  add(t('data'), domain ? nl(domain) : null, domain && info ? ': ' : '', info);
+  const domain = localizedName(e.domain);
+  // The kind of information: the server's words in the page's language, else the page's own
+  // label for the level (English has one), else the server's Dutch words.
+  const infoText = localized(e, 'info_text');
+  let info = infoText.text && infoText.lang === state.lang ? span(infoText) : null;
+  if (!info) info = INFO_LEVELS[state.lang][e.info] || (infoText.text ? span(infoText) : e.info || '');
+  add(t('data'), span(domain), domain.text && info ? ': ' : '', info);
 
   const cats = (e.categories || []).map((c) => CATEGORIES[state.lang][c] || c);
   if (cats.length) add(t('special'), cats.join(', '));
@@ -395,7 +445,7 @@ function entryItem(e) {
     h(
       'div',
       { class: 'inzage-entry__body' },
-      h('h4', { class: 'utrecht-heading-4 inzage-entry__summary' }, entryHeadingText(e)),
+      h('h4', { class: 'utrecht-heading-4 inzage-entry__summary' }, entryHeading(e)),
       dl,
       h('div', { class: 'inzage-actions' }, button),
       container,

@@ -139,3 +139,58 @@ export function countdown(deadlineIso, now = Date.now(), lang = 'nl') {
   const text = lang === 'en' ? `${hours} h ${minutes} min left` : `nog ${hours} u ${minutes} min`;
   return { overdue: false, hours, minutes, text };
 }
+
+// ISO 8601 durations ("PT48H", "PT5M", "P1DT12H", "P2W") in words, Dutch or English.
+const DURATION_UNITS = [
+  // [designator, in the time part, nl one, nl many, en one, en many]
+  ['Y', false, 'jaar', 'jaar', 'year', 'years'],
+  ['M', false, 'maand', 'maanden', 'month', 'months'],
+  ['W', false, 'week', 'weken', 'week', 'weeks'],
+  ['D', false, 'dag', 'dagen', 'day', 'days'],
+  ['H', true, 'uur', 'uur', 'hour', 'hours'],
+  ['M', true, 'minuut', 'minuten', 'minute', 'minutes'],
+  ['S', true, 'seconde', 'seconden', 'second', 'seconds'],
+];
+// "het laatste uur", "de laatste dag": the article of each unit in Dutch (het for jaar, uur).
+const NL_NEUTER = new Set(['jaar', 'uur']);
+
+// The parts of an ISO 8601 duration: [{n, nl: [one, many], en: [one, many]}], or null when it
+// is not one.
+export function parseDuration(iso) {
+  const m = /^P(?:(\d+(?:[.,]\d+)?)Y)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)W)?(?:(\d+(?:[.,]\d+)?)D)?(?:T(?:(\d+(?:[.,]\d+)?)H)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)S)?)?$/.exec(String(iso || '').toUpperCase());
+  if (!m || /T$/.test(String(iso).toUpperCase()) || String(iso).length < 3) return null;
+  const parts = [];
+  DURATION_UNITS.forEach(([, , nlOne, nlMany, enOne, enMany], i) => {
+    if (m[i + 1] === undefined) return;
+    const n = Number(m[i + 1].replace(',', '.'));
+    if (n > 0) parts.push({ n, nl: [nlOne, nlMany], en: [enOne, enMany] });
+  });
+  return parts;
+}
+
+function joinWords(words, lang) {
+  if (words.length <= 1) return words.join('');
+  return `${words.slice(0, -1).join(', ')} ${lang === 'en' ? 'and' : 'en'} ${words[words.length - 1]}`;
+}
+
+// "48 uur", "1 dag en 12 uur", "5 minutes"; the ISO text itself when it is not a duration.
+export function formatDuration(iso, lang = 'nl') {
+  const parts = parseDuration(iso);
+  if (!parts) return String(iso || '');
+  if (parts.length === 0) return lang === 'en' ? '0 seconds' : '0 seconden';
+  const l = lang === 'en' ? 'en' : 'nl';
+  return joinWords(parts.map((p) => `${p.n.toLocaleString(locale(l))} ${p.n === 1 ? p[l][0] : p[l][1]}`), l);
+}
+
+// A window that ends now: "de laatste 48 uur", "het laatste uur", "the last 5 minutes".
+export function formatLastPeriod(iso, lang = 'nl') {
+  const parts = parseDuration(iso);
+  const l = lang === 'en' ? 'en' : 'nl';
+  if (!parts || parts.length === 0) return l === 'en' ? `the window ${iso || ''}`.trim() : `het venster ${iso || ''}`.trim();
+  if (parts.length === 1 && parts[0].n === 1) {
+    const unit = parts[0][l][0];
+    if (l === 'en') return `the last ${unit}`;
+    return `${NL_NEUTER.has(unit) ? 'het laatste' : 'de laatste'} ${unit}`;
+  }
+  return `${l === 'en' ? 'the last' : 'de laatste'} ${formatDuration(iso, l)}`;
+}

@@ -1,10 +1,10 @@
 // The overview as charts (Chart.js, from ui/vendor): decisions per hour by verdict, the rules
-// that fired most, violations by department, the invalid-input rate, consumer lag per partition
-// and the policy revision in force. Every chart has its numbers as a table beside it.
+// that fired most, violations by department, the invalid-input rate per hour, consumer lag per
+// partition and the policy revision in force. Every chart has its numbers as a table beside it.
 import { api, ApiError } from '/ui/common/api.js';
 import { h, clear } from '/ui/common/dom.js';
 import { humanise, VERDICTS } from '/ui/common/labels.js';
-import { TZ } from '/ui/common/time.js';
+import { TZ, formatLastPeriod } from '/ui/common/time.js';
 
 const COLORS = { allow: '#2e7d32', review: '#b26a00', violation: '#a4001d', invalid: '#5c5c5c', bar: '#1f4e79' };
 const REFRESH_MS = 60000;
@@ -53,6 +53,15 @@ function figure(id, title, summary, table) {
   );
   return { el, canvas };
 }
+
+// The share of invalid input in one hour, in percent (null for an hour without messages).
+function invalidShare(x) {
+  const invalid = Number(x.invalid) || 0;
+  const all = (Number(x.allow) || 0) + (Number(x.review) || 0) + (Number(x.violation) || 0) + invalid;
+  return all ? (invalid / all) * 100 : null;
+}
+
+const pctText = (v) => (v === null ? '—' : `${v.toLocaleString('nl-NL', { maximumFractionDigits: 2 })} %`);
 
 function baseOptions(extra = {}) {
   return {
@@ -105,12 +114,31 @@ function render(ctx, grid, data, charts) {
     dataTable('Achterstand per partitie', ['Partitie', 'Berichten achter'], lag.map((l) => [`partitie ${l.partition}`, l.lag])),
   );
 
-  // 5. invalid input rate and 6. policy revision, as text
+  // 5. the invalid-input rate: per hour (the hourly counts the overview sends), and over the
+  // whole window (the server's invalid.window, an ISO 8601 duration such as PT48H).
   const inv = data.invalid || {};
   const msgs = Number(inv.messages) || 0;
   const bad = Number(inv.invalid) || 0;
   const pct = msgs ? ((bad / msgs) * 100).toLocaleString('nl-NL', { maximumFractionDigits: 2 }) : '0';
-  const window_ = inv.window === 'PT5M' ? 'de laatste 5 minuten' : inv.window || 'het venster';
+  const window_ = formatLastPeriod(inv.window, 'nl');
+  const shares = hours.map(invalidShare);
+  let worst = -1;
+  shares.forEach((v, i) => {
+    if (v !== null && (worst < 0 || v > shares[worst])) worst = i;
+  });
+  const f5 = figure(
+    'chart-invalid',
+    'Ongeldige invoer per uur',
+    `${pct} % ongeldig in ${window_}${worst >= 0 && shares[worst] > 0 ? `; hoogste ${pctText(shares[worst])} om ${hourLabel(hours[worst].hour, 0)}` : ''}`,
+    dataTable('Ongeldige invoer per uur', ['Uur', 'Ongeldig', 'Berichten', 'Aandeel ongeldig'], hours.map((x, i) => [
+      hourLabel(x.hour, i),
+      x.invalid ?? 0,
+      (Number(x.allow) || 0) + (Number(x.review) || 0) + (Number(x.violation) || 0) + (Number(x.invalid) || 0),
+      pctText(shares[i]),
+    ])),
+  );
+
+  // 6. the same rate as one figure, and the policy revision, as text
   const facts = h(
     'section',
     { class: 'inzage-card', 'aria-labelledby': 'facts-heading', id: 'overview-facts' },
@@ -119,13 +147,13 @@ function render(ctx, grid, data, charts) {
       'dl',
       { class: 'inzage-facts' },
       h('dt', null, 'Ongeldige invoer'),
-      h('dd', { id: 'invalid-rate' }, `${pct} % (${bad.toLocaleString('nl-NL')} van ${msgs.toLocaleString('nl-NL')} berichten in ${window_})`),
+      h('dd', { id: 'invalid-rate', dataset: { window: inv.window || '' } }, `${pct} % (${bad.toLocaleString('nl-NL')} van ${msgs.toLocaleString('nl-NL')} berichten in ${window_})`),
       h('dt', null, 'Beleid in werking'),
       h('dd', { id: 'policy-revision' }, h('code', { class: 'utrecht-code' }, data.policy_revision || 'onbekend')),
     ),
   );
 
-  grid.append(facts, f1.el, f2.el, f3.el, f4.el);
+  grid.append(facts, f1.el, f5.el, f2.el, f3.el, f4.el);
   if (!Chart) {
     grid.prepend(h('p', { class: 'inzage-error' }, 'De grafieken konden niet worden geladen; de tabellen tonen de cijfers.'));
     return;
@@ -153,6 +181,14 @@ function render(ctx, grid, data, charts) {
       type: 'bar',
       data: { labels: lag.map((l) => `p${l.partition}`), datasets: [{ label: 'Berichten achter', data: lag.map((l) => l.lag), backgroundColor: COLORS.bar }] },
       options: baseOptions({ scales: { y: { beginAtZero: true } } }),
+    }),
+    new Chart(f5.canvas, {
+      type: 'line',
+      data: {
+        labels: hours.map((x, i) => hourLabel(x.hour, i)),
+        datasets: [{ label: 'Ongeldig (%)', data: shares, borderColor: COLORS.invalid, backgroundColor: COLORS.invalid, pointRadius: 2, spanGaps: false }],
+      },
+      options: baseOptions({ scales: { y: { beginAtZero: true, title: { display: true, text: '% ongeldig' } } } }),
     }),
   );
 }
