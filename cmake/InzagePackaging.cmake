@@ -19,7 +19,9 @@ install(FILES config/prometheus/inzage-alerts.yml config/prometheus/inzage-alert
               config/prometheus/prometheus.example.yml
         DESTINATION ${CMAKE_INSTALL_DATADIR}/inzage/prometheus)
 install(FILES README.md packaging/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR})
-install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs FILES_MATCHING PATTERN "*.md")
+# The pages' screenshots with them: docs/ui.md shows them.
+install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs FILES_MATCHING PATTERN "*.md"
+        PATTERN "*.png")
 # The web pages (api.ui_dir) with the files they load, copied into ui/vendor by
 # scripts/ui-deps.sh (test.sh and demo.sh run it): installing without them fails loudly rather
 # than shipping pages without their styles and charts.

@@ -19,6 +19,7 @@ expected=(
   usr/share/inzage/schemas/openapi.yaml usr/share/inzage/schemas/access-event.schema.json
   usr/share/inzage/prometheus/inzage-alerts.yml usr/share/doc/inzage/README.md
   usr/share/doc/inzage/copyright usr/share/doc/inzage/docs/operations.md
+  usr/share/doc/inzage/docs/ui.md usr/share/doc/inzage/docs/img/citizen-report-sent.png
   usr/share/inzage/ui/citizen/index.html usr/share/inzage/ui/console/index.html
   usr/share/inzage/ui/vendor/utrecht/design-tokens.css usr/share/inzage/ui/vendor/LICENSES
 )
