@@ -98,6 +98,14 @@ HttpResponse CitizenContext(ApiContext* c, const HttpRequest& req) {
   w.Member("delayed_notice",
            "Sommige verwerkingen, bijvoorbeeld tijdens een lopend onderzoek, ziet u hier pas "
            "later, als daar geen zwaarwegende reden meer voor is.");
+  // The same two texts for the page's English version (it falls back to the Dutch ones).
+  w.Member("objection_en",
+           "Do you disagree with how the municipality used your data? Contact the privacy "
+           "officer. You can object to the use of your data (article 21 GDPR) and lodge a "
+           "complaint with the Dutch Data Protection Authority (Autoriteit Persoonsgegevens).");
+  w.Member("delayed_notice_en",
+           "Some processing, for example during an ongoing investigation, is shown here only "
+           "later, once there is no compelling reason to withhold it.");
   w.EndObject();
   return res;
 }
