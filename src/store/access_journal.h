@@ -1,7 +1,8 @@
 // AccessJournal: the API's own accesses (a citizen reading their history, the CISO reading the
 // queue), made durable before they are answered, without waiting for the history batch they go
 // into. Under full ingest load that batch holds up to 20,000 events and waits behind the one
-// being written; the journal is a small RocksDB database of its own (`<store>/access-journal`),
+// being written; the journal is a small RocksDB database of its own (`<store>-journal`, beside
+// the store's directory),
 // so its write never queues behind the store's. Each row is one decided access in its stored
 // form; the pipeline deletes it once the batch holding the access is committed, and puts any
 // row left by a crash into its first batch at start (the store's duplicate check makes that

@@ -297,6 +297,17 @@ TEST_F(ApiServerTest, RejectsMissingAndInvalidTokensWith401) {
       401, "unauthorized");
   // A citizen token whose subject is no BSN.
   ExpectError(Get(*s, path, Token("emp-1", TokenRole::kCitizen)), 401, "unauthorized");
+  // Correctly signed, but with two role claims: which one a reader takes is up to the reader.
+  const std::int64_t exp = (Now() + 60 * kMicrosPerSecond) / kMicrosPerSecond;
+  const std::string two_roles =
+      signer_
+          ->SignRaw(R"({"alg":"HS256","typ":"JWT"})",
+                    std::string(R"({"sub":")") + kCitizenBsn +
+                        R"(","role":"citizen","role":"ciso","aud":"inzage","exp":)" +
+                        std::to_string(exp) + "}")
+          .value();
+  ExpectError(Get(*s, path, two_roles), 401, "unauthorized");
+  ExpectError(Get(*s, "/v1/alerts", two_roles), 401, "unauthorized");
   EXPECT_TRUE(s->backend->recorded().empty()) << "nothing is recorded for a rejected request";
 }
 

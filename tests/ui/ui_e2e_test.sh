@@ -50,6 +50,9 @@ until [[ -s $work/state/demo-tokens.env ]] && grep -q CONSOLE_LOGIN_URL "$work/s
   ((SECONDS < deadline)) || fail "inzaged did not become ready within 120 s"
   sleep 0.2
 done
+# The file holds tokens and sign-in links: readable by its owner only.
+mode=$(stat -c %a "$work/state/demo-tokens.env")
+[[ $mode == 600 ]] || fail "demo-tokens.env has mode $mode, not 600"
 # The console's tests need alerts to work with; the demo's history makes them within seconds.
 until grep -q '^ALERT_ID=' "$work/state/demo-tokens.env"; do
   ((SECONDS < deadline)) || fail "no alert within 120 s"
