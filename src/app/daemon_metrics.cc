@@ -95,6 +95,10 @@ DaemonMetrics::DaemonMetrics(std::shared_ptr<prometheus::Registry> registry)
   store_dictionary_entries_ =
       NewGauge(r, "inzage_store_dictionary_entries",
                "Strings history entries refer to by number (at 65,536 new ones stay inline)");
+  store_full_scans_ =
+      NewCounter(r, "inzage_store_full_scans_total",
+                 "Reads of a whole column family: at start only (restoring state); a request "
+                 "that causes one is a defect");
   store_inline_strings_ = NewCounter(
       r, "inzage_store_inline_strings_total",
       "Strings written into history entries instead of the dictionary (it is full, or the "
@@ -269,6 +273,7 @@ std::string DaemonMetrics::Render() {
       store_table_readers_->Set(static_cast<double>(memory.table_readers));
       store_dictionary_entries_->Set(static_cast<double>(store_->dictionary_size()));
       Follow(store_inline_strings_, store_->inline_strings(), &last_store_inline_strings_);
+      Follow(store_full_scans_, store_->full_scans(), &last_store_full_scans_);
     }
     if (allocator_allocated_ != nullptr) {
       const AllocatorStats heap = AllocatorStats::Read();

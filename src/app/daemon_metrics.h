@@ -84,6 +84,7 @@ class DaemonMetrics {
   prometheus::Counter* dead_letter_errors_;
   prometheus::Counter* store_errors_;
   prometheus::Counter* store_inline_strings_;
+  prometheus::Counter* store_full_scans_;
   prometheus::Counter* consumption_pauses_;
   prometheus::Gauge* allocator_allocated_ = nullptr;  // null: jemalloc is not the allocator
   prometheus::Gauge* allocator_active_ = nullptr;
@@ -128,6 +129,7 @@ class DaemonMetrics {
   std::uint64_t last_partitions_revoked_ GUARDED_BY(mu_) = 0;
   std::uint64_t last_membership_rejected_ GUARDED_BY(mu_) = 0;
   std::uint64_t last_store_inline_strings_ GUARDED_BY(mu_) = 0;
+  std::uint64_t last_store_full_scans_ GUARDED_BY(mu_) = 0;
   std::uint64_t last_relay_errors_ GUARDED_BY(mu_) = 0;
   std::uint64_t last_delivered_ GUARDED_BY(mu_) = 0;
   std::uint64_t last_incidents_closed_early_ GUARDED_BY(mu_) = 0;

@@ -69,6 +69,7 @@ Result<std::vector<std::pair<std::string, std::string>>> Store::ScanColumnFamily
     const std::string& name) const {
   auto* cf = column_family(name);
   if (cf == nullptr) return Status::InvalidArgument("no column family " + name);
+  full_scans_.fetch_add(1, std::memory_order_relaxed);
   std::vector<std::pair<std::string, std::string>> rows;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {

@@ -187,8 +187,10 @@ class Store {
   [[nodiscard]] Result<SubjectScanPage> ScanSubjects(const SubjectScan& scan) const;
 
   // Every key and value of a small column family ("state", "alerts"), for restoring at start.
+  // Counted (full_scans): nothing that answers a request may call it.
   [[nodiscard]] Result<std::vector<std::pair<std::string, std::string>>> ScanColumnFamily(
       const std::string& name) const;
+  [[nodiscard]] std::uint64_t full_scans() const { return full_scans_.load(); }
   // At most `limit` rows of a column family whose keys start with `prefix`, in key order, after
   // `after` (from the first when empty); and their deletion. Rows a relay drains (the state
   // changelog's outbox, ingest/state_changelog.h). Thread safe.
@@ -367,6 +369,7 @@ class Store {
   std::unordered_map<std::string, ActorKeys, StringHash, std::equal_to<>> actor_keys_
       GUARDED_BY(commit_mu_);
   std::atomic<std::uint64_t> outbox_rows_{0};
+  mutable std::atomic<std::uint64_t> full_scans_{0};
   // The alert index's counts (alert_index.h), by (status, severity, deadline hour): loaded at
   // open, moved on by AfterWrite.
   using AlertCountKey = std::tuple<std::uint8_t, std::uint8_t, TimeMicros>;

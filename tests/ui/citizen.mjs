@@ -295,25 +295,27 @@ describe('citizen page', () => {
     }
   });
 
-  it('in English: the server\'s texts are Dutch (lang="nl") unless it sends *_en variants, which the page then uses', async () => {
+  it('in English: the server\'s *_en texts are used where it sends them, its Dutch texts (lang="nl") elsewhere', async () => {
     const context = await newContext(await browser());
     try {
       await signIn(context, env.citizenToken);
       const page = await context.newPage();
       const w = watch(page);
-      // As the server sends them now: Dutch only.
+      // As the server sends them: the objection and the delayed-processing notice in both
+      // languages, names of activities and organisations in Dutch.
       const ctxResp = page.waitForResponse((r) => new URL(r.url()).pathname === '/v1/me/context');
       await page.goto('/ui/citizen/?lang=en');
       const real = await (await ctxResp).json();
       await citizenLoaded(page);
       assert.equal(await page.getAttribute('html', 'lang'), 'en');
       for (const [id, key] of [['#delayed-notice', 'delayed_notice'], ['#objection', 'objection']]) {
-        assert.equal(await page.textContent(id), real[key] || '', `${id} is the server's ${key}`);
+        assert.ok(real[`${key}_en`], `the server sends ${key}_en`);
+        assert.equal(await page.textContent(id), real[`${key}_en`], `${id} is the server's ${key}_en`);
         assert.equal(await page.getAttribute(id, 'lang'), real[`${key}_en`] ? 'en' : 'nl', `${id} is marked with its language`);
       }
       // The server's Dutch texts on the English page are marked lang="nl" (WCAG 3.1.2).
       const dutch = await page.$$eval('main [lang=nl], footer [lang=nl]', (els) => els.map((e) => e.textContent).filter((x) => x.trim()));
-      assert.ok(dutch.length >= 1, 'the server sends Dutch texts today (delayed_notice, objection, names)');
+      assert.ok(dutch.length >= 1, 'the server sends Dutch names (organisation, activities)');
       await assertClean(assert, page, w);
     } finally {
       await context.close();
