@@ -16,7 +16,9 @@
 //                         batch's offsets are stored
 //   reference_reader.h    the reference topic, read to its end before the first decision and
 //                         between batches afterwards
-//   local_requests.h      what the daemon's HTTP API and SIGHUP ask of the pipeline
+//   local_requests.h      what the daemon's HTTP API and SIGHUP ask of the pipeline; the
+//                         consume thread's side of them in local_request_handling.cc
+//   rebalance.cc          the consumer group's callbacks: partitions assigned and revoked
 //   pipeline_state.h      the state committed with each batch and restored on start
 //   alert_emitter.h       which alert versions go to the CISO topic (outbox rows), and when
 //   invalid_rate_state.h  the input.invalid_rate window and the stream clock it runs on
