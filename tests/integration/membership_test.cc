@@ -1,14 +1,16 @@
 // The membership topic (ingest/membership.h) on librdkafka's mock cluster: two instances find
 // each other and follow each other's partitions; a stopped member is still asked, a retired one
 // not; records without the peer key's MAC, with another key's, or older than a member's newest
-// are ignored.
+// are ignored; `inzage retire` retires a running member only when forced.
 #include "ingest/membership.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -17,9 +19,12 @@
 #include <thread>
 #include <vector>
 
+#include "app/commands.h"
+#include "common/time.h"
 #include "kafka/clients.h"
 #include "mock_kafka.h"
 #include "support/status_matchers.h"
+#include "support/temp_dir.h"
 
 namespace inzage {
 namespace {
@@ -172,6 +177,50 @@ TEST_F(MembershipTest, AnAddressTheOthersWouldIgnoreStopsStartUp) {
   const Status st = a.membership->Start();
   EXPECT_EQ(st.code(), Status::Code::kInvalidArgument);
   EXPECT_THAT(st.message(), ::testing::HasSubstr("api.advertise_url"));
+}
+
+// `inzage retire` (app/retire_command.cc): a member whose last record says running is retired
+// only with --force (its host died before it could say stopped); an unknown one not at all.
+TEST_F(MembershipTest, RetireRefusesARunningMemberUnlessForcedAndAnUnknownOne) {
+  testing::TempDir dir;
+  const std::string key_file = dir.sub("peer.key");
+  {
+    std::FILE* f = std::fopen(key_file.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    for (const char c : kPeerKey) std::fprintf(f, "%02x", static_cast<unsigned char>(c));
+    std::fclose(f);
+  }
+  ASSERT_EQ(::chmod(key_file.c_str(), 0600), 0);
+  const std::string config = dir.sub("inzaged.yaml");
+  {
+    std::FILE* f = std::fopen(config.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fprintf(f,
+                 "kafka:\n  brokers: \"%s\"\n  instance_name: a\n  topics: {membership: members}\n"
+                 "api:\n  advertise_url: http://10.0.0.1:8080\n  peer_key_file: %s\n",
+                 options_.brokers.c_str(), key_file.c_str());
+    std::fclose(f);
+  }
+  // The last word of an instance whose host is gone: running.
+  const Member ghost{"a", "http://10.0.0.1:8080", {0, 1}, MemberState::kRunning, WallNow()};
+  ASSERT_OK(Membership::PublishOnce(options_, "members", kPeerKey, ghost));
+
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(app::Retire({config, "", false}), 1);
+  EXPECT_EQ(app::Retire({config, "nobody", true}), 1);
+  const std::string refusals = ::testing::internal::GetCapturedStderr();
+  EXPECT_THAT(refusals, ::testing::HasSubstr("instance a is running"));
+  EXPECT_THAT(refusals, ::testing::HasSubstr("no member nobody on members"));
+
+  EXPECT_EQ(app::Retire({config, "", true}), 0);
+  Instance b(options_, "b", "http://10.0.0.2:8080");
+  ASSERT_OK(b.membership->Start());  // reads the topic to its end first
+  const std::optional<Member> a = Find(*b.membership, "a");
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->state, MemberState::kRetired);
+  EXPECT_EQ(a->api_url, "http://10.0.0.1:8080");
+  EXPECT_THAT(b.membership->PeerUrls(), IsEmpty()) << "a retired member is not asked";
+  b.membership->Stop();
 }
 
 TEST(MembershipRecordTest, DecodesWhatItEncodesAndRefusesWhatIsNoBaseUrl) {
