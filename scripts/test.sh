@@ -10,10 +10,6 @@
 #   3. clang + ThreadSanitizer build: the pipeline, relay and HTTP API integration tests.
 #   4. clang-tidy over src/ (.clang-tidy: bugprone, performance, concurrency, ...), run on one
 #      core beside step 1's tests.
-# The sanitizer builds (steps 2 and 3) and clang-tidy run niced beside the release tests, which
-# spend much of their time waiting on brokers, daemons and browsers: on 2 cores that takes most
-# of the builds off the critical path, and the tests keep the CPU when they need it (they wait
-# on conditions with deadlines, so a busy machine makes them slower, not wrong).
 # Exits non-zero on any failure and ends with one summary line "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -65,33 +61,17 @@ cmake --build --preset fuzz --target inzage_otlp_proto_headers >/dev/null  # pro
 tidy_log=$(mktemp)
 nice -n 10 tests/ops/clang_tidy.sh build-fuzz 1 >"$tidy_log" 2>&1 &
 tidy_pid=$!
-cmake --preset tsan >/dev/null
-sanitizer_builds_log=$(mktemp)
-(
-  nice -n 10 cmake --build --preset fuzz -j "$jobs" --target inzage_unit_tests \
-    inzage_integration_tests inzage event_parser_fuzzer otlp_proto_fuzzer otlp_json_fuzzer \
-    vng_fuzzer &&
-    nice -n 10 cmake --build --preset tsan -j "$jobs" --target inzage_integration_tests inzaged
-) >"$sanitizer_builds_log" 2>&1 &
-sanitizer_builds_pid=$!
 run_ctest release
 
-echo "== sanitizer builds (started beside the release tests)"
-if ! wait "$sanitizer_builds_pid"; then
-  tail -n 60 "$sanitizer_builds_log"
-  rm -f "$sanitizer_builds_log"
-  kill "$tidy_pid" 2>/dev/null || true
-  echo "the sanitizer builds failed"
-  echo "all suites: $passed passed, $((failed + 1)) failed"
-  exit 1
-fi
-tail -n 2 "$sanitizer_builds_log"
-rm -f "$sanitizer_builds_log"
-
-echo "== sanitizer tests (clang, ASan + UBSan, libFuzzer)"
+echo "== sanitizer build (clang, ASan + UBSan, libFuzzer)"
+cmake --preset fuzz -DINZAGE_FUZZ_SECONDS="$fuzz_seconds" >/dev/null
+cmake --build --preset fuzz -j "$jobs" --target inzage_unit_tests inzage_integration_tests inzage \
+  event_parser_fuzzer otlp_proto_fuzzer otlp_json_fuzzer vng_fuzzer
 run_ctest fuzz -L 'unit|integration|fuzz'
 
-echo "== ThreadSanitizer tests (the threads of the pipeline, the relay and the API)"
+echo "== ThreadSanitizer build (the threads of the pipeline, the relay and the API)"
+cmake --preset tsan >/dev/null
+cmake --build --preset tsan -j "$jobs" --target inzage_integration_tests inzaged
 # The test preset sets TSAN_OPTIONS: librdkafka is not instrumented, so its own memory accesses
 # are ignored (ignore_noninstrumented_modules) while its locks still order ours; the build links
 # cmake/tsan_c11_threads.cc so that its C11 threads and locks are seen at all.
