@@ -23,6 +23,7 @@
 #include "common/time.h"
 #include "kafka/clients.h"
 #include "mock_kafka.h"
+#include "support/eventually.h"
 #include "support/status_matchers.h"
 #include "support/temp_dir.h"
 
@@ -36,16 +37,9 @@ using testing::ReadMessage;
 
 const std::string kPeerKey(32, '\x5a');
 
-// Waits for `condition` with a generous deadline: the members arrive on the membership's own
-// thread, which signals nothing, so the condition is looked at again every 10 ms (a poll
-// interval, not a wait for a state; a loaded machine only makes it take more rounds).
+// The members arrive on the membership's own thread, which signals nothing.
 bool Eventually(const std::function<bool()>& condition) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
+  return testing::Eventually(condition, std::chrono::seconds(30));
 }
 
 struct Instance {

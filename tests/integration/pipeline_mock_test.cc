@@ -29,6 +29,7 @@
 #include "policy/policy_loader.h"
 #include "store/keys.h"
 #include "store_test_util.h"
+#include "support/eventually.h"
 #include "support/status_matchers.h"
 
 namespace inzage {
@@ -436,10 +437,7 @@ struct RelaySetup {
   }
   // Waits up to 60 s for the relay to bring the outbox down to `rows`.
   void WaitUntilOutboxHolds(std::uint64_t rows) const {
-    const auto deadline = Clock::now() + std::chrono::seconds(60);
-    while (store->outbox_rows() > rows && Clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    testing::Eventually([&] { return store->outbox_rows() <= rows; }, std::chrono::seconds(60));
   }
   // The distinct keys on the alerts topic, read until `expected` messages or 20 s.
   std::set<std::string> KeysSent(size_t expected) {
@@ -475,10 +473,7 @@ TEST(PipelineMockTest, RelayDrainsABacklogOfManyPagesOnceEach) {
   rd_kafka_mock_broker_set_down(kafka.cluster(), 1);
   OutboxRelay relay(c.relay_options(), store);
   ASSERT_OK(relay.Start());  // never woken: it must find the backlog by itself
-  const auto found = Clock::now() + std::chrono::seconds(60);
-  while (relay.passes() == 0 && Clock::now() < found) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  testing::Eventually([&] { return relay.passes() > 0; }, std::chrono::seconds(60));
   ASSERT_EQ(relay.passes(), 1u) << "the relay did not find the backlog by itself";
   // Then a window in which nothing may happen: a relay that re-reads a full queue would make
   // many passes in it.
@@ -540,10 +535,7 @@ TEST(PipelineMockTest, RelayLogsFailedDeliveriesOnceAMinuteAndRetriesThem) {
   ::testing::internal::CaptureStderr();
   OutboxRelay relay(c.relay_options(), store);
   ASSERT_OK(relay.Start());
-  const auto failing = Clock::now() + std::chrono::seconds(30);
-  while (relay.errors() < 2 * kRows && Clock::now() < failing) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  testing::Eventually([&] { return relay.errors() >= 2 * kRows; }, std::chrono::seconds(30));
   EXPECT_GE(relay.errors(), 2u * kRows) << "every row failed at least twice";
   rd_kafka_mock_broker_set_up(kafka.cluster(), 1);
   setup.WaitUntilOutboxHolds(0);
