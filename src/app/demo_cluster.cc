@@ -223,27 +223,26 @@ void DemoCluster::AnnounceFirstAlert(const Store* store) {
       // The first open alert in the queue's own order, from the alert index: no scan.
       auto page = store->ListAlerts(open, 1, std::nullopt, 1000);
       if (!page.ok() || page->ids.empty()) continue;
-      for (const std::string& id : page->ids) {
-        auto value = store->Get("alerts", id);
-        if (!value.ok() || !value->has_value()) continue;
-        auto alert = ParseAlert(**value);
-        if (!alert.ok() || alert->status != AlertStatus::kOpen) continue;
-        std::printf(
-            "The first alert is in. Look at it:\n"
-            "  curl -s -H \"Authorization: Bearer $CISO_TOKEN\" "
-            "\"$INZAGE_URL/v1/alerts/%s\"\n\n",
-            id.c_str());
-        std::fflush(stdout);
-        std::FILE* f = std::fopen(tokens_file_.c_str(), "a");
-        if (f != nullptr) {
-          std::fprintf(f,
-                       "# an open alert of this demo run, and the employee it is about\n"
-                       "ALERT_ID=%s\nALERT_ACTOR=%s\n",
-                       id.c_str(), alert->actor.c_str());
-          std::fclose(f);
-        }
-        return;
+      const std::string& id = page->ids.front();
+      auto value = store->Get("alerts", id);
+      if (!value.ok() || !value->has_value()) continue;
+      auto alert = ParseAlert(**value);
+      if (!alert.ok() || alert->status != AlertStatus::kOpen) continue;
+      std::printf(
+          "The first alert is in. Look at it:\n"
+          "  curl -s -H \"Authorization: Bearer $CISO_TOKEN\" "
+          "\"$INZAGE_URL/v1/alerts/%s\"\n\n",
+          id.c_str());
+      std::fflush(stdout);
+      std::FILE* f = std::fopen(tokens_file_.c_str(), "a");
+      if (f != nullptr) {
+        std::fprintf(f,
+                     "# an open alert of this demo run, and the employee it is about\n"
+                     "ALERT_ID=%s\nALERT_ACTOR=%s\n",
+                     id.c_str(), alert->actor.c_str());
+        std::fclose(f);
       }
+      return;
     }
   });
 }
